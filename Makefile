@@ -1,0 +1,70 @@
+# ftpsd: one binary, plus unit tests under tests/unit.
+PKGS     := openssl libcap libseccomp inih
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR  ?=
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+            -Wformat=2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -I.
+CFLAGS   += $(shell pkg-config --cflags $(PKGS))
+LDFLAGS  += -pie -Wl,-z,relro,-z,now
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam
+
+LIB_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c privsep/*.c sandbox/*.c))
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:.c=)
+
+.PHONY: all clean install check unit integration deps asan
+
+all: ftpsd
+
+ftpsd: daemon/main.o libftpsd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+libftpsd.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+%.o: %.c $(wildcard daemon/*.h privsep/*.h sandbox/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests/unit/test_%: tests/unit/test_%.c libftpsd.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libftpsd.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+integration: ftpsd
+	cd tests/integration && python3 -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Installs missing Debian packages, builds, runs every test.
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+deps:
+	@sh tests/install-deps.sh
+
+# The same suites against an ASan/UBSan build.
+asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" all unit integration
+
+install: ftpsd
+	install -D -m 0755 ftpsd $(DESTDIR)$(SBINDIR)/ftpsd
+	install -D -m 0644 man/ftpsd.8 $(DESTDIR)$(MANDIR)/man8/ftpsd.8
+	install -D -m 0644 man/ftpsd.conf.5 $(DESTDIR)$(MANDIR)/man5/ftpsd.conf.5
+	test -e $(DESTDIR)$(SYSCONFDIR)/ftpsd.conf || \
+		install -D -m 0644 etc/ftpsd.conf $(DESTDIR)$(SYSCONFDIR)/ftpsd.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/pam.d/ftpsd || \
+		install -D -m 0644 etc/pam.d/ftpsd $(DESTDIR)$(SYSCONFDIR)/pam.d/ftpsd
+
+clean:
+	rm -f ftpsd libftpsd.a daemon/*.o privsep/*.o sandbox/*.o $(UNIT_BINS)

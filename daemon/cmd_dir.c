@@ -1,0 +1,46 @@
+/* Working directory commands. The engine's idea of the working directory
+ * is s->cwd; chdir keeps the kernel's in step and checks permission. */
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/commands.h"
+#include "daemon/path.h"
+
+int cmd_pwd(struct session *s, const char *arg)
+{
+	char quoted[SESSION_PATH_MAX * 2 + 1];
+	size_t o = 0;
+
+	(void)arg;
+	/* RFC 959 appendix II: a quote inside the name is doubled. */
+	for (const char *p = s->cwd; *p && o + 2 < sizeof(quoted); p++) {
+		if (*p == '"')
+			quoted[o++] = '"';
+		quoted[o++] = *p;
+	}
+	quoted[o] = '\0';
+	return ctrl_reply(&s->ctrl, 257, "\"%s\" is the current directory", quoted);
+}
+
+static int change_dir(struct session *s, const char *arg)
+{
+	char target[SESSION_PATH_MAX];
+
+	if (path_resolve(target, sizeof(target), s->cwd, arg) < 0)
+		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (chdir(target) < 0)
+		return ctrl_reply(&s->ctrl, 550, "Failed to change directory.");
+	memcpy(s->cwd, target, strlen(target) + 1);
+	return ctrl_reply(&s->ctrl, 250, "Directory successfully changed.");
+}
+
+int cmd_cwd(struct session *s, const char *arg)
+{
+	return change_dir(s, arg);
+}
+
+int cmd_cdup(struct session *s, const char *arg)
+{
+	(void)arg;
+	return change_dir(s, "..");
+}

@@ -1,0 +1,54 @@
+/* The FTP command table: data, not an if/else chain. */
+#ifndef FTPSD_COMMANDS_H
+#define FTPSD_COMMANDS_H
+
+#include <stdbool.h>
+
+#include "daemon/session.h"
+
+enum cmd_arg { ARG_NONE, ARG_OPTIONAL, ARG_REQUIRED };
+
+struct command {
+	const char *name;
+	bool needs_login;
+	enum cmd_arg arg;
+	/* ARG is "" when the command had none. Returns 0, or -1 when the
+	 * control connection is gone. */
+	int (*handler)(struct session *s, const char *arg);
+};
+
+/* Look up VERB (already upper-cased). NULL if unknown. */
+const struct command *command_find(const char *verb);
+
+/* Split LINE into an upper-cased VERB (at most 15 chars) and ARG (the
+ * rest after one space; further leading spaces kept, as RFC 959 paths may
+ * start with a space). Returns -1 when the verb is empty or too long. */
+int command_parse(const char *line, char *verb, unsigned verb_size,
+		  const char **arg);
+
+/* Handlers, grouped by file. */
+int cmd_user(struct session *s, const char *arg);
+int cmd_pass(struct session *s, const char *arg);
+int cmd_quit(struct session *s, const char *arg);
+int cmd_syst(struct session *s, const char *arg);
+int cmd_feat(struct session *s, const char *arg);
+int cmd_opts(struct session *s, const char *arg);
+int cmd_noop(struct session *s, const char *arg);
+int cmd_type(struct session *s, const char *arg);
+int cmd_mode(struct session *s, const char *arg);
+int cmd_stru(struct session *s, const char *arg);
+int cmd_not_implemented(struct session *s, const char *arg);
+
+int cmd_pwd(struct session *s, const char *arg);
+int cmd_cwd(struct session *s, const char *arg);
+int cmd_cdup(struct session *s, const char *arg);
+
+int cmd_pasv(struct session *s, const char *arg);
+int cmd_epsv(struct session *s, const char *arg);
+int cmd_list(struct session *s, const char *arg);
+int cmd_nlst(struct session *s, const char *arg);
+int cmd_mlsd(struct session *s, const char *arg);
+int cmd_retr(struct session *s, const char *arg);
+int cmd_stor(struct session *s, const char *arg);
+
+#endif

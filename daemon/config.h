@@ -1,0 +1,90 @@
+/* Configuration: one table of tunables, parsed from an inih file into a
+ * global section and any number of [vhost NAME] sections. */
+#ifndef FTPSD_CONFIG_H
+#define FTPSD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CFG_STR_MAX 512
+#define CFG_NAME_MAX 64
+#define CFG_MAX_VHOSTS 64
+
+/* Every tunable lives in this one struct. The global section fills one copy;
+ * each [vhost NAME] section starts as a copy of the global values and
+ * overrides what it names. Keys marked global-only in the table are refused
+ * inside a vhost section. */
+struct cfg_settings {
+	/* global only */
+	bool listen;             /* YES: standalone master; NO: inetd mode */
+	char pid_file[CFG_STR_MAX];
+	char log_file[CFG_STR_MAX]; /* "" = no log file */
+	bool syslog_enable;
+	bool xferlog_enable;
+	char xferlog_file[CFG_STR_MAX];
+	char nopriv_user[CFG_NAME_MAX];
+	char secure_chroot_dir[CFG_STR_MAX];
+	unsigned max_clients;    /* 0 = unlimited */
+	bool log_ftp_protocol;   /* log every command and reply (debug) */
+
+	/* per vhost (a global value is every vhost's default) */
+	char listen_address[CFG_STR_MAX]; /* comma list of IPv4/IPv6 literals */
+	unsigned listen_port;
+	char ftpd_banner[CFG_STR_MAX];   /* "" = built-in banner */
+	char pam_service_name[CFG_NAME_MAX];
+	bool local_enable;
+	bool write_enable;
+	bool chroot_local_user;
+	unsigned local_umask;            /* written and read in octal */
+	bool pasv_enable;
+	unsigned pasv_min_port;          /* 0 = kernel chooses */
+	unsigned pasv_max_port;
+	bool pasv_promiscuous;
+	unsigned max_login_fails;
+	unsigned delay_failed_login;     /* seconds */
+	unsigned idle_session_timeout;   /* seconds */
+	unsigned data_connection_timeout;/* seconds */
+	unsigned accept_timeout;         /* seconds to wait for a data peer */
+	bool hide_ids;
+	bool ssl_enable;
+	char rsa_cert_file[CFG_STR_MAX];
+	char rsa_private_key_file[CFG_STR_MAX];
+};
+
+struct cfg_vhost {
+	char name[CFG_NAME_MAX];         /* "default" for the global section */
+	struct cfg_settings set;
+};
+
+struct ftpsd_config {
+	char path[CFG_STR_MAX];
+	struct cfg_settings global;
+	/* When the file has no [vhost] section, vhosts[0] is the global section
+	 * under the name "default". */
+	struct cfg_vhost vhosts[CFG_MAX_VHOSTS];
+	size_t nvhosts;
+};
+
+/* Fill every field with its default value. */
+void config_set_defaults(struct cfg_settings *s);
+
+/* Parse PATH into CFG. Every problem is written to ERR as
+ * "file:line: message" (one line each). Returns the number of errors
+ * (0 = usable config); -1 if the file cannot be opened (reported too). */
+int config_load(struct ftpsd_config *cfg, const char *path, FILE *err);
+
+/* Same as config_load but from a string; NAME is used in messages. For tests. */
+int config_load_string(struct ftpsd_config *cfg, const char *name,
+		       const char *text, FILE *err);
+
+/* Checks that need the file system or user database (nopriv_user exists,
+ * cert files readable, ...). Reports like config_load; returns error count.
+ * Warnings are printed with "warning:" and not counted. */
+int config_check_environment(const struct ftpsd_config *cfg, FILE *err);
+
+/* Print the effective configuration: global keys, then each vhost's
+ * values that differ from the global ones, in config file syntax. */
+void config_dump(const struct ftpsd_config *cfg, FILE *out);
+
+#endif

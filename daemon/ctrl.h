@@ -1,0 +1,49 @@
+/* The control connection as the engine sees it: a byte stream (a TCP socket,
+ * or later the plaintext side of the TLS relay) read line by line into a
+ * bounded buffer, and replies written whole. */
+#ifndef FTPSD_CTRL_H
+#define FTPSD_CTRL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTRL_BUF 4096 /* longest accepted command line, CRLF included */
+
+struct ctrl {
+	int fd;
+	size_t len;           /* bytes buffered */
+	bool discarding;      /* inside an over-long line: drop to its end */
+	bool log_protocol;    /* log every command and reply at debug level */
+	uint8_t buf[CTRL_BUF];
+};
+
+enum ctrl_read {
+	CTRL_LINE = 1,   /* a command line is in LINE */
+	CTRL_TOO_LONG,   /* an over-long line was dropped whole */
+	CTRL_EOF,        /* peer closed */
+	CTRL_TIMEOUT,    /* no complete line within the idle timeout */
+	CTRL_ERROR,
+};
+
+void ctrl_init(struct ctrl *c, int fd, const void *pending, size_t npending);
+
+/* Read the next line (without CRLF, Telnet IAC sequences removed) into
+ * LINE, which has room for CTRL_BUF bytes. TIMEOUT_S 0 waits forever. */
+enum ctrl_read ctrl_read_line(struct ctrl *c, char *line, unsigned timeout_s);
+
+/* True if a whole line is already buffered (client pipelined). */
+bool ctrl_has_line(const struct ctrl *c);
+
+/* "CODE text\r\n". Returns 0 or -1 (peer gone). */
+int ctrl_reply(struct ctrl *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Raw bytes, for multi-line replies assembled by the caller. */
+int ctrl_write(struct ctrl *c, const char *text, size_t len);
+
+/* Remove Telnet IAC sequences from LINE in place (RFC 959 §4.1.3 says the
+ * control connection speaks Telnet). IAC IAC becomes one 0xFF. Returns the
+ * new length. Exposed for tests. */
+size_t ctrl_strip_telnet(char *line, size_t len);
+
+#endif

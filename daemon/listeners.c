@@ -1,0 +1,140 @@
+#include "daemon/listeners.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int listeners_vhost_addresses(const struct cfg_vhost *vh, struct net_addr *out,
+			      size_t max)
+{
+	char list[CFG_STR_MAX], *save = NULL;
+	int n = 0;
+
+	snprintf(list, sizeof(list), "%s", vh->set.listen_address);
+	for (char *tok = strtok_r(list, ", \t", &save); tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if ((size_t)n >= max ||
+		    net_addr_parse(&out[n], tok, vh->set.listen_port) < 0)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+static bool same_addr(const struct net_addr *a, const struct net_addr *b)
+{
+	return a->len == b->len && net_addr_same_ip(a, b) &&
+	       net_addr_family(a) == net_addr_family(b) &&
+	       net_addr_port(a) == net_addr_port(b);
+}
+
+static int open_listener(const struct net_addr *a)
+{
+	int one = 1;
+	int fd = socket(net_addr_family(a), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	/* IPv6 sockets serve IPv6 only, so "0.0.0.0,::" works as a pair. */
+	if ((net_addr_family(a) == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||
+	    listen(fd, 512) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int find(const struct listeners *ls, const struct net_addr *a)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (same_addr(&ls->l[i].addr, a))
+			return (int)i;
+	return -1;
+}
+
+/* Collect the wanted set, reusing open fds; on error close only what this
+ * call opened. */
+int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
+		   char *err, size_t errsize)
+{
+	struct listeners next = { .n = 0 };
+	bool reused[LISTENERS_MAX] = { false };
+
+	for (size_t v = 0; v < cfg->nvhosts; v++) {
+		struct net_addr addrs[32];
+		int n = listeners_vhost_addresses(&cfg->vhosts[v], addrs, 32);
+		if (n < 0) {
+			snprintf(err, errsize, "vhost %s: bad listen_address",
+				 cfg->vhosts[v].name);
+			goto fail;
+		}
+		for (int i = 0; i < n; i++) {
+			struct listener *l = &next.l[next.n];
+			int old = find(ls, &addrs[i]);
+			if (next.n == LISTENERS_MAX || find(&next, &addrs[i]) >= 0) {
+				snprintf(err, errsize, "too many or duplicate listen addresses");
+				goto fail;
+			}
+			l->addr = addrs[i];
+			l->vhost = &cfg->vhosts[v];
+			if (old >= 0) {
+				l->fd = ls->l[old].fd;
+				reused[old] = true;
+			} else if ((l->fd = open_listener(&addrs[i])) < 0) {
+				char a[NETADDR_STRLEN];
+				net_addr_string(&addrs[i], a, sizeof(a));
+				snprintf(err, errsize, "cannot listen on %s: %s", a,
+					 strerror(errno));
+				goto fail;
+			}
+			next.n++;
+		}
+	}
+	for (size_t i = 0; i < ls->n; i++)
+		if (!reused[i])
+			close(ls->l[i].fd);
+	*ls = next;
+	return 0;
+fail:
+	for (size_t i = 0; i < next.n; i++)
+		if (find(ls, &next.l[i].addr) < 0)
+			close(next.l[i].fd);
+	return -1;
+}
+
+void listeners_close_all(struct listeners *ls)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		close(ls->l[i].fd);
+	ls->n = 0;
+}
+
+const struct cfg_vhost *listeners_vhost_for(const struct ftpsd_config *cfg,
+					    const struct net_addr *local)
+{
+	const struct cfg_vhost *wildcard = NULL;
+
+	for (size_t v = 0; v < cfg->nvhosts; v++) {
+		struct net_addr addrs[32];
+		int n = listeners_vhost_addresses(&cfg->vhosts[v], addrs, 32);
+		for (int i = 0; i < n; i++) {
+			struct net_addr any = addrs[i];
+			if (net_addr_port(&any) != net_addr_port(local))
+				continue;
+			if (net_addr_same_ip(&any, local))
+				return &cfg->vhosts[v];
+			net_addr_parse(&any, net_addr_family(&addrs[i]) == AF_INET ?
+						     "0.0.0.0" : "::", 0);
+			if (!wildcard && net_addr_same_ip(&any, &addrs[i]))
+				wildcard = &cfg->vhosts[v];
+		}
+	}
+	return wildcard ? wildcard : &cfg->vhosts[0];
+}

@@ -1,0 +1,31 @@
+/* Logging: syslog and/or a file, and stderr in the foreground. A sandboxed
+ * process cannot reach either, so it installs a forwarder that sends each
+ * line to its monitor instead. */
+#ifndef FTPSD_LOG_H
+#define FTPSD_LOG_H
+
+#include <stdbool.h>
+
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+struct log_sinks {
+	bool use_syslog;
+	int file_fd;      /* -1: none */
+	bool use_stderr;
+	bool debug;       /* keep LOG_LVL_DEBUG lines */
+};
+
+void log_init(const struct log_sinks *sinks);
+
+/* Route every later line through FN instead of the sinks (sandboxed side). */
+typedef void (*log_forward_fn)(int level, const char *line, void *ctx);
+void log_set_forward(log_forward_fn fn, void *ctx);
+
+void log_msg(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Write a preformatted line to the real sinks (the monitor uses this for
+ * lines forwarded by its engine). */
+void log_line(int level, const char *line);
+
+#endif

@@ -1,0 +1,103 @@
+/* ftpsd: parse the command line and config, then become the master
+ * (standalone) or the session's monitor (inetd). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/cmdline.h"
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/master.h"
+
+#define FTPSD_VERSION "0.1.0"
+
+static int open_log(const char *path)
+{
+	if (!path[0])
+		return -1;
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+}
+
+static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
+{
+	int errors = config_load(cfg, cl->config_path, stderr);
+
+	if (errors == 0)
+		errors = config_check_environment(cfg, stderr);
+	return errors;
+}
+
+static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
+{
+	const struct cfg_settings *g = &cfg->global;
+	bool inetd = cl->inetd || !g->listen;
+	struct monitor_env env = { .xferlog_fd = -1 };
+	struct log_sinks sinks = {
+		.use_syslog = g->syslog_enable,
+		.file_fd = open_log(g->log_file),
+		/* In inetd mode fds 0-2 are the client: never log there. */
+		.use_stderr = cl->foreground && !inetd,
+		.debug = g->log_ftp_protocol,
+	};
+	struct master_opts opts = { .config_path = cl->config_path,
+				    .foreground = cl->foreground };
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "ftpsd: must be started as root\n");
+		return 1;
+	}
+	if (g->log_file[0] && sinks.file_fd < 0) {
+		fprintf(stderr, "ftpsd: log_file %s: %s\n", g->log_file, strerror(errno));
+		return 1;
+	}
+	if (g->xferlog_enable &&
+	    (env.xferlog_fd = open_log(g->xferlog_file)) < 0) {
+		fprintf(stderr, "ftpsd: xferlog_file %s: %s\n", g->xferlog_file,
+			strerror(errno));
+		return 1;
+	}
+	env.keep_stderr = sinks.use_stderr;
+	log_init(&sinks);
+	if (inetd)
+		inetd_run(cfg, &env);
+	return master_run(cfg, &opts, &env);
+}
+
+int main(int argc, char **argv)
+{
+	struct cmdline cl;
+	struct ftpsd_config *cfg;
+	char err[256];
+
+	if (cmdline_parse(&cl, argc, argv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ftpsd: %s\n%s", err, cmdline_usage());
+		return 2;
+	}
+	if (cl.action == CMDLINE_HELP) {
+		fputs(cmdline_usage(), stdout);
+		return 0;
+	}
+	if (cl.action == CMDLINE_VERSION) {
+		printf("ftpsd %s\n", FTPSD_VERSION);
+		return 0;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return 1;
+	if (load(cfg, &cl) != 0) {
+		fprintf(stderr, "ftpsd: %s: configuration has errors\n", cl.config_path);
+		return 1;
+	}
+	if (cl.action == CMDLINE_TEST) {
+		printf("ftpsd: %s: configuration OK\n", cl.config_path);
+		return 0;
+	}
+	if (cl.action == CMDLINE_DUMP) {
+		config_dump(cfg, stdout);
+		return 0;
+	}
+	return run(cfg, &cl);
+}

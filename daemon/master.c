@@ -1,0 +1,263 @@
+#include "daemon/master.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon/listeners.h"
+#include "daemon/log.h"
+#include "sandbox/sandbox.h"
+
+struct master {
+	struct ftpsd_config *cfg;
+	const struct master_opts *opts;
+	struct monitor_env *env;
+	struct listeners ls;
+	int sigfd;
+	unsigned sessions;
+	bool stop;
+};
+
+static void log_listeners(const struct listeners *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		char a[NETADDR_STRLEN];
+		net_addr_string(&ls->l[i].addr, a, sizeof(a));
+		log_msg(LOG_LVL_INFO, "listening on %s (vhost %s)", a,
+			ls->l[i].vhost->name);
+	}
+}
+
+static int block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void start_session(struct master *m, const struct listener *l, int fd)
+{
+	const struct cfg_settings *g = &m->cfg->global;
+	pid_t pid;
+
+	if (g->max_clients && m->sessions >= g->max_clients) {
+		static const char full[] =
+			"421 There are too many connected users, please try later.\r\n";
+		(void)send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_msg(LOG_LVL_ERR, "fork: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(m->sigfd);
+		listeners_close_all(&m->ls);
+		monitor_run(m->cfg, l->vhost, fd, m->env);
+	}
+	m->sessions++;
+	close(fd);
+}
+
+static void accept_ready(struct master *m, const struct listener *l)
+{
+	/* Drain the backlog: listeners are non-blocking. */
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_msg(LOG_LVL_ERR, "accept: %s", strerror(errno));
+			return;
+		}
+		/* The session's sockets are blocking; only accept() is not. */
+		start_session(m, l, fd);
+	}
+}
+
+static void reap(struct master *m)
+{
+	int status;
+
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		if (m->sessions)
+			m->sessions--;
+}
+
+/* SIGHUP: re-read the config for new sessions; sessions in progress keep
+ * the config they started with (they are separate processes). */
+static void reload(struct master *m)
+{
+	struct ftpsd_config *next = calloc(1, sizeof(*next));
+	char err[256];
+
+	if (!next)
+		return;
+	if (config_load(next, m->opts->config_path, stderr) != 0 ||
+	    config_check_environment(next, stderr) != 0) {
+		log_msg(LOG_LVL_ERR, "reload: %s has errors; keeping the old config",
+			m->opts->config_path);
+		free(next);
+		return;
+	}
+	if (listeners_sync(&m->ls, next, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
+		free(next);
+		return;
+	}
+	free(m->cfg);
+	m->cfg = next;
+	log_msg(LOG_LVL_INFO, "reloaded %s", m->opts->config_path);
+	log_listeners(&m->ls);
+}
+
+static void handle_signals(struct master *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap(m);
+		else if (si.ssi_signo == SIGHUP)
+			reload(m);
+		else
+			m->stop = true;
+	}
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -1;
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	close(null);
+	return chdir("/");
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static void serve(struct master *m)
+{
+	struct pollfd pfd[LISTENERS_MAX + 1];
+
+	while (!m->stop) {
+		size_t n = m->ls.n;
+		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+		for (size_t i = 0; i < n; i++)
+			pfd[i + 1] = (struct pollfd){ .fd = m->ls.l[i].fd, .events = POLLIN };
+		if (poll(pfd, n + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
+			return;
+		}
+		for (size_t i = 0; i < n && !m->stop; i++)
+			if (pfd[i + 1].revents & POLLIN)
+				accept_ready(m, &m->ls.l[i]);
+		/* Last: a reload may replace the listener table. */
+		if (pfd[0].revents & POLLIN)
+			handle_signals(m);
+	}
+}
+
+int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
+	       struct monitor_env *env)
+{
+	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1 };
+	char err[256];
+
+	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {
+		log_msg(LOG_LVL_ERR, "secure_chroot_dir %s: cannot create or unsafe",
+			cfg->global.secure_chroot_dir);
+		return 1;
+	}
+	if (listeners_sync(&m.ls, cfg, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "%s", err);
+		return 1;
+	}
+	if (!opts->foreground && daemonize() < 0) {
+		log_msg(LOG_LVL_ERR, "daemonize: %s", strerror(errno));
+		return 1;
+	}
+	if (cfg->global.pid_file[0] && write_pidfile(cfg->global.pid_file) < 0)
+		log_msg(LOG_LVL_WARN, "pid file %s: %s", cfg->global.pid_file,
+			strerror(errno));
+	m.sigfd = block_signals(NULL);
+	if (m.sigfd < 0) {
+		log_msg(LOG_LVL_ERR, "signals: %s", strerror(errno));
+		return 1;
+	}
+	sandbox_set_name("ftpsd-master");
+	signal(SIGPIPE, SIG_IGN);
+	log_listeners(&m.ls);
+	serve(&m);
+	listeners_close_all(&m.ls);
+	if (m.cfg->global.pid_file[0])
+		unlink(m.cfg->global.pid_file);
+	log_msg(LOG_LVL_INFO, "stopping; %u sessions finish on their own", m.sessions);
+	free(m.cfg);
+	return 0;
+}
+
+void inetd_run(const struct ftpsd_config *cfg, const struct monitor_env *env)
+{
+	struct net_addr local;
+
+	if (net_addr_from_local(&local, 0) < 0) {
+		log_msg(LOG_LVL_ERR, "inetd mode: fd 0 is not a socket: %s",
+			strerror(errno));
+		_exit(1);
+	}
+	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {
+		log_msg(LOG_LVL_ERR, "secure_chroot_dir %s: cannot create or unsafe",
+			cfg->global.secure_chroot_dir);
+		_exit(1);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	monitor_run(cfg, listeners_vhost_for(cfg, &local), 0, env);
+}

@@ -1,0 +1,39 @@
+/* What every process of one FTP session knows about it: the connection,
+ * its vhost's settings, and the engine's FTP state. */
+#ifndef FTPSD_SESSION_H
+#define FTPSD_SESSION_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "daemon/ctrl.h"
+#include "daemon/netaddr.h"
+
+#define SESSION_PATH_MAX 4096
+
+struct session {
+	const struct ftpsd_config *cfg;
+	const struct cfg_vhost *vhost;
+	const struct cfg_settings *set; /* == &vhost->set */
+	struct net_addr peer;           /* control client */
+	struct net_addr local;          /* where it connected to */
+	char peer_ip[NETADDR_STRLEN];
+	int priv_fd;                    /* privsep socket to the monitor */
+	struct ctrl ctrl;
+
+	/* FTP state of the engine */
+	bool logged_in;
+	bool quit;
+	bool user_given;                /* USER seen, PASS may follow */
+	char user[256];
+	bool chrooted;
+	char cwd[SESSION_PATH_MAX];     /* virtual, absolute, normalised */
+	bool ascii;                     /* TYPE A */
+	bool epsv_all;                  /* EPSV ALL locks out PASV */
+	int pasv_fd;                    /* listener from the monitor, or -1 */
+	unsigned mlst_facts;
+};
+
+#endif

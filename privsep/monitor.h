@@ -1,0 +1,25 @@
+/* The per-session privileged monitor. */
+#ifndef FTPSD_PRIVSEP_MONITOR_H
+#define FTPSD_PRIVSEP_MONITOR_H
+
+#include <stdbool.h>
+
+#include "daemon/config.h"
+
+struct monitor_env {
+	int xferlog_fd;    /* -1: no xferlog */
+	bool keep_stderr;  /* foreground standalone: stderr is a log sink */
+};
+
+/* Serve the session on CLIENT_FD (a connected TCP socket) for VHOST: fork
+ * the pre-auth engine, run PAM on LOGIN, fork the user's engine, broker its
+ * sockets, log. Never returns. */
+__attribute__((noreturn)) void monitor_run(const struct ftpsd_config *cfg,
+					   const struct cfg_vhost *vhost,
+					   int client_fd,
+					   const struct monitor_env *env);
+
+/* Create secure_chroot_dir if missing (root-owned, 0555). 0 or -1. */
+int monitor_prepare_empty_dir(const char *path);
+
+#endif

@@ -1,0 +1,125 @@
+/* Encoders and decoders for the messages in proto.h. Every decoder checks
+ * field bounds and that nothing trails the last field. */
+#include "privsep/proto.h"
+
+#include <string.h>
+
+#include "daemon/log.h"
+
+void priv_encode_log(struct priv_msg *m, const struct priv_log *v)
+{
+	priv_msg_init(m, PRIV_LOG);
+	priv_put_u32(m, v->level);
+	priv_put_str(m, v->line);
+}
+
+int priv_decode_log(struct priv_msg *m, struct priv_log *v)
+{
+	v->level = priv_get_u32(m);
+	priv_get_str(m, v->line, sizeof(v->line));
+	if (v->level > LOG_LVL_DEBUG)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_login(struct priv_msg *m, const struct priv_login *v)
+{
+	priv_msg_init(m, PRIV_LOGIN);
+	priv_put_str(m, v->user);
+	priv_put_str(m, v->pass);
+	priv_put_bytes(m, v->pending, v->npending);
+}
+
+int priv_decode_login(struct priv_msg *m, struct priv_login *v)
+{
+	priv_get_str(m, v->user, sizeof(v->user));
+	priv_get_str(m, v->pass, sizeof(v->pass));
+	v->npending = (uint32_t)priv_get_bytes(m, v->pending, sizeof(v->pending));
+	return priv_msg_check(m);
+}
+
+void priv_encode_login_result(struct priv_msg *m, uint32_t result)
+{
+	priv_msg_init(m, PRIV_LOGIN_RESULT);
+	priv_put_u32(m, result);
+}
+
+int priv_decode_login_result(struct priv_msg *m, uint32_t *result)
+{
+	*result = priv_get_u32(m);
+	if (*result != LOGIN_FAIL && *result != LOGIN_CLOSE)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_pasv(struct priv_msg *m, uint32_t kind)
+{
+	priv_msg_init(m, PRIV_PASV);
+	priv_put_u32(m, kind);
+}
+
+int priv_decode_pasv(struct priv_msg *m, uint32_t *kind)
+{
+	*kind = priv_get_u32(m);
+	if (*kind != PASV_KIND_PASV && *kind != PASV_KIND_EPSV)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_pasv_result(struct priv_msg *m, const struct priv_pasv_result *v)
+{
+	char ip[NETADDR_STRLEN] = "";
+
+	priv_msg_init(m, PRIV_PASV_RESULT);
+	priv_put_u32(m, v->status);
+	if (v->status == PASV_OK)
+		net_addr_ip_string(&v->advertise, ip, sizeof(ip));
+	priv_put_str(m, ip);
+	priv_put_u32(m, v->status == PASV_OK ? net_addr_port(&v->advertise) : 0);
+	m->fd = v->status == PASV_OK ? v->fd : -1;
+}
+
+int priv_decode_pasv_result(struct priv_msg *m, struct priv_pasv_result *v)
+{
+	char ip[NETADDR_STRLEN];
+	uint32_t port;
+
+	memset(v, 0, sizeof(*v));
+	v->status = priv_get_u32(m);
+	priv_get_str(m, ip, sizeof(ip));
+	port = priv_get_u32(m);
+	v->fd = m->fd;
+	if (priv_msg_check(m) < 0 || v->status > PASV_ERROR)
+		return -1;
+	if (v->status != PASV_OK)
+		return v->fd < 0 ? 0 : -1;
+	if (v->fd < 0 || net_addr_parse(&v->advertise, ip, port) < 0)
+		return -1;
+	return 0;
+}
+
+void priv_encode_xfer(struct priv_msg *m, const struct priv_xfer *v)
+{
+	priv_msg_init(m, PRIV_XFER);
+	priv_put_u32(m, v->direction);
+	priv_put_u32(m, v->ascii);
+	priv_put_u32(m, v->complete);
+	priv_put_u64(m, v->bytes);
+	priv_put_u64(m, v->msecs);
+	priv_put_str(m, v->path);
+}
+
+int priv_decode_xfer(struct priv_msg *m, struct priv_xfer *v)
+{
+	v->direction = priv_get_u32(m);
+	v->ascii = priv_get_u32(m);
+	v->complete = priv_get_u32(m);
+	v->bytes = priv_get_u64(m);
+	v->msecs = priv_get_u64(m);
+	priv_get_str(m, v->path, sizeof(v->path));
+	if (v->direction != XFER_DOWNLOAD && v->direction != XFER_UPLOAD)
+		return -1;
+	if (v->ascii > 1 || v->complete > 1)
+		return -1;
+	return priv_msg_check(m);
+}

@@ -1,0 +1,32 @@
+/* Turning a forked child into a sandboxed role: credentials, root
+ * directory, process limits. Seccomp policies and capability sets per role
+ * build on these. */
+#ifndef FTPSD_SANDBOX_H
+#define FTPSD_SANDBOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct sandbox_identity {
+	uid_t uid;
+	gid_t gid;
+	const char *user;      /* for initgroups; NULL = no supplementary groups */
+	const char *root_dir;  /* chroot here; NULL = keep "/" */
+	const char *work_dir;  /* chdir here afterwards ("/" inside a chroot) */
+};
+
+/* Give up root for good: supplementary groups, gid, chroot, uid, in the
+ * order that keeps each step possible, then check root cannot be regained.
+ * Returns 0, or -1 with errno (the caller must then exit). */
+int sandbox_become(const struct sandbox_identity *id);
+
+/* No new privileges, not dumpable, no core files. 0 or -1. */
+int sandbox_harden(void);
+
+/* Close every fd above 2 except those listed. */
+void sandbox_close_fds_except(const int *keep, int nkeep);
+
+/* Name the process (comm), for ps and for tests. */
+void sandbox_set_name(const char *name);
+
+#endif

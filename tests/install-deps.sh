@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages that building and testing ftpsd needs, if any
+# are missing. Needs root (it is what `make check` runs first).
+set -e
+PKGS="build-essential pkg-config libssl-dev libcap-dev libseccomp-dev \
+libpam0g-dev libinih-dev libcmocka-dev python3 python3-pytest curl lftp socat \
+openssl iproute2 nftables procps passwd"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing
