@@ -19,7 +19,7 @@ LIB_OBJS := $(LIB_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all clean install check unit integration deps asan
+.PHONY: all clean install check unit integration deps asan demo
 
 all: ftpsd
 
@@ -68,3 +68,7 @@ install: ftpsd
 
 clean:
 	rm -f ftpsd libftpsd.a daemon/*.o privsep/*.o sandbox/*.o $(UNIT_BINS)
+
+# README's first command: a demo server on 127.0.0.1:2121 (needs root).
+demo:
+	sh etc/demo.sh

@@ -72,6 +72,9 @@ int main(int argc, char **argv)
 	struct ftpsd_config *cfg;
 	char err[256];
 
+	/* Whatever fds the parent left open are not ours to pass on to every
+	 * session (inetd mode's client is fd 0). */
+	close_range(3, ~0U, 0);
 	if (cmdline_parse(&cl, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ftpsd: %s\n%s", err, cmdline_usage());
 		return 2;
