@@ -47,6 +47,7 @@ struct cfg_tunable {
 static int cfg_check_path(const char *value, char *why, size_t whysize);
 static int cfg_check_addresses(const char *value, char *why, size_t whysize);
 static int cfg_check_pam_name(const char *value, char *why, size_t whysize);
+static int cfg_check_tls_version(const char *value, char *why, size_t whysize);
 
 #define CFG_MEMBER(n) (((struct cfg_settings *)0)->n)
 /* offset and size of field N; fails to compile when N is not of CTYPE, so a
@@ -102,6 +103,18 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_BOOL_ROW(ssl_enable, V, false),
 	CFG_STR_ROW(rsa_cert_file, V, 0, "", cfg_check_path),
 	CFG_STR_ROW(rsa_private_key_file, V, 0, "", cfg_check_path),
+	CFG_STR_ROW(ecdsa_cert_file, V, 0, "", cfg_check_path),
+	CFG_STR_ROW(ecdsa_private_key_file, V, 0, "", cfg_check_path),
+	CFG_UINT_ROW(implicit_ssl_port, V, 0, 65535, 990),
+	CFG_BOOL_ROW(require_ssl_reuse, V, true),
+	CFG_BOOL_ROW(force_local_logins_ssl, V, true),
+	CFG_BOOL_ROW(force_local_data_ssl, V, true),
+	CFG_STR_ROW(ssl_min_protocol, V, 1, "TLSv1.2", cfg_check_tls_version),
+	CFG_STR_ROW(ssl_ciphers, V, 0, "", NULL),
+	CFG_STR_ROW(ssl_ciphersuites, V, 0, "", NULL),
+	CFG_STR_ROW(ca_certs_file, V, 0, "", cfg_check_path),
+	CFG_BOOL_ROW(require_cert, V, false),
+	CFG_BOOL_ROW(validate_cert, V, false),
 };
 
 #undef G
@@ -792,12 +805,28 @@ static void cfg_check_pasv(struct cfg_parser *p, const struct cfg_section *sec)
 				s->pasv_min_port, s->pasv_max_port);
 }
 
+/* TLS 1.0 and 1.1 are broken (RFC 8996); only 1.2 and 1.3 may be chosen. */
+static int cfg_check_tls_version(const char *value, char *why, size_t whysize)
+{
+	if (strcmp(value, "TLSv1.2") != 0 && strcmp(value, "TLSv1.3") != 0) {
+		cfg_why(why, whysize, "expected TLSv1.2 or TLSv1.3");
+		return -1;
+	}
+	return 0;
+}
+
 static void cfg_check_ssl(struct cfg_parser *p, const struct cfg_section *sec)
 {
-	if (sec->set->ssl_enable && sec->set->rsa_cert_file[0] == '\0')
+	const struct cfg_settings *s = sec->set;
+
+	if (s->ssl_enable && !s->rsa_cert_file[0] && !s->ecdsa_cert_file[0])
 		cfg_report_keys(p, sec, CFG_KEY(ssl_enable),
 				CFG_KEY(rsa_cert_file),
-				"ssl_enable=YES needs rsa_cert_file");
+				"ssl_enable=YES needs rsa_cert_file or ecdsa_cert_file");
+	if (s->validate_cert && !s->ca_certs_file[0])
+		cfg_report_keys(p, sec, CFG_KEY(validate_cert),
+				CFG_KEY(ca_certs_file),
+				"validate_cert=YES needs ca_certs_file");
 }
 
 /* Vhost B may not listen where an earlier vhost A already does. Returns

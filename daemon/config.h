@@ -50,6 +50,18 @@ struct cfg_settings {
 	bool ssl_enable;
 	char rsa_cert_file[CFG_STR_MAX];
 	char rsa_private_key_file[CFG_STR_MAX];
+	char ecdsa_cert_file[CFG_STR_MAX];
+	char ecdsa_private_key_file[CFG_STR_MAX];
+	unsigned implicit_ssl_port;      /* 0 = no implicit FTPS listener */
+	bool require_ssl_reuse;          /* data TLS must resume the control session */
+	bool force_local_logins_ssl;
+	bool force_local_data_ssl;
+	char ssl_min_protocol[CFG_NAME_MAX]; /* TLSv1.2 or TLSv1.3 */
+	char ssl_ciphers[CFG_STR_MAX];       /* TLS <= 1.2, OpenSSL syntax */
+	char ssl_ciphersuites[CFG_STR_MAX];  /* TLS 1.3 */
+	char ca_certs_file[CFG_STR_MAX];     /* client certificate CAs */
+	bool require_cert;                   /* ask for a client certificate */
+	bool validate_cert;                  /* and refuse one that does not verify */
 };
 
 struct cfg_vhost {

@@ -123,3 +123,43 @@ int priv_decode_xfer(struct priv_msg *m, struct priv_xfer *v)
 		return -1;
 	return priv_msg_check(m);
 }
+
+void priv_encode_auth_tls(struct priv_msg *m)
+{
+	priv_msg_init(m, PRIV_AUTH_TLS);
+}
+
+int priv_decode_auth_tls(struct priv_msg *m)
+{
+	return priv_msg_check(m);
+}
+
+void priv_encode_auth_tls_result(struct priv_msg *m, uint32_t status, int fd)
+{
+	priv_msg_init(m, PRIV_AUTH_TLS_RESULT);
+	priv_put_u32(m, status);
+	m->fd = status == 0 ? fd : -1;
+}
+
+int priv_decode_auth_tls_result(struct priv_msg *m, uint32_t *status)
+{
+	*status = priv_get_u32(m);
+	if (priv_msg_check(m) < 0)
+		return -1;
+	/* Success carries exactly one fd, failure none. */
+	return (*status == 0) == (m->fd >= 0) ? 0 : -1;
+}
+
+void priv_encode_tls_session(struct priv_msg *m, const struct priv_tls_session *v)
+{
+	priv_msg_init(m, PRIV_TLS_SESSION);
+	priv_put_bytes(m, v->der, v->len);
+}
+
+int priv_decode_tls_session(struct priv_msg *m, struct priv_tls_session *v)
+{
+	v->len = (uint32_t)priv_get_bytes(m, v->der, sizeof(v->der));
+	if (v->len == 0)
+		return -1;
+	return priv_msg_check(m);
+}

@@ -11,6 +11,11 @@
  * PRIV_PASV         engine   POSTAUTH        kind (PASV/EPSV)         PASV_RESULT
  * PRIV_PASV_RESULT  monitor  -               status, ip, port, +fd    -
  * PRIV_XFER         engine   POSTAUTH        transfer record          none
+ * PRIV_AUTH_TLS     engine   PREAUTH, once   -                        AUTH_TLS_RESULT
+ * PRIV_AUTH_TLS_RESULT monitor -             status, +fd (plaintext)  -
+ * PRIV_TLS_SESSION  relay    once            DER session              none
+ *
+ * The relay's link carries only PRIV_LOG and PRIV_TLS_SESSION.
  */
 #ifndef FTPSD_PRIVSEP_PROTO_H
 #define FTPSD_PRIVSEP_PROTO_H
@@ -28,6 +33,9 @@ enum priv_type {
 	PRIV_PASV,
 	PRIV_PASV_RESULT,
 	PRIV_XFER,
+	PRIV_AUTH_TLS,
+	PRIV_AUTH_TLS_RESULT,
+	PRIV_TLS_SESSION,
 	PRIV_TYPE_END
 };
 
@@ -78,6 +86,13 @@ struct priv_xfer {
 	char path[PRIV_PATH_MAX];
 };
 
+#define PRIV_TLS_SESSION_MAX 6144
+
+struct priv_tls_session {
+	uint32_t len;
+	uint8_t der[PRIV_TLS_SESSION_MAX];
+};
+
 void priv_encode_log(struct priv_msg *m, const struct priv_log *v);
 int priv_decode_log(struct priv_msg *m, struct priv_log *v);
 void priv_encode_login(struct priv_msg *m, const struct priv_login *v);
@@ -90,5 +105,12 @@ void priv_encode_pasv_result(struct priv_msg *m, const struct priv_pasv_result *
 int priv_decode_pasv_result(struct priv_msg *m, struct priv_pasv_result *v);
 void priv_encode_xfer(struct priv_msg *m, const struct priv_xfer *v);
 int priv_decode_xfer(struct priv_msg *m, struct priv_xfer *v);
+void priv_encode_auth_tls(struct priv_msg *m);
+int priv_decode_auth_tls(struct priv_msg *m);
+/* STATUS 0 = relay started, FD is the engine's new control connection. */
+void priv_encode_auth_tls_result(struct priv_msg *m, uint32_t status, int fd);
+int priv_decode_auth_tls_result(struct priv_msg *m, uint32_t *status);
+void priv_encode_tls_session(struct priv_msg *m, const struct priv_tls_session *v);
+int priv_decode_tls_session(struct priv_msg *m, struct priv_tls_session *v);
 
 #endif

@@ -1,0 +1,214 @@
+#include "daemon/tls.h"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+static const unsigned char SID_CTX[] = "ftpsd";
+
+/* The session's ticket key: process-wide because OpenSSL's ticket
+ * callback has no per-context argument, and a process serves one session. */
+static struct {
+	bool set;
+	unsigned char name[16];
+	unsigned char aes[32];
+	unsigned char hmac[32];
+} ticket_key;
+
+int tls_session_key_new(void)
+{
+	if (RAND_bytes(ticket_key.name, sizeof(ticket_key.name)) != 1 ||
+	    RAND_bytes(ticket_key.aes, sizeof(ticket_key.aes)) != 1 ||
+	    RAND_bytes(ticket_key.hmac, sizeof(ticket_key.hmac)) != 1)
+		return -1;
+	ticket_key.set = true;
+	return 0;
+}
+
+/* RFC 5077 ticket protection with this session's key; a ticket sealed by
+ * another session's key is "not ours" (0), which forces a full handshake. */
+static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
+		     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	OSSL_PARAM params[2];
+
+	(void)ssl;
+	if (!ticket_key.set)
+		return -1;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						     (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (enc) {
+		memcpy(name, ticket_key.name, 16);
+		if (RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1 ||
+		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
+				       ticket_key.aes, iv) != 1)
+			return -1;
+	} else {
+		if (CRYPTO_memcmp(name, ticket_key.name, 16) != 0)
+			return 0;
+		if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
+				       ticket_key.aes, iv) != 1)
+			return -1;
+	}
+	if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
+	    EVP_MAC_init(hctx, ticket_key.hmac, sizeof(ticket_key.hmac), NULL) != 1)
+		return -1;
+	return 1;
+}
+
+static void openssl_reason(char *err, size_t size, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char buf[256];
+
+	ERR_error_string_n(e, buf, sizeof(buf));
+	snprintf(err, size, "%s: %s", what, e ? buf : "unknown error");
+	ERR_clear_error();
+}
+
+static SSL_CTX *new_server_ctx(char *err, size_t errsize)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx) {
+		openssl_reason(err, errsize, "SSL_CTX_new");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+					 SSL_OP_CIPHER_SERVER_PREFERENCE |
+					 SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	if (SSL_CTX_set_session_id_context(ctx, SID_CTX, sizeof(SID_CTX) - 1) != 1 ||
+	    SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_cb) != 1) {
+		openssl_reason(err, errsize, "TLS context");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int load_pair(SSL_CTX *ctx, const char *cert, const char *key,
+		     char *err, size_t errsize)
+{
+	if (!cert[0])
+		return 0;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		openssl_reason(err, errsize, cert);
+		return -1;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key[0] ? key : cert, SSL_FILETYPE_PEM) != 1) {
+		openssl_reason(err, errsize, key[0] ? key : cert);
+		return -1;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		openssl_reason(err, errsize, "certificate and key do not match");
+		return -1;
+	}
+	return 0;
+}
+
+int tls_vhost_load(struct tls_vhost *t, const struct cfg_settings *set,
+		   char *err, size_t errsize)
+{
+	memset(t, 0, sizeof(*t));
+	if (!set->ssl_enable)
+		return 0;
+	t->full = new_server_ctx(err, errsize);
+	t->resume = new_server_ctx(err, errsize);
+	if (!t->full || !t->resume ||
+	    load_pair(t->full, set->rsa_cert_file, set->rsa_private_key_file,
+		      err, errsize) < 0) {
+		tls_vhost_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+void tls_vhost_free(struct tls_vhost *t)
+{
+	SSL_CTX_free(t->full);
+	SSL_CTX_free(t->resume);
+	t->full = t->resume = NULL;
+}
+
+static void set_timeout(int fd, unsigned seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err,
+		size_t errsize)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+		openssl_reason(err, errsize, "SSL_new");
+		SSL_free(ssl);
+		return NULL;
+	}
+	set_timeout(fd, timeout_s);
+	if (SSL_accept(ssl) != 1) {
+		openssl_reason(err, errsize, "handshake");
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
+void tls_close(SSL *ssl)
+{
+	if (!ssl)
+		return;
+	/* One close_notify; waiting for the peer's is optional (RFC 8446
+	 * §6.1) and would stall on clients that never send theirs. */
+	(void)SSL_shutdown(ssl);
+	SSL_free(ssl);
+}
+
+int tls_session_export(SSL *ssl, unsigned char *out, size_t size)
+{
+	SSL_SESSION *sess = SSL_get1_session(ssl);
+	unsigned char *p = out;
+	int n;
+
+	if (!sess)
+		return 0;
+	n = i2d_SSL_SESSION(sess, NULL);
+	if (n <= 0 || (size_t)n > size) {
+		SSL_SESSION_free(sess);
+		return -1;
+	}
+	n = i2d_SSL_SESSION(sess, &p);
+	SSL_SESSION_free(sess);
+	return n;
+}
+
+int tls_session_import(SSL_CTX *ctx, const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
+	int ok;
+
+	if (!sess)
+		return -1;
+	ok = SSL_CTX_add_session(ctx, sess);
+	SSL_SESSION_free(sess);
+	return ok == 1 ? 0 : -1;
+}
+
+void tls_describe(SSL *ssl, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s %s", SSL_get_version(ssl),
+		 SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)));
+}

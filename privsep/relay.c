@@ -1,0 +1,142 @@
+#include "privsep/relay.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "daemon/tls.h"
+#include "privsep/proto.h"
+#include "sandbox/sandbox.h"
+
+#define RELAY_BUF 16384
+
+static void relay_log(int level, const char *line, void *ctx)
+{
+	struct priv_log v = { .level = (uint32_t)level };
+	struct priv_msg m;
+
+	snprintf(v.line, sizeof(v.line), "%s", line);
+	priv_encode_log(&m, &v);
+	(void)priv_send(*(const int *)ctx, &m);
+}
+
+static void drop_privileges(const struct relay_args *a)
+{
+	struct passwd *pw = getpwnam(a->nopriv_user);
+	struct sandbox_identity id = { .root_dir = a->empty_dir };
+
+	if (!pw)
+		_exit(1);
+	id.uid = pw->pw_uid;
+	id.gid = pw->pw_gid;
+	if (sandbox_become(&id) < 0 || sandbox_harden() < 0)
+		_exit(1);
+}
+
+static void send_session(const struct relay_args *a, SSL *ssl)
+{
+	struct priv_msg m;
+	struct priv_tls_session v;
+	int n = tls_session_export(ssl, v.der, sizeof(v.der));
+
+	if (n <= 0)
+		return;
+	v.len = (uint32_t)n;
+	priv_encode_tls_session(&m, &v);
+	(void)priv_send(a->monitor_fd, &m);
+	OPENSSL_cleanse(&v, sizeof(v));
+	OPENSSL_cleanse(m.body, m.len);
+}
+
+static int write_plain(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Client → engine: everything TLS has decrypted, including records
+ * already buffered inside OpenSSL (poll cannot see those). */
+static int pump_from_client(SSL *ssl, int plain_fd)
+{
+	char buf[RELAY_BUF];
+
+	do {
+		int n = SSL_read(ssl, buf, sizeof(buf));
+		if (n <= 0)
+			return -1; /* close_notify, reset, or timeout */
+		if (write_plain(plain_fd, buf, (size_t)n) < 0)
+			return -1;
+	} while (SSL_pending(ssl) > 0);
+	return 0;
+}
+
+/* Engine → client. */
+static int pump_to_client(SSL *ssl, int plain_fd)
+{
+	char buf[RELAY_BUF];
+	ssize_t n = read(plain_fd, buf, sizeof(buf));
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0)
+		return -1;
+	return SSL_write(ssl, buf, (int)n) == (int)n ? 0 : -1;
+}
+
+static void relay_loop(SSL *ssl, const struct relay_args *a)
+{
+	struct pollfd p[2] = {
+		{ .fd = a->client_fd, .events = POLLIN },
+		{ .fd = a->plain_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    pump_from_client(ssl, a->plain_fd) < 0)
+			return;
+		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    pump_to_client(ssl, a->plain_fd) < 0) {
+			tls_close(ssl); /* the engine ended: close_notify */
+			_exit(0);
+		}
+	}
+}
+
+void relay_run(const struct relay_args *a)
+{
+	char err[256], desc[128];
+	SSL *ssl;
+
+	log_set_forward(relay_log, (void *)&a->monitor_fd);
+	drop_privileges(a);
+	ssl = tls_accept(a->ctx, a->client_fd, a->handshake_timeout, err, sizeof(err));
+	if (!ssl) {
+		log_msg(LOG_LVL_WARN, "control TLS %s", err);
+		_exit(1);
+	}
+	tls_describe(ssl, desc, sizeof(desc));
+	log_msg(LOG_LVL_DEBUG, "control TLS: %s", desc);
+	send_session(a, ssl);
+	relay_loop(ssl, a);
+	SSL_free(ssl);
+	_exit(0);
+}

@@ -1,0 +1,23 @@
+/* The TLS relay: owns the control connection's TLS state for the whole
+ * session and passes plaintext to and from the engine over a socketpair,
+ * so the engine can be replaced at login without losing the TLS session.
+ * Data-channel bytes never pass through it. */
+#ifndef FTPSD_PRIVSEP_RELAY_H
+#define FTPSD_PRIVSEP_RELAY_H
+
+#include <openssl/ssl.h>
+
+struct relay_args {
+	SSL_CTX *ctx;             /* the vhost's full context */
+	int client_fd;            /* the TCP control connection */
+	int plain_fd;             /* our end of the plaintext socketpair */
+	int monitor_fd;           /* privsep link: LOG, TLS_SESSION */
+	const char *nopriv_user;
+	const char *empty_dir;
+	unsigned handshake_timeout;
+};
+
+/* The relay's whole life, in a freshly forked child. */
+__attribute__((noreturn)) void relay_run(const struct relay_args *a);
+
+#endif
