@@ -592,11 +592,11 @@ static void test_ssl_needs_cert(void **state)
 		      "[vhost b]\nlisten_port=990\n",
 		      1,
 		      "t.conf:4: vhost \"b\": ssl_enable=YES needs "
-		      "rsa_cert_file (inherited from the global section)\n");
+		      "rsa_cert_file or ecdsa_cert_file (inherited from the global section)\n");
 	expect_errors("rsa_cert_file=/c.pem\n[vhost a]\nrsa_cert_file=\n"
 		      "ssl_enable=YES\n", 1,
 		      "t.conf:4: vhost \"a\": ssl_enable=YES needs "
-		      "rsa_cert_file\n");
+		      "rsa_cert_file or ecdsa_cert_file\n");
 }
 
 /* ---- dump ------------------------------------------------------------ */
