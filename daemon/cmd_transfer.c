@@ -76,13 +76,9 @@ int cmd_epsv(struct session *s, const char *arg)
 	return ctrl_reply(&s->ctrl, 229, "%s", reply + 4);
 }
 
-struct emit_ctx {
-	int fd;
-};
-
 static int emit_to_data(void *ctx, const char *buf, size_t len)
 {
-	return data_write_all(((struct emit_ctx *)ctx)->fd, buf, len);
+	return data_write_all(ctx, buf, len);
 }
 
 /* "LIST -la path": ls-style options are accepted and mostly ignored, as
@@ -109,7 +105,7 @@ static int send_listing(struct session *s, const char *arg, enum listing_kind ki
 		.now = time(NULL),
 	};
 	char path[SESSION_PATH_MAX];
-	struct emit_ctx ctx;
+	struct data_conn dc;
 	struct stat st;
 	int rc;
 
@@ -121,14 +117,11 @@ static int send_listing(struct session *s, const char *arg, enum listing_kind ki
 		return ctrl_reply(&s->ctrl, 550, "No such file or directory.");
 	if (kind == LISTING_MLSD && !S_ISDIR(st.st_mode))
 		return ctrl_reply(&s->ctrl, 501, "Not a directory.");
-	if ((ctx.fd = data_open(s)) < 0)
-		return 0;
-	if (ctrl_reply(&s->ctrl, 150, "Here comes the directory listing.") < 0) {
-		close(ctx.fd);
-		return -1;
-	}
-	rc = listing_write(path, kind, &opts, emit_to_data, &ctx);
-	close(ctx.fd);
+	rc = data_open(s, &dc, "Here comes the directory listing.");
+	if (rc < 0)
+		return rc == -2 ? -1 : 0;
+	rc = listing_write(path, kind, &opts, emit_to_data, &dc);
+	data_close(&dc);
 	if (rc == -2)
 		return ctrl_reply(&s->ctrl, 426, "Connection closed; transfer aborted.");
 	if (rc < 0)
@@ -180,7 +173,8 @@ static void report_transfer(struct session *s, uint32_t dir, const char *path,
 
 enum xfer_result { XFER_OK, XFER_NET_ERROR, XFER_FILE_ERROR };
 
-static enum xfer_result send_binary(int file, int data, uint64_t *sent)
+/* Plaintext downloads go file → socket inside the kernel. */
+static enum xfer_result send_sendfile(int file, int data, uint64_t *sent)
 {
 	for (;;) {
 		ssize_t n = sendfile(data, file, NULL, 1 << 20);
@@ -195,15 +189,19 @@ static enum xfer_result send_binary(int file, int data, uint64_t *sent)
 	}
 }
 
-static enum xfer_result send_ascii(int file, int data, uint64_t *sent)
+/* Read and write: TLS data connections and TYPE A. One large buffer per
+ * call so TLS writes full 16 KiB records. */
+static enum xfer_result send_copy(int file, struct data_conn *dc, bool ascii,
+				  uint64_t *sent)
 {
-	char in[XFER_CHUNK / 2];
-	char out[XFER_CHUNK];
+	char in[XFER_CHUNK];
+	char out[XFER_CHUNK * 2];
 	bool prev_cr = false;
 
 	for (;;) {
 		ssize_t n = read(file, in, sizeof(in));
-		size_t o;
+		const char *w = in;
+		size_t wn = (size_t)n;
 		if (n == 0)
 			return XFER_OK;
 		if (n < 0) {
@@ -211,21 +209,25 @@ static enum xfer_result send_ascii(int file, int data, uint64_t *sent)
 				continue;
 			return XFER_FILE_ERROR;
 		}
-		o = ascii_to_network(in, (size_t)n, out, &prev_cr);
-		if (data_write_all(data, out, o) < 0)
+		if (ascii) {
+			wn = ascii_to_network(in, (size_t)n, out, &prev_cr);
+			w = out;
+		}
+		if (data_write_all(dc, w, wn) < 0)
 			return XFER_NET_ERROR;
-		*sent += o;
+		*sent += wn;
 	}
 }
 
 int cmd_retr(struct session *s, const char *arg)
 {
-	char path[SESSION_PATH_MAX];
+	char path[SESSION_PATH_MAX], prelim[SESSION_PATH_MAX + 128];
 	struct timespec start;
 	struct stat st;
+	struct data_conn dc;
 	uint64_t sent = 0;
 	enum xfer_result r;
-	int file, data;
+	int file, rc;
 
 	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
@@ -237,20 +239,20 @@ int cmd_retr(struct session *s, const char *arg)
 		close(file);
 		return ctrl_reply(&s->ctrl, 550, "Not a plain file.");
 	}
-	if ((data = data_open(s)) < 0) {
-		close(file);
-		return 0;
-	}
+	snprintf(prelim, sizeof(prelim), "Opening %s mode data connection for %s (%lld bytes).",
+		 s->ascii ? "ASCII" : "BINARY", arg, (long long)st.st_size);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (ctrl_reply(&s->ctrl, 150, "Opening %s mode data connection for %s (%lld bytes).",
-		       s->ascii ? "ASCII" : "BINARY", arg, (long long)st.st_size) < 0) {
+	rc = data_open(s, &dc, prelim);
+	if (rc < 0) {
 		close(file);
-		close(data);
-		return -1;
+		return rc == -2 ? -1 : 0;
 	}
-	r = s->ascii ? send_ascii(file, data, &sent) : send_binary(file, data, &sent);
+	if (!dc.ssl && !s->ascii)
+		r = send_sendfile(file, dc.fd, &sent);
+	else
+		r = send_copy(file, &dc, s->ascii, &sent);
 	close(file);
-	close(data);
+	data_close(&dc);
 	report_transfer(s, XFER_DOWNLOAD, path, sent, &start, r == XFER_OK);
 	if (r == XFER_NET_ERROR)
 		return ctrl_reply(&s->ctrl, 426, "Failure writing network stream.");
@@ -274,18 +276,17 @@ static int write_file(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static enum xfer_result receive(int data, int file, bool ascii, uint64_t *got)
+static enum xfer_result receive(struct data_conn *dc, int file, bool ascii,
+			       uint64_t *got)
 {
 	char in[XFER_CHUNK];
 	char out[XFER_CHUNK + 1];
 	bool pending_cr = false;
 
 	for (;;) {
-		ssize_t n = recv(data, in, sizeof(in), 0);
+		ssize_t n = data_read(dc, in, sizeof(in));
 		const char *w = in;
 		size_t wn;
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
 			return XFER_NET_ERROR;
 		*got += (uint64_t)n;
@@ -315,9 +316,10 @@ int cmd_stor(struct session *s, const char *arg)
 	char path[SESSION_PATH_MAX];
 	struct timespec start;
 	struct stat st;
+	struct data_conn dc;
 	uint64_t got = 0;
 	enum xfer_result r;
-	int file, data, err;
+	int file, err, rc;
 
 	if (!s->set->write_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
@@ -330,23 +332,19 @@ int cmd_stor(struct session *s, const char *arg)
 		close(file);
 		return ctrl_reply(&s->ctrl, 553, "Not a plain file.");
 	}
-	if ((data = data_open(s)) < 0) {
-		close(file);
-		return 0;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (ctrl_reply(&s->ctrl, 150, "Ok to send data.") < 0) {
+	rc = data_open(s, &dc, "Ok to send data.");
+	if (rc < 0) {
 		close(file);
-		close(data);
-		return -1;
+		return rc == -2 ? -1 : 0;
 	}
-	r = receive(data, file, s->ascii, &got);
+	r = receive(&dc, file, s->ascii, &got);
 	err = errno;
 	if (close(file) < 0 && r == XFER_OK) {
 		r = XFER_FILE_ERROR;
 		err = errno;
 	}
-	close(data);
+	data_close(&dc);
 	report_transfer(s, XFER_UPLOAD, path, got, &start, r == XFER_OK);
 	if (r == XFER_NET_ERROR)
 		return ctrl_reply(&s->ctrl, 426, "Failure reading network stream.");

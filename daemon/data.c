@@ -40,6 +40,7 @@ static void set_timeouts(int fd, unsigned seconds)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* Returns the connection, -1 on timeout/error, -2 for a foreign peer. */
 static int accept_from_client(struct session *s)
 {
 	struct pollfd p = { .fd = s->pasv_fd, .events = POLLIN };
@@ -68,35 +69,91 @@ static int accept_from_client(struct session *s)
 	return fd;
 }
 
-int data_open(struct session *s)
+static bool data_tls_required(const struct session *s)
 {
-	int fd;
-
-	if (s->pasv_fd < 0) {
-		ctrl_reply(&s->ctrl, 425, "Use PASV or EPSV first.");
-		return -1;
-	}
-	fd = accept_from_client(s);
-	close(s->pasv_fd);
-	s->pasv_fd = -1;
-	if (fd == -2) {
-		ctrl_reply(&s->ctrl, 425, "Security: data connection from a foreign address.");
-		return -1;
-	}
-	if (fd < 0) {
-		ctrl_reply(&s->ctrl, 425, "Failed to establish connection.");
-		return -1;
-	}
-	set_timeouts(fd, s->set->data_connection_timeout);
-	return fd;
+	return s->set->ssl_enable && s->set->force_local_data_ssl;
 }
 
-int data_write_all(int fd, const void *buf, size_t len)
+/* With require_ssl_reuse the context has no certificate: only a
+ * resumption of this session's control TLS session can succeed. */
+static int start_tls(struct session *s, struct data_conn *dc)
+{
+	SSL_CTX *ctx = s->set->require_ssl_reuse ? s->tls->resume : s->tls->full;
+	char err[256];
+
+	dc->ssl = tls_accept(ctx, dc->fd, s->set->data_connection_timeout, err,
+			     sizeof(err));
+	if (!dc->ssl) {
+		log_msg(LOG_LVL_WARN,
+			"violation: data TLS refused for client %s: %s%s", s->peer_ip,
+			err, s->set->require_ssl_reuse ?
+				" (it must resume the control connection's TLS session)" : "");
+		return -1;
+	}
+	if (s->set->require_ssl_reuse && !SSL_session_reused(dc->ssl)) {
+		log_msg(LOG_LVL_WARN,
+			"violation: data TLS for client %s did not resume the session",
+			s->peer_ip);
+		return -1;
+	}
+	return 0;
+}
+
+int data_open(struct session *s, struct data_conn *dc, const char *prelim)
+{
+	dc->fd = -1;
+	dc->ssl = NULL;
+	if (!s->prot_private && data_tls_required(s))
+		return ctrl_reply(&s->ctrl, 521, "Data connections must be encrypted (PROT P).") < 0 ? -2 : -1;
+	if (s->pasv_fd < 0)
+		return ctrl_reply(&s->ctrl, 425, "Use PASV or EPSV first.") < 0 ? -2 : -1;
+	dc->fd = accept_from_client(s);
+	close(s->pasv_fd);
+	s->pasv_fd = -1;
+	if (dc->fd == -2)
+		return ctrl_reply(&s->ctrl, 425, "Security: data connection from a foreign address.") < 0 ? -2 : -1;
+	if (dc->fd < 0)
+		return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0 ? -2 : -1;
+	set_timeouts(dc->fd, s->set->data_connection_timeout);
+	if (ctrl_reply(&s->ctrl, 150, "%s", prelim) < 0) {
+		data_close(dc);
+		return -2;
+	}
+	if (s->prot_private && start_tls(s, dc) < 0) {
+		data_close(dc);
+		return ctrl_reply(&s->ctrl, 425, "Data TLS handshake refused.") < 0 ? -2 : -1;
+	}
+	return 0;
+}
+
+ssize_t data_read(struct data_conn *dc, void *buf, size_t len)
+{
+	if (dc->ssl) {
+		size_t got = 0;
+		if (SSL_read_ex(dc->ssl, buf, len, &got) == 1)
+			return (ssize_t)got;
+		/* A client that closes without close_notify is tolerated
+		 * (SSL_OP_IGNORE_UNEXPECTED_EOF makes that a ZERO_RETURN). */
+		return SSL_get_error(dc->ssl, 0) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+	}
+	for (;;) {
+		ssize_t n = recv(dc->fd, buf, len, 0);
+		if (n >= 0 || errno != EINTR)
+			return n;
+	}
+}
+
+int data_write_all(struct data_conn *dc, const void *buf, size_t len)
 {
 	const char *p = buf;
 
+	if (dc->ssl) {
+		size_t done = 0;
+		return len == 0 || (SSL_write_ex(dc->ssl, buf, len, &done) == 1 &&
+				    done == len) ? 0 : -1;
+	}
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = send(dc->fd, p, len, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -106,4 +163,15 @@ int data_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+void data_close(struct data_conn *dc)
+{
+	if (dc->ssl) {
+		tls_close(dc->ssl);
+		dc->ssl = NULL;
+	}
+	if (dc->fd >= 0)
+		close(dc->fd);
+	dc->fd = -1;
 }

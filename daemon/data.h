@@ -1,24 +1,36 @@
 /* Data connections: the engine never creates sockets; it accepts on the
- * passive listener the monitor handed it. */
+ * passive listener the monitor handed it, and does data TLS itself. */
 #ifndef FTPSD_DATA_H
 #define FTPSD_DATA_H
 
+#include <openssl/ssl.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "daemon/session.h"
 
-/* Ask the monitor for a passive listener. Returns 0 (listener in
- * s->pasv_fd, advertised address in *ADVERTISE) or the monitor's
- * PASV_* status. */
+struct data_conn {
+	int fd;
+	SSL *ssl; /* NULL for PROT C */
+};
+
+/* Ask the monitor for a passive listener. Returns PASV_OK (listener in
+ * s->pasv_fd, advertised address in *ADVERTISE) or the monitor's status. */
 int data_pasv_request(struct session *s, uint32_t kind,
 		      struct net_addr *advertise);
 
-/* Accept the data connection on the passive listener, from the control
- * client's address only (unless pasv_promiscuous). Consumes the listener.
- * Returns the connected fd, or -1 after replying 425 itself. */
-int data_open(struct session *s);
+/* Open the data connection for a transfer: check the PROT policy, accept
+ * the client's connection (from the control client's address only, unless
+ * pasv_promiscuous), send the 150 reply PRELIM, then do the data TLS
+ * handshake when PROT P. On failure the reply (425/521/522) is already
+ * sent and -1 is returned; -2 means the control connection is gone. */
+int data_open(struct session *s, struct data_conn *dc, const char *prelim);
 
-/* Write all of BUF to the data connection. 0 or -1. */
-int data_write_all(int fd, const void *buf, size_t len);
+/* 0 at EOF, -1 on error. */
+ssize_t data_read(struct data_conn *dc, void *buf, size_t len);
+int data_write_all(struct data_conn *dc, const void *buf, size_t len);
+/* Ends TLS with close_notify (GnuTLS clients count a transfer without one
+ * as failed), then closes. */
+void data_close(struct data_conn *dc);
 
 #endif

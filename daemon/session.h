@@ -10,6 +10,7 @@
 #include "daemon/config.h"
 #include "daemon/ctrl.h"
 #include "daemon/netaddr.h"
+#include "daemon/tls.h"
 
 #define SESSION_PATH_MAX 4096
 
@@ -17,6 +18,7 @@ struct session {
 	const struct ftpsd_config *cfg;
 	const struct cfg_vhost *vhost;
 	const struct cfg_settings *set; /* == &vhost->set */
+	const struct tls_vhost *tls;    /* this vhost's TLS contexts */
 	struct net_addr peer;           /* control client */
 	struct net_addr local;          /* where it connected to */
 	char peer_ip[NETADDR_STRLEN];
@@ -34,6 +36,9 @@ struct session {
 	bool epsv_all;                  /* EPSV ALL locks out PASV */
 	int pasv_fd;                    /* listener from the monitor, or -1 */
 	unsigned mlst_facts;
+	bool tls_control;               /* control connection is TLS (via relay) */
+	bool pbsz_done;                 /* PBSZ 0 seen (RFC 4217 before PROT) */
+	bool prot_private;              /* PROT P: data connections are TLS */
 };
 
 #endif
