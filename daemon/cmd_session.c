@@ -12,6 +12,8 @@ int cmd_user(struct session *s, const char *arg)
 {
 	if (s->logged_in)
 		return ctrl_reply(&s->ctrl, 530, "Can't change to another user.");
+	if (tls_login_refused(s))
+		return ctrl_reply(&s->ctrl, 530, "Non-anonymous sessions must use encryption (AUTH TLS).");
 	if (strlen(arg) >= sizeof(s->user))
 		return ctrl_reply(&s->ctrl, 501, "User name too long.");
 	memcpy(s->user, arg, strlen(arg) + 1);
@@ -32,9 +34,14 @@ int cmd_pass(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 230, "Already logged in.");
 	if (!s->user_given)
 		return ctrl_reply(&s->ctrl, 503, "Login with USER first.");
+	if (tls_login_refused(s))
+		return ctrl_reply(&s->ctrl, 530, "Non-anonymous sessions must use encryption (AUTH TLS).");
 	if (strlen(arg) >= sizeof(login.pass))
 		return ctrl_reply(&s->ctrl, 501, "Password too long.");
 	memset(&login, 0, sizeof(login));
+	login.carry = (s->pbsz_done ? CARRY_PBSZ : 0) |
+		      (s->prot_private ? CARRY_PROT_P : 0);
+	login.mlst_facts = s->mlst_facts;
 	memcpy(login.user, s->user, strlen(s->user) + 1);
 	memcpy(login.pass, arg, strlen(arg) + 1);
 	login.npending = (uint32_t)s->ctrl.len;
@@ -103,9 +110,10 @@ int cmd_feat(struct session *s, const char *arg)
 	(void)arg;
 	format_facts(facts, sizeof(facts), s->mlst_facts);
 	n = snprintf(text, sizeof(text),
-		     "211-Features:\r\n EPSV\r\n MLST %s\r\n PASV\r\n TVFS\r\n"
-		     " UTF8\r\n211 End\r\n",
-		     facts);
+		     "211-Features:\r\n%s EPSV\r\n MLST %s\r\n PASV\r\n%s"
+		     " TVFS\r\n UTF8\r\n211 End\r\n",
+		     s->set->ssl_enable ? " AUTH TLS\r\n AUTH SSL\r\n" : "", facts,
+		     s->set->ssl_enable ? " PBSZ\r\n PROT\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return ctrl_reply(&s->ctrl, 451, "Internal error.");
 	return ctrl_write(&s->ctrl, text, (size_t)n);

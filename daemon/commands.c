@@ -50,7 +50,10 @@ static const struct command commands[] = {
 	{ "SIZE", true, ARG_OPTIONAL, cmd_not_implemented },
 	{ "MDTM", true, ARG_OPTIONAL, cmd_not_implemented },
 	{ "MLST", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "AUTH", false, ARG_OPTIONAL, cmd_not_implemented },
+	{ "AUTH", false, ARG_REQUIRED, cmd_auth },
+	{ "PBSZ", false, ARG_REQUIRED, cmd_pbsz },
+	{ "PROT", false, ARG_REQUIRED, cmd_prot },
+	{ "CCC", false, ARG_NONE, cmd_ccc },
 };
 
 const struct command *command_find(const char *verb)

@@ -51,4 +51,11 @@ int cmd_mlsd(struct session *s, const char *arg);
 int cmd_retr(struct session *s, const char *arg);
 int cmd_stor(struct session *s, const char *arg);
 
+int cmd_auth(struct session *s, const char *arg);
+int cmd_pbsz(struct session *s, const char *arg);
+int cmd_prot(struct session *s, const char *arg);
+int cmd_ccc(struct session *s, const char *arg);
+/* USER/PASS are refused in plaintext when the vhost forces TLS logins. */
+bool tls_login_refused(const struct session *s);
+
 #endif

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int listeners_vhost_addresses(const struct cfg_vhost *vh, struct net_addr *out,
-			      size_t max)
+int listeners_vhost_addresses(const struct cfg_vhost *vh, unsigned port,
+			      struct net_addr *out, size_t max)
 {
 	char list[CFG_STR_MAX], *save = NULL;
 	int n = 0;
@@ -16,7 +16,7 @@ int listeners_vhost_addresses(const struct cfg_vhost *vh, struct net_addr *out,
 	for (char *tok = strtok_r(list, ", \t", &save); tok;
 	     tok = strtok_r(NULL, ", \t", &save)) {
 		if ((size_t)n >= max ||
-		    net_addr_parse(&out[n], tok, vh->set.listen_port) < 0)
+		    net_addr_parse(&out[n], tok, port) < 0)
 			return -1;
 		n++;
 	}
@@ -59,6 +59,44 @@ static int find(const struct listeners *ls, const struct net_addr *a)
 	return -1;
 }
 
+/* Add VH's addresses on PORT to NEXT, reusing sockets already open in LS. */
+static int want(struct listeners *next, const struct listeners *ls,
+		bool *reused, const struct cfg_vhost *vh, unsigned port,
+		bool implicit, char *err, size_t errsize)
+{
+	struct net_addr addrs[32];
+	int n = listeners_vhost_addresses(vh, port, addrs, 32);
+
+	if (n < 0) {
+		snprintf(err, errsize, "vhost %s: bad listen_address", vh->name);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct listener *l = &next->l[next->n];
+		int old = find(ls, &addrs[i]);
+		if (next->n == LISTENERS_MAX || find(next, &addrs[i]) >= 0) {
+			snprintf(err, errsize, "too many or duplicate listen addresses "
+				 "(vhost %s, port %u)", vh->name, port);
+			return -1;
+		}
+		l->addr = addrs[i];
+		l->vhost = vh;
+		l->implicit_tls = implicit;
+		if (old >= 0) {
+			l->fd = ls->l[old].fd;
+			reused[old] = true;
+		} else if ((l->fd = open_listener(&addrs[i])) < 0) {
+			char a[NETADDR_STRLEN];
+			net_addr_string(&addrs[i], a, sizeof(a));
+			snprintf(err, errsize, "cannot listen on %s: %s", a,
+				 strerror(errno));
+			return -1;
+		}
+		next->n++;
+	}
+	return 0;
+}
+
 /* Collect the wanted set, reusing open fds; on error close only what this
  * call opened. */
 int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
@@ -68,34 +106,14 @@ int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
 	bool reused[LISTENERS_MAX] = { false };
 
 	for (size_t v = 0; v < cfg->nvhosts; v++) {
-		struct net_addr addrs[32];
-		int n = listeners_vhost_addresses(&cfg->vhosts[v], addrs, 32);
-		if (n < 0) {
-			snprintf(err, errsize, "vhost %s: bad listen_address",
-				 cfg->vhosts[v].name);
+		const struct cfg_vhost *vh = &cfg->vhosts[v];
+		if (want(&next, ls, reused, vh, vh->set.listen_port, false, err,
+			 errsize) < 0)
 			goto fail;
-		}
-		for (int i = 0; i < n; i++) {
-			struct listener *l = &next.l[next.n];
-			int old = find(ls, &addrs[i]);
-			if (next.n == LISTENERS_MAX || find(&next, &addrs[i]) >= 0) {
-				snprintf(err, errsize, "too many or duplicate listen addresses");
-				goto fail;
-			}
-			l->addr = addrs[i];
-			l->vhost = &cfg->vhosts[v];
-			if (old >= 0) {
-				l->fd = ls->l[old].fd;
-				reused[old] = true;
-			} else if ((l->fd = open_listener(&addrs[i])) < 0) {
-				char a[NETADDR_STRLEN];
-				net_addr_string(&addrs[i], a, sizeof(a));
-				snprintf(err, errsize, "cannot listen on %s: %s", a,
-					 strerror(errno));
-				goto fail;
-			}
-			next.n++;
-		}
+		if (vh->set.ssl_enable && vh->set.implicit_ssl_port &&
+		    want(&next, ls, reused, vh, vh->set.implicit_ssl_port, true,
+			 err, errsize) < 0)
+			goto fail;
 	}
 	for (size_t i = 0; i < ls->n; i++)
 		if (!reused[i])
@@ -116,25 +134,42 @@ void listeners_close_all(struct listeners *ls)
 	ls->n = 0;
 }
 
-const struct cfg_vhost *listeners_vhost_for(const struct ftpsd_config *cfg,
-					    const struct net_addr *local)
+static bool is_wildcard(const struct net_addr *a)
 {
-	const struct cfg_vhost *wildcard = NULL;
+	struct net_addr any;
 
-	for (size_t v = 0; v < cfg->nvhosts; v++) {
+	net_addr_parse(&any, net_addr_family(a) == AF_INET ? "0.0.0.0" : "::", 0);
+	return net_addr_same_ip(&any, a);
+}
+
+const struct cfg_vhost *listeners_vhost_for(const struct ftpsd_config *cfg,
+					    const struct net_addr *local,
+					    bool *implicit)
+{
+	const struct cfg_vhost *wildcard = NULL, *exact = NULL;
+	bool wildcard_implicit = false;
+	unsigned port = net_addr_port(local);
+
+	for (size_t v = 0; v < cfg->nvhosts && !exact; v++) {
+		const struct cfg_vhost *vh = &cfg->vhosts[v];
+		bool imp = vh->set.ssl_enable && vh->set.implicit_ssl_port == port;
 		struct net_addr addrs[32];
-		int n = listeners_vhost_addresses(&cfg->vhosts[v], addrs, 32);
-		for (int i = 0; i < n; i++) {
-			struct net_addr any = addrs[i];
-			if (net_addr_port(&any) != net_addr_port(local))
-				continue;
-			if (net_addr_same_ip(&any, local))
-				return &cfg->vhosts[v];
-			net_addr_parse(&any, net_addr_family(&addrs[i]) == AF_INET ?
-						     "0.0.0.0" : "::", 0);
-			if (!wildcard && net_addr_same_ip(&any, &addrs[i]))
-				wildcard = &cfg->vhosts[v];
+		int n;
+		if (port != vh->set.listen_port && !imp)
+			continue;
+		n = listeners_vhost_addresses(vh, port, addrs, 32);
+		for (int i = 0; i < n && !exact; i++) {
+			if (net_addr_same_ip(&addrs[i], local)) {
+				exact = vh;
+				*implicit = imp;
+			} else if (!wildcard && is_wildcard(&addrs[i])) {
+				wildcard = vh;
+				wildcard_implicit = imp;
+			}
 		}
 	}
+	if (exact)
+		return exact;
+	*implicit = wildcard ? wildcard_implicit : false;
 	return wildcard ? wildcard : &cfg->vhosts[0];
 }

@@ -13,6 +13,7 @@ struct listener {
 	int fd;
 	struct net_addr addr;
 	const struct cfg_vhost *vhost;
+	bool implicit_tls;      /* implicit_ssl_port: TLS from the first byte */
 };
 
 struct listeners {
@@ -20,10 +21,10 @@ struct listeners {
 	size_t n;
 };
 
-/* The addresses a vhost listens on (listen_address × listen_port). Returns
- * the count, or -1 if one does not parse or there are more than MAX. */
-int listeners_vhost_addresses(const struct cfg_vhost *vh, struct net_addr *out,
-			      size_t max);
+/* The addresses of a vhost's listen_address list, with PORT. Returns the
+ * count, or -1 if one does not parse or there are more than MAX. */
+int listeners_vhost_addresses(const struct cfg_vhost *vh, unsigned port,
+			      struct net_addr *out, size_t max);
 
 /* Make LS match CFG: keep sockets whose address is still configured
  * (pointing them at the new vhost), open new ones, close the rest. On
@@ -35,8 +36,10 @@ int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
 void listeners_close_all(struct listeners *ls);
 
 /* The vhost whose listen address matches LOCAL (exact address, then the
- * wildcard on the same port), or the first vhost. For inetd mode. */
+ * wildcard on the same port), or the first vhost; *IMPLICIT tells whether
+ * LOCAL's port is that vhost's implicit FTPS port. For inetd mode. */
 const struct cfg_vhost *listeners_vhost_for(const struct ftpsd_config *cfg,
-					    const struct net_addr *local);
+					    const struct net_addr *local,
+					    bool *implicit);
 
 #endif

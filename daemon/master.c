@@ -14,6 +14,7 @@
 
 #include "daemon/listeners.h"
 #include "daemon/log.h"
+#include "daemon/tls.h"
 #include "sandbox/sandbox.h"
 
 struct master {
@@ -74,7 +75,7 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(m->sigfd);
 		listeners_close_all(&m->ls);
-		monitor_run(m->cfg, l->vhost, fd, m->env);
+		monitor_run(m->cfg, l->vhost, fd, l->implicit_tls, m->env);
 	}
 	m->sessions++;
 	close(fd);
@@ -109,6 +110,7 @@ static void reap(struct master *m)
 static void reload(struct master *m)
 {
 	struct ftpsd_config *next = calloc(1, sizeof(*next));
+	struct tls_vhost *tls;
 	char err[256];
 
 	if (!next)
@@ -120,11 +122,22 @@ static void reload(struct master *m)
 		free(next);
 		return;
 	}
-	if (listeners_sync(&m->ls, next, err, sizeof(err)) < 0) {
+	/* New certificates are loaded now, as root; a broken one keeps the
+	 * old config and certificates in service. */
+	tls = tls_load_all(next, err, sizeof(err));
+	if (!tls) {
 		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
 		free(next);
 		return;
 	}
+	if (listeners_sync(&m->ls, next, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
+		tls_free_all(tls, next->nvhosts);
+		free(next);
+		return;
+	}
+	tls_free_all(m->env->tls, m->cfg->nvhosts);
+	m->env->tls = tls;
 	free(m->cfg);
 	m->cfg = next;
 	log_msg(LOG_LVL_INFO, "reloaded %s", m->opts->config_path);
@@ -216,6 +229,11 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 			cfg->global.secure_chroot_dir);
 		return 1;
 	}
+	env->tls = tls_load_all(cfg, err, sizeof(err));
+	if (!env->tls) {
+		log_msg(LOG_LVL_ERR, "TLS: %s", err);
+		return 1;
+	}
 	if (listeners_sync(&m.ls, cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_LVL_ERR, "%s", err);
 		return 1;
@@ -244,9 +262,12 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	return 0;
 }
 
-void inetd_run(const struct ftpsd_config *cfg, const struct monitor_env *env)
+void inetd_run(const struct ftpsd_config *cfg, struct monitor_env *env)
 {
 	struct net_addr local;
+	const struct cfg_vhost *vh;
+	bool implicit = false;
+	char err[256];
 
 	if (net_addr_from_local(&local, 0) < 0) {
 		log_msg(LOG_LVL_ERR, "inetd mode: fd 0 is not a socket: %s",
@@ -258,6 +279,12 @@ void inetd_run(const struct ftpsd_config *cfg, const struct monitor_env *env)
 			cfg->global.secure_chroot_dir);
 		_exit(1);
 	}
+	env->tls = tls_load_all(cfg, err, sizeof(err));
+	if (!env->tls) {
+		log_msg(LOG_LVL_ERR, "TLS: %s", err);
+		_exit(1);
+	}
 	signal(SIGPIPE, SIG_IGN);
-	monitor_run(cfg, listeners_vhost_for(cfg, &local), 0, env);
+	vh = listeners_vhost_for(cfg, &local, &implicit);
+	monitor_run(cfg, vh, 0, implicit, env);
 }

@@ -20,6 +20,6 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 
 /* Inetd mode: serve the connection on fd 0. Never returns. */
 __attribute__((noreturn)) void inetd_run(const struct ftpsd_config *cfg,
-					 const struct monitor_env *env);
+					 struct monitor_env *env);
 
 #endif

@@ -4,7 +4,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -72,6 +74,13 @@ static void openssl_reason(char *err, size_t size, const char *what)
 	ERR_clear_error();
 }
 
+static int accept_any_cert(int preverify_ok, X509_STORE_CTX *store)
+{
+	(void)preverify_ok;
+	(void)store;
+	return 1;
+}
+
 static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -80,10 +89,12 @@ static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 		openssl_reason(err, errsize, "SSL_CTX_new");
 		return NULL;
 	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/* IGNORE_UNEXPECTED_EOF: clients that close a data connection
+	 * without close_notify are common; the transfer still counts. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 					 SSL_OP_CIPHER_SERVER_PREFERENCE |
-					 SSL_OP_NO_COMPRESSION);
+					 SSL_OP_NO_COMPRESSION |
+					 SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	if (SSL_CTX_set_session_id_context(ctx, SID_CTX, sizeof(SID_CTX) - 1) != 1 ||
@@ -115,6 +126,103 @@ static int load_pair(SSL_CTX *ctx, const char *cert, const char *key,
 	return 0;
 }
 
+/* Protocol floor and cipher choices, the same for both contexts so a
+ * resumed session is always acceptable to the resuming one. */
+static int apply_policy(SSL_CTX *ctx, const struct cfg_settings *set,
+			char *err, size_t errsize)
+{
+	int floor = strcmp(set->ssl_min_protocol, "TLSv1.3") == 0 ?
+			    TLS1_3_VERSION : TLS1_2_VERSION;
+
+	if (SSL_CTX_set_min_proto_version(ctx, floor) != 1) {
+		openssl_reason(err, errsize, "ssl_min_protocol");
+		return -1;
+	}
+	if (set->ssl_ciphers[0] &&
+	    SSL_CTX_set_cipher_list(ctx, set->ssl_ciphers) != 1) {
+		openssl_reason(err, errsize, "ssl_ciphers");
+		return -1;
+	}
+	if (set->ssl_ciphersuites[0] &&
+	    SSL_CTX_set_ciphersuites(ctx, set->ssl_ciphersuites) != 1) {
+		openssl_reason(err, errsize, "ssl_ciphersuites");
+		return -1;
+	}
+	return 0;
+}
+
+/* Client certificates: requested with require_cert, checked against
+ * ca_certs_file with validate_cert (otherwise any certificate will do, as
+ * in vsftpd). */
+static int apply_client_certs(SSL_CTX *ctx, const struct cfg_settings *set,
+			      char *err, size_t errsize)
+{
+	int mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+
+	if (!set->require_cert)
+		return 0;
+	if (set->ca_certs_file[0]) {
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(set->ca_certs_file);
+		if (SSL_CTX_load_verify_locations(ctx, set->ca_certs_file, NULL) != 1 ||
+		    !names) {
+			openssl_reason(err, errsize, set->ca_certs_file);
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+			return -1;
+		}
+		SSL_CTX_set_client_CA_list(ctx, names);
+	}
+	SSL_CTX_set_verify(ctx, mode, set->validate_cert ? NULL : accept_any_cert);
+	return 0;
+}
+
+/* OpenSSL picks a TLS 1.3 cipher before it looks at the PSK, and refuses
+ * to go on without a certificate. The resume context therefore carries a
+ * throwaway self-signed P-256 certificate made at start: worthless to an
+ * attacker, never trusted by a client, and a handshake that uses it is not
+ * a resumption, so data_open refuses it anyway. */
+static int make_placeholder(EVP_PKEY **key, X509 **cert)
+{
+	X509_NAME *name;
+
+	*key = EVP_EC_gen("P-256");
+	*cert = X509_new();
+	if (!*key || !*cert || !(name = X509_get_subject_name(*cert)))
+		return -1;
+	if (X509_set_version(*cert, 2) != 1 ||
+	    ASN1_INTEGER_set(X509_get_serialNumber(*cert), 1) != 1 ||
+	    !X509_gmtime_adj(X509_getm_notBefore(*cert), 0) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(*cert), 60L * 60 * 24 * 3650) ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+				       (const unsigned char *)"ftpsd resume-only",
+				       -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(*cert, name) != 1 ||
+	    X509_set_pubkey(*cert, *key) != 1 ||
+	    X509_sign(*cert, *key, EVP_sha256()) <= 0)
+		return -1;
+	return 0;
+}
+
+static int use_placeholder(SSL_CTX *ctx, char *err, size_t errsize)
+{
+	static EVP_PKEY *key;
+	static X509 *cert;
+
+	if (!cert && make_placeholder(&key, &cert) < 0) {
+		EVP_PKEY_free(key);
+		X509_free(cert);
+		key = NULL;
+		cert = NULL;
+		openssl_reason(err, errsize, "placeholder certificate");
+		return -1;
+	}
+	if (SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+		openssl_reason(err, errsize, "placeholder certificate");
+		return -1;
+	}
+	return 0;
+}
+
 int tls_vhost_load(struct tls_vhost *t, const struct cfg_settings *set,
 		   char *err, size_t errsize)
 {
@@ -124,7 +232,13 @@ int tls_vhost_load(struct tls_vhost *t, const struct cfg_settings *set,
 	t->full = new_server_ctx(err, errsize);
 	t->resume = new_server_ctx(err, errsize);
 	if (!t->full || !t->resume ||
+	    apply_policy(t->full, set, err, errsize) < 0 ||
+	    apply_policy(t->resume, set, err, errsize) < 0 ||
+	    use_placeholder(t->resume, err, errsize) < 0 ||
+	    apply_client_certs(t->full, set, err, errsize) < 0 ||
 	    load_pair(t->full, set->rsa_cert_file, set->rsa_private_key_file,
+		      err, errsize) < 0 ||
+	    load_pair(t->full, set->ecdsa_cert_file, set->ecdsa_private_key_file,
 		      err, errsize) < 0) {
 		tls_vhost_free(t);
 		return -1;
@@ -137,6 +251,35 @@ void tls_vhost_free(struct tls_vhost *t)
 	SSL_CTX_free(t->full);
 	SSL_CTX_free(t->resume);
 	t->full = t->resume = NULL;
+}
+
+struct tls_vhost *tls_load_all(const struct ftpsd_config *cfg, char *err,
+			       size_t errsize)
+{
+	struct tls_vhost *all = calloc(cfg->nvhosts, sizeof(*all));
+	char why[256];
+
+	if (!all) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->nvhosts; i++) {
+		if (tls_vhost_load(&all[i], &cfg->vhosts[i].set, why, sizeof(why)) < 0) {
+			snprintf(err, errsize, "vhost %s: %s", cfg->vhosts[i].name, why);
+			tls_free_all(all, i);
+			return NULL;
+		}
+	}
+	return all;
+}
+
+void tls_free_all(struct tls_vhost *all, size_t n)
+{
+	if (!all)
+		return;
+	for (size_t i = 0; i < n; i++)
+		tls_vhost_free(&all[i]);
+	free(all);
 }
 
 static void set_timeout(int fd, unsigned seconds)

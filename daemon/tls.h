@@ -30,6 +30,12 @@ int tls_vhost_load(struct tls_vhost *t, const struct cfg_settings *set,
 		   char *err, size_t errsize);
 void tls_vhost_free(struct tls_vhost *t);
 
+/* Contexts for every vhost of CFG, as an array parallel to cfg->vhosts.
+ * NULL with a reason naming the vhost in ERR. */
+struct tls_vhost *tls_load_all(const struct ftpsd_config *cfg, char *err,
+			       size_t errsize);
+void tls_free_all(struct tls_vhost *all, size_t n);
+
 /* Draw this session's ticket key. Call once per session, in the monitor,
  * before forking anything that speaks TLS. 0 or -1. */
 int tls_session_key_new(void);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "privsep/pam_login.h"
 #include "privsep/pasv.h"
 #include "privsep/proto.h"
+#include "privsep/relay.h"
 #include "sandbox/sandbox.h"
 
 enum mon_state { MON_PREAUTH = 1u << 0, MON_POSTAUTH = 1u << 1 };
@@ -31,7 +33,12 @@ enum mon_state { MON_PREAUTH = 1u << 0, MON_POSTAUTH = 1u << 1 };
 struct monitor {
 	struct session s;       /* the connection; copied into each engine */
 	const struct monitor_env *env;
-	int client_fd;
+	int client_fd;          /* the TCP control connection */
+	int ctrl_fd;            /* what engines speak FTP on: client_fd, or the
+				 * plaintext side of the TLS relay */
+	pid_t relay;
+	int relay_fd;           /* privsep link to the relay, or -1 */
+	struct priv_tls_session tls_sess; /* control session, for resumption */
 	enum mon_state state;
 	pid_t engine;
 	int priv_fd;            /* monitor's end of the current link */
@@ -86,12 +93,12 @@ static int fork_engine(struct monitor *mon, const char *name,
 		return -1;
 	}
 	if (pid == 0) {
-		int keep[] = { mon->client_fd, sv[1] };
+		int keep[] = { mon->ctrl_fd, sv[1] };
 		sandbox_set_name(name);
 		signal(SIGCHLD, SIG_DFL);
 		sandbox_close_fds_except(keep, 2);
 		mon->s.priv_fd = sv[1];
-		ctrl_init(&mon->s.ctrl, mon->client_fd, pending, npending);
+		ctrl_init(&mon->s.ctrl, mon->ctrl_fd, pending, npending);
 		log_set_forward(engine_log_forward, &mon->s);
 		become(mon);
 		engine_run(&mon->s);
@@ -104,6 +111,41 @@ static int fork_engine(struct monitor *mon, const char *name,
 	return 0;
 }
 
+/* An engine must not keep private keys it does not use: the pre-auth
+ * engine uses none, the user's engine only its vhost's, and only when data
+ * connections may do full handshakes (require_ssl_reuse=NO). */
+static void forget_tls(struct monitor *mon, bool keep_own)
+{
+	size_t own = (size_t)(mon->s.vhost - mon->s.cfg->vhosts);
+
+	for (size_t i = 0; i < mon->s.cfg->nvhosts; i++) {
+		struct tls_vhost *t = &mon->env->tls[i];
+		if (keep_own && i == own) {
+			if (mon->s.set->require_ssl_reuse) {
+				SSL_CTX_free(t->full);
+				t->full = NULL;
+			}
+			continue;
+		}
+		tls_vhost_free(t);
+	}
+}
+
+/* Let the data contexts resume the control session by ID (TLS 1.2 without
+ * tickets); tickets need nothing, they decrypt with the session key. */
+static void install_control_session(struct monitor *mon)
+{
+	const struct tls_vhost *t = mon->s.tls;
+
+	if (!mon->tls_sess.len)
+		return;
+	if (t->resume)
+		(void)tls_session_import(t->resume, mon->tls_sess.der, mon->tls_sess.len);
+	if (t->full)
+		(void)tls_session_import(t->full, mon->tls_sess.der, mon->tls_sess.len);
+	OPENSSL_cleanse(&mon->tls_sess, sizeof(mon->tls_sess));
+}
+
 static void become_preauth(struct monitor *mon)
 {
 	const struct cfg_settings *g = &mon->s.cfg->global;
@@ -114,6 +156,7 @@ static void become_preauth(struct monitor *mon)
 		ctrl_reply(&mon->s.ctrl, 421, "Service not available (nopriv_user).");
 		_exit(1);
 	}
+	forget_tls(mon, false);
 	id.uid = pw->pw_uid;
 	id.gid = pw->pw_gid;
 	if (sandbox_become(&id) < 0 || sandbox_harden() < 0) {
@@ -139,6 +182,8 @@ static void become_user(struct monitor *mon)
 
 	/* The session stays open in the monitor, which closes it. */
 	pam_login_forget(&mon->pam);
+	forget_tls(mon, true);
+	install_control_session(mon);
 	if (sandbox_become(&id) < 0 || sandbox_harden() < 0) {
 		ctrl_reply(&mon->s.ctrl, 500, "Cannot change to home directory.");
 		_exit(1);
@@ -190,6 +235,11 @@ static int lookup_account(struct monitor *mon)
 	return 0;
 }
 
+static bool tls_login_required(const struct cfg_settings *set)
+{
+	return set->ssl_enable && set->force_local_logins_ssl;
+}
+
 static void on_login(struct monitor *mon, struct priv_msg *m)
 {
 	struct priv_login *l = calloc(1, sizeof(*l));
@@ -201,6 +251,12 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	}
 	if (!mon->s.set->local_enable) {
 		login_failed(mon, l->user, "local_enable=NO");
+		goto out;
+	}
+	/* The engine refuses USER in plaintext already; this is the check
+	 * that holds even if the engine is hostile. */
+	if (tls_login_required(mon->s.set) && !mon->s.tls_control) {
+		violation(mon, "LOGIN without TLS where TLS is required");
 		goto out;
 	}
 	if (pam_login_open(&mon->pam, mon->s.set->pam_service_name, l->user,
@@ -216,6 +272,9 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	log_msg(LOG_LVL_INFO, "login ok: user %s client %s", mon->pam.user,
 		mon->s.peer_ip);
 	stop_engine(mon);
+	mon->s.pbsz_done = (l->carry & CARRY_PBSZ) && mon->s.tls_control;
+	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
+	mon->s.mlst_facts = l->mlst_facts & FACT_DEFAULT;
 	mon->state = MON_POSTAUTH;
 	if (fork_engine(mon, "ftpsd-engine", become_user, l->pending, l->npending) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
@@ -317,23 +376,106 @@ static void on_xfer(struct monitor *mon, struct priv_msg *m)
 	free(x);
 }
 
+/* Fork the relay: it takes the TCP connection's TLS, we and the engines
+ * speak plaintext on the other side of a socketpair from now on. */
+static int start_relay(struct monitor *mon)
+{
+	const struct cfg_settings *g = &mon->s.cfg->global;
+	int plain[2], link[2];
+	pid_t pid;
+
+	if (!mon->s.tls->full)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, plain) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) < 0) {
+		close(plain[0]);
+		close(plain[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct relay_args a = {
+			.ctx = mon->s.tls->full,
+			.client_fd = mon->client_fd,
+			.plain_fd = plain[1],
+			.monitor_fd = link[1],
+			.nopriv_user = g->nopriv_user,
+			.empty_dir = g->secure_chroot_dir,
+			.handshake_timeout = mon->s.set->data_connection_timeout,
+		};
+		int keep[] = { mon->client_fd, plain[1], link[1] };
+		sandbox_set_name("ftpsd-relay");
+		sandbox_close_fds_except(keep, 3);
+		relay_run(&a);
+	}
+	close(plain[1]);
+	close(link[1]);
+	if (pid < 0) {
+		close(plain[0]);
+		close(link[0]);
+		return -1;
+	}
+	mon->relay = pid;
+	mon->relay_fd = link[0];
+	mon->ctrl_fd = plain[0];
+	mon->s.tls_control = true;
+	return 0;
+}
+
+static void on_auth_tls(struct monitor *mon, struct priv_msg *m)
+{
+	struct priv_msg reply;
+	uint32_t status = 1;
+
+	if (priv_decode_auth_tls(m) < 0)
+		return violation(mon, "malformed AUTH_TLS");
+	if (mon->s.tls_control)
+		return violation(mon, "AUTH_TLS twice");
+	if (mon->s.set->ssl_enable && start_relay(mon) == 0)
+		status = 0;
+	else if (mon->s.set->ssl_enable)
+		log_msg(LOG_LVL_ERR, "cannot start TLS relay: %s", strerror(errno));
+	priv_encode_auth_tls_result(&reply, status, mon->ctrl_fd);
+	if (priv_send(mon->priv_fd, &reply) < 0)
+		mon->done = true;
+}
+
+static void on_tls_session(struct monitor *mon, struct priv_msg *m)
+{
+	if (mon->tls_sess.len)
+		return violation(mon, "TLS_SESSION twice");
+	if (priv_decode_tls_session(m, &mon->tls_sess) < 0) {
+		mon->tls_sess.len = 0;
+		return violation(mon, "malformed TLS_SESSION");
+	}
+}
+
 static const struct mon_handler handlers[] = {
 	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_log },
 	{ PRIV_LOGIN, MON_PREAUTH, on_login },
 	{ PRIV_PASV, MON_POSTAUTH, on_pasv },
 	{ PRIV_XFER, MON_POSTAUTH, on_xfer },
+	{ PRIV_AUTH_TLS, MON_PREAUTH, on_auth_tls },
 };
 
-static void dispatch(struct monitor *mon, struct priv_msg *m)
+/* The relay's link carries only these. */
+static const struct mon_handler relay_handlers[] = {
+	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_log },
+	{ PRIV_TLS_SESSION, MON_PREAUTH | MON_POSTAUTH, on_tls_session },
+};
+
+static void dispatch(struct monitor *mon, const struct mon_handler *table,
+		     size_t n, struct priv_msg *m)
 {
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-		if (handlers[i].type != m->type)
+	for (size_t i = 0; i < n; i++) {
+		if (table[i].type != m->type)
 			continue;
-		if (!(handlers[i].states & mon->state))
+		if (!(table[i].states & mon->state))
 			return violation(mon, "message not allowed in this state");
 		if (m->fd >= 0)
-			return violation(mon, "unexpected fd from engine");
-		return handlers[i].fn(mon, m);
+			return violation(mon, "unexpected fd");
+		return table[i].fn(mon, m);
 	}
 	violation(mon, "unknown message type");
 }
@@ -352,6 +494,32 @@ static void log_engine_end(struct monitor *mon)
 	mon->engine = -1;
 }
 
+/* One message from the engine (FROM_RELAY false) or the relay. Returns -1
+ * when the session is over. */
+static int receive_one(struct monitor *mon, struct priv_msg *m, bool from_relay)
+{
+	int r = priv_recv(from_relay ? mon->relay_fd : mon->priv_fd, m);
+
+	if (r == 0) {
+		if (!from_relay)
+			log_engine_end(mon);
+		return -1; /* the engine quit, or TLS on the control connection ended */
+	}
+	if (r < 0) {
+		if (errno == EPROTO)
+			violation(mon, "malformed privsep message");
+		return -1;
+	}
+	if (from_relay)
+		dispatch(mon, relay_handlers,
+			 sizeof(relay_handlers) / sizeof(relay_handlers[0]), m);
+	else
+		dispatch(mon, handlers, sizeof(handlers) / sizeof(handlers[0]), m);
+	if (m->fd >= 0)
+		close(m->fd);
+	return 0;
+}
+
 static void serve(struct monitor *mon)
 {
 	struct priv_msg *m = malloc(sizeof(*m));
@@ -359,22 +527,38 @@ static void serve(struct monitor *mon)
 	if (!m)
 		return;
 	while (!mon->done) {
-		int r = priv_recv(mon->priv_fd, m);
-		if (r == 0) {
-			log_engine_end(mon);
+		struct pollfd p[2] = {
+			{ .fd = mon->priv_fd, .events = POLLIN },
+			{ .fd = mon->relay_fd, .events = POLLIN },
+		};
+		if (poll(p, mon->relay_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
 		}
-		if (r < 0) {
-			if (errno != EPROTO && errno != ECONNRESET)
-				break;
-			violation(mon, "malformed privsep message");
+		if (p[0].revents && receive_one(mon, m, false) < 0)
 			break;
-		}
-		dispatch(mon, m);
-		if (m->fd >= 0)
-			close(m->fd);
+		if (mon->relay_fd >= 0 && p[1].revents && !mon->done &&
+		    receive_one(mon, m, true) < 0)
+			break;
 	}
 	free(m);
+}
+
+/* After the engine: closing our copy of the plaintext side lets the relay
+ * send close_notify; then it exits by itself. A relay stuck on a client
+ * that does not read is bounded by its socket timeouts. */
+static void stop_relay(struct monitor *mon)
+{
+	int status;
+
+	if (mon->relay <= 0)
+		return;
+	close(mon->ctrl_fd);
+	mon->ctrl_fd = -1;
+	while (waitpid(mon->relay, &status, 0) < 0 && errno == EINTR)
+		;
+	mon->relay = -1;
 }
 
 int monitor_prepare_empty_dir(const char *path)
@@ -441,27 +625,40 @@ static void init_session(struct monitor *mon, const struct ftpsd_config *cfg,
 }
 
 void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
-		 int client_fd, const struct monitor_env *env)
+		 int client_fd, bool implicit_tls, const struct monitor_env *env)
 {
 	static struct monitor mon;
 
 	sandbox_set_name("ftpsd-monitor");
 	mon.env = env;
 	mon.engine = -1;
+	mon.relay = -1;
 	mon.priv_fd = -1;
+	mon.relay_fd = -1;
 	mon.state = MON_PREAUTH;
 	mon.client_fd = settle_fds(client_fd, env->keep_stderr);
 	if (mon.client_fd < 0)
 		_exit(1);
+	mon.ctrl_fd = mon.client_fd;
 	init_session(&mon, cfg, vhost);
-	log_msg(LOG_LVL_INFO, "session start: client %s vhost %s", mon.s.peer_ip,
-		vhost->name);
+	mon.s.tls = &env->tls[vhost - cfg->vhosts];
+	log_msg(LOG_LVL_INFO, "session start: client %s vhost %s%s", mon.s.peer_ip,
+		vhost->name, implicit_tls ? " (implicit TLS)" : "");
+	if (vhost->set.ssl_enable && tls_session_key_new() < 0)
+		_exit(1);
+	if (implicit_tls && start_relay(&mon) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot start TLS relay: %s", strerror(errno));
+		_exit(1);
+	}
 	if (fork_engine(&mon, "ftpsd-preauth", become_preauth, NULL, 0) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		_exit(1);
 	}
 	serve(&mon);
 	stop_engine(&mon);
+	stop_relay(&mon);
+	if (mon.ctrl_fd >= 0 && mon.ctrl_fd != mon.client_fd)
+		close(mon.ctrl_fd);
 	close(mon.client_fd);
 	pam_login_close(&mon.pam);
 	log_msg(LOG_LVL_INFO, "session end: client %s", mon.s.peer_ip);

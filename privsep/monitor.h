@@ -5,18 +5,23 @@
 #include <stdbool.h>
 
 #include "daemon/config.h"
+#include "daemon/tls.h"
 
 struct monitor_env {
 	int xferlog_fd;    /* -1: no xferlog */
 	bool keep_stderr;  /* foreground standalone: stderr is a log sink */
+	/* TLS contexts, one per cfg->vhosts[] entry. Not const: a user's
+	 * engine frees the key-holding ones it must not keep. */
+	struct tls_vhost *tls;
 };
 
 /* Serve the session on CLIENT_FD (a connected TCP socket) for VHOST: fork
- * the pre-auth engine, run PAM on LOGIN, fork the user's engine, broker its
- * sockets, log. Never returns. */
+ * the pre-auth engine (behind a TLS relay at once when IMPLICIT_TLS), run
+ * PAM on LOGIN, fork the user's engine, broker its sockets, log. Never
+ * returns. */
 __attribute__((noreturn)) void monitor_run(const struct ftpsd_config *cfg,
 					   const struct cfg_vhost *vhost,
-					   int client_fd,
+					   int client_fd, bool implicit_tls,
 					   const struct monitor_env *env);
 
 /* Create secure_chroot_dir if missing (root-owned, 0555). 0 or -1. */

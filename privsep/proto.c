@@ -25,6 +25,8 @@ int priv_decode_log(struct priv_msg *m, struct priv_log *v)
 void priv_encode_login(struct priv_msg *m, const struct priv_login *v)
 {
 	priv_msg_init(m, PRIV_LOGIN);
+	priv_put_u32(m, v->carry);
+	priv_put_u32(m, v->mlst_facts);
 	priv_put_str(m, v->user);
 	priv_put_str(m, v->pass);
 	priv_put_bytes(m, v->pending, v->npending);
@@ -32,6 +34,10 @@ void priv_encode_login(struct priv_msg *m, const struct priv_login *v)
 
 int priv_decode_login(struct priv_msg *m, struct priv_login *v)
 {
+	v->carry = priv_get_u32(m);
+	v->mlst_facts = priv_get_u32(m);
+	if (v->carry & ~(uint32_t)(CARRY_PBSZ | CARRY_PROT_P))
+		return -1;
 	priv_get_str(m, v->user, sizeof(v->user));
 	priv_get_str(m, v->pass, sizeof(v->pass));
 	v->npending = (uint32_t)priv_get_bytes(m, v->pending, sizeof(v->pending));

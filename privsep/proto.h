@@ -50,7 +50,15 @@ struct priv_log {
 	char line[PRIV_LINE_MAX];
 };
 
+/* Pre-login FTP state the user's engine carries on with. */
+enum priv_login_carry {
+	CARRY_PBSZ = 1u << 0,
+	CARRY_PROT_P = 1u << 1,
+};
+
 struct priv_login {
+	uint32_t carry;        /* CARRY_* bits */
+	uint32_t mlst_facts;   /* OPTS MLST may come before login */
 	char user[PRIV_USER_MAX];
 	char pass[PRIV_PASS_MAX];
 	/* Control bytes the engine read past the PASS line (a pipelining
