@@ -7,6 +7,8 @@ SYSCONFDIR ?= /etc
 DESTDIR  ?=
 
 CC       ?= cc
+# Debian's interpreter: the tests use its python3-pytest, whatever else is on PATH.
+PYTHON   ?= /usr/bin/python3
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
             -Wformat=2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -I.
@@ -40,7 +42,7 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
 
 integration: ftpsd
-	cd tests/integration && python3 -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Installs missing Debian packages, builds, runs every test.
 check: deps

@@ -121,6 +121,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 #undef V
 
 #define CFG_NTUNABLES (sizeof cfg_tunables / sizeof cfg_tunables[0])
+_Static_assert(CFG_NTUNABLES <= CFG_MAX_TUNABLES, "raise CFG_MAX_TUNABLES");
 
 /* ---- values ---------------------------------------------------------- */
 
@@ -855,11 +856,23 @@ static bool cfg_check_clash(struct cfg_parser *p, const struct cfg_section *a,
 	return false;
 }
 
+/* Keep where each value of VH came from, for later messages. */
+static void cfg_keep_lines(struct cfg_vhost *vh, const struct cfg_section *own,
+			   const struct cfg_section *global)
+{
+	for (size_t i = 0; i < CFG_NTUNABLES; i++)
+		vh->key_line[i] = own->key_line[i] ? own->key_line[i] :
+						     global->key_line[i];
+}
+
 static void cfg_finish(struct cfg_parser *p)
 {
 	struct ftpsd_config *cfg = p->cfg;
 
+	for (size_t i = 0; i < cfg->nvhosts; i++)
+		cfg_keep_lines(&cfg->vhosts[i], &p->vhost[i], &p->global);
 	if (cfg->nvhosts == 0) {
+		cfg_keep_lines(&cfg->vhosts[0], &p->global, &p->global);
 		/* No vhost: the global section is the one served. */
 		cfg_check_pasv(p, &p->global);
 		cfg_check_ssl(p, &p->global);
@@ -954,15 +967,25 @@ int config_load_string(struct ftpsd_config *cfg, const char *name,
 
 /* ---- environment ----------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4)))
+/* The line that set OFFSET's key for vhost I (0 when it is a default). */
+static unsigned cfg_env_line(const struct ftpsd_config *cfg, size_t i,
+			     size_t offset)
+{
+	return cfg->vhosts[i].key_line[cfg_index_of(offset)];
+}
+
+__attribute__((format(printf, 4, 5)))
 static int cfg_env_error(const struct ftpsd_config *cfg, FILE *err,
-			 const char *fmt, ...)
+			 unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL)
 		return 1;
-	fprintf(err, "%s: ", cfg->path);
+	if (line)
+		fprintf(err, "%s:%u: ", cfg->path, line);
+	else
+		fprintf(err, "%s: ", cfg->path);
 	va_start(ap, fmt);
 	vfprintf(err, fmt, ap);
 	va_end(ap);
@@ -975,7 +998,10 @@ static int cfg_env_user(const struct ftpsd_config *cfg, FILE *err)
 	const char *user = cfg->global.nopriv_user;
 
 	if (getpwnam(user) == NULL)
-		return cfg_env_error(cfg, err, "nopriv_user \"%s\" does not "
+		return cfg_env_error(cfg, err,
+				     cfg_env_line(cfg, 0, offsetof(struct cfg_settings,
+								   nopriv_user)),
+				     "nopriv_user \"%s\" does not "
 				     "exist", user);
 	return 0;
 }
@@ -985,22 +1011,24 @@ static int cfg_env_user(const struct ftpsd_config *cfg, FILE *err)
 static int cfg_env_chroot_dir(const struct ftpsd_config *cfg, FILE *err)
 {
 	const char *dir = cfg->global.secure_chroot_dir;
+	unsigned line = cfg_env_line(cfg, 0, offsetof(struct cfg_settings,
+						      secure_chroot_dir));
 	struct stat st;
 
 	if (stat(dir, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return cfg_env_error(cfg, err, "secure_chroot_dir %s: %s", dir,
+		return cfg_env_error(cfg, err, line, "secure_chroot_dir %s: %s", dir,
 				     strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode))
-		return cfg_env_error(cfg, err, "secure_chroot_dir %s is not a "
+		return cfg_env_error(cfg, err, line, "secure_chroot_dir %s is not a "
 				     "directory", dir);
 	if (st.st_uid != 0)
-		return cfg_env_error(cfg, err, "secure_chroot_dir %s is not "
+		return cfg_env_error(cfg, err, line, "secure_chroot_dir %s is not "
 				     "owned by root", dir);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return cfg_env_error(cfg, err, "secure_chroot_dir %s is "
+		return cfg_env_error(cfg, err, line, "secure_chroot_dir %s is "
 				     "writable by group or others", dir);
 	return 0;
 }
@@ -1008,15 +1036,17 @@ static int cfg_env_chroot_dir(const struct ftpsd_config *cfg, FILE *err)
 /* Opened, not access()ed: what counts is what the daemon itself can read.
  * O_NONBLOCK so that a FIFO given by mistake cannot hang the check. */
 static int cfg_env_readable(const struct ftpsd_config *cfg, FILE *err,
-			    const char *file)
+			    size_t i, size_t offset)
 {
+	const char *file = (const char *)&cfg->vhosts[i].set + offset;
 	int fd;
 
 	if (file[0] == '\0')
 		return 0;
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return cfg_env_error(cfg, err, "cannot read %s: %s", file,
+		return cfg_env_error(cfg, err, cfg_env_line(cfg, i, offset),
+				     "cannot read %s: %s", file,
 				     strerror(errno));
 	(void)close(fd); /* only opened to test: nothing to lose */
 	return 0;
@@ -1051,8 +1081,13 @@ static bool cfg_env_seen(const struct ftpsd_config *cfg, size_t i,
 
 int config_check_environment(const struct ftpsd_config *cfg, FILE *err)
 {
-	size_t cert = offsetof(struct cfg_settings, rsa_cert_file);
-	size_t key = offsetof(struct cfg_settings, rsa_private_key_file);
+	static const size_t files[] = {
+		offsetof(struct cfg_settings, rsa_cert_file),
+		offsetof(struct cfg_settings, rsa_private_key_file),
+		offsetof(struct cfg_settings, ecdsa_cert_file),
+		offsetof(struct cfg_settings, ecdsa_private_key_file),
+		offsetof(struct cfg_settings, ca_certs_file),
+	};
 	size_t pam = offsetof(struct cfg_settings, pam_service_name);
 	int errors = 0;
 
@@ -1061,11 +1096,9 @@ int config_check_environment(const struct ftpsd_config *cfg, FILE *err)
 	for (size_t i = 0; i < cfg->nvhosts; i++) {
 		const struct cfg_settings *s = &cfg->vhosts[i].set;
 
-		if (!cfg_env_seen(cfg, i, cert))
-			errors += cfg_env_readable(cfg, err, s->rsa_cert_file);
-		if (!cfg_env_seen(cfg, i, key))
-			errors += cfg_env_readable(cfg, err,
-						   s->rsa_private_key_file);
+		for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+			if (!cfg_env_seen(cfg, i, files[f]))
+				errors += cfg_env_readable(cfg, err, i, files[f]);
 		if (!cfg_env_seen(cfg, i, pam))
 			cfg_env_pam(cfg, err, s->pam_service_name);
 	}

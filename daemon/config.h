@@ -10,6 +10,7 @@
 #define CFG_STR_MAX 512
 #define CFG_NAME_MAX 64
 #define CFG_MAX_VHOSTS 64
+#define CFG_MAX_TUNABLES 128 /* room for the table in config.c */
 
 /* Every tunable lives in this one struct. The global section fills one copy;
  * each [vhost NAME] section starts as a copy of the global values and
@@ -67,6 +68,9 @@ struct cfg_settings {
 struct cfg_vhost {
 	char name[CFG_NAME_MAX];         /* "default" for the global section */
 	struct cfg_settings set;
+	/* Per tunable, the line that set it (in this section, else in the
+	 * global section); 0 = default. For messages about values. */
+	unsigned key_line[CFG_MAX_TUNABLES];
 };
 
 struct ftpsd_config {

@@ -39,6 +39,7 @@ struct monitor {
 	pid_t relay;
 	int relay_fd;           /* privsep link to the relay, or -1 */
 	struct priv_tls_session tls_sess; /* control session, for resumption */
+	pid_t pid;              /* ours: children die with it */
 	enum mon_state state;
 	pid_t engine;
 	int priv_fd;            /* monitor's end of the current link */
@@ -163,6 +164,7 @@ static void become_preauth(struct monitor *mon)
 		ctrl_reply(&mon->s.ctrl, 421, "Service not available (sandbox).");
 		_exit(1);
 	}
+	sandbox_die_with_parent(mon->pid);
 	if (mon->s.set->ftpd_banner[0])
 		ctrl_reply(&mon->s.ctrl, 220, "%s", mon->s.set->ftpd_banner);
 	else
@@ -188,6 +190,7 @@ static void become_user(struct monitor *mon)
 		ctrl_reply(&mon->s.ctrl, 500, "Cannot change to home directory.");
 		_exit(1);
 	}
+	sandbox_die_with_parent(mon->pid);
 	umask((mode_t)set->local_umask);
 	mon->s.logged_in = true;
 	mon->s.chrooted = set->chroot_local_user;
@@ -403,6 +406,7 @@ static int start_relay(struct monitor *mon)
 			.nopriv_user = g->nopriv_user,
 			.empty_dir = g->secure_chroot_dir,
 			.handshake_timeout = mon->s.set->data_connection_timeout,
+			.parent = mon->pid,
 		};
 		int keep[] = { mon->client_fd, plain[1], link[1] };
 		sandbox_set_name("ftpsd-relay");
@@ -630,6 +634,7 @@ void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
 	static struct monitor mon;
 
 	sandbox_set_name("ftpsd-monitor");
+	mon.pid = getpid();
 	mon.env = env;
 	mon.engine = -1;
 	mon.relay = -1;

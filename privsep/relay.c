@@ -36,6 +36,7 @@ static void drop_privileges(const struct relay_args *a)
 	id.gid = pw->pw_gid;
 	if (sandbox_become(&id) < 0 || sandbox_harden() < 0)
 		_exit(1);
+	sandbox_die_with_parent(a->parent);
 }
 
 static void send_session(const struct relay_args *a, SSL *ssl)

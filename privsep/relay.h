@@ -6,6 +6,7 @@
 #define FTPSD_PRIVSEP_RELAY_H
 
 #include <openssl/ssl.h>
+#include <sys/types.h>
 
 struct relay_args {
 	SSL_CTX *ctx;             /* the vhost's full context */
@@ -15,6 +16,7 @@ struct relay_args {
 	const char *nopriv_user;
 	const char *empty_dir;
 	unsigned handshake_timeout;
+	pid_t parent;             /* the monitor: we die with it */
 };
 
 /* The relay's whole life, in a freshly forked child. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -69,6 +70,12 @@ void sandbox_close_fds_except(const int *keep, int nkeep)
 		next = (unsigned)sorted[i] + 1;
 	}
 	close_range(next, ~0U, 0);
+}
+
+void sandbox_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(1);
 }
 
 void sandbox_set_name(const char *name)

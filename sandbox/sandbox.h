@@ -23,6 +23,11 @@ int sandbox_become(const struct sandbox_identity *id);
 /* No new privileges, not dumpable, no core files. 0 or -1. */
 int sandbox_harden(void);
 
+/* Die with the parent: a session's processes must not outlive its
+ * monitor. Call after sandbox_become (a credential change clears it);
+ * exits at once if PARENT is already gone. */
+void sandbox_die_with_parent(pid_t parent);
+
 /* Close every fd above 2 except those listed. */
 void sandbox_close_fds_except(const int *keep, int nkeep);
 
