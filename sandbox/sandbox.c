@@ -2,12 +2,22 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <sys/capability.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <stdbool.h>
+
+static int drop_bounding_set(void)
+{
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		if (CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
+			return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+			       errno != EINVAL ? -1 : 0;
+}
 
 int sandbox_become(const struct sandbox_identity *id)
 {
@@ -25,6 +35,10 @@ int sandbox_become(const struct sandbox_identity *id)
 		return -1;
 	if (chdir(id->work_dir ? id->work_dir : "/") < 0)
 		return -1;
+	/* Empty the bounding and ambient sets while we still may: nothing
+	 * this process could ever execute regains a capability. */
+	if (id->uid != 0 && drop_bounding_set() < 0)
+		return -1;
 	if (setresuid(id->uid, id->uid, id->uid) < 0)
 		return -1;
 	if (id->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
@@ -37,8 +51,14 @@ int sandbox_become(const struct sandbox_identity *id)
 int sandbox_harden(void)
 {
 	struct rlimit no_core = { 0, 0 };
+	struct rlimit no_fork = { 0, 0 };
+	struct rlimit files = { 64, 64 };
 
-	if (setrlimit(RLIMIT_CORE, &no_core) < 0)
+	/* No core files with secrets; no processes of its own (the monitor
+	 * forks what a session needs); a handful of fds is all a role uses. */
+	if (setrlimit(RLIMIT_CORE, &no_core) < 0 ||
+	    setrlimit(RLIMIT_NPROC, &no_fork) < 0 ||
+	    setrlimit(RLIMIT_NOFILE, &files) < 0)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return -1;
@@ -81,4 +101,32 @@ void sandbox_die_with_parent(pid_t parent)
 void sandbox_set_name(const char *name)
 {
 	prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+/* Permitted and effective become KEEP too (inheritable empty). */
+static int keep_only(const cap_value_t *keep, int nkeep)
+{
+	cap_t caps = cap_init();
+	int rc = -1;
+
+	if (!caps)
+		return -1;
+	if (cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) == 0 &&
+	    cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) == 0 &&
+	    cap_set_proc(caps) == 0)
+		rc = 0;
+	cap_free(caps);
+	return rc;
+}
+
+int sandbox_limit_bounding_set(const cap_value_t *keep, int nkeep)
+{
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+		bool wanted = false;
+		for (int i = 0; i < nkeep; i++)
+			wanted |= keep[i] == c;
+		if (!wanted && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
+			return -1;
+	}
+	return keep_only(keep, nkeep);
 }

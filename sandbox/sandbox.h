@@ -5,6 +5,7 @@
 #define FTPSD_SANDBOX_H
 
 #include <stdbool.h>
+#include <sys/capability.h>
 #include <sys/types.h>
 
 struct sandbox_identity {
@@ -30,6 +31,11 @@ void sandbox_die_with_parent(pid_t parent);
 
 /* Close every fd above 2 except those listed. */
 void sandbox_close_fds_except(const int *keep, int nkeep);
+
+/* Cut the bounding, permitted and effective sets to KEEP: what a root
+ * process keeps for the children it will fork (the master, for its
+ * monitors). 0 or -1. */
+int sandbox_limit_bounding_set(const cap_value_t *keep, int nkeep);
 
 /* Name the process (comm), for ps and for tests. */
 void sandbox_set_name(const char *name);

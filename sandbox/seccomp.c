@@ -1,0 +1,183 @@
+#include "sandbox/seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "privsep/proto.h"
+
+/* Every sandboxed role: memory, time, signals, the privsep socket. */
+static const char *const base_calls[] = {
+	"read", "write", "readv", "writev", "close", "poll", "ppoll",
+	"recvmsg", "sendmsg", "recvfrom", "sendto",
+	"exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "restart_syscall",
+	"brk", "munmap", "mremap", "madvise", "futex", "rseq",
+	"getpid", "getppid", "gettid", "getrandom",
+	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
+	"fcntl", "fstat", "newfstatat", "lseek", "sched_yield",
+	NULL,
+};
+
+/* TLS over the control connection: sockets it was given, nothing else. */
+static const char *const relay_calls[] = {
+	"setsockopt", "shutdown", NULL,
+};
+
+/* The user's engine: the file system inside its root, and accept() on the
+ * listeners the monitor passed. Never socket, connect, bind, execve, ptrace
+ * or fork. */
+static const char *const engine_calls[] = {
+	"accept", "accept4", "setsockopt", "getsockopt", "getsockname",
+	"getpeername", "shutdown", "sendfile", "splice",
+	"stat", "lstat", "statx", "statfs", "fstatfs",
+	"getdents64", "readlink", "readlinkat", "access", "faccessat", "faccessat2",
+	"fadvise64", "pread64", "chdir", "fchdir", "getcwd",
+	"umask", "dup", "dup2", "dup3", "getuid", "geteuid", "getgid", "getegid",
+	"uname", NULL,
+};
+
+/* What changes the file system: not for a read-only engine. */
+static const char *const engine_write_calls[] = {
+	"creat", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
+	"renameat", "renameat2", "link", "linkat", "chmod", "fchmod", "fchmodat",
+	"utimensat", "utime", "utimes", "futimesat", "ftruncate", "truncate",
+	"fsync", "fdatasync", "fallocate", "pwrite64", "copy_file_range", NULL,
+};
+
+static const char *const *role_calls[] = {
+	[ROLE_PREAUTH] = NULL,
+	[ROLE_ENGINE] = engine_calls,
+	[ROLE_RELAY] = relay_calls,
+};
+
+static const char *const role_names[] = {
+	[ROLE_PREAUTH] = "ftpsd-preauth",
+	[ROLE_ENGINE] = "ftpsd-engine",
+	[ROLE_RELAY] = "ftpsd-relay",
+};
+
+const char *sandbox_role_name(enum sandbox_role role)
+{
+	return role_names[role];
+}
+
+static int report_fd = -1;
+static enum sandbox_role report_role;
+
+/* Async-signal-safe: a hand-built PRIV_LOG, then death by SIGSYS (the
+ * handler was installed with SA_RESETHAND, so the next trap kills). */
+static void on_sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	struct priv_log v = { .level = LOG_LVL_ERR };
+	static const char head[] = "violation: sandbox: ";
+	static const char mid[] = " attempted forbidden syscall ";
+	const char *role = role_names[report_role];
+	char digits[12];
+	size_t n = 0, d = 0;
+	unsigned nr = (unsigned)info->si_syscall;
+	struct priv_msg m;
+
+	(void)sig;
+	(void)uctx;
+	memcpy(v.line + n, head, sizeof(head) - 1);
+	n += sizeof(head) - 1;
+	memcpy(v.line + n, role, strlen(role));
+	n += strlen(role);
+	memcpy(v.line + n, mid, sizeof(mid) - 1);
+	n += sizeof(mid) - 1;
+	do
+		digits[d++] = (char)('0' + nr % 10);
+	while ((nr /= 10) && d < sizeof(digits));
+	while (d)
+		v.line[n++] = digits[--d];
+	v.line[n] = '\0';
+	priv_encode_log(&m, &v);
+	(void)priv_send(report_fd, &m);
+	(void)syscall(info->si_syscall); /* traps again: SIGSYS, default action */
+	_exit(128 + SIGSYS);
+}
+
+static int allow_list(scmp_filter_ctx ctx, const char *const *names)
+{
+	for (; names && *names; names++) {
+		int nr = seccomp_syscall_resolve_name(*names);
+		/* A name this architecture does not have is simply absent. */
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Memory may be mapped and protected, never made executable; signal
+ * handlers may change, except the one for SIGSYS. */
+static int allow_guarded(scmp_filter_ctx ctx)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+			     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+			     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
+			     SCMP_A0(SCMP_CMP_NE, SIGSYS)) < 0)
+		return -1;
+	return 0;
+}
+
+static int install_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGSYS, &sa, NULL);
+}
+
+#define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
+
+/* open/openat: any flags when writing is allowed, else read-only opens. */
+static int allow_open(scmp_filter_ctx ctx, bool read_only)
+{
+	if (!read_only)
+		return (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 0) < 0 ||
+			seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 0) < 0 ||
+			allow_list(ctx, engine_write_calls) < 0) ? -1 : 0;
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+			     SCMP_A2(SCMP_CMP_MASKED_EQ, WRITE_FLAGS, 0)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+			     SCMP_A1(SCMP_CMP_MASKED_EQ, WRITE_FLAGS, 0)) < 0)
+		return -1;
+	return 0;
+}
+
+int sandbox_seccomp_apply(enum sandbox_role role, int fd, bool read_only)
+{
+	scmp_filter_ctx ctx;
+	int rc = -1;
+
+	report_fd = fd;
+	report_role = role;
+	if (install_handler() < 0)
+		return -1;
+	/* TRAP, so the process can say what it tried; the handler then dies
+	 * of SIGSYS, which is what the monitor sees. */
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx)
+		return -1;
+	if (allow_list(ctx, base_calls) == 0 && allow_list(ctx, role_calls[role]) == 0 &&
+	    allow_guarded(ctx) == 0 &&
+	    (role != ROLE_ENGINE || allow_open(ctx, read_only) == 0) &&
+	    seccomp_load(ctx) == 0)
+		rc = 0;
+	seccomp_release(ctx);
+	return rc;
+}

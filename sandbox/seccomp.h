@@ -1,0 +1,23 @@
+/* Seccomp allowlists, one per sandboxed role. A syscall outside the list
+ * is a violation: the process reports the role and syscall number to its
+ * monitor, then dies of SIGSYS. */
+#ifndef FTPSD_SANDBOX_SECCOMP_H
+#define FTPSD_SANDBOX_SECCOMP_H
+
+#include <stdbool.h>
+
+enum sandbox_role {
+	ROLE_PREAUTH,  /* pre-login engine: FTP text only, no files */
+	ROLE_ENGINE,   /* the user's engine: files, accepts on passed fds */
+	ROLE_RELAY,    /* control-channel TLS */
+};
+
+const char *sandbox_role_name(enum sandbox_role role);
+
+/* Install ROLE's filter. REPORT_FD is the privsep socket the violation
+ * report goes to. READ_ONLY (an engine without write permission) also
+ * refuses every call that could change the file system, and open() with
+ * write flags. 0, or -1 if the filter could not be built or loaded. */
+int sandbox_seccomp_apply(enum sandbox_role role, int report_fd, bool read_only);
+
+#endif
