@@ -38,10 +38,18 @@ libftpsd.a: $(LIB_OBJS)
 tests/unit/test_%: tests/unit/test_%.c libftpsd.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libftpsd.a $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+# The test build: the same daemon plus the XSBX sandbox-violation command
+# (daemon/testhooks.c). Only `make check` builds it; never installed.
+tests/ftpsd-testhooks: daemon/main.o libftpsd.a daemon/commands.c daemon/testhooks.c
+	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/commands-hooks.o daemon/commands.c
+	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/testhooks.o daemon/testhooks.c
+	$(CC) $(LDFLAGS) -o $@ daemon/main.o tests/commands-hooks.o tests/testhooks.o libftpsd.a $(LDLIBS)
 
-integration: ftpsd
+unit: $(UNIT_BINS)
+	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
+
+integration: ftpsd tests/ftpsd-testhooks
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Installs missing Debian packages, builds, runs every test.
@@ -69,7 +77,7 @@ install: ftpsd
 		install -D -m 0644 etc/pam.d/ftpsd $(DESTDIR)$(SYSCONFDIR)/pam.d/ftpsd
 
 clean:
-	rm -f ftpsd libftpsd.a daemon/*.o privsep/*.o sandbox/*.o $(UNIT_BINS)
+	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a daemon/*.o privsep/*.o sandbox/*.o $(UNIT_BINS)
 
 # README's first command: a demo server on 127.0.0.1:2121 (needs root).
 demo:

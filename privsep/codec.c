@@ -222,10 +222,18 @@ int priv_recv(int sock, struct priv_msg *m)
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return 0;
 	if (n < 0)
 		return -1;
+	if (n == 0) {
+		/* End of stream, unless an empty datagram smuggled an fd. */
+		if (take_fd(&mh, &fd) < 0 || fd >= 0 || mh.msg_controllen > 0) {
+			if (fd >= 0)
+				close(fd);
+			errno = EPROTO;
+			return -1;
+		}
+		return 0;
+	}
 	if (take_fd(&mh, &fd) < 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    priv_msg_decode(m, wire, (size_t)n) < 0) {
 		if (fd >= 0)

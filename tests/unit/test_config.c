@@ -772,7 +772,8 @@ static void test_env_user_and_certs(void **state)
 		 "rsa_private_key_file=/nonexistent/key.pem\n",
 		 cert);
 	assert_int_equal(check_env(text), 1);
-	assert_non_null(strstr(errtext, "t.conf: cannot read "
+	/* The message names the line of the key that set the file. */
+	assert_non_null(strstr(errtext, "t.conf:5: cannot read "
 					"/nonexistent/key.pem: No such file or "
 					"directory\n"));
 	assert_int_equal(count_errors(), 1);
@@ -780,7 +781,7 @@ static void test_env_user_and_certs(void **state)
 	assert_int_equal(check_env("nopriv_user=ftpsd-no-such-user\n"
 				   "secure_chroot_dir=/nonexistent\n"),
 			 1);
-	assert_non_null(strstr(errtext, "t.conf: nopriv_user "
+	assert_non_null(strstr(errtext, "t.conf:1: nopriv_user "
 					"\"ftpsd-no-such-user\" does not "
 					"exist\n"));
 	assert_int_equal(unlink(cert), 0);
@@ -822,7 +823,7 @@ static void test_env_chroot_dir(void **state)
 	assert_int_equal(check_env("nopriv_user=root\n"
 				   "secure_chroot_dir=/etc/passwd\n"),
 			 1);
-	assert_non_null(strstr(errtext, "t.conf: secure_chroot_dir "
+	assert_non_null(strstr(errtext, "t.conf:2: secure_chroot_dir "
 					"/etc/passwd is not a directory\n"));
 }
 
