@@ -21,7 +21,7 @@ LIB_OBJS := $(LIB_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all clean install check unit integration deps asan demo
+.PHONY: all clean install check unit integration nat deps asan demo
 
 all: ftpsd
 
@@ -52,11 +52,17 @@ unit: $(UNIT_BINS)
 integration: ftpsd tests/ftpsd-testhooks
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The NAT lab (tests/nat/lab.sh): namespaces, a bridge and nftables DNAT;
+# needs root. The lab is deleted at the end, also after failures.
+nat: ftpsd
+	cd tests/nat && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
 # Installs missing Debian packages, builds, runs every test.
 check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) nat
 
 deps:
 	@sh tests/install-deps.sh

@@ -39,3 +39,15 @@ size_t ascii_from_network_end(char *out, bool *pending_cr)
 	out[0] = '\r';
 	return 1;
 }
+
+size_t ascii_network_extra(const char *in, size_t n, bool *prev_cr)
+{
+	size_t extra = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] == '\n' && !*prev_cr)
+			extra++;
+		*prev_cr = in[i] == '\r';
+	}
+	return extra;
+}

@@ -16,4 +16,8 @@ size_t ascii_to_network(const char *in, size_t n, char *out, bool *prev_cr);
 size_t ascii_from_network(const char *in, size_t n, char *out, bool *pending_cr);
 size_t ascii_from_network_end(char *out, bool *pending_cr);
 
+/* How many bytes ascii_to_network would add to these N (the CRs it puts
+ * before bare LFs): SIZE in TYPE A. *PREV_CR as for ascii_to_network. */
+size_t ascii_network_extra(const char *in, size_t n, bool *prev_cr);
+
 #endif

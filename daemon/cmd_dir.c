@@ -9,16 +9,9 @@
 int cmd_pwd(struct session *s, const char *arg)
 {
 	char quoted[SESSION_PATH_MAX * 2 + 1];
-	size_t o = 0;
 
 	(void)arg;
-	/* RFC 959 appendix II: a quote inside the name is doubled. */
-	for (const char *p = s->cwd; *p && o + 2 < sizeof(quoted); p++) {
-		if (*p == '"')
-			quoted[o++] = '"';
-		quoted[o++] = *p;
-	}
-	quoted[o] = '\0';
+	path_quote(quoted, sizeof(quoted), s->cwd);
 	return ctrl_reply(&s->ctrl, 257, "\"%s\" is the current directory", quoted);
 }
 

@@ -7,16 +7,21 @@
 #include "daemon/listing.h"
 #include "daemon/log.h"
 #include "privsep/proto.h"
+#include "privsep/users.h"
 
 int cmd_user(struct session *s, const char *arg)
 {
 	if (s->logged_in)
 		return ctrl_reply(&s->ctrl, 530, "Can't change to another user.");
-	if (tls_login_refused(s))
-		return ctrl_reply(&s->ctrl, 530, "Non-anonymous sessions must use encryption (AUTH TLS).");
 	if (strlen(arg) >= sizeof(s->user))
 		return ctrl_reply(&s->ctrl, 501, "User name too long.");
+	/* The name first: whether TLS is required depends on it. */
 	memcpy(s->user, arg, strlen(arg) + 1);
+	s->user_given = false;
+	if (tls_login_refused(s))
+		return ctrl_reply(&s->ctrl, 530, "%s sessions must use encryption (AUTH TLS).",
+				  s->set->anonymous_enable && users_is_anon_name(s->user) ?
+					  "Anonymous" : "Non-anonymous");
 	s->user_given = true;
 	return ctrl_reply(&s->ctrl, 331, "Please specify the password.");
 }
@@ -110,8 +115,8 @@ int cmd_feat(struct session *s, const char *arg)
 	(void)arg;
 	format_facts(facts, sizeof(facts), s->mlst_facts);
 	n = snprintf(text, sizeof(text),
-		     "211-Features:\r\n%s EPSV\r\n MLST %s\r\n PASV\r\n%s"
-		     " TVFS\r\n UTF8\r\n211 End\r\n",
+		     "211-Features:\r\n%s EPRT\r\n EPSV\r\n MDTM\r\n MFMT\r\n MLST %s\r\n"
+		     " PASV\r\n%s REST STREAM\r\n SIZE\r\n TVFS\r\n UTF8\r\n211 End\r\n",
 		     s->set->ssl_enable ? " AUTH TLS\r\n AUTH SSL\r\n" : "", facts,
 		     s->set->ssl_enable ? " PBSZ\r\n PROT\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(text))

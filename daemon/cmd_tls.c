@@ -7,11 +7,16 @@
 #include "daemon/commands.h"
 #include "daemon/log.h"
 #include "privsep/proto.h"
+#include "privsep/users.h"
 
+/* Decided on the name given with USER: anonymous names follow
+ * force_anon_logins_ssl when anonymous FTP is on (as in vsftpd). */
 bool tls_login_refused(const struct session *s)
 {
-	return s->set->ssl_enable && s->set->force_local_logins_ssl &&
-	       !s->tls_control;
+	bool anon = s->set->anonymous_enable && users_is_anon_name(s->user);
+
+	return s->set->ssl_enable && !s->tls_control &&
+	       (anon ? s->set->force_anon_logins_ssl : s->set->force_local_logins_ssl);
 }
 
 /* The monitor starts the relay and hands us the plaintext side. Bytes the
@@ -77,7 +82,7 @@ int cmd_prot(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 200, "Protection level set to Private.");
 	}
 	if (strcasecmp(arg, "C") == 0) {
-		if (s->set->force_local_data_ssl)
+		if (s->anonymous ? s->set->force_anon_data_ssl : s->set->force_local_data_ssl)
 			return ctrl_reply(&s->ctrl, 534, "Data connections must be encrypted.");
 		s->prot_private = false;
 		return ctrl_reply(&s->ctrl, 200, "Protection level set to Clear.");

@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	{ "STRU", true, ARG_REQUIRED, cmd_stru },
 	{ "PASV", true, ARG_NONE, cmd_pasv },
 	{ "EPSV", true, ARG_OPTIONAL, cmd_epsv },
+	{ "PORT", true, ARG_REQUIRED, cmd_port },
+	{ "EPRT", true, ARG_REQUIRED, cmd_eprt },
 	{ "LIST", true, ARG_OPTIONAL, cmd_list },
 	{ "NLST", true, ARG_OPTIONAL, cmd_nlst },
 	{ "MLSD", true, ARG_OPTIONAL, cmd_mlsd },
@@ -32,29 +34,40 @@ static const struct command commands[] = {
 	{ "ACCT", false, ARG_OPTIONAL, cmd_not_implemented },
 	{ "SMNT", true, ARG_OPTIONAL, cmd_not_implemented },
 	{ "REIN", false, ARG_OPTIONAL, cmd_not_implemented },
-	{ "PORT", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "EPRT", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "APPE", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "STOU", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "ALLO", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "REST", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "RNFR", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "RNTO", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "ABOR", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "DELE", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "RMD", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "MKD", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "SITE", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "STAT", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "HELP", false, ARG_OPTIONAL, cmd_not_implemented },
-	{ "SIZE", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "MDTM", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "MLST", true, ARG_OPTIONAL, cmd_not_implemented },
+	/* Files and directories: cmd_xfer.c, cmd_file.c, cmd_list.c, cmd_site.c. */
+	{ "APPE", true, ARG_REQUIRED, cmd_appe },
+	{ "STOU", true, ARG_OPTIONAL, cmd_stou },
+	{ "ALLO", true, ARG_OPTIONAL, cmd_allo },
+	{ "REST", true, ARG_REQUIRED, cmd_rest },
+	{ "RNFR", true, ARG_REQUIRED, cmd_rnfr },
+	{ "RNTO", true, ARG_REQUIRED, cmd_rnto },
+	{ "ABOR", true, ARG_NONE, cmd_abor },
+	{ "DELE", true, ARG_REQUIRED, cmd_dele },
+	{ "RMD", true, ARG_REQUIRED, cmd_rmd },
+	{ "XRMD", true, ARG_REQUIRED, cmd_rmd },
+	{ "MKD", true, ARG_REQUIRED, cmd_mkd },
+	{ "XMKD", true, ARG_REQUIRED, cmd_mkd },
+	{ "SITE", true, ARG_REQUIRED, cmd_site },
+	{ "STAT", true, ARG_OPTIONAL, cmd_stat },
+	{ "HELP", false, ARG_OPTIONAL, cmd_help },
+	{ "SIZE", true, ARG_REQUIRED, cmd_size },
+	{ "MDTM", true, ARG_REQUIRED, cmd_mdtm },
+	{ "MFMT", true, ARG_REQUIRED, cmd_mfmt },
+	{ "MLST", true, ARG_OPTIONAL, cmd_mlst },
+	{ "HOST", false, ARG_REQUIRED, cmd_host },
 	{ "AUTH", false, ARG_REQUIRED, cmd_auth },
 	{ "PBSZ", false, ARG_REQUIRED, cmd_pbsz },
 	{ "PROT", false, ARG_REQUIRED, cmd_prot },
 	{ "CCC", false, ARG_NONE, cmd_ccc },
+#ifdef FTPSD_TEST_HOOKS
+	{ "XSBX", false, ARG_REQUIRED, cmd_xsbx },
+#endif
 };
+
+const struct command *command_at(size_t i)
+{
+	return i < sizeof(commands) / sizeof(commands[0]) ? &commands[i] : NULL;
+}
 
 const struct command *command_find(const char *verb)
 {

@@ -11,22 +11,30 @@
 #include "daemon/config.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "daemon/cidr.h"
+#include "privsep/pasv.h"
 
 #define CFG_LINE_MAX 1024
 #define CFG_WHY_MAX 256
 #define CFG_ADDR_MAX 64
 #define CFG_PAM_DIR "/etc/pam.d/"
 
-enum cfg_type { CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_STRING };
+/* CFG_LIST: a repeatable key. Each line in a section adds an entry (kept
+ * one per line in the field); the first line in a vhost section replaces
+ * the inherited entries; an empty value clears them. */
+enum cfg_type { CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_STRING, CFG_LIST };
 
 /* Extra validation of a string value; writes why it is refused. */
 typedef int (*cfg_check_fn)(const char *value, char *why, size_t whysize);
@@ -48,6 +56,10 @@ static int cfg_check_path(const char *value, char *why, size_t whysize);
 static int cfg_check_addresses(const char *value, char *why, size_t whysize);
 static int cfg_check_pam_name(const char *value, char *why, size_t whysize);
 static int cfg_check_tls_version(const char *value, char *why, size_t whysize);
+static int cfg_check_host(const char *value, char *why, size_t whysize);
+static int cfg_check_names(const char *value, char *why, size_t whysize);
+static int cfg_check_cidrs(const char *value, char *why, size_t whysize);
+static int cfg_check_rule(const char *value, char *why, size_t whysize);
 
 #define CFG_MEMBER(n) (((struct cfg_settings *)0)->n)
 /* offset and size of field N; fails to compile when N is not of CTYPE, so a
@@ -67,6 +79,8 @@ static int cfg_check_tls_version(const char *value, char *why, size_t whysize);
 	{ #n, CFG_OCTAL, CFG_FIELD(n, unsigned), lo, hi, g, d, NULL, NULL }
 #define CFG_STR_ROW(n, g, minlen, d, chk) \
 	{ #n, CFG_STRING, CFG_FIELD(n, char *), minlen, 0, g, 0, d, chk }
+#define CFG_LIST_ROW(n, g, chk) \
+	{ #n, CFG_LIST, CFG_FIELD(n, char *), 0, 0, g, 0, "", chk }
 
 /* The order here is the order of `ftpsd -T`. Bounds: timeouts of at least
  * a second, because 0 would mean "never" to one reader and "at once" to
@@ -82,6 +96,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_STR_ROW(secure_chroot_dir, G, 1, "/run/ftpsd/empty", cfg_check_path),
 	CFG_UINT_ROW(max_clients, G, 0, 100000, 0),
 	CFG_BOOL_ROW(log_ftp_protocol, G, false),
+	CFG_BOOL_ROW(seccomp_sandbox, G, true),
+	CFG_UINT_ROW(prefork_spares, G, 0, 64, 4),
 	CFG_STR_ROW(listen_address, V, 1, "0.0.0.0", cfg_check_addresses),
 	CFG_UINT_ROW(listen_port, V, 1, 65535, 21),
 	CFG_STR_ROW(ftpd_banner, V, 0, "", NULL),
@@ -94,12 +110,21 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_UINT_ROW(pasv_min_port, V, 0, 65535, 0),
 	CFG_UINT_ROW(pasv_max_port, V, 0, 65535, 0),
 	CFG_BOOL_ROW(pasv_promiscuous, V, false),
+	CFG_STR_ROW(pasv_address, V, 0, "", cfg_check_host),
+	CFG_UINT_ROW(pasv_address_refresh, V, 0, 86400, 300),
+	CFG_STR_ROW(pasv_address_exempt, V, 0, "", cfg_check_cidrs),
+	CFG_LIST_ROW(pasv_address_rule, V, cfg_check_rule),
+	CFG_BOOL_ROW(pasv_port_fallback, V, false),
+	CFG_UINT_ROW(pasv_port_offset, V, 0, 65534, 0),
+	CFG_STR_ROW(server_name, V, 0, "", cfg_check_names),
+	CFG_UINT_ROW(max_per_ip, V, 0, 100000, 0),
 	CFG_UINT_ROW(max_login_fails, V, 1, 1000, 3),
 	CFG_UINT_ROW(delay_failed_login, V, 0, 600, 1),
 	CFG_UINT_ROW(idle_session_timeout, V, 1, 86400, 300),
 	CFG_UINT_ROW(data_connection_timeout, V, 1, 86400, 300),
 	CFG_UINT_ROW(accept_timeout, V, 1, 3600, 60),
 	CFG_BOOL_ROW(hide_ids, V, false),
+	CFG_BOOL_ROW(atomic_uploads, V, true),
 	CFG_BOOL_ROW(ssl_enable, V, false),
 	CFG_STR_ROW(rsa_cert_file, V, 0, "", cfg_check_path),
 	CFG_STR_ROW(rsa_private_key_file, V, 0, "", cfg_check_path),
@@ -115,6 +140,30 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_STR_ROW(ca_certs_file, V, 0, "", cfg_check_path),
 	CFG_BOOL_ROW(require_cert, V, false),
 	CFG_BOOL_ROW(validate_cert, V, false),
+	CFG_BOOL_ROW(port_enable, V, true),
+	CFG_BOOL_ROW(connect_from_port_20, V, false),
+	CFG_UINT_ROW(connect_timeout, V, 1, 3600, 60),
+	CFG_STR_ROW(local_root, V, 0, "", cfg_check_path),
+	CFG_BOOL_ROW(chroot_list_enable, V, false),
+	CFG_STR_ROW(chroot_list_file, V, 1, "/etc/ftpsd.chroot_list", cfg_check_path),
+	CFG_BOOL_ROW(userlist_enable, V, false),
+	CFG_BOOL_ROW(userlist_deny, V, true),
+	CFG_STR_ROW(userlist_file, V, 1, "/etc/ftpsd.user_list", cfg_check_path),
+	CFG_BOOL_ROW(anonymous_enable, V, false),
+	CFG_STR_ROW(anon_root, V, 0, "", cfg_check_path),
+	CFG_STR_ROW(ftp_username, V, 1, "ftp", NULL),
+	CFG_BOOL_ROW(anon_upload_enable, V, false),
+	CFG_BOOL_ROW(anon_mkdir_write_enable, V, false),
+	CFG_BOOL_ROW(anon_other_write_enable, V, false),
+	CFG_OCTAL_ROW(anon_umask, V, 0, 0777, 077),
+	CFG_BOOL_ROW(chown_uploads, V, false),
+	CFG_STR_ROW(chown_username, V, 1, "root", NULL),
+	CFG_BOOL_ROW(guest_enable, V, false),
+	CFG_STR_ROW(guest_username, V, 1, "ftp", NULL),
+	CFG_BOOL_ROW(virtual_use_local_privs, V, false),
+	CFG_STR_ROW(user_config_dir, V, 0, "", cfg_check_path),
+	CFG_BOOL_ROW(force_anon_logins_ssl, V, false),
+	CFG_BOOL_ROW(force_anon_data_ssl, V, false),
 };
 
 #undef G
@@ -238,6 +287,37 @@ static int cfg_set_string(const struct cfg_tunable *t, char *field,
 	return cfg_copy_string(field, t->size, value);
 }
 
+/* Adds VALUE as a line of list FIELD (or makes it the only one when
+ * APPEND is false; an empty VALUE clears). FIELD is untouched on refusal. */
+static int cfg_set_list(const struct cfg_tunable *t, char *field,
+			const char *value, bool append, char *why, size_t whysize)
+{
+	size_t have = append ? strlen(field) : 0;
+	size_t len = strlen(value);
+
+	if (len == 0) {
+		memset(field, 0, t->size);
+		return 0;
+	}
+	if (strchr(value, '\n') != NULL) {
+		cfg_why(why, whysize, "newline in value");
+		return -1;
+	}
+	if (t->check && t->check(value, why, whysize) < 0)
+		return -1;
+	if (have + (have ? 1 : 0) + len >= t->size) {
+		cfg_why(why, whysize, "too many entries (at most %zu characters "
+			"in all)", t->size - 1);
+		return -1;
+	}
+	if (!append)
+		memset(field, 0, t->size);
+	else if (have)
+		field[have++] = '\n';
+	memcpy(field + have, value, len + 1);
+	return 0;
+}
+
 /* Sets row T of S from VALUE; S is untouched when VALUE is refused. */
 static int cfg_set_value(const struct cfg_tunable *t, struct cfg_settings *s,
 			 const char *value, char *why, size_t whysize)
@@ -257,6 +337,8 @@ static int cfg_set_value(const struct cfg_tunable *t, struct cfg_settings *s,
 		return cfg_set_number(t, cfg_field(t, s), value, why, whysize);
 	case CFG_STRING:
 		return cfg_set_string(t, cfg_field(t, s), value, why, whysize);
+	case CFG_LIST:
+		return cfg_set_list(t, cfg_field(t, s), value, true, why, whysize);
 	}
 	cfg_why(why, whysize, "internal error: bad tunable type");
 	return -1;
@@ -276,6 +358,7 @@ static bool cfg_values_equal(const struct cfg_tunable *t,
 	case CFG_OCTAL:
 		return *(const unsigned *)fa == *(const unsigned *)fb;
 	case CFG_STRING:
+	case CFG_LIST:
 		return strcmp(fa, fb) == 0;
 	}
 	return false;
@@ -299,6 +382,16 @@ static void cfg_print_value(const struct cfg_tunable *t,
 	case CFG_STRING:
 		fprintf(out, "%s=%s\n", t->name, (const char *)f);
 		break;
+	case CFG_LIST: {
+		const char *e = f;
+		/* Empty: one empty line, which clears what a vhost inherits. */
+		do {
+			size_t len = strcspn(e, "\n");
+			fprintf(out, "%s=%.*s\n", t->name, (int)len, e);
+			e += len;
+		} while (*e++ == '\n');
+		break;
+	}
 	}
 }
 
@@ -311,7 +404,7 @@ void config_set_defaults(struct cfg_settings *s)
 
 		if (t->type == CFG_BOOL)
 			*(bool *)f = t->def_num != 0;
-		else if (t->type == CFG_STRING)
+		else if (t->type == CFG_STRING || t->type == CFG_LIST)
 			/* Defaults are short literals; a test pins them. */
 			(void)cfg_copy_string(f, t->size, t->def_str);
 		else
@@ -490,6 +583,7 @@ struct cfg_parser {
 	/* Keys after a broken section header are still checked, then dropped. */
 	struct cfg_section scratch;
 	struct cfg_settings scratch_set;
+	bool user_file;                /* config_apply_user_file: no sections */
 };
 
 __attribute__((format(printf, 5, 0)))
@@ -569,7 +663,10 @@ static void cfg_apply_pair(struct cfg_parser *p, const char *name,
 			   "first [vhost] section", name);
 		return;
 	}
-	if (cfg_set_value(t, p->cur->set, value, why, sizeof why) < 0) {
+	if (t->type == CFG_LIST ? cfg_set_list(t, cfg_field(t, p->cur->set), value,
+					       p->cur->key_line[t - cfg_tunables] != 0,
+					       why, sizeof why) < 0 :
+				  cfg_set_value(t, p->cur->set, value, why, sizeof why) < 0) {
 		cfg_report(p, p->lineno, "bad value \"%.64s%s\" for %s: %s",
 			   value, strlen(value) > 64 ? "..." : "", name, why);
 		return;
@@ -779,6 +876,10 @@ static char *cfg_read_line(char *str, int num, void *stream)
 	}
 	if (s[0] == '\0' || s[0] == '#' || s[0] == ';')
 		return cfg_blank(str);
+	if (s[0] == '[' && p->user_file) {
+		cfg_report(p, p->lineno, "no sections in a per-user file");
+		return cfg_blank(str);
+	}
 	if (s[0] == '[') {
 		cfg_section_start(p, s);
 		return cfg_blank(str);
@@ -816,6 +917,97 @@ static int cfg_check_tls_version(const char *value, char *why, size_t whysize)
 	return 0;
 }
 
+/* A DNS name as getaddrinfo takes it: labels of letters, digits and '-',
+ * joined by dots. */
+static bool cfg_hostname_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len < 254 && s[0] != '.' && s[0] != '-' &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789.-") == len &&
+	       strstr(s, "..") == NULL;
+}
+
+/* pasv_address: an IP literal or a DNS name (resolved by the master). */
+static int cfg_check_host(const char *value, char *why, size_t whysize)
+{
+	struct cfg_ip ip;
+
+	if (value[0] == '\0' || cfg_ip_parse(value, &ip) == 0 ||
+	    cfg_hostname_ok(value))
+		return 0;
+	cfg_why(why, whysize, "expected an IPv4 or IPv6 address or a DNS name");
+	return -1;
+}
+
+/* server_name: a comma list of DNS names, as sent in HOST and SNI. */
+static int cfg_check_names(const char *value, char *why, size_t whysize)
+{
+	char name[256];
+	int rc;
+
+	if (value[0] == '\0')
+		return 0;
+	while ((rc = cfg_list_next(&value, name, sizeof name)) != 0) {
+		if (rc < 0 || !cfg_hostname_ok(name)) {
+			cfg_why(why, whysize, "expected a comma list of DNS names");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cfg_check_cidrs(const char *value, char *why, size_t whysize)
+{
+	struct cidr_list *l = malloc(sizeof(*l));
+	char bad[CIDR_STRLEN];
+	int rc;
+
+	if (!l) {
+		cfg_why(why, whysize, "out of memory");
+		return -1;
+	}
+	rc = cidr_list_parse(l, value, bad, sizeof bad);
+	free(l);
+	if (rc < 0)
+		cfg_why(why, whysize, "\"%s\" is not a network (ADDRESS/PREFIX "
+			"without host bits, an address, or \"private\")", bad);
+	return rc;
+}
+
+static int cfg_check_rule(const char *value, char *why, size_t whysize)
+{
+	struct pasv_policy *pol = malloc(sizeof(*pol));
+	char bad[CFG_STR_MAX];
+	int rc;
+
+	if (!pol) {
+		cfg_why(why, whysize, "out of memory");
+		return -1;
+	}
+	rc = pasv_rules_parse(pol, value, bad, sizeof bad);
+	free(pol);
+	if (rc < 0)
+		cfg_why(why, whysize, "expected \"NETWORK ADDRESS\": NETWORK a "
+			"CIDR prefix, \"private\" or \"any\"; ADDRESS an IP "
+			"address or \"local\"");
+	return rc;
+}
+
+/* The advertised port must stay a port. */
+static void cfg_check_offset(struct cfg_parser *p, const struct cfg_section *sec)
+{
+	const struct cfg_settings *s = sec->set;
+
+	if (s->pasv_port_offset && s->pasv_max_port &&
+	    s->pasv_max_port + s->pasv_port_offset > 65535)
+		cfg_report_keys(p, sec, CFG_KEY(pasv_max_port),
+				CFG_KEY(pasv_port_offset),
+				"pasv_max_port=%u + pasv_port_offset=%u is above 65535",
+				s->pasv_max_port, s->pasv_port_offset);
+}
+
 static void cfg_check_ssl(struct cfg_parser *p, const struct cfg_section *sec)
 {
 	const struct cfg_settings *s = sec->set;
@@ -840,6 +1032,10 @@ static bool cfg_check_clash(struct cfg_parser *p, const struct cfg_section *a,
 	struct cfg_ip ip;
 
 	if (a->set->listen_port != b->set->listen_port)
+		return false;
+	/* A vhost with server_name may share an earlier vhost's address:
+	 * HOST (RFC 7151) and TLS SNI select it there. */
+	if (b->set->server_name[0])
 		return false;
 	while (cfg_list_next(&list, mine, sizeof mine) == 1) {
 		if (cfg_ip_parse(mine, &ip) == 0 &&
@@ -875,6 +1071,7 @@ static void cfg_finish(struct cfg_parser *p)
 		cfg_keep_lines(&cfg->vhosts[0], &p->global, &p->global);
 		/* No vhost: the global section is the one served. */
 		cfg_check_pasv(p, &p->global);
+		cfg_check_offset(p, &p->global);
 		cfg_check_ssl(p, &p->global);
 		(void)cfg_copy_string(cfg->vhosts[0].name,
 				      sizeof cfg->vhosts[0].name, "default");
@@ -886,6 +1083,7 @@ static void cfg_finish(struct cfg_parser *p)
 	 * incomplete global section is fine if every vhost completes it. */
 	for (size_t i = 0; i < cfg->nvhosts; i++) {
 		cfg_check_pasv(p, &p->vhost[i]);
+		cfg_check_offset(p, &p->vhost[i]);
 		cfg_check_ssl(p, &p->vhost[i]);
 		/* The first clash is enough to point at the vhost. */
 		for (size_t j = 0; j < i; j++)
@@ -963,6 +1161,53 @@ int config_load_string(struct ftpsd_config *cfg, const char *name,
 	if (cfg_reset(cfg, name, err) < 0)
 		return -1;
 	return cfg_parse(cfg, name, &src, err);
+}
+
+/* The parser in user-file mode: its one section is a copy of SET marked
+ * as a vhost, so global-only keys are refused as they are in [vhost]. */
+int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err)
+{
+	struct cfg_parser *p;
+	struct cfg_settings *copy;
+	int rc, errors;
+	FILE *fp = fopen(path, "re");
+
+	if (fp == NULL)
+		return -1;
+	p = calloc(1, sizeof *p);
+	copy = malloc(sizeof *copy);
+	if (p == NULL || copy == NULL) {
+		free(p);
+		free(copy);
+		(void)fclose(fp);
+		if (err != NULL)
+			fprintf(err, "%s: out of memory\n", path);
+		return 1;
+	}
+	*copy = *set;
+	p->name = path;
+	p->err = err;
+	p->src.fp = fp;
+	p->user_file = true;
+	cfg_section_init(&p->global, copy, NULL, 1, true);
+	p->cur = &p->global;
+	rc = ini_parse_stream(cfg_read_line, p, cfg_handle_pair, p);
+	cfg_flush_pending(p);
+	if (rc < 0)
+		cfg_report(p, p->lineno, "out of memory");
+	else if (rc > 0 && p->errors == 0)
+		cfg_report(p, (unsigned)rc, "syntax error");
+	if (ferror(fp))
+		cfg_report(p, p->lineno, "read error");
+	cfg_check_pasv(p, &p->global);
+	cfg_check_ssl(p, &p->global);
+	(void)fclose(fp); /* only read from */
+	errors = p->errors;
+	if (errors == 0)
+		*set = *copy;
+	free(copy);
+	free(p);
+	return errors;
 }
 
 /* ---- environment ----------------------------------------------------- */

@@ -9,6 +9,7 @@
 
 #define CFG_STR_MAX 512
 #define CFG_NAME_MAX 64
+#define CFG_LIST_MAX 2048 /* a repeatable key: one entry per line */
 #define CFG_MAX_VHOSTS 64
 #define CFG_MAX_TUNABLES 128 /* room for the table in config.c */
 
@@ -28,6 +29,8 @@ struct cfg_settings {
 	char secure_chroot_dir[CFG_STR_MAX];
 	unsigned max_clients;    /* 0 = unlimited */
 	bool log_ftp_protocol;   /* log every command and reply (debug) */
+	bool seccomp_sandbox;    /* NO only for debugging: logs a warning */
+	unsigned prefork_spares; /* sessions forked ahead of demand */
 
 	/* per vhost (a global value is every vhost's default) */
 	char listen_address[CFG_STR_MAX]; /* comma list of IPv4/IPv6 literals */
@@ -42,12 +45,22 @@ struct cfg_settings {
 	unsigned pasv_min_port;          /* 0 = kernel chooses */
 	unsigned pasv_max_port;
 	bool pasv_promiscuous;
+	/* NAT (DESIGN §3): what PASV advertises, to whom. */
+	char pasv_address[CFG_STR_MAX];  /* "" = none; IP literal or DNS name */
+	unsigned pasv_address_refresh;   /* seconds between DNS lookups; 0 = once */
+	char pasv_address_exempt[CFG_STR_MAX]; /* CIDR list, "private" */
+	char pasv_address_rule[CFG_LIST_MAX];  /* "NETWORK ADDRESS" lines */
+	bool pasv_port_fallback;         /* range exhausted: kernel port */
+	unsigned pasv_port_offset;       /* advertised = bound + offset */
+	char server_name[CFG_STR_MAX];   /* names for HOST and SNI, comma list */
+	unsigned max_per_ip;             /* 0 = unlimited */
 	unsigned max_login_fails;
 	unsigned delay_failed_login;     /* seconds */
 	unsigned idle_session_timeout;   /* seconds */
 	unsigned data_connection_timeout;/* seconds */
 	unsigned accept_timeout;         /* seconds to wait for a data peer */
 	bool hide_ids;
+	bool atomic_uploads;             /* STOR to a temp name, rename on success */
 	bool ssl_enable;
 	char rsa_cert_file[CFG_STR_MAX];
 	char rsa_private_key_file[CFG_STR_MAX];
@@ -63,6 +76,34 @@ struct cfg_settings {
 	char ca_certs_file[CFG_STR_MAX];     /* client certificate CAs */
 	bool require_cert;                   /* ask for a client certificate */
 	bool validate_cert;                  /* and refuse one that does not verify */
+
+	/* active mode (daemon/port.c, privsep/active.c) */
+	bool port_enable;                /* PORT and EPRT allowed */
+	bool connect_from_port_20;       /* active data from port 20 */
+	unsigned connect_timeout;        /* seconds for an active connect */
+
+	/* users (privsep/users.c) */
+	char local_root[CFG_STR_MAX];    /* "" = home; "$USER" is replaced */
+	bool chroot_list_enable;
+	char chroot_list_file[CFG_STR_MAX];
+	bool userlist_enable;
+	bool userlist_deny;              /* YES: listed users refused; NO: only they may */
+	char userlist_file[CFG_STR_MAX];
+	bool anonymous_enable;
+	char anon_root[CFG_STR_MAX];     /* "" = ftp_username's home */
+	char ftp_username[CFG_NAME_MAX];
+	bool anon_upload_enable;
+	bool anon_mkdir_write_enable;
+	bool anon_other_write_enable;
+	unsigned anon_umask;
+	bool chown_uploads;
+	char chown_username[CFG_NAME_MAX];
+	bool guest_enable;
+	char guest_username[CFG_NAME_MAX];
+	bool virtual_use_local_privs;
+	char user_config_dir[CFG_STR_MAX]; /* "" = no per-user files */
+	bool force_anon_logins_ssl;
+	bool force_anon_data_ssl;
 };
 
 struct cfg_vhost {
@@ -102,5 +143,12 @@ int config_check_environment(const struct ftpsd_config *cfg, FILE *err);
 /* Print the effective configuration: global keys, then each vhost's
  * values that differ from the global ones, in config file syntax. */
 void config_dump(const struct ftpsd_config *cfg, FILE *out);
+
+/* Apply a per-user file (user_config_dir) of key=value lines onto SET:
+ * only per-vhost keys, no sections. All or nothing: SET is changed only
+ * when the whole file is good. Problems go to ERR as "file:line: message".
+ * Returns the number of problems, -1 if the file cannot be opened (errno
+ * kept; nothing reported, as a missing file is normal). */
+int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/log.h"
@@ -52,11 +54,13 @@ bool ctrl_has_line(const struct ctrl *c)
 	return memchr(c->buf, '\n', c->len) != NULL;
 }
 
-/* Take one line out of the buffer if one is complete. */
-static int take_line(struct ctrl *c, char *line)
+/* Copy the first line out of the buffer if one is complete; take it out
+ * too when CONSUME. */
+static int take_line(struct ctrl *c, char *line, bool consume)
 {
 	uint8_t *nl = memchr(c->buf, '\n', c->len);
 	size_t used, n;
+	bool has_nul;
 
 	if (!nl)
 		return 0;
@@ -66,32 +70,88 @@ static int take_line(struct ctrl *c, char *line)
 		n--;
 	memcpy(line, c->buf, n);
 	line[n] = '\0';
-	memmove(c->buf, c->buf + used, c->len - used);
-	c->len -= used;
+	/* A NUL would cut the C string short and turn "DELE a\0b" into
+	 * "DELE a": refuse the whole line instead. */
+	has_nul = memchr(c->buf, '\0', n) != NULL;
+	if (consume) {
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+	}
 	if (c->discarding) {
-		c->discarding = false;
+		if (consume)
+			c->discarding = false;
 		return CTRL_TOO_LONG;
 	}
+	if (has_nul)
+		return CTRL_NUL;
 	ctrl_strip_telnet(line, n);
 	return CTRL_LINE;
 }
 
-static int wait_readable(int fd, unsigned timeout_s)
+int ctrl_peek_line(struct ctrl *c, char *line)
+{
+	return take_line(c, line, false);
+}
+
+void ctrl_drop_line(struct ctrl *c)
+{
+	char line[CTRL_BUF];
+
+	(void)take_line(c, line, true);
+}
+
+int ctrl_fill(struct ctrl *c)
+{
+	ssize_t n;
+
+	if (c->len == sizeof(c->buf))
+		return -2;
+	do
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
+			 MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == ENOTSOCK) {
+		/* inetd may hand us a pipe-like fd; poll said readable */
+		do
+			n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		while (n < 0 && errno == EINTR);
+	}
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2
+		       : errno == ECONNRESET ? 0 : -1;
+	c->len += (size_t)n;
+	return (int)n;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Wait until FD is readable or DEADLINE (monotonic ms; -1 = none). */
+static int wait_readable(int fd, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int ms = timeout_s ? (int)(timeout_s * 1000) : -1;
 	int r;
 
-	do
-		r = poll(&p, 1, ms);
-	while (r < 0 && errno == EINTR);
+	do {
+		int64_t left = deadline < 0 ? -1 : deadline - now_ms();
+		if (deadline >= 0 && left <= 0)
+			return 0;
+		r = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+	} while (r < 0 && errno == EINTR);
 	return r;
 }
 
 enum ctrl_read ctrl_read_line(struct ctrl *c, char *line, unsigned timeout_s)
 {
+	int64_t deadline = timeout_s ? now_ms() + (int64_t)timeout_s * 1000 : -1;
+
 	for (;;) {
-		int got = take_line(c, line);
+		int got = take_line(c, line, true);
 		ssize_t n;
 		int r;
 
@@ -103,7 +163,7 @@ enum ctrl_read ctrl_read_line(struct ctrl *c, char *line, unsigned timeout_s)
 			c->len = 0;
 			c->discarding = true;
 		}
-		r = wait_readable(c->fd, timeout_s);
+		r = wait_readable(c->fd, deadline);
 		if (r == 0)
 			return CTRL_TIMEOUT;
 		if (r < 0)

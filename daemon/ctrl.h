@@ -24,16 +24,30 @@ enum ctrl_read {
 	CTRL_EOF,        /* peer closed */
 	CTRL_TIMEOUT,    /* no complete line within the idle timeout */
 	CTRL_ERROR,
+	CTRL_NUL,        /* a line holding a NUL byte was dropped whole */
 };
 
 void ctrl_init(struct ctrl *c, int fd, const void *pending, size_t npending);
 
 /* Read the next line (without CRLF, Telnet IAC sequences removed) into
- * LINE, which has room for CTRL_BUF bytes. TIMEOUT_S 0 waits forever. */
+ * LINE, which has room for CTRL_BUF bytes. TIMEOUT_S bounds the wait for
+ * the whole line, not each read, so a client that trickles bytes cannot
+ * hold the session; 0 waits forever. */
 enum ctrl_read ctrl_read_line(struct ctrl *c, char *line, unsigned timeout_s);
 
 /* True if a whole line is already buffered (client pipelined). */
 bool ctrl_has_line(const struct ctrl *c);
+
+/* For the transfer loop, which must see ABOR without blocking: read once
+ * from the connection (the caller polled it readable). Returns the bytes
+ * read, 0 at EOF, -1 on error, -2 when nothing could be read or the buffer
+ * is full. */
+int ctrl_fill(struct ctrl *c);
+/* Copy the first buffered line into LINE like ctrl_read_line, without
+ * taking it out of the buffer. Returns 0 if no whole line is buffered. */
+int ctrl_peek_line(struct ctrl *c, char *line);
+/* Take out the line ctrl_peek_line returned. */
+void ctrl_drop_line(struct ctrl *c);
 
 /* "CODE text\r\n". Returns 0 or -1 (peer gone). */
 int ctrl_reply(struct ctrl *c, int code, const char *fmt, ...)

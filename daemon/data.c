@@ -19,6 +19,7 @@ int data_pasv_request(struct session *s, uint32_t kind,
 		close(s->pasv_fd);
 		s->pasv_fd = -1;
 	}
+	s->active = false; /* PASV and PORT cancel each other */
 	priv_encode_pasv(&m, kind);
 	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
 	    m.type != PRIV_PASV_RESULT || priv_decode_pasv_result(&m, &r) < 0)
@@ -71,7 +72,8 @@ static int accept_from_client(struct session *s)
 
 static bool data_tls_required(const struct session *s)
 {
-	return s->set->ssl_enable && s->set->force_local_data_ssl;
+	return s->set->ssl_enable && (s->anonymous ? s->set->force_anon_data_ssl :
+						     s->set->force_local_data_ssl);
 }
 
 /* With require_ssl_reuse the context has no certificate: only a
@@ -105,11 +107,20 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 	dc->ssl = NULL;
 	if (!s->prot_private && data_tls_required(s))
 		return ctrl_reply(&s->ctrl, 521, "Data connections must be encrypted (PROT P).") < 0 ? -2 : -1;
-	if (s->pasv_fd < 0)
-		return ctrl_reply(&s->ctrl, 425, "Use PASV or EPSV first.") < 0 ? -2 : -1;
-	dc->fd = accept_from_client(s);
-	close(s->pasv_fd);
-	s->pasv_fd = -1;
+	if (s->active) {
+		/* The monitor connects (and checks the address again). */
+		dc->fd = data_active_connect(s);
+		if (dc->fd < 0)
+			return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0 ? -2 : -1;
+	} else if (s->pasv_fd < 0) {
+		return ctrl_reply(&s->ctrl, 425, "Use PORT, PASV or EPSV first.") < 0 ? -2 : -1;
+	} else {
+		dc->fd = accept_from_client(s);
+	}
+	if (s->pasv_fd >= 0) {
+		close(s->pasv_fd);
+		s->pasv_fd = -1;
+	}
 	if (dc->fd == -2)
 		return ctrl_reply(&s->ctrl, 425, "Security: data connection from a foreign address.") < 0 ? -2 : -1;
 	if (dc->fd < 0)

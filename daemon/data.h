@@ -26,6 +26,10 @@ int data_pasv_request(struct session *s, uint32_t kind,
  * sent and -1 is returned; -2 means the control connection is gone. */
 int data_open(struct session *s, struct data_conn *dc, const char *prelim);
 
+/* Active mode (daemon/cmd_active.c): ask the monitor to connect to the
+ * address of the last PORT/EPRT. The connected fd, or -1. */
+int data_active_connect(struct session *s);
+
 /* 0 at EOF, -1 on error. */
 ssize_t data_read(struct data_conn *dc, void *buf, size_t len);
 int data_write_all(struct data_conn *dc, const void *buf, size_t len);

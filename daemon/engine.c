@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "daemon/commands.h"
@@ -49,6 +50,11 @@ static int dispatch(struct session *s, const char *line)
 		return ctrl_reply(&s->ctrl, 500, "Unknown command.");
 	if (cmd->needs_login && !s->logged_in)
 		return ctrl_reply(&s->ctrl, 530, "Please login with USER and PASS.");
+	/* RFC 959: RNTO must follow RNFR at once. */
+	if (cmd->handler != cmd_rnto)
+		s->rnfr_set = false;
+	if (cmd->arg == ARG_NONE)
+		arg += strspn(arg, " "); /* "NOOP  " is still NOOP */
 	if (cmd->arg == ARG_NONE && arg[0])
 		return ctrl_reply(&s->ctrl, 501, "%s takes no argument.", cmd->name);
 	if (cmd->arg == ARG_REQUIRED && !arg[0])
@@ -59,8 +65,15 @@ static int dispatch(struct session *s, const char *line)
 void engine_run(struct session *s)
 {
 	char line[CTRL_BUF];
+	int one = 1;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* ftplib and others send ABOR as TCP urgent data; inline, it is just
+	 * the next line. Not a socket (inetd pipe) or a socketpair: no harm.
+	 * ABOR needs a login, and the pre-auth sandbox has no setsockopt. */
+	if (s->logged_in)
+		(void)setsockopt(s->ctrl.fd, SOL_SOCKET, SO_OOBINLINE, &one,
+				 sizeof(one));
 	s->ctrl.log_protocol = s->cfg->global.log_ftp_protocol;
 	while (!s->quit) {
 		enum ctrl_read r = ctrl_read_line(&s->ctrl, line,
@@ -75,6 +88,8 @@ void engine_run(struct session *s)
 			break;
 		if (r == CTRL_TOO_LONG)
 			rc = ctrl_reply(&s->ctrl, 500, "Command line too long.");
+		else if (r == CTRL_NUL)
+			rc = ctrl_reply(&s->ctrl, 500, "NUL byte in command line.");
 		else
 			rc = dispatch(s, line);
 		if (rc < 0)

@@ -59,6 +59,21 @@ static int find(const struct listeners *ls, const struct net_addr *a)
 	return -1;
 }
 
+static bool is_wildcard(const struct net_addr *a);
+
+/* A listener of LS already accepts connections for A: the same address,
+ * or the wildcard of its family, on its port. */
+static bool covered(const struct listeners *ls, const struct net_addr *a)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (net_addr_port(&ls->l[i].addr) == net_addr_port(a) &&
+		    net_addr_family(&ls->l[i].addr) == net_addr_family(a) &&
+		    (net_addr_same_ip(&ls->l[i].addr, a) ||
+		     is_wildcard(&ls->l[i].addr)))
+			return true;
+	return false;
+}
+
 /* Add VH's addresses on PORT to NEXT, reusing sockets already open in LS. */
 static int want(struct listeners *next, const struct listeners *ls,
 		bool *reused, const struct cfg_vhost *vh, unsigned port,
@@ -74,6 +89,10 @@ static int want(struct listeners *next, const struct listeners *ls,
 	for (int i = 0; i < n; i++) {
 		struct listener *l = &next->l[next->n];
 		int old = find(ls, &addrs[i]);
+		/* Shared with an earlier vhost: its socket serves both, and
+		 * HOST or TLS SNI pick this one by server_name. */
+		if (vh->set.server_name[0] && covered(next, &addrs[i]))
+			continue;
 		if (next->n == LISTENERS_MAX || find(next, &addrs[i]) >= 0) {
 			snprintf(err, errsize, "too many or duplicate listen addresses "
 				 "(vhost %s, port %u)", vh->name, port);

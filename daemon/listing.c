@@ -25,6 +25,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "daemon/glob.h"
+
 #define LISTING_BATCH_SIZE 65536
 /* ls's "six months": half of an average Gregorian year, in seconds. */
 #define SIX_MONTHS ((time_t)(31556952 / 2))
@@ -548,7 +550,8 @@ static bool entry_visible(const char *name, enum listing_kind kind,
 		return !dot_or_dotdot;
 	if (kind == LISTING_NAMES && dot_or_dotdot)
 		return false;
-	return name[0] != '.' || opts->show_hidden;
+	return name[0] != '.' || opts->show_hidden ||
+	       (opts->match != NULL && opts->match[0] == '.');
 }
 
 /* Format one entry of an open directory. Entries that vanished since
@@ -595,6 +598,16 @@ static int dir_stream(struct batch *b, DIR *d, enum listing_kind kind,
 			break;
 		if (!entry_visible(de->d_name, kind, opts))
 			continue;
+		if (opts->match != NULL) {
+			enum glob_result g = glob_match(opts->match, de->d_name,
+							opts->match_budget);
+			if (g == GLOB_TOO_COSTLY) {
+				errno = E2BIG;
+				return -1;
+			}
+			if (g == GLOB_NOMATCH)
+				continue;
+		}
 		if (dir_entry(b, dfd, de->d_name, kind, opts) < 0)
 			return -2;
 	}

@@ -32,6 +32,12 @@ struct listing_opts {
 	bool write_enable;  /* affects MLSD perm fact */
 	unsigned facts;     /* MLSD facts, FACT_* bits */
 	time_t now;         /* "recent" = within 6 months of now */
+	/* LIST/NLST globbing: only names matching this pattern (daemon/glob.h)
+	 * are listed; NULL lists everything. Matching is charged to
+	 * *MATCH_BUDGET; when it runs out the listing stops with E2BIG. A
+	 * pattern starting with '.' shows dot files without -a. */
+	const char *match;
+	unsigned long *match_budget;
 };
 
 /* Receives formatted output; returns 0, or -1 to stop (data channel died). */

@@ -11,6 +11,8 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/master.h"
+#include "daemon/resolver.h"
+#include "sandbox/sandbox.h"
 
 #define FTPSD_VERSION "0.1.0"
 
@@ -20,6 +22,16 @@ static int open_log(const char *path)
 		return -1;
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 }
+
+/* What the master and every monitor may ever need: PAM (shadow, audit),
+ * the uid/gid/chroot switch of each engine, dropping the bounding set in
+ * children, binding port 20, killing engines, chown of uploads. The rest
+ * (module loading, raw sockets, ptrace, mounts...) is gone for good. */
+static const cap_value_t session_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+	CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+	CAP_SYS_CHROOT, CAP_AUDIT_WRITE,
+};
 
 static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
 {
@@ -61,6 +73,14 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
 	}
 	env.keep_stderr = sinks.use_stderr;
 	log_init(&sinks);
+	if (!g->seccomp_sandbox)
+		log_msg(LOG_LVL_WARN, "seccomp_sandbox=NO: sandboxed processes run "
+			"without syscall filters (for debugging only)");
+	if (sandbox_limit_bounding_set(session_caps, sizeof(session_caps) /
+							sizeof(session_caps[0])) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot limit capabilities: %s", strerror(errno));
+		return 1;
+	}
 	if (inetd)
 		inetd_run(cfg, &env);
 	return master_run(cfg, &opts, &env);
@@ -95,6 +115,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (cl.action == CMDLINE_TEST) {
+		/* Warnings only: DNS may differ where the daemon runs. */
+		(void)resolver_check(cfg, stderr);
 		printf("ftpsd: %s: configuration OK\n", cl.config_path);
 		return 0;
 	}

@@ -10,20 +10,32 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/listeners.h"
 #include "daemon/log.h"
+#include "daemon/pool.h"
+#include "daemon/resolver.h"
 #include "daemon/tls.h"
+#include "daemon/vhosts.h"
 #include "sandbox/sandbox.h"
+
+/* A session in progress, for max_clients and max_per_ip. */
+struct master_session {
+	pid_t pid;
+	struct net_addr peer;
+};
 
 struct master {
 	struct ftpsd_config *cfg;
 	const struct master_opts *opts;
 	struct monitor_env *env;
 	struct listeners ls;
+	struct pool pool;
 	int sigfd;
-	unsigned sessions;
+	struct master_session *sessions;
+	size_t nsessions, cap;
 	bool stop;
 };
 
@@ -35,6 +47,21 @@ static void log_listeners(const struct listeners *ls)
 		log_msg(LOG_LVL_INFO, "listening on %s (vhost %s)", a,
 			ls->l[i].vhost->name);
 	}
+}
+
+static void log_info_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	log_msg(LOG_LVL_INFO, "%s", line);
+}
+
+/* Per vhost: where it listens, what it advertises to whom (DESIGN §3). */
+static void log_vhosts(const struct ftpsd_config *cfg,
+		       const struct pasv_masq *masq)
+{
+	for (size_t v = 0; v < cfg->nvhosts; v++)
+		vhost_describe(&cfg->vhosts[v], masq ? &masq[v] : NULL,
+			       log_info_line, NULL);
 }
 
 static int block_signals(sigset_t *old)
@@ -51,23 +78,52 @@ static int block_signals(sigset_t *old)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static void start_session(struct master *m, const struct listener *l, int fd)
+static size_t sessions_from(const struct master *m, const struct net_addr *peer)
 {
-	const struct cfg_settings *g = &m->cfg->global;
-	pid_t pid;
+	size_t n = 0;
 
-	if (g->max_clients && m->sessions >= g->max_clients) {
-		static const char full[] =
-			"421 There are too many connected users, please try later.\r\n";
-		(void)send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		close(fd);
-		return;
+	for (size_t i = 0; i < m->nsessions; i++)
+		n += net_addr_same_ip(&m->sessions[i].peer, peer);
+	return n;
+}
+
+static void track_session(struct master *m, pid_t pid, const struct net_addr *peer)
+{
+	if (m->nsessions == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct master_session *grown = realloc(m->sessions, cap * sizeof(*grown));
+		if (!grown)
+			return; /* uncounted: limits are a little generous, no more */
+		m->sessions = grown;
+		m->cap = cap;
 	}
-	pid = fork();
+	m->sessions[m->nsessions++] = (struct master_session){ .pid = pid, .peer = *peer };
+}
+
+static void untrack_session(struct master *m, pid_t pid)
+{
+	for (size_t i = 0; i < m->nsessions; i++) {
+		if (m->sessions[i].pid == pid) {
+			m->sessions[i] = m->sessions[--m->nsessions];
+			return;
+		}
+	}
+}
+
+/* Refused before any process is forked for it. */
+static void refuse(int fd, const char *reply)
+{
+	(void)send(fd, reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static pid_t fork_session(struct master *m, const struct listener *l, int fd)
+{
+	pid_t pid = fork();
+
 	if (pid < 0) {
 		log_msg(LOG_LVL_ERR, "fork: %s", strerror(errno));
-		close(fd);
-		return;
+		return -1;
 	}
 	if (pid == 0) {
 		sigset_t none;
@@ -75,9 +131,32 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(m->sigfd);
 		listeners_close_all(&m->ls);
+		pool_drain_fds(&m->pool);
 		monitor_run(m->cfg, l->vhost, fd, l->implicit_tls, m->env);
 	}
-	m->sessions++;
+	return pid;
+}
+
+static void start_session(struct master *m, const struct listener *l, int fd)
+{
+	const struct cfg_settings *g = &m->cfg->global;
+	unsigned per_ip = l->vhost->set.max_per_ip;
+	struct net_addr peer;
+	pid_t pid;
+
+	if (net_addr_from_peer(&peer, fd) < 0) {
+		close(fd);
+		return;
+	}
+	if (g->max_clients && m->nsessions >= g->max_clients)
+		return refuse(fd, "421 There are too many connected users, please try later.\r\n");
+	if (per_ip && sessions_from(m, &peer) >= per_ip)
+		return refuse(fd, "421 There are too many connections from your internet address.\r\n");
+	pid = pool_assign(&m->pool, m->cfg, l, fd);
+	if (pid < 0)
+		pid = fork_session(m, l, fd);
+	if (pid > 0)
+		track_session(m, pid, &peer);
 	close(fd);
 }
 
@@ -99,10 +178,19 @@ static void accept_ready(struct master *m, const struct listener *l)
 static void reap(struct master *m)
 {
 	int status;
+	pid_t pid;
 
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		if (m->sessions)
-			m->sessions--;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (!pool_forget(&m->pool, pid))
+			untrack_session(m, pid);
+}
+
+/* Spares are refilled after each round of accepts, off the path of the
+ * connection that used one. */
+static void refill(struct master *m)
+{
+	pool_fill(&m->pool, m->cfg->global.prefork_spares, m->cfg, m->env, &m->ls,
+		  m->sigfd);
 }
 
 /* SIGHUP: re-read the config for new sessions; sessions in progress keep
@@ -111,6 +199,7 @@ static void reload(struct master *m)
 {
 	struct ftpsd_config *next = calloc(1, sizeof(*next));
 	struct tls_vhost *tls;
+	struct pasv_masq *masq;
 	char err[256];
 
 	if (!next)
@@ -136,12 +225,19 @@ static void reload(struct master *m)
 		free(next);
 		return;
 	}
+	/* Spares were forked with the old config: replace them. */
+	pool_drain(&m->pool);
 	tls_free_all(m->env->tls, m->cfg->nvhosts);
 	m->env->tls = tls;
+	/* Names of the new config, starting from the last good values. */
+	masq = resolver_start(next, m->cfg, m->env->masq);
+	free((void *)m->env->masq);
+	m->env->masq = masq;
 	free(m->cfg);
 	m->cfg = next;
 	log_msg(LOG_LVL_INFO, "reloaded %s", m->opts->config_path);
 	log_listeners(&m->ls);
+	log_vhosts(m->cfg, m->env->masq);
 }
 
 static void handle_signals(struct master *m)
@@ -203,11 +299,21 @@ static void serve(struct master *m)
 		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 		for (size_t i = 0; i < n; i++)
 			pfd[i + 1] = (struct pollfd){ .fd = m->ls.l[i].fd, .events = POLLIN };
-		if (poll(pfd, n + 1, -1) < 0) {
+		int timeout = m->env->masq ? resolver_timeout_ms(m->env->masq,
+				m->cfg, time(NULL)) : -1;
+		if (poll(pfd, n + 1, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
 			return;
+		}
+		/* Dynamic DNS: sessions forked from now on get the new value;
+		 * spares forked before hold the old one, so they go. */
+		if (m->env->masq &&
+		    resolver_refresh((struct pasv_masq *)m->env->masq, m->cfg,
+				     time(NULL))) {
+			pool_drain(&m->pool);
+			refill(m);
 		}
 		for (size_t i = 0; i < n && !m->stop; i++)
 			if (pfd[i + 1].revents & POLLIN)
@@ -215,6 +321,8 @@ static void serve(struct master *m)
 		/* Last: a reload may replace the listener table. */
 		if (pfd[0].revents & POLLIN)
 			handle_signals(m);
+		if (!m->stop)
+			refill(m);
 	}
 }
 
@@ -238,6 +346,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 		log_msg(LOG_LVL_ERR, "%s", err);
 		return 1;
 	}
+	env->masq = resolver_start(cfg, NULL, NULL);
 	if (!opts->foreground && daemonize() < 0) {
 		log_msg(LOG_LVL_ERR, "daemonize: %s", strerror(errno));
 		return 1;
@@ -253,11 +362,15 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	sandbox_set_name("ftpsd-master");
 	signal(SIGPIPE, SIG_IGN);
 	log_listeners(&m.ls);
+	log_vhosts(m.cfg, env->masq);
+	refill(&m);
 	serve(&m);
+	pool_drain(&m.pool);
 	listeners_close_all(&m.ls);
 	if (m.cfg->global.pid_file[0])
 		unlink(m.cfg->global.pid_file);
-	log_msg(LOG_LVL_INFO, "stopping; %u sessions finish on their own", m.sessions);
+	log_msg(LOG_LVL_INFO, "stopping; %zu sessions finish on their own", m.nsessions);
+	free(m.sessions);
 	free(m.cfg);
 	return 0;
 }
@@ -285,6 +398,7 @@ void inetd_run(const struct ftpsd_config *cfg, struct monitor_env *env)
 		_exit(1);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	env->masq = resolver_start(cfg, NULL, NULL);
 	vh = listeners_vhost_for(cfg, &local, &implicit);
 	monitor_run(cfg, vh, 0, implicit, env);
 }

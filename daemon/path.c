@@ -53,3 +53,17 @@ int path_resolve(char *out, size_t size, const char *cwd, const char *arg)
 		return -1;
 	return path_push_all(out, size, &len, arg);
 }
+
+void path_quote(char *out, size_t size, const char *path)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	for (const char *p = path; *p && o + 2 < size; p++) {
+		if (*p == '"')
+			out[o++] = '"';
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}

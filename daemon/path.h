@@ -11,4 +11,8 @@
  * except for "/" itself. Returns 0, or -1 if OUT is too small. */
 int path_resolve(char *out, size_t size, const char *cwd, const char *arg);
 
+/* PATH for a 257 reply: every '"' doubled (RFC 959 appendix II). OUT of
+ * 2 * strlen(PATH) + 1 bytes always fits; a smaller one cuts the name. */
+void path_quote(char *out, size_t size, const char *path);
+
 #endif

@@ -39,6 +39,13 @@ struct session {
 	bool tls_control;               /* control connection is TLS (via relay) */
 	bool pbsz_done;                 /* PBSZ 0 seen (RFC 4217 before PROT) */
 	bool prot_private;              /* PROT P: data connections are TLS */
+	bool active;                    /* PORT/EPRT given: connect to active_addr */
+	struct net_addr active_addr;    /* checked against peer (daemon/port.c) */
+	bool anonymous;                 /* anonymous login (force_anon_* apply) */
+	bool anon_privs;                /* anon_* keys decide writes (daemon/perm.c) */
+	uint64_t rest_offset;           /* REST: where the next transfer starts */
+	bool rnfr_set;                  /* RNFR seen; RNTO must come next */
+	char rnfr[SESSION_PATH_MAX];    /* its resolved path */
 };
 
 #endif

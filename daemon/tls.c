@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,11 @@ static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 					 SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	/* The control session must stay resumable for as long as the control
+	 * connection lives; OpenSSL's 2-hour default would refuse every data
+	 * connection of an older session. Its tickets are sealed with this
+	 * session's key only, so a long life costs nothing (vsftpd: INT_MAX). */
+	SSL_CTX_set_timeout(ctx, INT_MAX);
 	if (SSL_CTX_set_session_id_context(ctx, SID_CTX, sizeof(SID_CTX) - 1) != 1 ||
 	    SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_cb) != 1) {
 		openssl_reason(err, errsize, "TLS context");

@@ -34,6 +34,20 @@ static int listen_on(const struct net_addr *addr)
 	return fd;
 }
 
+int broker_pasv_listen_any(const struct net_addr *local, struct net_addr *bound)
+{
+	int fd;
+
+	*bound = *local;
+	net_addr_set_port(bound, 0);
+	fd = listen_on(bound);
+	if (fd >= 0 && net_addr_from_local(bound, fd) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int broker_pasv_listen(const struct cfg_settings *set,
 		       const struct net_addr *local, struct net_addr *bound,
 		       unsigned *in_use)
@@ -43,16 +57,8 @@ int broker_pasv_listen(const struct cfg_settings *set,
 
 	*in_use = 0;
 	*bound = *local;
-	if (lo == 0) {
-		int fd;
-		net_addr_set_port(bound, 0);
-		fd = listen_on(bound);
-		if (fd >= 0 && net_addr_from_local(bound, fd) < 0) {
-			close(fd);
-			return -1;
-		}
-		return fd;
-	}
+	if (lo == 0)
+		return broker_pasv_listen_any(local, bound);
 	span = hi - lo + 1;
 	start = random_below(span);
 	for (unsigned i = 0; i < span; i++) {

@@ -14,4 +14,8 @@ int broker_pasv_listen(const struct cfg_settings *set,
 		       const struct net_addr *local, struct net_addr *bound,
 		       unsigned *in_use);
 
+/* Bind and listen on LOCAL's address at a port the kernel chooses (no
+ * range, or pasv_port_fallback). Returns the fd and fills BOUND, or -1. */
+int broker_pasv_listen_any(const struct net_addr *local, struct net_addr *bound);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <nss.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -21,12 +22,18 @@
 #include "daemon/engine.h"
 #include "daemon/listing.h"
 #include "daemon/log.h"
+#include "daemon/perm.h"
+#include "daemon/vhosts.h"
+#include "daemon/port.h"
+#include "privsep/active.h"
 #include "privsep/broker.h"
 #include "privsep/pam_login.h"
 #include "privsep/pasv.h"
 #include "privsep/proto.h"
 #include "privsep/relay.h"
+#include "privsep/users.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 
 enum mon_state { MON_PREAUTH = 1u << 0, MON_POSTAUTH = 1u << 1 };
 
@@ -48,7 +55,11 @@ struct monitor {
 	uid_t uid;
 	gid_t gid;
 	char home[SESSION_PATH_MAX];
+	struct users_account acct;    /* who the login became (privsep/users.c) */
+	struct cfg_settings user_set; /* the vhost's settings + user_config_dir */
 	bool done;
+	bool tls_ready;         /* the relay reported its handshake */
+	bool quiet_start;       /* next pre-auth engine sends no 220 (SNI switch) */
 };
 
 struct mon_handler {
@@ -56,6 +67,12 @@ struct mon_handler {
 	unsigned states;
 	void (*fn)(struct monitor *mon, struct priv_msg *m);
 };
+
+/* The only engine message that carries an fd. */
+static bool carries_fd(uint16_t type)
+{
+	return type == PRIV_CHOWN_UPLOAD;
+}
 
 static void violation(struct monitor *mon, const char *what)
 {
@@ -74,6 +91,10 @@ static void stop_engine(struct monitor *mon)
 	while (waitpid(mon->engine, &status, 0) < 0 && errno == EINTR)
 		;
 	mon->engine = -1;
+	/* Its link goes with it: serve() must not wait on a dead one. */
+	if (mon->priv_fd >= 0)
+		close(mon->priv_fd);
+	mon->priv_fd = -1;
 }
 
 /* Fork an engine joined to us by a fresh privsep link. In the child,
@@ -117,7 +138,7 @@ static int fork_engine(struct monitor *mon, const char *name,
  * connections may do full handshakes (require_ssl_reuse=NO). */
 static void forget_tls(struct monitor *mon, bool keep_own)
 {
-	size_t own = (size_t)(mon->s.vhost - mon->s.cfg->vhosts);
+	size_t own = keep_own ? (size_t)(mon->s.vhost - mon->s.cfg->vhosts) : 0;
 
 	for (size_t i = 0; i < mon->s.cfg->nvhosts; i++) {
 		struct tls_vhost *t = &mon->env->tls[i];
@@ -147,6 +168,25 @@ static void install_control_session(struct monitor *mon)
 	OPENSSL_cleanse(&mon->tls_sess, sizeof(mon->tls_sess));
 }
 
+/* In a spare's pre-auth engine: the connection arrives from the monitor.
+ * The monitor is trusted here (it is the privileged side), but the
+ * message is still checked like any other. */
+static void wait_for_start(struct monitor *mon)
+{
+	struct priv_msg m;
+	struct priv_start st;
+
+	if (priv_recv(mon->s.priv_fd, &m) != 1 || m.type != PRIV_START ||
+	    priv_decode_start(&m, &st) < 0 || st.vhost >= mon->s.cfg->nvhosts)
+		_exit(1);
+	mon->s.vhost = &mon->s.cfg->vhosts[st.vhost];
+	mon->s.set = &mon->s.vhost->set;
+	mon->s.peer = st.peer;
+	mon->s.local = st.local;
+	net_addr_ip_string(&st.peer, mon->s.peer_ip, sizeof(mon->s.peer_ip));
+	ctrl_init(&mon->s.ctrl, m.fd, NULL, 0);
+}
+
 static void become_preauth(struct monitor *mon)
 {
 	const struct cfg_settings *g = &mon->s.cfg->global;
@@ -165,6 +205,15 @@ static void become_preauth(struct monitor *mon)
 		_exit(1);
 	}
 	sandbox_die_with_parent(mon->pid);
+	if (g->seccomp_sandbox &&
+	    sandbox_seccomp_apply(ROLE_PREAUTH, mon->s.priv_fd, true) < 0) {
+		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
+		_exit(1);
+	}
+	if (mon->s.ctrl.fd < 0)
+		wait_for_start(mon); /* a spare: forked before its connection */
+	if (mon->quiet_start)
+		return; /* after AUTH TLS the client expects no greeting */
 	if (mon->s.set->ftpd_banner[0])
 		ctrl_reply(&mon->s.ctrl, 220, "%s", mon->s.set->ftpd_banner);
 	else
@@ -173,17 +222,21 @@ static void become_preauth(struct monitor *mon)
 
 static void become_user(struct monitor *mon)
 {
-	const struct cfg_settings *set = mon->s.set;
+	const struct users_account *a = &mon->acct;
 	struct sandbox_identity id = {
-		.uid = mon->uid,
-		.gid = mon->gid,
-		.user = mon->pam.user,
-		.root_dir = set->chroot_local_user ? mon->home : NULL,
-		.work_dir = set->chroot_local_user ? "/" : mon->home,
+		.uid = a->uid,
+		.gid = a->gid,
+		.user = a->account,
+		.root_dir = a->chroot ? a->root : NULL,
+		.work_dir = a->work_dir,
 	};
 
 	/* The session stays open in the monitor, which closes it. */
 	pam_login_forget(&mon->pam);
+	/* Names in listings come from the files alone: no NSS module gets
+	 * loaded or opens a socket under the seccomp filter. */
+	__nss_configure_lookup("passwd", "files");
+	__nss_configure_lookup("group", "files");
 	forget_tls(mon, true);
 	install_control_session(mon);
 	if (sandbox_become(&id) < 0 || sandbox_harden() < 0) {
@@ -191,11 +244,21 @@ static void become_user(struct monitor *mon)
 		_exit(1);
 	}
 	sandbox_die_with_parent(mon->pid);
-	umask((mode_t)set->local_umask);
+	umask((mode_t)a->umask);
 	mon->s.logged_in = true;
-	mon->s.chrooted = set->chroot_local_user;
-	snprintf(mon->s.user, sizeof(mon->s.user), "%s", id.user);
+	mon->s.chrooted = a->chroot;
+	mon->s.anonymous = a->kind == USERS_ANON;
+	mon->s.anon_privs = a->anon_privs;
+	snprintf(mon->s.user, sizeof(mon->s.user), "%s", a->login);
 	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "%s", id.work_dir);
+	/* A session that may change nothing gets a filter that cannot. */
+	if (mon->s.cfg->global.seccomp_sandbox &&
+	    sandbox_seccomp_apply(ROLE_ENGINE, mon->s.priv_fd,
+				  !perm_upload(&mon->s) && !perm_mkdir(&mon->s) &&
+					  !perm_modify(&mon->s)) < 0) {
+		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
+		_exit(1);
+	}
 	ctrl_reply(&mon->s.ctrl, 230, "Login successful.");
 }
 
@@ -226,54 +289,103 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 		mon->done = true;
 }
 
-static int lookup_account(struct monitor *mon)
+/* SET with LOGIN's user_config_dir file applied, into mon->user_set. A
+ * file that exists but is refused refuses the login: it may have been
+ * meant to restrict this user. */
+static int load_user_config(struct monitor *mon, const char *login)
 {
-	struct passwd *pw = getpwnam(mon->pam.user);
+	char path[USERS_PATH_MAX], *text = NULL;
+	size_t len = 0;
+	FILE *err;
+	int n;
 
-	if (!pw || strlen(pw->pw_dir) >= sizeof(mon->home))
+	mon->user_set = *mon->s.set;
+	if (users_config_path(mon->s.set, login, path, sizeof(path)) < 0)
+		return 0;
+	err = open_memstream(&text, &len);
+	if (!err)
 		return -1;
-	mon->uid = pw->pw_uid;
-	mon->gid = pw->pw_gid;
-	memcpy(mon->home, pw->pw_dir, strlen(pw->pw_dir) + 1);
-	return 0;
+	n = config_apply_user_file(&mon->user_set, path, err);
+	if (n < 0 && errno != ENOENT)
+		fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
+	fclose(err);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		log_msg(LOG_LVL_ERR, "user_config_dir: %s", line);
+	}
+	free(text);
+	return n > 0 || (n < 0 && errno != ENOENT) ? -1 : 0;
 }
 
-static bool tls_login_required(const struct cfg_settings *set)
+/* vsftpd's names: "ftp" and "anonymous" are anonymous only when
+ * anonymous_enable; otherwise they are ordinary local user names. */
+static enum users_kind login_kind(const struct cfg_settings *set, const char *user)
 {
-	return set->ssl_enable && set->force_local_logins_ssl;
+	if (set->anonymous_enable && users_is_anon_name(user))
+		return USERS_ANON;
+	return set->guest_enable ? USERS_GUEST : USERS_LOCAL;
+}
+
+static bool tls_login_required(const struct cfg_settings *set, enum users_kind kind)
+{
+	return set->ssl_enable && (kind == USERS_ANON ? set->force_anon_logins_ssl :
+							set->force_local_logins_ssl);
 }
 
 static void on_login(struct monitor *mon, struct priv_msg *m)
 {
 	struct priv_login *l = calloc(1, sizeof(*l));
 	char reason[256];
+	const char *why;
+	enum users_kind kind;
 
 	if (!l || priv_decode_login(m, l) < 0 || !user_name_ok(l->user)) {
 		violation(mon, "malformed LOGIN");
 		goto out;
 	}
-	if (!mon->s.set->local_enable) {
+	kind = login_kind(mon->s.set, l->user);
+	if (kind != USERS_ANON && !mon->s.set->local_enable) {
 		login_failed(mon, l->user, "local_enable=NO");
 		goto out;
 	}
 	/* The engine refuses USER in plaintext already; this is the check
 	 * that holds even if the engine is hostile. */
-	if (tls_login_required(mon->s.set) && !mon->s.tls_control) {
+	if (tls_login_required(mon->s.set, kind) && !mon->s.tls_control) {
 		violation(mon, "LOGIN without TLS where TLS is required");
 		goto out;
 	}
-	if (pam_login_open(&mon->pam, mon->s.set->pam_service_name, l->user,
-			   l->pass, mon->s.peer_ip, reason, sizeof(reason)) < 0) {
+	/* Before PAM, with the same reply and delay as a wrong password, so
+	 * the list cannot be probed and PAM never sees a refused name. */
+	if (!users_userlist_allows(mon->s.set, l->user, &why)) {
+		login_failed(mon, l->user, why);
+		goto out;
+	}
+	if (kind == USERS_ANON) {
+		/* Any password (vsftpd): no PAM. The name is kept for logs. */
+		snprintf(mon->pam.user, sizeof(mon->pam.user), "%s", l->user);
+	} else if (pam_login_open(&mon->pam, mon->s.set->pam_service_name, l->user,
+				  l->pass, mon->s.peer_ip, reason, sizeof(reason)) < 0) {
 		login_failed(mon, l->user, reason);
 		goto out;
 	}
-	if (lookup_account(mon) < 0) {
+	if (load_user_config(mon, l->user) < 0)
+		snprintf(reason, sizeof(reason), "user_config_dir file refused");
+	else if (users_resolve(&mon->user_set, kind,
+			       kind == USERS_LOCAL ? mon->pam.user : l->user,
+			       &mon->acct, reason, sizeof(reason)) == 0)
+		reason[0] = '\0';
+	if (reason[0]) {
 		pam_login_close(&mon->pam);
-		login_failed(mon, l->user, "no such account after PAM");
+		memset(mon->pam.user, 0, sizeof(mon->pam.user));
+		login_failed(mon, l->user, reason);
 		goto out;
 	}
-	log_msg(LOG_LVL_INFO, "login ok: user %s client %s", mon->pam.user,
-		mon->s.peer_ip);
+	mon->s.set = &mon->user_set;
+	log_msg(LOG_LVL_INFO, "login ok: user %s client %s%s%s", mon->pam.user,
+		mon->s.peer_ip, kind == USERS_ANON ? " (anonymous)" : "",
+		kind == USERS_GUEST ? " (guest)" : "");
 	stop_engine(mon);
 	mon->s.pbsz_done = (l->carry & CARRY_PBSZ) && mon->s.tls_control;
 	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
@@ -291,6 +403,106 @@ out:
 	explicit_bzero(m->body, m->len);
 }
 
+/* From now on the session belongs to vhost VI: its banner, policies,
+ * certificate and passive settings. Only before login. */
+static void switch_vhost(struct monitor *mon, int vi, const char *how)
+{
+	const struct cfg_vhost *vh = &mon->s.cfg->vhosts[vi];
+
+	log_msg(LOG_LVL_INFO, "client %s: %s selects vhost %s (was %s)",
+		mon->s.peer_ip, how, vh->name, mon->s.vhost->name);
+	mon->s.vhost = vh;
+	mon->s.set = &vh->set;
+	mon->s.tls = &mon->env->tls[vi];
+}
+
+/* HOST (RFC 7151). Untrusted: from the pre-auth engine. The name is looked
+ * up here, among the vhosts that serve the address the client reached. */
+static void on_host(struct monitor *mon, struct priv_msg *m)
+{
+	struct priv_host *h = calloc(1, sizeof(*h));
+	struct priv_msg reply;
+	char how[PRIV_HOST_NAME_MAX + 8];
+	int vi;
+
+	if (!h || priv_decode_host(m, h) < 0) {
+		free(h);
+		return violation(mon, "malformed HOST");
+	}
+	for (char *p = h->name; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			*p = '?'; /* only ever logged or compared */
+	vi = vhost_find_by_name(mon->s.cfg, &mon->s.local, h->name);
+	if (vi < 0) {
+		log_msg(LOG_LVL_INFO, "client %s: HOST %s: no such vhost here",
+			mon->s.peer_ip, h->name);
+		priv_encode_host_result(&reply, HOST_UNKNOWN);
+		if (priv_send(mon->priv_fd, &reply) < 0)
+			mon->done = true;
+		free(h);
+		return;
+	}
+	snprintf(how, sizeof(how), "HOST %s", h->name);
+	switch_vhost(mon, vi, how);
+	/* Before AUTH TLS the relay does not exist yet: its ticket key can
+	 * still be drawn for the new vhost. */
+	if (!mon->s.tls_control && mon->s.set->ssl_enable &&
+	    tls_session_key_new() < 0) {
+		mon->done = true;
+		free(h);
+		return;
+	}
+	stop_engine(mon);
+	mon->s.pbsz_done = (h->carry & CARRY_PBSZ) && mon->s.tls_control;
+	mon->s.prot_private = (h->carry & CARRY_PROT_P) && mon->s.pbsz_done;
+	mon->s.mlst_facts = h->mlst_facts & FACT_DEFAULT;
+	/* The new engine greets with the new vhost's banner: HOST's 220. */
+	if (fork_engine(mon, "ftpsd-preauth", become_preauth, h->pending,
+			h->npending) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
+		mon->done = true;
+	}
+	free(h);
+}
+
+/* The relay finished the control handshake. Untrusted: the relay runs
+ * as nopriv and parsed the ClientHello; the name is looked up again here. */
+static void on_tls_ready(struct monitor *mon, struct priv_msg *m)
+{
+	char name[PRIV_HOST_NAME_MAX], how[PRIV_HOST_NAME_MAX + 8];
+	struct priv_msg reply;
+	int vi = -1;
+
+	if (mon->tls_ready)
+		return violation(mon, "TLS_READY twice");
+	if (priv_decode_tls_ready(m, name, sizeof(name)) < 0)
+		return violation(mon, "malformed TLS_READY");
+	mon->tls_ready = true;
+	if (name[0])
+		vi = vhost_find_by_name(mon->s.cfg, &mon->s.local, name);
+	if (vi >= 0 && &mon->s.cfg->vhosts[vi] != mon->s.vhost &&
+	    mon->env->tls[vi].full) {
+		snprintf(how, sizeof(how), "SNI %s", name);
+		switch_vhost(mon, vi, how);
+		if (mon->engine > 0) {
+			/* Explicit AUTH TLS: the pre-auth engine of the old
+			 * vhost is replaced by a silent one of the new. */
+			stop_engine(mon);
+			mon->quiet_start = true;
+		}
+	}
+	if (mon->engine <= 0 &&
+	    fork_engine(mon, "ftpsd-preauth", become_preauth, NULL, 0) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
+		mon->done = true;
+		return;
+	}
+	mon->quiet_start = false;
+	priv_encode_tls_ready_ack(&reply);
+	if (priv_send(mon->relay_fd, &reply) < 0)
+		mon->done = true;
+}
+
 static void on_log(struct monitor *mon, struct priv_msg *m)
 {
 	struct priv_log v;
@@ -298,6 +510,82 @@ static void on_log(struct monitor *mon, struct priv_msg *m)
 	if (priv_decode_log(m, &v) < 0)
 		return violation(mon, "malformed LOG");
 	log_line((int)v.level, v.line);
+}
+
+/* A passive listener in the vhost's range; with pasv_port_fallback, a
+ * kernel-chosen port once the range is exhausted. Sets *STATUS. */
+static int open_pasv_listener(struct monitor *mon, struct net_addr *bound,
+			      uint32_t *status)
+{
+	const struct cfg_settings *set = mon->s.set;
+	unsigned in_use;
+	int fd = broker_pasv_listen(set, &mon->s.local, bound, &in_use);
+
+	*status = PASV_OK;
+	if (fd >= 0)
+		return fd;
+	if (errno != EADDRINUSE) {
+		log_msg(LOG_LVL_ERR, "passive listener: %s", strerror(errno));
+		*status = PASV_ERROR;
+		return -1;
+	}
+	log_msg(LOG_LVL_WARN,
+		"passive port range %u-%u exhausted (%u in use), client %s%s",
+		set->pasv_min_port, set->pasv_max_port, in_use, mon->s.peer_ip,
+		set->pasv_port_fallback ? "; pasv_port_fallback: kernel port" : "");
+	if (!set->pasv_port_fallback) {
+		*status = PASV_EXHAUSTED;
+		return -1;
+	}
+	fd = broker_pasv_listen_any(&mon->s.local, bound);
+	if (fd < 0) {
+		log_msg(LOG_LVL_ERR, "passive listener: %s", strerror(errno));
+		*status = PASV_ERROR;
+	}
+	return fd;
+}
+
+/* The address and port to tell the client (DESIGN §3), logged at debug
+ * level with the reason. 0, or -1 when the offset leaves the port range. */
+static int choose_advertised(struct monitor *mon, uint32_t kind,
+			     const struct net_addr *bound, struct net_addr *out)
+{
+	const struct cfg_settings *set = mon->s.set;
+	size_t vi = (size_t)(mon->s.vhost - mon->s.cfg->vhosts);
+	const struct pasv_masq *mq = mon->env->masq ? &mon->env->masq[vi] : NULL;
+	struct pasv_policy *pol = malloc(sizeof(*pol));
+	char err[256], adv[NETADDR_STRLEN];
+	enum pasv_why why = PASV_WHY_NO_MASQ;
+	int rule = -1, port = pasv_advertised_port(net_addr_port(bound),
+						   set->pasv_port_offset);
+
+	if (!pol || pasv_policy_build(pol, set, mq && mq->ok ? &mq->addr : NULL,
+				      err, sizeof(err)) < 0) {
+		/* The config check refuses such values: only memory fails. */
+		*out = mon->s.local;
+	} else {
+		why = pasv_choose_address(pol, &mon->s.peer, &mon->s.local, out, &rule);
+	}
+	free(pol);
+	if (port < 0) {
+		log_msg(LOG_LVL_ERR, "passive port %u + pasv_port_offset %u is not "
+			"a port", net_addr_port(bound), set->pasv_port_offset);
+		return -1;
+	}
+	net_addr_set_port(out, (unsigned)port);
+	net_addr_string(out, adv, sizeof(adv));
+	if (kind == PASV_KIND_EPSV)
+		log_msg(LOG_LVL_DEBUG, "EPSV: client %s told port %d (bound %u)",
+			mon->s.peer_ip, port, net_addr_port(bound));
+	else if (rule >= 0)
+		log_msg(LOG_LVL_DEBUG, "PASV: client %s told %s (%s %d, bound "
+			"port %u)", mon->s.peer_ip, adv, pasv_why_string(why),
+			rule + 1, net_addr_port(bound));
+	else
+		log_msg(LOG_LVL_DEBUG, "PASV: client %s told %s (%s, bound port %u)",
+			mon->s.peer_ip, adv, pasv_why_string(why),
+			net_addr_port(bound));
+	return 0;
 }
 
 static void on_pasv(struct monitor *mon, struct priv_msg *m)
@@ -308,30 +596,87 @@ static void on_pasv(struct monitor *mon, struct priv_msg *m)
 	struct in_addr v4;
 	struct priv_msg reply;
 	uint32_t kind;
-	unsigned in_use;
 
 	if (priv_decode_pasv(m, &kind) < 0)
 		return violation(mon, "malformed PASV");
+	/* RFC 2428: PASV cannot carry an IPv6 address; EPSV can. */
 	if (!set->pasv_enable ||
 	    (kind == PASV_KIND_PASV && !net_addr_ipv4(&mon->s.local, &v4))) {
 		r.status = PASV_REFUSED;
-	} else if ((r.fd = broker_pasv_listen(set, &mon->s.local, &bound, &in_use)) < 0) {
-		r.status = errno == EADDRINUSE ? PASV_EXHAUSTED : PASV_ERROR;
-		if (r.status == PASV_EXHAUSTED)
-			log_msg(LOG_LVL_WARN,
-				"passive port range %u-%u exhausted (%u in use), client %s",
-				set->pasv_min_port, set->pasv_max_port, in_use, mon->s.peer_ip);
-		else
-			log_msg(LOG_LVL_ERR, "passive listener: %s", strerror(errno));
-	} else {
-		pasv_choose_address(set, &mon->s.peer, &mon->s.local, &r.advertise);
-		net_addr_set_port(&r.advertise, net_addr_port(&bound));
+	} else if ((r.fd = open_pasv_listener(mon, &bound, &r.status)) >= 0 &&
+		   choose_advertised(mon, kind, &bound, &r.advertise) < 0) {
+		close(r.fd);
+		r.fd = -1;
+		r.status = PASV_ERROR;
 	}
 	priv_encode_pasv_result(&reply, &r);
 	if (priv_send(mon->priv_fd, &reply) < 0)
 		mon->done = true;
 	if (r.fd >= 0)
 		close(r.fd);
+}
+
+/* Active mode. Untrusted: the engine checked all this before replying
+ * 200 to PORT/EPRT, so a request that fails here is a hostile engine. */
+static void on_port_connect(struct monitor *mon, struct priv_msg *m)
+{
+	struct net_addr target;
+	struct priv_msg reply;
+	uint32_t status = PORT_CONN_OK;
+	char where[NETADDR_STRLEN];
+	int fd;
+
+	if (priv_decode_port_connect(m, &target) < 0)
+		return violation(mon, "malformed PORT_CONNECT");
+	if (!mon->s.set->port_enable)
+		return violation(mon, "PORT_CONNECT with port_enable=NO");
+	if (port_check_target(&target, &mon->s.peer) != PORT_CHECK_OK)
+		return violation(mon, "PORT_CONNECT to another host or a port below 1024");
+	fd = active_connect(mon->s.set, &mon->s.local, &target);
+	if (fd < 0) {
+		net_addr_string(&target, where, sizeof(where));
+		log_msg(LOG_LVL_WARN, "active data connection to %s failed: %s", where,
+			strerror(errno));
+		status = PORT_CONN_FAILED;
+	}
+	priv_encode_port_result(&reply, status, fd);
+	if (priv_send(mon->priv_fd, &reply) < 0)
+		mon->done = true;
+	if (fd >= 0)
+		close(fd);
+}
+
+/* chown_uploads. Untrusted: the fd is whatever the engine chose to send,
+ * so only a regular file that the session's own account owns, that it
+ * opened for writing and that has one name is given away; set-id bits go
+ * first. */
+static void on_chown_upload(struct monitor *mon, struct priv_msg *m)
+{
+	const struct cfg_settings *set = mon->s.set;
+	struct priv_msg reply;
+	struct passwd *pw;
+	struct stat st;
+	uint32_t status = 1;
+	int fl;
+
+	if (priv_decode_chown_upload(m) < 0)
+		return violation(mon, "malformed CHOWN_UPLOAD");
+	if (mon->acct.kind != USERS_ANON || !set->chown_uploads)
+		return violation(mon, "CHOWN_UPLOAD outside an anonymous chown_uploads session");
+	fl = fcntl(m->fd, F_GETFL);
+	if (fl < 0 || fstat(m->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != mon->acct.uid || st.st_nlink != 1 || (fl & O_ACCMODE) == O_RDONLY)
+		return violation(mon, "CHOWN_UPLOAD of a file that is not the session's upload");
+	pw = getpwnam(set->chown_username);
+	if (pw && fchmod(m->fd, st.st_mode & 0777) == 0 &&
+	    fchown(m->fd, pw->pw_uid, (gid_t)-1) == 0)
+		status = 0;
+	else
+		log_msg(LOG_LVL_ERR, "chown_uploads: to %s: %s", set->chown_username,
+			pw ? strerror(errno) : "no such user");
+	priv_encode_chown_result(&reply, status);
+	if (priv_send(mon->priv_fd, &reply) < 0)
+		mon->done = true;
 }
 
 /* wu-ftpd's xferlog format, which log analysers expect. */
@@ -344,10 +689,11 @@ static void write_xferlog(struct monitor *mon, const struct priv_xfer *x)
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y", &tm);
-	n = snprintf(line, sizeof(line), "%s %llu %s %llu %s %c _ %c r %s ftp 0 * %c\n",
+	n = snprintf(line, sizeof(line), "%s %llu %s %llu %s %c _ %c %c %s ftp 0 * %c\n",
 		     stamp, (unsigned long long)((x->msecs + 999) / 1000),
 		     mon->s.peer_ip, (unsigned long long)x->bytes, x->path,
 		     x->ascii ? 'a' : 'b', x->direction == XFER_DOWNLOAD ? 'o' : 'i',
+		     mon->acct.kind == USERS_ANON ? 'a' : mon->acct.kind == USERS_GUEST ? 'g' : 'r',
 		     mon->pam.user, x->complete ? 'c' : 'i');
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(mon->env->xferlog_fd, line, (size_t)n) < 0)
@@ -407,6 +753,10 @@ static int start_relay(struct monitor *mon)
 			.empty_dir = g->secure_chroot_dir,
 			.handshake_timeout = mon->s.set->data_connection_timeout,
 			.parent = mon->pid,
+			.seccomp = g->seccomp_sandbox,
+			.cfg = mon->s.cfg,
+			.all_tls = mon->env->tls,
+			.local = &mon->s.local,
 		};
 		int keep[] = { mon->client_fd, plain[1], link[1] };
 		sandbox_set_name("ftpsd-relay");
@@ -461,12 +811,16 @@ static const struct mon_handler handlers[] = {
 	{ PRIV_PASV, MON_POSTAUTH, on_pasv },
 	{ PRIV_XFER, MON_POSTAUTH, on_xfer },
 	{ PRIV_AUTH_TLS, MON_PREAUTH, on_auth_tls },
+	{ PRIV_HOST, MON_PREAUTH, on_host },
+	{ PRIV_PORT_CONNECT, MON_POSTAUTH, on_port_connect },
+	{ PRIV_CHOWN_UPLOAD, MON_POSTAUTH, on_chown_upload },
 };
 
 /* The relay's link carries only these. */
 static const struct mon_handler relay_handlers[] = {
 	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_log },
 	{ PRIV_TLS_SESSION, MON_PREAUTH | MON_POSTAUTH, on_tls_session },
+	{ PRIV_TLS_READY, MON_PREAUTH, on_tls_ready },
 };
 
 static void dispatch(struct monitor *mon, const struct mon_handler *table,
@@ -477,7 +831,7 @@ static void dispatch(struct monitor *mon, const struct mon_handler *table,
 			continue;
 		if (!(table[i].states & mon->state))
 			return violation(mon, "message not allowed in this state");
-		if (m->fd >= 0)
+		if (m->fd >= 0 && !carries_fd(m->type))
 			return violation(mon, "unexpected fd");
 		return table[i].fn(mon, m);
 	}
@@ -486,12 +840,24 @@ static void dispatch(struct monitor *mon, const struct mon_handler *table,
 
 static void log_engine_end(struct monitor *mon)
 {
-	int status;
-	pid_t pid;
+	int status = 0;
+	pid_t pid = 0;
 
-	do
-		pid = waitpid(mon->engine, &status, 0);
-	while (pid < 0 && errno == EINTR);
+	if (mon->engine <= 0)
+		return; /* never waitpid(-1): that could be the relay */
+	/* Its end of the link is closed, so it is exiting; one that lingers
+	 * (a hostile engine can close the link and stay) is ended. */
+	for (int i = 0; i < 50 && pid == 0; i++) {
+		pid = waitpid(mon->engine, &status, WNOHANG);
+		if (pid == 0)
+			usleep(2000);
+	}
+	if (pid == 0) {
+		kill(mon->engine, SIGKILL);
+		do
+			pid = waitpid(mon->engine, &status, 0);
+		while (pid < 0 && errno == EINTR);
+	}
 	if (pid == mon->engine && WIFSIGNALED(status))
 		log_msg(LOG_LVL_WARN, "engine of client %s killed by signal %d",
 			mon->s.peer_ip, WTERMSIG(status));
@@ -524,6 +890,18 @@ static int receive_one(struct monitor *mon, struct priv_msg *m, bool from_relay)
 	return 0;
 }
 
+/* What the relay sent before it ended (a failed handshake's log line is
+ * queued before the engine can see the control connection close), read
+ * before the session ends so it is not lost. */
+static void drain_relay(struct monitor *mon, struct priv_msg *m)
+{
+	struct pollfd p = { .fd = mon->relay_fd, .events = POLLIN };
+
+	while (mon->relay_fd >= 0 && !mon->done && poll(&p, 1, 0) == 1 &&
+	       (p.revents & POLLIN) && receive_one(mon, m, true) == 0)
+		;
+}
+
 static void serve(struct monitor *mon)
 {
 	struct priv_msg *m = malloc(sizeof(*m));
@@ -540,8 +918,10 @@ static void serve(struct monitor *mon)
 				continue;
 			break;
 		}
-		if (p[0].revents && receive_one(mon, m, false) < 0)
+		if (p[0].revents && receive_one(mon, m, false) < 0) {
+			drain_relay(mon, m);
 			break;
+		}
 		if (mon->relay_fd >= 0 && p[1].revents && !mon->done &&
 		    receive_one(mon, m, true) < 0)
 			break;
@@ -628,44 +1008,121 @@ static void init_session(struct monitor *mon, const struct ftpsd_config *cfg,
 	net_addr_ip_string(&mon->s.peer, mon->s.peer_ip, sizeof(mon->s.peer_ip));
 }
 
-void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
-		 int client_fd, bool implicit_tls, const struct monitor_env *env)
-{
-	static struct monitor mon;
+static struct monitor the_monitor; /* one per process: this session's */
 
+/* What a monitor is before it has a connection. */
+static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
+			    const struct monitor_env *env)
+{
 	sandbox_set_name("ftpsd-monitor");
-	mon.pid = getpid();
-	mon.env = env;
-	mon.engine = -1;
-	mon.relay = -1;
-	mon.priv_fd = -1;
-	mon.relay_fd = -1;
-	mon.state = MON_PREAUTH;
-	mon.client_fd = settle_fds(client_fd, env->keep_stderr);
-	if (mon.client_fd < 0)
-		_exit(1);
-	mon.ctrl_fd = mon.client_fd;
-	init_session(&mon, cfg, vhost);
-	mon.s.tls = &env->tls[vhost - cfg->vhosts];
-	log_msg(LOG_LVL_INFO, "session start: client %s vhost %s%s", mon.s.peer_ip,
+	mon->pid = getpid();
+	mon->env = env;
+	mon->engine = -1;
+	mon->relay = -1;
+	mon->priv_fd = -1;
+	mon->relay_fd = -1;
+	mon->client_fd = -1;
+	mon->ctrl_fd = -1;
+	mon->state = MON_PREAUTH;
+	mon->s.cfg = cfg;
+	mon->s.pasv_fd = -1;
+	mon->s.mlst_facts = FACT_DEFAULT;
+	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "/");
+}
+
+/* Hand the connection to the pre-forked pre-auth engine. */
+static int send_start(struct monitor *mon)
+{
+	struct priv_start st = {
+		.vhost = (uint32_t)(mon->s.vhost - mon->s.cfg->vhosts),
+		.peer = mon->s.peer,
+		.local = mon->s.local,
+	};
+	struct priv_msg m;
+
+	priv_encode_start(&m, &st, mon->ctrl_fd);
+	return priv_send(mon->priv_fd, &m);
+}
+
+/* The session proper, on CLIENT_FD (above stdio). An engine forked
+ * earlier (a spare's) is waiting for PRIV_START. */
+__attribute__((noreturn)) static void monitor_serve_session(
+	struct monitor *mon, const struct cfg_vhost *vhost, int client_fd,
+	bool implicit_tls)
+{
+	const struct ftpsd_config *cfg = mon->s.cfg;
+
+	mon->client_fd = client_fd;
+	mon->ctrl_fd = client_fd;
+	init_session(mon, cfg, vhost);
+	mon->s.tls = &mon->env->tls[vhost - cfg->vhosts];
+	log_msg(LOG_LVL_INFO, "session start: client %s vhost %s%s", mon->s.peer_ip,
 		vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)
 		_exit(1);
-	if (implicit_tls && start_relay(&mon) < 0) {
+	/* Implicit TLS: the pre-auth engine starts when the relay's
+	 * handshake is done, for the vhost SNI chose (on_tls_ready); a
+	 * waiting one is of no use. */
+	if (implicit_tls)
+		stop_engine(mon);
+	if (implicit_tls && start_relay(mon) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start TLS relay: %s", strerror(errno));
 		_exit(1);
 	}
-	if (fork_engine(&mon, "ftpsd-preauth", become_preauth, NULL, 0) < 0) {
+	if (!implicit_tls && mon->engine > 0 && send_start(mon) < 0)
+		_exit(1);
+	if (!implicit_tls && mon->engine <= 0 &&
+	    fork_engine(mon, "ftpsd-preauth", become_preauth, NULL, 0) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		_exit(1);
 	}
-	serve(&mon);
-	stop_engine(&mon);
-	stop_relay(&mon);
-	if (mon.ctrl_fd >= 0 && mon.ctrl_fd != mon.client_fd)
-		close(mon.ctrl_fd);
-	close(mon.client_fd);
-	pam_login_close(&mon.pam);
-	log_msg(LOG_LVL_INFO, "session end: client %s", mon.s.peer_ip);
+	serve(mon);
+	stop_engine(mon);
+	stop_relay(mon);
+	if (mon->ctrl_fd >= 0 && mon->ctrl_fd != mon->client_fd)
+		close(mon->ctrl_fd);
+	close(mon->client_fd);
+	pam_login_close(&mon->pam);
+	log_msg(LOG_LVL_INFO, "session end: client %s", mon->s.peer_ip);
 	_exit(0);
+}
+
+void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
+		 int client_fd, bool implicit_tls, const struct monitor_env *env)
+{
+	struct monitor *mon = &the_monitor;
+	int fd = settle_fds(client_fd, env->keep_stderr);
+
+	if (fd < 0)
+		_exit(1);
+	monitor_prepare(mon, cfg, env);
+	monitor_serve_session(mon, vhost, fd, implicit_tls);
+}
+
+void monitor_spare_run(const struct ftpsd_config *cfg,
+		       const struct monitor_env *env, int master_fd)
+{
+	struct monitor *mon = &the_monitor;
+	struct priv_assign a;
+	struct priv_msg m;
+	int fd;
+
+	monitor_prepare(mon, cfg, env);
+	fd = settle_fds(master_fd, env->keep_stderr);
+	if (fd < 0 || fork_engine(mon, "ftpsd-preauth", become_preauth, NULL, 0) < 0)
+		_exit(1);
+	/* Untrusted? No: the master. Checked all the same. */
+	if (priv_recv(fd, &m) != 1 || m.type != PRIV_ASSIGN ||
+	    priv_decode_assign(&m, &a) < 0 || a.vhost >= cfg->nvhosts) {
+		if (m.fd >= 0)
+			close(m.fd);
+		stop_engine(mon);
+		_exit(0); /* drained by the master, or it went away */
+	}
+	close(fd);
+	fd = fcntl(m.fd, F_DUPFD_CLOEXEC, 3);
+	close(m.fd);
+	if (fd < 0)
+		_exit(1);
+	monitor_serve_session(mon, &cfg->vhosts[a.vhost], fd, a.implicit_tls);
 }

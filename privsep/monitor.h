@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "daemon/config.h"
+#include "daemon/resolver.h"
 #include "daemon/tls.h"
 
 struct monitor_env {
@@ -13,6 +14,9 @@ struct monitor_env {
 	/* TLS contexts, one per cfg->vhosts[] entry. Not const: a user's
 	 * engine frees the key-holding ones it must not keep. */
 	struct tls_vhost *tls;
+	/* Masquerade addresses, one per cfg->vhosts[] entry, as the master
+	 * last resolved them (NULL: none known). */
+	const struct pasv_masq *masq;
 };
 
 /* Serve the session on CLIENT_FD (a connected TCP socket) for VHOST: fork
@@ -23,6 +27,14 @@ __attribute__((noreturn)) void monitor_run(const struct ftpsd_config *cfg,
 					   const struct cfg_vhost *vhost,
 					   int client_fd, bool implicit_tls,
 					   const struct monitor_env *env);
+
+/* A pre-forked spare: fork the pre-auth engine now, sandboxed and
+ * waiting; then wait for the master's PRIV_ASSIGN on MASTER_FD (a client
+ * connection and its vhost) and serve it as monitor_run does. Never
+ * returns. */
+__attribute__((noreturn)) void monitor_spare_run(const struct ftpsd_config *cfg,
+						 const struct monitor_env *env,
+						 int master_fd);
 
 /* Create secure_chroot_dir if missing (root-owned, 0555). 0 or -1. */
 int monitor_prepare_empty_dir(const char *path);

@@ -2,6 +2,7 @@
  * field bounds and that nothing trails the last field. */
 #include "privsep/proto.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "daemon/log.h"
@@ -166,6 +167,134 @@ int priv_decode_tls_session(struct priv_msg *m, struct priv_tls_session *v)
 {
 	v->len = (uint32_t)priv_get_bytes(m, v->der, sizeof(v->der));
 	if (v->len == 0)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_port_connect(struct priv_msg *m, const struct net_addr *target)
+{
+	char ip[NETADDR_STRLEN];
+
+	/* The literal form of the family the engine chose: a mapped IPv6
+	 * address stays mapped, so the monitor sees exactly what it gets. */
+	priv_msg_init(m, PRIV_PORT_CONNECT);
+	ip[0] = '\0';
+	if (net_addr_family(target) == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&target->ss)->sin6_addr,
+			  ip, sizeof(ip));
+	else if (net_addr_family(target) == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&target->ss)->sin_addr,
+			  ip, sizeof(ip));
+	priv_put_str(m, ip);
+	priv_put_u32(m, net_addr_port(target));
+}
+
+int priv_decode_port_connect(struct priv_msg *m, struct net_addr *target)
+{
+	char ip[NETADDR_STRLEN];
+	uint32_t port;
+
+	priv_get_str(m, ip, sizeof(ip));
+	port = priv_get_u32(m);
+	if (priv_msg_check(m) < 0 || port > 65535)
+		return -1;
+	return net_addr_parse(target, ip, port);
+}
+
+void priv_encode_port_result(struct priv_msg *m, uint32_t status, int fd)
+{
+	priv_msg_init(m, PRIV_PORT_RESULT);
+	priv_put_u32(m, status);
+	m->fd = status == PORT_CONN_OK ? fd : -1;
+}
+
+int priv_decode_port_result(struct priv_msg *m, uint32_t *status)
+{
+	*status = priv_get_u32(m);
+	if (priv_msg_check(m) < 0 || *status > PORT_CONN_FAILED)
+		return -1;
+	return (*status == PORT_CONN_OK) == (m->fd >= 0) ? 0 : -1;
+}
+
+void priv_encode_chown_upload(struct priv_msg *m, int fd)
+{
+	priv_msg_init(m, PRIV_CHOWN_UPLOAD);
+	m->fd = fd;
+}
+
+int priv_decode_chown_upload(struct priv_msg *m)
+{
+	if (priv_msg_check(m) < 0 || m->fd < 0)
+		return -1;
+	return 0;
+}
+
+void priv_encode_chown_result(struct priv_msg *m, uint32_t status)
+{
+	priv_msg_init(m, PRIV_CHOWN_RESULT);
+	priv_put_u32(m, status);
+}
+
+int priv_decode_chown_result(struct priv_msg *m, uint32_t *status)
+{
+	*status = priv_get_u32(m);
+	if (priv_msg_check(m) < 0 || *status > 1)
+		return -1;
+	return 0;
+}
+
+static void put_addr(struct priv_msg *m, const struct net_addr *a)
+{
+	char ip[NETADDR_STRLEN];
+
+	net_addr_ip_string(a, ip, sizeof(ip));
+	priv_put_str(m, ip);
+	priv_put_u32(m, net_addr_port(a));
+}
+
+static int get_addr(struct priv_msg *m, struct net_addr *a)
+{
+	char ip[NETADDR_STRLEN];
+	uint32_t port;
+
+	priv_get_str(m, ip, sizeof(ip));
+	port = priv_get_u32(m);
+	return m->bad ? -1 : net_addr_parse(a, ip, port);
+}
+
+void priv_encode_start(struct priv_msg *m, const struct priv_start *v, int fd)
+{
+	priv_msg_init(m, PRIV_START);
+	priv_put_u32(m, v->vhost);
+	priv_put_u32(m, v->flags);
+	put_addr(m, &v->peer);
+	put_addr(m, &v->local);
+	m->fd = fd;
+}
+
+int priv_decode_start(struct priv_msg *m, struct priv_start *v)
+{
+	v->vhost = priv_get_u32(m);
+	v->flags = priv_get_u32(m);
+	if (get_addr(m, &v->peer) < 0 || get_addr(m, &v->local) < 0 ||
+	    (v->flags & ~PRIV_START_TLS_CONTROL) || m->fd < 0)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd)
+{
+	priv_msg_init(m, PRIV_ASSIGN);
+	priv_put_u32(m, v->vhost);
+	priv_put_u32(m, v->implicit_tls);
+	m->fd = fd;
+}
+
+int priv_decode_assign(struct priv_msg *m, struct priv_assign *v)
+{
+	v->vhost = priv_get_u32(m);
+	v->implicit_tls = priv_get_u32(m);
+	if (v->implicit_tls > 1 || m->fd < 0)
 		return -1;
 	return priv_msg_check(m);
 }

@@ -14,8 +14,20 @@
  * PRIV_AUTH_TLS     engine   PREAUTH, once   -                        AUTH_TLS_RESULT
  * PRIV_AUTH_TLS_RESULT monitor -             status, +fd (plaintext)  -
  * PRIV_TLS_SESSION  relay    once            DER session              none
+ * PRIV_PORT_CONNECT engine   POSTAUTH        ip, port                 PORT_RESULT
+ * PRIV_PORT_RESULT  monitor  -               status, +fd (connected)  -
+ * PRIV_CHOWN_UPLOAD engine   POSTAUTH, anon  +fd (the new upload)     CHOWN_RESULT
+ * PRIV_CHOWN_RESULT monitor  -               status                   -
+ * PRIV_HOST         engine   PREAUTH         name, carry, pending     HOST_RESULT(UNKNOWN), or
+ *                                                                     on success the pre-auth
+ *                                                                     engine is replaced by one
+ *                                                                     of the new vhost (RFC 7151)
+ * PRIV_HOST_RESULT  monitor  -               status                   -
+ * PRIV_TLS_READY    relay    once            SNI name ("" if none)    TLS_READY_ACK (the relay
+ *                                                                     forwards nothing before)
+ * PRIV_TLS_READY_ACK monitor -               -                        -
  *
- * The relay's link carries only PRIV_LOG and PRIV_TLS_SESSION.
+ * The relay's link carries only PRIV_LOG, PRIV_TLS_SESSION, PRIV_TLS_READY.
  */
 #ifndef FTPSD_PRIVSEP_PROTO_H
 #define FTPSD_PRIVSEP_PROTO_H
@@ -36,6 +48,16 @@ enum priv_type {
 	PRIV_AUTH_TLS,
 	PRIV_AUTH_TLS_RESULT,
 	PRIV_TLS_SESSION,
+	PRIV_PORT_CONNECT,
+	PRIV_PORT_RESULT,
+	PRIV_CHOWN_UPLOAD,
+	PRIV_CHOWN_RESULT,
+	PRIV_HOST,
+	PRIV_HOST_RESULT,
+	PRIV_TLS_READY,
+	PRIV_TLS_READY_ACK,
+	PRIV_START,
+	PRIV_ASSIGN,
 	PRIV_TYPE_END
 };
 
@@ -120,5 +142,69 @@ void priv_encode_auth_tls_result(struct priv_msg *m, uint32_t status, int fd);
 int priv_decode_auth_tls_result(struct priv_msg *m, uint32_t *status);
 void priv_encode_tls_session(struct priv_msg *m, const struct priv_tls_session *v);
 int priv_decode_tls_session(struct priv_msg *m, struct priv_tls_session *v);
+
+/* Active mode: the monitor connects to the client's data port itself. */
+enum priv_port_status {
+	PORT_CONN_OK = 0,
+	PORT_CONN_FAILED,   /* connect refused, timed out, or socket error */
+};
+
+void priv_encode_port_connect(struct priv_msg *m, const struct net_addr *target);
+int priv_decode_port_connect(struct priv_msg *m, struct net_addr *target);
+/* FD is the connected socket, sent only with PORT_CONN_OK. */
+void priv_encode_port_result(struct priv_msg *m, uint32_t status, int fd);
+int priv_decode_port_result(struct priv_msg *m, uint32_t *status);
+
+/* chown_uploads: the engine passes the fd of a file it just created; the
+ * monitor gives it to chown_username. STATUS 0 = done. */
+void priv_encode_chown_upload(struct priv_msg *m, int fd);
+int priv_decode_chown_upload(struct priv_msg *m);
+void priv_encode_chown_result(struct priv_msg *m, uint32_t status);
+int priv_decode_chown_result(struct priv_msg *m, uint32_t *status);
+
+/* HOST (RFC 7151): the name and the pre-login state to carry over. */
+#define PRIV_HOST_NAME_MAX 256
+
+struct priv_host {
+	uint32_t carry;        /* CARRY_* bits */
+	uint32_t mlst_facts;
+	char name[PRIV_HOST_NAME_MAX];
+	uint8_t pending[PRIV_PENDING_MAX];
+	uint32_t npending;
+};
+
+enum priv_host_result { HOST_UNKNOWN = 1 };
+
+void priv_encode_host(struct priv_msg *m, const struct priv_host *v);
+int priv_decode_host(struct priv_msg *m, struct priv_host *v);
+void priv_encode_host_result(struct priv_msg *m, uint32_t result);
+int priv_decode_host_result(struct priv_msg *m, uint32_t *result);
+/* NAME is the TLS SNI server name, "" when the client sent none. */
+void priv_encode_tls_ready(struct priv_msg *m, const char *name);
+int priv_decode_tls_ready(struct priv_msg *m, char *name, size_t size);
+void priv_encode_tls_ready_ack(struct priv_msg *m);
+int priv_decode_tls_ready_ack(struct priv_msg *m);
+
+/* PRIV_START (monitor → pre-forked pre-auth engine, once, +fd): the
+ * connection it is to serve. PRIV_ASSIGN (master → spare monitor, once,
+ * +fd): a client connection and the vhost it arrived for. */
+#define PRIV_START_TLS_CONTROL 1u
+
+struct priv_start {
+	uint32_t vhost;          /* index into cfg->vhosts */
+	uint32_t flags;          /* PRIV_START_* */
+	struct net_addr peer;
+	struct net_addr local;
+};
+
+struct priv_assign {
+	uint32_t vhost;
+	uint32_t implicit_tls;
+};
+
+void priv_encode_start(struct priv_msg *m, const struct priv_start *v, int fd);
+int priv_decode_start(struct priv_msg *m, struct priv_start *v);
+void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd);
+int priv_decode_assign(struct priv_msg *m, struct priv_assign *v);
 
 #endif

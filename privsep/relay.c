@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -12,6 +13,8 @@
 #include "daemon/tls.h"
 #include "privsep/proto.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
+#include "daemon/vhosts.h"
 
 #define RELAY_BUF 16384
 
@@ -37,6 +40,8 @@ static void drop_privileges(const struct relay_args *a)
 	if (sandbox_become(&id) < 0 || sandbox_harden() < 0)
 		_exit(1);
 	sandbox_die_with_parent(a->parent);
+	if (a->seccomp && sandbox_seccomp_apply(ROLE_RELAY, a->monitor_fd, true) < 0)
+		_exit(1);
 }
 
 static void send_session(const struct relay_args *a, SSL *ssl)
@@ -122,12 +127,48 @@ static void relay_loop(SSL *ssl, const struct relay_args *a)
 	}
 }
 
+/* The ClientHello's server name picks the certificate: a name listed in
+ * the server_name of a vhost that serves this address switches to that
+ * vhost's full context; any other name keeps the default vhost's. */
+static int servername_cb(SSL *ssl, int *alert, void *arg)
+{
+	const struct relay_args *a = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	int vi;
+
+	(void)alert;
+	if (!name || !a->cfg || !a->all_tls)
+		return SSL_TLSEXT_ERR_OK;
+	vi = vhost_find_by_name(a->cfg, a->local, name);
+	if (vi >= 0 && a->all_tls[vi].full && a->all_tls[vi].full != a->ctx)
+		(void)SSL_set_SSL_CTX(ssl, a->all_tls[vi].full);
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* Tell the monitor which name SNI carried, and wait until it has set the
+ * session up for that vhost: nothing is forwarded before. */
+static void report_ready(const struct relay_args *a, SSL *ssl)
+{
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	struct priv_msg *m = malloc(sizeof(*m));
+
+	if (!m)
+		_exit(1);
+	priv_encode_tls_ready(m, name && strlen(name) < 256 ? name : "");
+	if (priv_send(a->monitor_fd, m) < 0 || priv_recv(a->monitor_fd, m) != 1 ||
+	    m->type != PRIV_TLS_READY_ACK || priv_decode_tls_ready_ack(m) < 0)
+		_exit(1);
+	free(m);
+}
+
 void relay_run(const struct relay_args *a)
 {
 	char err[256], desc[128];
 	SSL *ssl;
 
 	log_set_forward(relay_log, (void *)&a->monitor_fd);
+	SSL_CTX_set_tlsext_servername_callback(a->ctx, servername_cb);
+	SSL_CTX_set_tlsext_servername_arg(a->ctx, (void *)a);
 	drop_privileges(a);
 	ssl = tls_accept(a->ctx, a->client_fd, a->handshake_timeout, err, sizeof(err));
 	if (!ssl) {
@@ -137,6 +178,7 @@ void relay_run(const struct relay_args *a)
 	tls_describe(ssl, desc, sizeof(desc));
 	log_msg(LOG_LVL_DEBUG, "control TLS: %s", desc);
 	send_session(a, ssl);
+	report_ready(a, ssl);
 	relay_loop(ssl, a);
 	SSL_free(ssl);
 	_exit(0);

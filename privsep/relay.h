@@ -6,7 +6,12 @@
 #define FTPSD_PRIVSEP_RELAY_H
 
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <sys/types.h>
+
+#include "daemon/config.h"
+#include "daemon/netaddr.h"
+#include "daemon/tls.h"
 
 struct relay_args {
 	SSL_CTX *ctx;             /* the vhost's full context */
@@ -17,6 +22,13 @@ struct relay_args {
 	const char *empty_dir;
 	unsigned handshake_timeout;
 	pid_t parent;             /* the monitor: we die with it */
+	bool seccomp;             /* seccomp_sandbox */
+	/* TLS SNI: a name that selects another vhost serving LOCAL switches
+	 * the handshake to that vhost's full context (ALL_TLS, parallel to
+	 * cfg->vhosts); the monitor is told the name and decides again. */
+	const struct ftpsd_config *cfg;
+	const struct tls_vhost *all_tls;
+	const struct net_addr *local;
 };
 
 /* The relay's whole life, in a freshly forked child. */

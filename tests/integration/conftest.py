@@ -891,3 +891,15 @@ def payloads(test_user):
     wd.files = out
     yield wd
     shutil.rmtree(wd.real, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# TLS (tlsutil.py): a throwaway PKI for FTPS tests
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A test CA, a rogue CA, RSA and ECDSA server certificates for
+    127.0.0.1/localhost, and client certificates from both CAs (tlsutil.PKI)."""
+    import tlsutil
+    return tlsutil.make_pki(str(tmp_path_factory.mktemp("pki")))
