@@ -1,0 +1,155 @@
+"""The master's pool of pre-forked spare sessions, and its limits."""
+import os
+import signal
+import socket
+import threading
+
+from conftest import HOST, PASSWORD, USER, Ctl, all_procs, children, wait_until
+
+
+def spares(master_pid):
+    """Monitors of MASTER that wait for a connection: their only child is a
+    pre-auth engine and they hold no TCP socket yet."""
+    out = []
+    procs = all_procs()
+    for mon in children(master_pid, procs):
+        if mon.comm != "ftpsd-monitor" or mon.state == "Z":
+            continue
+        kids = [k for k in children(mon.pid, procs) if k.state != "Z"]
+        if len(kids) != 1 or kids[0].comm != "ftpsd-preauth":
+            continue
+        try:
+            if any(_is_tcp(mon.pid, fd) for fd in os.listdir(f"/proc/{mon.pid}/fd")):
+                continue
+        except OSError:
+            continue  # it is changing under us: not a quiet spare
+        out.append(mon)
+    return out
+
+
+def _is_tcp(pid, fd):
+    try:
+        link = os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        return False
+    if not link.startswith("socket:["):
+        return False
+    inode = link[8:-1]
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            if any(line.split()[9] == inode for line in f.readlines()[1:]):
+                return True
+    return False
+
+
+def test_spares_are_forked_sandboxed_and_waiting(server):
+    s = server(prefork_spares=3)
+    assert wait_until(lambda: len(spares(s.pid)) == 3, 5), spares(s.pid)
+    for mon in spares(s.pid):
+        eng = children(mon.pid)[0]
+        with open(f"/proc/{eng.pid}/status") as f:
+            st = f.read()
+        assert "Seccomp:\t2" in st and "NoNewPrivs:\t1" in st
+        assert os.readlink(f"/proc/{eng.pid}/root") == "/run/ftpsd/empty"
+
+
+def test_a_used_spare_is_replaced(server):
+    s = server(prefork_spares=2)
+    assert wait_until(lambda: len(spares(s.pid)) == 2, 5)
+    before = {p.pid for p in spares(s.pid)}
+    c = s.login_ctl()
+    mon_pids = {p.pid for p in children(s.pid) if p.comm == "ftpsd-monitor"}
+    assert wait_until(lambda: len(spares(s.pid)) == 2, 5), spares(s.pid)
+    # The session runs in one of the spares forked before it connected.
+    assert len(before & (mon_pids - {p.pid for p in spares(s.pid)})) == 1
+    c.expect("QUIT", 221)
+
+
+def test_a_dead_spare_is_replaced(server):
+    s = server(prefork_spares=2)
+    assert wait_until(lambda: len(spares(s.pid)) == 2, 5)
+    victim = spares(s.pid)[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    assert wait_until(lambda: len(spares(s.pid)) == 2 and
+                      victim.pid not in {p.pid for p in spares(s.pid)}, 5)
+    # Its pre-auth engine died with it.
+    assert wait_until(lambda: not any(p.ppid == victim.pid for p in all_procs().values()), 5)
+    s.login_ctl().expect("QUIT", 221)
+
+
+def test_no_spares_forks_on_demand(server):
+    s = server(prefork_spares=0)
+    assert spares(s.pid) == []
+    s.login_ctl().expect("QUIT", 221)
+
+
+def test_200_concurrent_sessions_through_the_pool(server):
+    s = server(prefork_spares=4, max_clients=0, idle_session_timeout=60)
+    n = 200
+    results = [None] * n
+    gate = threading.Barrier(n)
+
+    def one(i):
+        try:
+            c = Ctl(port=s.port, read_banner=False, timeout=60)
+            gate.wait(timeout=60)
+            code, _ = c.reply()
+            assert code == 220
+            c.login()
+            c.expect("NOOP", 200)
+            results[i] = c
+        except Exception as e:  # noqa: BLE001 - reported below
+            results[i] = e
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    errors = [r for r in results if not isinstance(r, Ctl)]
+    assert not errors, errors[:3]
+    engines = [p for p in all_procs().values() if p.comm == "ftpsd-engine"
+               and all_procs().get(p.ppid) and all_procs()[p.ppid].ppid == s.pid]
+    assert len(engines) >= n
+    for c in results:
+        c.expect("QUIT", 221)
+    assert wait_until(lambda: len([p for p in children(s.pid) if p.state != "Z"]) == 4, 20)
+    assert len(spares(s.pid)) == 4
+
+
+def test_max_clients_refuses_without_forking(server):
+    s = server(prefork_spares=1, max_clients=1)
+    first = s.login_ctl()
+    assert wait_until(lambda: len(spares(s.pid)) == 1, 5)
+    before = {p.pid for p in children(s.pid)}
+    c = Ctl(port=s.port, read_banner=False)
+    code, text = c.reply()
+    assert code == 421, text
+    assert c.eof()
+    assert {p.pid for p in children(s.pid)} == before
+    first.expect("QUIT", 221)
+
+
+def test_max_per_ip(server):
+    s = server(max_per_ip=2, listen_address="127.0.0.1")
+    a = s.login_ctl()
+    b = s.login_ctl()
+    c = Ctl(port=s.port, read_banner=False)
+    code, text = c.reply()
+    assert code == 421 and "your internet address" in text, text
+    # Another address is another client.
+    d = Ctl(port=s.port, source=("127.0.0.2", 0))
+    d.login().expect("QUIT", 221)
+    a.expect("QUIT", 221)
+    assert wait_until(lambda: _try_login(s.port), 5)
+    b.expect("QUIT", 221)
+
+
+def _try_login(port):
+    try:
+        c = Ctl(port=port)
+        c.login()
+        c.expect("QUIT", 221)
+        return True
+    except Exception:  # noqa: BLE001 - the slot may not be free yet
+        return False
