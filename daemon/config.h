@@ -31,6 +31,8 @@ struct cfg_settings {
 	bool log_ftp_protocol;   /* log every command and reply (debug) */
 	bool seccomp_sandbox;    /* NO only for debugging: logs a warning */
 	unsigned prefork_spares; /* sessions forked ahead of demand */
+	unsigned login_throttle_fails;  /* per address within the window; 0 = off */
+	unsigned login_throttle_window; /* seconds */
 
 	/* per vhost (a global value is every vhost's default) */
 	char listen_address[CFG_STR_MAX]; /* comma list of IPv4/IPv6 literals */

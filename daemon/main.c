@@ -46,7 +46,7 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
 {
 	const struct cfg_settings *g = &cfg->global;
 	bool inetd = cl->inetd || !g->listen;
-	struct monitor_env env = { .xferlog_fd = -1 };
+	struct monitor_env env = { .xferlog_fd = -1, .report_fd = -1 };
 	struct log_sinks sinks = {
 		.use_syslog = g->syslog_enable,
 		.file_fd = open_log(g->log_file),

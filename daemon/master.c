@@ -16,6 +16,7 @@
 #include "daemon/listeners.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
+#include "daemon/throttle.h"
 #include "daemon/resolver.h"
 #include "daemon/tls.h"
 #include "daemon/vhosts.h"
@@ -36,6 +37,8 @@ struct master {
 	int sigfd;
 	struct master_session *sessions;
 	size_t nsessions, cap;
+	int report_fd;             /* failed logins, from the monitors */
+	struct throttle *throttle;
 	bool stop;
 };
 
@@ -130,6 +133,7 @@ static pid_t fork_session(struct master *m, const struct listener *l, int fd)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(m->sigfd);
+		close(m->report_fd);
 		listeners_close_all(&m->ls);
 		pool_drain_fds(&m->pool);
 		monitor_run(m->cfg, l->vhost, fd, l->implicit_tls, m->env);
@@ -152,6 +156,9 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 		return refuse(fd, "421 There are too many connected users, please try later.\r\n");
 	if (per_ip && sessions_from(m, &peer) >= per_ip)
 		return refuse(fd, "421 There are too many connections from your internet address.\r\n");
+	if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
+			     g->login_throttle_window))
+		return refuse(fd, "421 Too many failed logins from your address; try again later.\r\n");
 	pid = pool_assign(&m->pool, m->cfg, l, fd);
 	if (pid < 0)
 		pid = fork_session(m, l, fd);
@@ -175,6 +182,30 @@ static void accept_ready(struct master *m, const struct listener *l)
 	}
 }
 
+/* Each datagram is one failed login: the client's address, sent by a
+ * monitor (root, ours); still checked for size. */
+static void read_reports(struct master *m)
+{
+	const struct cfg_settings *g = &m->cfg->global;
+	struct net_addr peer;
+
+	for (int i = 0; i < 256; i++) {
+		ssize_t n = recv(m->report_fd, &peer, sizeof(peer), MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		if (n != (ssize_t)sizeof(peer) || peer.len > sizeof(peer.ss))
+			continue;
+		throttle_record(m->throttle, &peer, time(NULL), g->login_throttle_window);
+		if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
+				     g->login_throttle_window)) {
+			char ip[NETADDR_STRLEN];
+			net_addr_ip_string(&peer, ip, sizeof(ip));
+			log_msg(LOG_LVL_WARN, "client %s throttled: %u failed logins in %u s",
+				ip, g->login_throttle_fails, g->login_throttle_window);
+		}
+	}
+}
+
 static void reap(struct master *m)
 {
 	int status;
@@ -189,8 +220,10 @@ static void reap(struct master *m)
  * connection that used one. */
 static void refill(struct master *m)
 {
+	int own[] = { m->sigfd, m->report_fd };
+
 	pool_fill(&m->pool, m->cfg->global.prefork_spares, m->cfg, m->env, &m->ls,
-		  m->sigfd);
+		  own, 2);
 }
 
 /* SIGHUP: re-read the config for new sessions; sessions in progress keep
@@ -292,16 +325,17 @@ static int write_pidfile(const char *path)
 
 static void serve(struct master *m)
 {
-	struct pollfd pfd[LISTENERS_MAX + 1];
+	struct pollfd pfd[LISTENERS_MAX + 2];
 
 	while (!m->stop) {
 		size_t n = m->ls.n;
 		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 		for (size_t i = 0; i < n; i++)
 			pfd[i + 1] = (struct pollfd){ .fd = m->ls.l[i].fd, .events = POLLIN };
+		pfd[n + 1] = (struct pollfd){ .fd = m->report_fd, .events = POLLIN };
 		int timeout = m->env->masq ? resolver_timeout_ms(m->env->masq,
 				m->cfg, time(NULL)) : -1;
-		if (poll(pfd, n + 1, timeout) < 0) {
+		if (poll(pfd, n + 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
@@ -315,6 +349,9 @@ static void serve(struct master *m)
 			pool_drain(&m->pool);
 			refill(m);
 		}
+		/* Reports first: a client that just failed is not let in again. */
+		if (pfd[n + 1].revents & POLLIN)
+			read_reports(m);
 		for (size_t i = 0; i < n && !m->stop; i++)
 			if (pfd[i + 1].revents & POLLIN)
 				accept_ready(m, &m->ls.l[i]);
@@ -329,8 +366,10 @@ static void serve(struct master *m)
 int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	       struct monitor_env *env)
 {
-	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1 };
+	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1,
+			    .report_fd = -1 };
 	char err[256];
+	int report[2];
 
 	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {
 		log_msg(LOG_LVL_ERR, "secure_chroot_dir %s: cannot create or unsafe",
@@ -363,6 +402,15 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	signal(SIGPIPE, SIG_IGN);
 	log_listeners(&m.ls);
 	log_vhosts(m.cfg, env->masq);
+	/* Monitors write failed logins to report[1]; we read report[0]. */
+	m.throttle = calloc(1, sizeof(*m.throttle));
+	if (!m.throttle ||
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, report) < 0) {
+		log_msg(LOG_LVL_ERR, "throttle: %s", strerror(errno));
+		return 1;
+	}
+	m.report_fd = report[0];
+	env->report_fd = report[1];
 	refill(&m);
 	serve(&m);
 	pool_drain(&m.pool);
@@ -371,6 +419,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 		unlink(m.cfg->global.pid_file);
 	log_msg(LOG_LVL_INFO, "stopping; %zu sessions finish on their own", m.nsessions);
 	free(m.sessions);
+	free(m.throttle);
 	free(m.cfg);
 	return 0;
 }

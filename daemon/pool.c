@@ -7,20 +7,23 @@
 #include "daemon/log.h"
 #include "privsep/proto.h"
 
-static void close_master_fds(struct pool *p, struct listeners *ls, int sigfd)
+static void close_master_fds(struct pool *p, struct listeners *ls,
+			     const int *own, int nown)
 {
 	sigset_t none;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	close(sigfd);
+	for (int i = 0; i < nown; i++)
+		close(own[i]);
 	listeners_close_all(ls);
 	for (size_t i = 0; i < p->n; i++)
 		close(p->spare[i].fd);
 }
 
 void pool_fill(struct pool *p, unsigned want, const struct ftpsd_config *cfg,
-	       const struct monitor_env *env, struct listeners *ls, int sigfd)
+	       const struct monitor_env *env, struct listeners *ls,
+	       const int *own, int nown)
 {
 	if (want > POOL_MAX)
 		want = POOL_MAX;
@@ -39,7 +42,7 @@ void pool_fill(struct pool *p, unsigned want, const struct ftpsd_config *cfg,
 		}
 		if (pid == 0) {
 			close(sv[0]);
-			close_master_fds(p, ls, sigfd);
+			close_master_fds(p, ls, own, nown);
 			monitor_spare_run(cfg, env, sv[1]);
 		}
 		close(sv[1]);

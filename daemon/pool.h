@@ -24,9 +24,11 @@ struct pool {
 };
 
 /* Fork spares until there are WANT of them. In each child, the master's
- * own fds (listeners, SIGFD, the other spares' links) are closed first. */
+ * own fds (listeners, the NOWN in OWN, the other spares' links) are
+ * closed first. */
 void pool_fill(struct pool *p, unsigned want, const struct ftpsd_config *cfg,
-	       const struct monitor_env *env, struct listeners *ls, int sigfd);
+	       const struct monitor_env *env, struct listeners *ls,
+	       const int *own, int nown);
 
 /* Hand the accepted FD, which arrived on L, to a live spare. Returns the
  * spare's pid (now a session), or -1 when no spare could take it. */

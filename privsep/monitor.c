@@ -278,6 +278,10 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 
 	log_msg(LOG_LVL_WARN, "login failed: user %s client %s (%s)", user,
 		mon->s.peer_ip, why);
+	/* The master counts failures per address across sessions. */
+	if (mon->env->report_fd >= 0)
+		(void)send(mon->env->report_fd, &mon->s.peer, sizeof(mon->s.peer),
+			   MSG_DONTWAIT | MSG_NOSIGNAL);
 	mon->fails++;
 	/* The delay is ours, not the engine's, so a hostile engine cannot
 	 * skip it. */

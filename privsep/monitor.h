@@ -17,6 +17,9 @@ struct monitor_env {
 	/* Masquerade addresses, one per cfg->vhosts[] entry, as the master
 	 * last resolved them (NULL: none known). */
 	const struct pasv_masq *masq;
+	/* Failed logins are reported here (to the master's throttle); -1
+	 * in inetd mode. */
+	int report_fd;
 };
 
 /* Serve the session on CLIENT_FD (a connected TCP socket) for VHOST: fork

@@ -153,3 +153,28 @@ def _try_login(port):
         return True
     except Exception:  # noqa: BLE001 - the slot may not be free yet
         return False
+
+
+def test_failed_login_throttle_per_address(server):
+    s = server(login_throttle_fails=2, login_throttle_window=60, max_login_fails=1,
+               listen_address="127.0.0.1")
+    for _ in range(2):
+        c = Ctl(port=s.port)
+        c.expect("USER " + USER, 331)
+        c.expect("PASS wrong-password", 530)
+        assert c.eof()
+    s.wait_log(r"client 127\.0\.0\.1 throttled: 2 failed logins in 60 s")
+    c = Ctl(port=s.port, read_banner=False)
+    code, text = c.reply()
+    assert code == 421 and "failed logins" in text, text
+    # The throttle is per address: another client is served.
+    Ctl(port=s.port, source=("127.0.0.2", 0)).login().expect("QUIT", 221)
+
+
+def test_throttle_off_with_zero(server):
+    s = server(login_throttle_fails=0, max_login_fails=1)
+    for _ in range(4):
+        c = Ctl(port=s.port)
+        c.expect("USER " + USER, 331)
+        c.expect("PASS wrong-password", 530)
+    s.login_ctl().expect("QUIT", 221)
