@@ -398,6 +398,11 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	if (fork_engine(mon, "ftpsd-engine", become_user, l->pending, l->npending) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;
+	} else if (mon->s.cfg->global.seccomp_sandbox &&
+		   sandbox_seccomp_apply(ROLE_MONITOR, -1, false) < 0) {
+		/* Nothing forks from here on: the monitor locks itself down. */
+		log_msg(LOG_LVL_ERR, "monitor seccomp filter: %s", strerror(errno));
+		mon->done = true;
 	}
 out:
 	if (l) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,16 +52,44 @@ static const char *const engine_write_calls[] = {
 	"fsync", "fdatasync", "fallocate", "pwrite64", "copy_file_range", NULL,
 };
 
+/* The monitor after login stays root, so its list is about what must
+ * never happen: it brokers sockets, passes fds, logs, chowns uploads and
+ * closes the PAM session. Anything else fails with EPERM (PAM modules at
+ * close time may try things; they must fail, not kill the session's
+ * bookkeeping), and the calls below kill it outright. */
+static const char *const monitor_calls[] = {
+	"bind", "listen", "connect", "getsockname", "getpeername", "getsockopt",
+	"setsockopt", "shutdown", "openat", "open", "stat", "lstat", "statx",
+	"wait4", "waitid", "kill", "fchown", "fchmod", "getuid", "geteuid",
+	"getgid", "getegid", "uname", "umask", "dup", "dup2", "dup3", "pread64",
+	"getdents64", NULL,
+};
+
+static const char *const monitor_deadly[] = {
+	"execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
+	"clone", "clone3", "fork", "vfork", "unshare", "setns", "mount",
+	"umount2", "pivot_root", "chroot", "setuid", "setgid", "setreuid",
+	"setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
+	"capset", "init_module", "finit_module", "delete_module", "kexec_load",
+	"kexec_file_load", "bpf", "perf_event_open", "keyctl", "add_key",
+	"request_key", "personality", "chmod", "fchmodat", "chown", "lchown",
+	"fchownat", "unlink", "unlinkat", "rename", "renameat", "renameat2",
+	"link", "linkat", "symlink", "symlinkat", "mknod", "mknodat", "truncate",
+	NULL,
+};
+
 static const char *const *role_calls[] = {
 	[ROLE_PREAUTH] = NULL,
 	[ROLE_ENGINE] = engine_calls,
 	[ROLE_RELAY] = relay_calls,
+	[ROLE_MONITOR] = monitor_calls,
 };
 
 static const char *const role_names[] = {
 	[ROLE_PREAUTH] = "ftpsd-preauth",
 	[ROLE_ENGINE] = "ftpsd-engine",
 	[ROLE_RELAY] = "ftpsd-relay",
+	[ROLE_MONITOR] = "ftpsd-monitor",
 };
 
 const char *sandbox_role_name(enum sandbox_role role)
@@ -159,8 +188,53 @@ static int allow_open(scmp_filter_ctx ctx, bool read_only)
 	return 0;
 }
 
+static int add_list(scmp_filter_ctx ctx, uint32_t action, const char *const *names)
+{
+	for (; *names; names++) {
+		int nr = seccomp_syscall_resolve_name(*names);
+		if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, action, nr, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The monitor's own sockets: IP for the broker, unix for syslog, netlink
+ * for the address look-ups some libc paths make. */
+static int allow_monitor_sockets(scmp_filter_ctx ctx)
+{
+	static const int domains[] = { AF_INET, AF_INET6, AF_UNIX, AF_NETLINK };
+
+	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i])) < 0)
+			return -1;
+	return 0;
+}
+
+static int monitor_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	int rc = -1;
+
+	if (!ctx)
+		return -1;
+	if (allow_list(ctx, base_calls) == 0 && allow_list(ctx, monitor_calls) == 0 &&
+	    allow_guarded(ctx) == 0 && allow_monitor_sockets(ctx) == 0 &&
+	    add_list(ctx, SCMP_ACT_KILL_PROCESS, monitor_deadly) == 0 &&
+	    seccomp_load(ctx) == 0)
+		rc = 0;
+	seccomp_release(ctx);
+	return rc;
+}
+
 int sandbox_seccomp_apply(enum sandbox_role role, int fd, bool read_only)
 {
+	if (role == ROLE_MONITOR) {
+		/* Root with CAP_SYS_ADMIN dropped needs no_new_privs first. */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			return -1;
+		return monitor_filter();
+	}
 	scmp_filter_ctx ctx;
 	int rc = -1;
 

@@ -10,6 +10,7 @@ enum sandbox_role {
 	ROLE_PREAUTH,  /* pre-login engine: FTP text only, no files */
 	ROLE_ENGINE,   /* the user's engine: files, accepts on passed fds */
 	ROLE_RELAY,    /* control-channel TLS */
+	ROLE_MONITOR,  /* the monitor after login: broker, logs, PAM close */
 };
 
 const char *sandbox_role_name(enum sandbox_role role);

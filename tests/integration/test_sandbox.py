@@ -183,3 +183,18 @@ def test_disabled_sandbox_is_logged(server):
     mon, eng = session_procs(c.sock)
     assert status(eng.pid)["Seccomp"].strip() == "0"
     c.expect("QUIT", 221)
+
+
+def test_monitor_locks_itself_down_after_login(server):
+    s = server()
+    c = s.ctl()
+    mon, _ = session_procs(c.sock)
+    # Before login the monitor runs PAM, which no tight filter survives.
+    assert status(mon.pid)["Seccomp"].strip() == "0"
+    c.login()
+    assert wait_until(lambda: status(mon.pid)["Seccomp"].strip() == "2", 5)
+    assert status(mon.pid)["NoNewPrivs"].strip() == "1"
+    # Still does its work: brokers a passive socket, logs the transfer.
+    c.pasv()
+    c.expect("QUIT", 221)
+    s.wait_log(r"session end: client 127\.0\.0\.1")
