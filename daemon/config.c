@@ -98,6 +98,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_BOOL_ROW(log_ftp_protocol, G, false),
 	CFG_BOOL_ROW(seccomp_sandbox, G, true),
 	CFG_UINT_ROW(prefork_spares, G, 0, 64, 4),
+	CFG_BOOL_ROW(isolate_network, G, false),
 	CFG_UINT_ROW(login_throttle_fails, G, 0, 100000, 10),
 	CFG_UINT_ROW(login_throttle_window, G, 1, 86400, 60),
 	CFG_STR_ROW(listen_address, V, 1, "0.0.0.0", cfg_check_addresses),

@@ -31,6 +31,7 @@ struct cfg_settings {
 	bool log_ftp_protocol;   /* log every command and reply (debug) */
 	bool seccomp_sandbox;    /* NO only for debugging: logs a warning */
 	unsigned prefork_spares; /* sessions forked ahead of demand */
+	bool isolate_network;    /* sandboxed processes in an empty netns */
 	unsigned login_throttle_fails;  /* per address within the window; 0 = off */
 	unsigned login_throttle_window; /* seconds */
 

@@ -31,6 +31,7 @@ static const cap_value_t session_caps[] = {
 	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
 	CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
 	CAP_SYS_CHROOT, CAP_AUDIT_WRITE,
+	CAP_SYS_ADMIN, /* last: kept only for isolate_network (unshare) */
 };
 
 static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
@@ -77,7 +78,8 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
 		log_msg(LOG_LVL_WARN, "seccomp_sandbox=NO: sandboxed processes run "
 			"without syscall filters (for debugging only)");
 	if (sandbox_limit_bounding_set(session_caps, sizeof(session_caps) /
-							sizeof(session_caps[0])) < 0) {
+							sizeof(session_caps[0]) -
+						     (g->isolate_network ? 0 : 1)) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot limit capabilities: %s", strerror(errno));
 		return 1;
 	}

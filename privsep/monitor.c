@@ -191,7 +191,8 @@ static void become_preauth(struct monitor *mon)
 {
 	const struct cfg_settings *g = &mon->s.cfg->global;
 	struct passwd *pw = getpwnam(g->nopriv_user);
-	struct sandbox_identity id = { .root_dir = g->secure_chroot_dir };
+	struct sandbox_identity id = { .root_dir = g->secure_chroot_dir,
+				       .new_netns = g->isolate_network };
 
 	if (!pw) {
 		ctrl_reply(&mon->s.ctrl, 421, "Service not available (nopriv_user).");
@@ -229,6 +230,7 @@ static void become_user(struct monitor *mon)
 		.user = a->account,
 		.root_dir = a->chroot ? a->root : NULL,
 		.work_dir = a->work_dir,
+		.new_netns = mon->s.cfg->global.isolate_network,
 	};
 
 	/* The session stays open in the monitor, which closes it. */
@@ -763,6 +765,7 @@ static int start_relay(struct monitor *mon)
 			.handshake_timeout = mon->s.set->data_connection_timeout,
 			.parent = mon->pid,
 			.seccomp = g->seccomp_sandbox,
+			.isolate_network = g->isolate_network,
 			.cfg = mon->s.cfg,
 			.all_tls = mon->env->tls,
 			.local = &mon->s.local,

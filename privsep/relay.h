@@ -23,6 +23,7 @@ struct relay_args {
 	unsigned handshake_timeout;
 	pid_t parent;             /* the monitor: we die with it */
 	bool seccomp;             /* seccomp_sandbox */
+	bool isolate_network;     /* an empty network namespace */
 	/* TLS SNI: a name that selects another vhost serving LOCAL switches
 	 * the handshake to that vhost's full context (ALL_TLS, parallel to
 	 * cfg->vhosts); the monitor is told the name and decides again. */

@@ -14,6 +14,7 @@ struct sandbox_identity {
 	const char *user;      /* for initgroups; NULL = no supplementary groups */
 	const char *root_dir;  /* chroot here; NULL = keep "/" */
 	const char *work_dir;  /* chdir here afterwards ("/" inside a chroot) */
+	bool new_netns;        /* isolate_network: an empty network namespace */
 };
 
 /* Give up root for good: supplementary groups, gid, chroot, uid, in the
