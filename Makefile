@@ -16,7 +16,7 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
             -Wformat=2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -I.
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam $(EXTRA_LDLIBS)
 
 LIB_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c privsep/*.c sandbox/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
@@ -72,8 +72,10 @@ deps:
 # The same suites against an ASan/UBSan build.
 # Sandboxed processes end with _exit and may not clone (LeakSanitizer's
 # stop-the-world would): leaks are checked in the unit tests only.
+# -lcrypt: ASan's crypt_r interceptor needs libcrypt loaded at start, not
+# dlopen'ed later by pam_unix, or it calls a NULL "real" crypt_r.
 ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
-	LDFLAGS="-fsanitize=address,undefined"
+	LDFLAGS="-fsanitize=address,undefined" EXTRA_LDLIBS="-Wl,--no-as-needed -lcrypt -Wl,--as-needed"
 asan:
 	$(MAKE) clean
 	$(MAKE) $(ASAN_FLAGS) all tests/ftpsd-testhooks unit

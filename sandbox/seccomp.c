@@ -22,7 +22,7 @@ static const char *const base_calls[] = {
 	"brk", "munmap", "mremap", "madvise", "futex", "rseq",
 	"getpid", "getppid", "gettid", "getrandom",
 	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
-	"fcntl", "fstat", "newfstatat", "lseek", "sched_yield",
+	"fcntl", "fstat", "newfstatat", "lseek", "sched_yield", "sigaltstack",
 	NULL,
 };
 

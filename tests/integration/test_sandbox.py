@@ -198,3 +198,24 @@ def test_monitor_locks_itself_down_after_login(server):
     c.pasv()
     c.expect("QUIT", 221)
     s.wait_log(r"session end: client 127\.0\.0\.1")
+
+
+def test_isolate_network_gives_sandboxed_processes_an_empty_netns(server):
+    s = server(isolate_network=True)
+    c = s.login_ctl()
+    mon, eng = session_procs(c.sock)
+    master_ns = os.readlink(f"/proc/{s.pid}/ns/net")
+    assert os.readlink(f"/proc/{mon.pid}/ns/net") == master_ns
+    assert os.readlink(f"/proc/{eng.pid}/ns/net") != master_ns
+    # Passive mode still works: the listener was made in the monitor's netns.
+    f = s.ftp()
+    assert f.nlst() is not None
+    f.quit()
+    c.expect("QUIT", 221)
+
+
+def test_without_isolate_network_sys_admin_is_gone(server):
+    s = server()
+    with open(f"/proc/{s.pid}/status") as f:
+        st = dict(l.split(":\t", 1) for l in f.read().splitlines() if ":\t" in l)
+    assert not int(st["CapBnd"], 16) & (1 << 21)  # CAP_SYS_ADMIN
