@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/fdio.h"
 #include "daemon/log.h"
 
 #define TELNET_IAC 255
@@ -182,17 +183,7 @@ enum ctrl_read ctrl_read_line(struct ctrl *c, char *line, unsigned timeout_s)
 
 int ctrl_write(struct ctrl *c, const char *text, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(c->fd, text, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		text += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fd_write_all(c->fd, text, len);
 }
 
 int ctrl_reply(struct ctrl *c, int code, const char *fmt, ...)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/ascii.h"
+#include "daemon/fdio.h"
 #include "daemon/log.h"
 #include "privsep/proto.h"
 
@@ -357,21 +358,6 @@ enum xfer_status xfer_send_buf(struct xfer *x, const void *buf, size_t len)
 	return st != XFER_OK ? st : put(x, buf, len);
 }
 
-static int write_file(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 enum xfer_status xfer_recv_file(struct xfer *x, int file, bool ascii)
 {
 	char in[XFER_CHUNK];
@@ -397,7 +383,7 @@ enum xfer_status xfer_recv_file(struct xfer *x, int file, bool ascii)
 			if (st != XFER_OK)
 				return st;
 			wn = ascii ? ascii_from_network_end(out, &pending_cr) : 0;
-			if (write_file(file, out, wn) < 0) {
+			if (fd_write_all(file, out, wn) < 0) {
 				x->err = errno;
 				return XFER_FILE_ERROR;
 			}
@@ -409,7 +395,7 @@ enum xfer_status xfer_recv_file(struct xfer *x, int file, bool ascii)
 			wn = ascii_from_network(in, (size_t)n, out, &pending_cr);
 			w = out;
 		}
-		if (write_file(file, w, wn) < 0) {
+		if (fd_write_all(file, w, wn) < 0) {
 			x->err = errno;
 			return XFER_FILE_ERROR;
 		}

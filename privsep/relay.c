@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "daemon/fdio.h"
 #include "daemon/log.h"
 #include "daemon/tls.h"
 #include "privsep/proto.h"
@@ -60,21 +61,6 @@ static void send_session(const struct relay_args *a, SSL *ssl)
 	OPENSSL_cleanse(m.body, m.len);
 }
 
-static int write_plain(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Client → engine: everything TLS has decrypted, including records
  * already buffered inside OpenSSL (poll cannot see those). */
 static int pump_from_client(SSL *ssl, int plain_fd)
@@ -85,7 +71,7 @@ static int pump_from_client(SSL *ssl, int plain_fd)
 		int n = SSL_read(ssl, buf, sizeof(buf));
 		if (n <= 0)
 			return -1; /* close_notify, reset, or timeout */
-		if (write_plain(plain_fd, buf, (size_t)n) < 0)
+		if (fd_write_all(plain_fd, buf, (size_t)n) < 0)
 			return -1;
 	} while (SSL_pending(ssl) > 0);
 	return 0;
