@@ -23,7 +23,7 @@ LIB_OBJS := $(LIB_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all clean install check unit integration nat deps asan demo
+.PHONY: all clean install check unit integration nat deps asan demo bench
 
 all: ftpsd
 
@@ -96,3 +96,8 @@ clean:
 # README's first command: a demo server on 127.0.0.1:2121 (needs root).
 demo:
 	sh etc/demo.sh
+
+# Side-by-side benchmarks against Debian's vsftpd (bench/README.md); never
+# part of `check`: timed results do not gate tests.
+bench: ftpsd
+	bench/run.sh

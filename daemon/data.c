@@ -1,6 +1,8 @@
 #include "daemon/data.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -34,7 +36,11 @@ int data_pasv_request(struct session *s, uint32_t kind,
 static void set_timeouts(int fd, unsigned seconds)
 {
 	struct timeval tv = { .tv_sec = seconds };
+	int one = 1;
 
+	/* The last segment of a transfer goes out at once, not after the
+	 * peer's delayed ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* Best effort: without them a stalled peer holds the session until
 	 * the idle timeout. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nss.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -340,6 +342,23 @@ static bool tls_login_required(const struct cfg_settings *set, enum users_kind k
 							set->force_local_logins_ssl);
 }
 
+/* After login nothing forks or switches identity again: keep only the
+ * capabilities the rest of the session uses (port 20, killing the engine,
+ * chown of uploads, audit for PAM's close) and the seccomp filter. */
+static int lock_down(struct monitor *mon)
+{
+	static const cap_value_t after_login[] = {
+		CAP_CHOWN, CAP_FOWNER, CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE,
+	};
+
+	if (sandbox_limit_bounding_set(after_login, sizeof(after_login) /
+							    sizeof(after_login[0])) < 0)
+		return -1;
+	if (!mon->s.cfg->global.seccomp_sandbox)
+		return 0;
+	return sandbox_seccomp_apply(ROLE_MONITOR, -1, false);
+}
+
 static void on_login(struct monitor *mon, struct priv_msg *m)
 {
 	struct priv_login *l = calloc(1, sizeof(*l));
@@ -400,10 +419,8 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	if (fork_engine(mon, "ftpsd-engine", become_user, l->pending, l->npending) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;
-	} else if (mon->s.cfg->global.seccomp_sandbox &&
-		   sandbox_seccomp_apply(ROLE_MONITOR, -1, false) < 0) {
-		/* Nothing forks from here on: the monitor locks itself down. */
-		log_msg(LOG_LVL_ERR, "monitor seccomp filter: %s", strerror(errno));
+	} else if (lock_down(mon) < 0) {
+		log_msg(LOG_LVL_ERR, "monitor lock-down: %s", strerror(errno));
 		mon->done = true;
 	}
 out:
@@ -1066,6 +1083,9 @@ __attribute__((noreturn)) static void monitor_serve_session(
 
 	mon->client_fd = client_fd;
 	mon->ctrl_fd = client_fd;
+	/* Replies and TLS records are small and must not wait ~40 ms for the
+	 * client's delayed ACK (Nagle); every holder shares this socket. */
+	(void)setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	init_session(mon, cfg, vhost);
 	mon->s.tls = &mon->env->tls[vhost - cfg->vhosts];
 	log_msg(LOG_LVL_INFO, "session start: client %s vhost %s%s", mon->s.peer_ip,

@@ -85,8 +85,9 @@ def test_user_engine_is_sandboxed(server, test_user):
 
 
 def test_master_and_monitor_keep_only_session_capabilities(server):
+    """Before login; after it the monitor keeps even less (see below)."""
     s = server()
-    c = s.login_ctl()
+    c = s.ctl()
     mon, _ = session_procs(c.sock)
     want = sum(1 << b for b in KEPT_CAPS.values())
     for pid in (s.pid, mon.pid):
@@ -194,6 +195,10 @@ def test_monitor_locks_itself_down_after_login(server):
     c.login()
     assert wait_until(lambda: status(mon.pid)["Seccomp"].strip() == "2", 5)
     assert status(mon.pid)["NoNewPrivs"].strip() == "1"
+    # And keeps only: CHOWN, FOWNER, KILL, NET_BIND_SERVICE, AUDIT_WRITE.
+    after = (1 << 0) | (1 << 3) | (1 << 5) | (1 << 10) | (1 << 29)
+    for k in ("CapEff", "CapPrm", "CapBnd"):
+        assert int(status(mon.pid)[k], 16) == after, (k, status(mon.pid)[k])
     # Still does its work: brokers a passive socket, logs the transfer.
     c.pasv()
     c.expect("QUIT", 221)
