@@ -361,9 +361,11 @@ class Conn:
 class Server:
     """One daemon instance (ftpsd or vsftpd, FTPS or plain) under a reaper."""
 
-    def __init__(self, daemon, tls, work, home, cert, key):
+    def __init__(self, daemon, tls, work, home, cert, key, spares=None):
         self.daemon, self.tls = daemon, tls
-        self.name = f"{daemon}-{'ftps' if tls else 'plain'}"
+        self.spares = spares  # ftpsd's prefork_spares; None = its default
+        self.name = f"{daemon}-{'ftps' if tls else 'plain'}" + (
+            "" if spares is None else f"-spares{spares}")
         self.dir = os.path.join(work, self.name)
         os.makedirs(self.dir, mode=0o755)
         self.home, self.cert, self.key = home, cert, key
@@ -393,7 +395,7 @@ class Server:
                 ("log_file", os.path.join(self.dir, "ftpsd.log")),
                 ("syslog_enable", "NO"), ("xferlog_enable", "NO"),
                 ("ssl_enable", "YES" if self.tls else "NO"), ("implicit_ssl_port", 0),
-            ]
+            ] + ([] if self.spares is None else [("prefork_spares", self.spares)])
             if self.tls:
                 s += [("rsa_cert_file", self.cert), ("rsa_private_key_file", self.key),
                       ("require_ssl_reuse", "YES")]
@@ -1096,6 +1098,15 @@ def build_summary(R):
             fs["server_cpu_ms_per_login"], vs["server_cpu_ms_per_login"], False)
         add(f"logins_{k}_latency_ms", label + ": latency median", "ms", "{:.1f}",
             fs["latency_ms_median"], vs["latency_ms_median"], False)
+    for k, r in R.get("logins_nospares", {}).items():
+        if k in L and r.get("elapsed_s"):
+            add(f"logins_{k}_nospares_per_s",
+                f"FTPS logins ({k}), ftpsd WITHOUT spares vs vsftpd", "logins/s", "{:.1f}",
+                r["logins"] / r["elapsed_s"], L[k]["vsftpd"]["per_s"], True)
+    if "banner" in R and "ftpsd_nospares" in R["banner"]:
+        add("banner_nospares_ms", "time to first banner, ftpsd WITHOUT spares vs vsftpd",
+            "ms", "{:.2f}", R["banner"]["ftpsd_nospares"]["ms_median"],
+            R["banner"]["vsftpd"]["ms_median"], False)
     if "banner" in R:
         add("banner_ms", "time to first banner (median)", "ms", "{:.2f}",
             R["banner"]["ftpsd"]["ms_median"], R["banner"]["vsftpd"]["ms_median"], False)
@@ -1296,6 +1307,12 @@ def main():
                             f"{'YES' if mode else 'NO'}: {e}")
                 log(f"{srv.name} up: port {srv.port}, master pid {srv.master}")
         fs, vs = env.servers[("ftpsd", True)], env.servers[("vsftpd", True)]
+        # The same ftpsd without pre-forked spares, for the pool's effect on
+        # logins and the first banner (issue: "with and without spares").
+        ns = Server("ftpsd", True, env.work, home, cert, key, spares=0)
+        env.servers[("ftpsd-nospares", True)] = ns
+        ns.start()
+        probe(ns, ctx)
         meta["tls"] = {"ftpsd": tls_info(fs, ctx), "vsftpd": tls_info(vs, ctx)}
         meta["session_sandbox"] = {"ftpsd": session_sandbox(fs, ctx),
                                    "vsftpd": session_sandbox(vs, ctx)}
@@ -1321,7 +1338,8 @@ def main():
         if "banner" in only:
             log(f"time to first banner, {args.banner_count} connections each")
             R["banner"] = {"ftpsd": bench_banner(fs, args.banner_count),
-                           "vsftpd": bench_banner(vs, args.banner_count)}
+                           "vsftpd": bench_banner(vs, args.banner_count),
+                           "ftpsd_nospares": bench_banner(ns, args.banner_count)}
         if "transfers" in only:
             log(f"transfers of {size >> 20} MiB, {args.runs} runs each")
             R["transfers"] = bench_transfers(env.servers, payload, size, args.runs)
@@ -1347,6 +1365,10 @@ def main():
                     log(f"logins {k}: {args.login_seconds:g} s per server (A B B A)")
                     pair = ((fs, vs) if par == 1 else (vs, fs))
                     R["logins"][k] = bench_logins(pair, args.login_seconds, par)
+                    if label == "default":
+                        log(f"logins {k}: ftpsd without spares")
+                        R.setdefault("logins_nospares", {})[k] = login_chunk(
+                            ns, args.login_seconds, par)
                     for d, res in R["logins"][k].items():
                         cpu = res["server_cpu_ms_per_login"]
                         log(f"  {d:6}: {res['per_s']:.1f}/s, "
