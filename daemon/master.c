@@ -21,6 +21,7 @@
 #include "daemon/tls.h"
 #include "daemon/vhosts.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 
 /* A session in progress, for max_clients and max_per_ip. */
 struct master_session {
@@ -411,6 +412,10 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	}
 	m.report_fd = report[0];
 	env->report_fd = report[1];
+	if (cfg->global.seccomp_sandbox && sandbox_seccomp_apply(ROLE_MASTER, -1, false) < 0) {
+		log_msg(LOG_LVL_ERR, "master seccomp filter: %s", strerror(errno));
+		return 1;
+	}
 	refill(&m);
 	serve(&m);
 	pool_drain(&m.pool);
@@ -448,6 +453,10 @@ void inetd_run(const struct ftpsd_config *cfg, struct monitor_env *env)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	env->masq = resolver_start(cfg, NULL, NULL);
+	if (cfg->global.seccomp_sandbox && sandbox_seccomp_apply(ROLE_MASTER, -1, false) < 0) {
+		log_msg(LOG_LVL_ERR, "seccomp filter: %s", strerror(errno));
+		_exit(1);
+	}
 	vh = listeners_vhost_for(cfg, &local, &implicit);
 	monitor_run(cfg, vh, 0, implicit, env);
 }

@@ -78,11 +78,48 @@ static const char *const monitor_deadly[] = {
 	NULL,
 };
 
+/* The master's filter is inherited by every process of every session
+ * (a filter cannot be lifted), so it allows what that whole tree does
+ * before each role tightens its own: PAM and NSS in the monitors (arbitrary
+ * module code: sockets, files, rlimits, audit, helpers via exec), forking,
+ * the uid/gid/chroot switch, reloads. Everything else (ptrace, mount,
+ * modules, kexec, bpf, keyrings, clock setting...) fails with EPERM. Not
+ * a kill: filters stack and the strictest action wins, so a kill here would
+ * pre-empt the sandboxed roles' own trap that logs which syscall it was. */
+static const char *const master_calls[] = {
+	"accept", "accept4", "bind", "listen", "connect", "socket", "socketpair",
+	"getsockname", "getpeername", "getsockopt", "setsockopt", "shutdown",
+	"sendfile", "splice", "pipe", "pipe2", "eventfd2", "epoll_create1",
+	"epoll_ctl", "epoll_wait", "epoll_pwait", "select", "pselect6",
+	"signalfd4", "rt_sigaction", "rt_sigtimedwait", "sigaltstack", "kill",
+	"tgkill", "tkill", "wait4", "waitid", "clone", "clone3", "fork", "vfork",
+	"execve", "exit", "setsid", "getpgrp", "getsid", "setpgid",
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+	"getresuid", "getresgid", "setgroups", "getgroups", "getuid", "geteuid",
+	"getgid", "getegid", "capget", "capset", "prctl", "seccomp", "chroot",
+	"chdir", "fchdir", "getcwd", "umask", "unshare", "setrlimit", "getrlimit",
+	"prlimit64", "setpriority", "getpriority", "sched_getaffinity",
+	"open", "openat", "creat", "stat", "lstat", "statx", "statfs", "fstatfs",
+	"access", "faccessat", "faccessat2", "readlink", "readlinkat",
+	"getdents64", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
+	"renameat", "renameat2", "link", "linkat", "symlink", "symlinkat", "chmod",
+	"fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat", "utimensat",
+	"utime", "utimes", "futimesat", "truncate", "ftruncate", "fsync",
+	"fdatasync", "fallocate", "fadvise64", "pread64", "pwrite64", "preadv",
+	"pwritev", "copy_file_range", "dup", "dup2", "dup3", "close_range",
+	"ioctl", "flock", "uname", "sysinfo", "times", "getrusage",
+	"arch_prctl", "set_tid_address", "set_robust_list", "get_robust_list",
+	"membarrier", "mincore", "memfd_create", "timerfd_create",
+	"timerfd_settime", "inotify_init1", "inotify_add_watch", "getxattr",
+	"lgetxattr", "fgetxattr", NULL,
+};
+
 static const char *const *role_calls[] = {
 	[ROLE_PREAUTH] = NULL,
 	[ROLE_ENGINE] = engine_calls,
 	[ROLE_RELAY] = relay_calls,
 	[ROLE_MONITOR] = monitor_calls,
+	[ROLE_MASTER] = master_calls,
 };
 
 static const char *const role_names[] = {
@@ -90,6 +127,7 @@ static const char *const role_names[] = {
 	[ROLE_ENGINE] = "ftpsd-engine",
 	[ROLE_RELAY] = "ftpsd-relay",
 	[ROLE_MONITOR] = "ftpsd-monitor",
+	[ROLE_MASTER] = "ftpsd-master",
 };
 
 const char *sandbox_role_name(enum sandbox_role role)
@@ -227,13 +265,31 @@ static int monitor_filter(void)
 	return rc;
 }
 
+/* PAM modules are loaded by the monitors (dlopen: executable mappings), so
+ * unlike the sandboxed roles this one allows PROT_EXEC. */
+static int master_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	int rc = -1;
+
+	if (!ctx)
+		return -1;
+	if (allow_list(ctx, base_calls) == 0 && allow_list(ctx, master_calls) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0) == 0 &&
+	    seccomp_load(ctx) == 0)
+		rc = 0;
+	seccomp_release(ctx);
+	return rc;
+}
+
 int sandbox_seccomp_apply(enum sandbox_role role, int fd, bool read_only)
 {
-	if (role == ROLE_MONITOR) {
+	if (role == ROLE_MONITOR || role == ROLE_MASTER) {
 		/* Root with CAP_SYS_ADMIN dropped needs no_new_privs first. */
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			return -1;
-		return monitor_filter();
+		return role == ROLE_MONITOR ? monitor_filter() : master_filter();
 	}
 	scmp_filter_ctx ctx;
 	int rc = -1;

@@ -11,6 +11,7 @@ enum sandbox_role {
 	ROLE_ENGINE,   /* the user's engine: files, accepts on passed fds */
 	ROLE_RELAY,    /* control-channel TLS */
 	ROLE_MONITOR,  /* the monitor after login: broker, logs, PAM close */
+	ROLE_MASTER,   /* the master, and so everything it forks: a bound */
 };
 
 const char *sandbox_role_name(enum sandbox_role role);

@@ -177,6 +177,18 @@ def test_writable_engine_may_open_for_writing(hooked, test_user):
         os.unlink(probe)
 
 
+def test_master_is_filtered_and_children_inherit_it(server):
+    s = server()
+    st = status(s.pid)
+    assert st["Seccomp"].strip() == "2" and st["NoNewPrivs"].strip() == "1", st
+    c = s.login_ctl()
+    mon, eng = session_procs(c.sock)
+    # master's filter + the monitor's own; master's + the engine's own.
+    assert status(mon.pid)["Seccomp_filters"].strip() == "2"
+    assert status(eng.pid)["Seccomp_filters"].strip() == "2"
+    c.expect("QUIT", 221)
+
+
 def test_disabled_sandbox_is_logged(server):
     s = server(seccomp_sandbox=False)
     s.wait_log(r"seccomp_sandbox=NO")
@@ -190,10 +202,11 @@ def test_monitor_locks_itself_down_after_login(server):
     s = server()
     c = s.ctl()
     mon, _ = session_procs(c.sock)
-    # Before login the monitor runs PAM, which no tight filter survives.
-    assert status(mon.pid)["Seccomp"].strip() == "0"
+    # Before login the monitor runs PAM, which no tight filter survives:
+    # it has only the master's (inherited), then adds its own.
+    assert status(mon.pid)["Seccomp_filters"].strip() == "1"
     c.login()
-    assert wait_until(lambda: status(mon.pid)["Seccomp"].strip() == "2", 5)
+    assert wait_until(lambda: status(mon.pid)["Seccomp_filters"].strip() == "2", 5)
     assert status(mon.pid)["NoNewPrivs"].strip() == "1"
     # And keeps only: CHOWN, FOWNER, KILL, NET_BIND_SERVICE, AUDIT_WRITE.
     after = (1 << 0) | (1 << 3) | (1 << 5) | (1 << 10) | (1 << 29)
