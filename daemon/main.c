@@ -13,6 +13,7 @@
 #include "daemon/master.h"
 #include "daemon/resolver.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 
 #define FTPSD_VERSION "0.1.0"
 
@@ -77,6 +78,10 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
 	if (!g->seccomp_sandbox)
 		log_msg(LOG_LVL_WARN, "seccomp_sandbox=NO: sandboxed processes run "
 			"without syscall filters (for debugging only)");
+	else if (sandbox_seccomp_prepare() < 0) {
+		log_msg(LOG_LVL_ERR, "cannot compile the seccomp filters");
+		return 1;
+	}
 	if (sandbox_limit_bounding_set(session_caps, sizeof(session_caps) /
 							sizeof(session_caps[0]) -
 						     (g->isolate_network ? 0 : 1)) < 0) {

@@ -6,7 +6,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -249,65 +255,126 @@ static int allow_monitor_sockets(scmp_filter_ctx ctx)
 	return 0;
 }
 
-static int monitor_filter(void)
+/* Each role's filter as a libseccomp context, built but not loaded. */
+static scmp_filter_ctx build_sandboxed(enum sandbox_role role, bool read_only)
+{
+	/* TRAP, so the process can say what it tried; the handler then dies
+	 * of SIGSYS, which is what the monitor sees. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+
+	if (ctx && allow_list(ctx, base_calls) == 0 &&
+	    allow_list(ctx, role_calls[role]) == 0 && allow_guarded(ctx) == 0 &&
+	    (role != ROLE_ENGINE || allow_open(ctx, read_only) == 0))
+		return ctx;
+	seccomp_release(ctx);
+	return NULL;
+}
+
+static scmp_filter_ctx build_monitor(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	int rc = -1;
 
-	if (!ctx)
-		return -1;
-	if (allow_list(ctx, base_calls) == 0 && allow_list(ctx, monitor_calls) == 0 &&
+	if (ctx && allow_list(ctx, base_calls) == 0 && allow_list(ctx, monitor_calls) == 0 &&
 	    allow_guarded(ctx) == 0 && allow_monitor_sockets(ctx) == 0 &&
-	    add_list(ctx, SCMP_ACT_KILL_PROCESS, monitor_deadly) == 0 &&
-	    seccomp_load(ctx) == 0)
-		rc = 0;
+	    add_list(ctx, SCMP_ACT_KILL_PROCESS, monitor_deadly) == 0)
+		return ctx;
 	seccomp_release(ctx);
-	return rc;
+	return NULL;
 }
 
 /* PAM modules are loaded by the monitors (dlopen: executable mappings), so
  * unlike the sandboxed roles this one allows PROT_EXEC. */
-static int master_filter(void)
+static scmp_filter_ctx build_master(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+
+	if (ctx && allow_list(ctx, base_calls) == 0 && allow_list(ctx, master_calls) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0) == 0)
+		return ctx;
+	seccomp_release(ctx);
+	return NULL;
+}
+
+static scmp_filter_ctx build_filter(enum sandbox_role role, bool read_only)
+{
+	if (role == ROLE_MONITOR)
+		return build_monitor();
+	if (role == ROLE_MASTER)
+		return build_master();
+	return build_sandboxed(role, read_only);
+}
+
+/* Compiled programs, made once by the master and inherited by fork, so a
+ * session's processes install a ready BPF program instead of running
+ * libseccomp's compiler (measured: 0.4 ms and ~128 KiB of dirtied heap
+ * per process). Index: role * 2 + read_only. */
+#define NPROGS ((ROLE_MASTER + 1) * 2)
+static struct sock_fprog compiled[NPROGS];
+
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *out)
+{
+	int fd = memfd_create("ftpsd-bpf", MFD_CLOEXEC);
+	struct stat st;
+	void *buf = NULL;
 	int rc = -1;
 
-	if (!ctx)
+	if (fd < 0)
 		return -1;
-	if (allow_list(ctx, base_calls) == 0 && allow_list(ctx, master_calls) == 0 &&
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0) == 0 &&
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0) == 0 &&
-	    seccomp_load(ctx) == 0)
+	if (seccomp_export_bpf(ctx, fd) == 0 && fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    st.st_size % (off_t)sizeof(struct sock_filter) == 0 &&
+	    st.st_size / (off_t)sizeof(struct sock_filter) <= USHRT_MAX &&
+	    (buf = malloc((size_t)st.st_size)) &&
+	    pread(fd, buf, (size_t)st.st_size, 0) == st.st_size) {
+		out->filter = buf;
+		out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+		buf = NULL;
 		rc = 0;
+	}
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int sandbox_seccomp_prepare(void)
+{
+	for (int role = 0; role <= ROLE_MASTER; role++) {
+		for (int ro = 0; ro < 2; ro++) {
+			scmp_filter_ctx ctx = build_filter((enum sandbox_role)role, ro);
+			int rc = ctx ? export_bpf(ctx, &compiled[role * 2 + ro]) : -1;
+			seccomp_release(ctx);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int load(enum sandbox_role role, bool read_only)
+{
+	const struct sock_fprog *prog = &compiled[role * 2 + read_only];
+	scmp_filter_ctx ctx;
+	int rc;
+
+	/* Root without CAP_SYS_ADMIN needs no_new_privs first; it is set
+	 * for every role anyway. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	if (prog->filter)
+		return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
+	ctx = build_filter(role, read_only); /* not prepared: unit tests */
+	rc = ctx ? seccomp_load(ctx) : -1;
 	seccomp_release(ctx);
 	return rc;
 }
 
 int sandbox_seccomp_apply(enum sandbox_role role, int fd, bool read_only)
 {
-	if (role == ROLE_MONITOR || role == ROLE_MASTER) {
-		/* Root with CAP_SYS_ADMIN dropped needs no_new_privs first. */
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (role != ROLE_MONITOR && role != ROLE_MASTER) {
+		report_fd = fd;
+		report_role = role;
+		if (install_handler() < 0)
 			return -1;
-		return role == ROLE_MONITOR ? monitor_filter() : master_filter();
 	}
-	scmp_filter_ctx ctx;
-	int rc = -1;
-
-	report_fd = fd;
-	report_role = role;
-	if (install_handler() < 0)
-		return -1;
-	/* TRAP, so the process can say what it tried; the handler then dies
-	 * of SIGSYS, which is what the monitor sees. */
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx)
-		return -1;
-	if (allow_list(ctx, base_calls) == 0 && allow_list(ctx, role_calls[role]) == 0 &&
-	    allow_guarded(ctx) == 0 &&
-	    (role != ROLE_ENGINE || allow_open(ctx, read_only) == 0) &&
-	    seccomp_load(ctx) == 0)
-		rc = 0;
-	seccomp_release(ctx);
-	return rc;
+	return load(role, role == ROLE_ENGINE && read_only);
 }

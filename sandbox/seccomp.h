@@ -16,6 +16,10 @@ enum sandbox_role {
 
 const char *sandbox_role_name(enum sandbox_role role);
 
+/* Compile every role's filter once (the master, at start), so the
+ * processes it forks only install them. 0 or -1. */
+int sandbox_seccomp_prepare(void);
+
 /* Install ROLE's filter. REPORT_FD is the privsep socket the violation
  * report goes to. READ_ONLY (an engine without write permission) also
  * refuses every call that could change the file system, and open() with
