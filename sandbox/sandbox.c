@@ -53,6 +53,19 @@ int sandbox_become(const struct sandbox_identity *id)
 	return 0;
 }
 
+/* A role needs a few MiB; 1 GiB of address space bounds a runaway
+ * allocation without ever limiting a transfer (files are streamed, never
+ * mapped). Sanitizer builds reserve terabytes of shadow memory: no limit. */
+static int limit_address_space(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 0;
+#else
+	struct rlimit as = { 1UL << 30, 1UL << 30 };
+	return setrlimit(RLIMIT_AS, &as);
+#endif
+}
+
 int sandbox_harden(void)
 {
 	struct rlimit no_core = { 0, 0 };
@@ -63,7 +76,7 @@ int sandbox_harden(void)
 	 * forks what a session needs); a handful of fds is all a role uses. */
 	if (setrlimit(RLIMIT_CORE, &no_core) < 0 ||
 	    setrlimit(RLIMIT_NPROC, &no_fork) < 0 ||
-	    setrlimit(RLIMIT_NOFILE, &files) < 0)
+	    setrlimit(RLIMIT_NOFILE, &files) < 0 || limit_address_space() < 0)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return -1;

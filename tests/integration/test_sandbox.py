@@ -63,6 +63,8 @@ def assert_sandboxed(pid, uid, root):
         limits = f.read()
     assert re.search(r"Max core file size\s+0\s+0", limits), limits
     assert re.search(r"Max processes\s+0\s+0", limits), limits
+    if "ASAN_OPTIONS" not in os.environ:  # sanitizer builds need their shadow memory
+        assert re.search(r"Max address space\s+1073741824\s+1073741824", limits), limits
 
 
 def test_preauth_engine_is_sandboxed(server):
