@@ -204,8 +204,10 @@ int cmd_stru(struct session *s, const char *arg)
 	return one_of(s, arg, "Ff", "RrPp", "Structure");
 }
 
-int cmd_not_implemented(struct session *s, const char *arg)
+/* Known verbs this server does not offer (ACCT, SMNT, REIN): 502, as RFC
+ * 959 asks, rather than 500 for an unknown command. */
+int cmd_unsupported(struct session *s, const char *arg)
 {
 	(void)arg;
-	return ctrl_reply(&s->ctrl, 502, "Command not implemented.");
+	return ctrl_reply(&s->ctrl, 502, "Command not supported by this server.");
 }

@@ -94,7 +94,7 @@ int cmd_help(struct session *s, const char *arg)
 			verb[i] = (char)(arg[i] >= 'a' && arg[i] <= 'z' ? arg[i] - 32 : arg[i]);
 		verb[i] = '\0';
 		c = command_find(verb);
-		if (!c || c->handler == cmd_not_implemented || arg[i])
+		if (!c || c->handler == cmd_unsupported || arg[i])
 			return ctrl_reply(&s->ctrl, 502, "Unknown command %.16s.", arg);
 		return ctrl_reply(&s->ctrl, 214, "%s is supported%s.", c->name,
 				  c->arg == ARG_REQUIRED ? " and takes an argument" : "");
@@ -103,7 +103,7 @@ int cmd_help(struct session *s, const char *arg)
 	for (size_t i = 0; (c = command_at(i)) != NULL; i++) {
 		int n;
 
-		if (c->handler == cmd_not_implemented)
+		if (c->handler == cmd_unsupported)
 			continue;
 		n = snprintf(text + off, sizeof(text) - off, "%s%-5s", col == 0 ? " " : " ",
 			     c->name);

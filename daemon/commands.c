@@ -31,9 +31,9 @@ static const struct command commands[] = {
 	{ "RETR", true, ARG_REQUIRED, cmd_retr },
 	{ "STOR", true, ARG_REQUIRED, cmd_stor },
 	/* Known to RFC 959 and its extensions, not offered (502). */
-	{ "ACCT", false, ARG_OPTIONAL, cmd_not_implemented },
-	{ "SMNT", true, ARG_OPTIONAL, cmd_not_implemented },
-	{ "REIN", false, ARG_OPTIONAL, cmd_not_implemented },
+	{ "ACCT", false, ARG_OPTIONAL, cmd_unsupported },
+	{ "SMNT", true, ARG_OPTIONAL, cmd_unsupported },
+	{ "REIN", false, ARG_OPTIONAL, cmd_unsupported },
 	/* Files and directories: cmd_xfer.c, cmd_file.c, cmd_list.c, cmd_site.c. */
 	{ "APPE", true, ARG_REQUIRED, cmd_appe },
 	{ "STOU", true, ARG_OPTIONAL, cmd_stou },

@@ -40,7 +40,7 @@ int cmd_noop(struct session *s, const char *arg);
 int cmd_type(struct session *s, const char *arg);
 int cmd_mode(struct session *s, const char *arg);
 int cmd_stru(struct session *s, const char *arg);
-int cmd_not_implemented(struct session *s, const char *arg);
+int cmd_unsupported(struct session *s, const char *arg);
 
 int cmd_pwd(struct session *s, const char *arg);
 int cmd_cwd(struct session *s, const char *arg);
