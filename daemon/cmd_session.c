@@ -115,7 +115,7 @@ int cmd_feat(struct session *s, const char *arg)
 	(void)arg;
 	format_facts(facts, sizeof(facts), s->mlst_facts);
 	n = snprintf(text, sizeof(text),
-		     "211-Features:\r\n%s EPRT\r\n EPSV\r\n MDTM\r\n MFMT\r\n MLST %s\r\n"
+		     "211-Features:\r\n%s EPRT\r\n EPSV\r\n HOST\r\n MDTM\r\n MFMT\r\n MLST %s\r\n"
 		     " PASV\r\n%s REST STREAM\r\n SIZE\r\n TVFS\r\n UTF8\r\n211 End\r\n",
 		     s->set->ssl_enable ? " AUTH TLS\r\n AUTH SSL\r\n" : "", facts,
 		     s->set->ssl_enable ? " PBSZ\r\n PROT\r\n" : "");

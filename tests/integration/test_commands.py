@@ -31,7 +31,7 @@ def test_feat_multiline_lists_features(c):
     for l in body:
         assert l.startswith(" "), f"FEAT feature line {l!r} must start with a space (RFC 2389)"
     feats = {l.strip().split(" ")[0].upper(): l.strip() for l in body}
-    for f in ("EPSV", "PASV", "MLST", "UTF8"):
+    for f in ("EPSV", "PASV", "MLST", "UTF8", "HOST", "EPRT", "SIZE", "MDTM", "MFMT"):
         assert f in feats, f"FEAT lacks {f}\n" + c.dump()
     assert "type" in feats["MLST"].lower(), f"MLST line names no facts: {feats['MLST']!r}"
 
