@@ -143,45 +143,6 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 	return 0;
 }
 
-ssize_t data_read(struct data_conn *dc, void *buf, size_t len)
-{
-	if (dc->ssl) {
-		size_t got = 0;
-		if (SSL_read_ex(dc->ssl, buf, len, &got) == 1)
-			return (ssize_t)got;
-		/* A client that closes without close_notify is tolerated
-		 * (SSL_OP_IGNORE_UNEXPECTED_EOF makes that a ZERO_RETURN). */
-		return SSL_get_error(dc->ssl, 0) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
-	}
-	for (;;) {
-		ssize_t n = recv(dc->fd, buf, len, 0);
-		if (n >= 0 || errno != EINTR)
-			return n;
-	}
-}
-
-int data_write_all(struct data_conn *dc, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	if (dc->ssl) {
-		size_t done = 0;
-		return len == 0 || (SSL_write_ex(dc->ssl, buf, len, &done) == 1 &&
-				    done == len) ? 0 : -1;
-	}
-	while (len > 0) {
-		ssize_t n = send(dc->fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 void data_close(struct data_conn *dc)
 {
 	if (dc->ssl) {

@@ -30,9 +30,6 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim);
  * address of the last PORT/EPRT. The connected fd, or -1. */
 int data_active_connect(struct session *s);
 
-/* 0 at EOF, -1 on error. */
-ssize_t data_read(struct data_conn *dc, void *buf, size_t len);
-int data_write_all(struct data_conn *dc, const void *buf, size_t len);
 /* Ends TLS with close_notify (GnuTLS clients count a transfer without one
  * as failed), then closes. */
 void data_close(struct data_conn *dc);
