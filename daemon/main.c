@@ -12,6 +12,7 @@
 #include "daemon/log.h"
 #include "daemon/master.h"
 #include "daemon/resolver.h"
+#include "daemon/role.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 
@@ -48,7 +49,7 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
 {
 	const struct cfg_settings *g = &cfg->global;
 	bool inetd = cl->inetd || !g->listen;
-	struct monitor_env env = { .xferlog_fd = -1, .report_fd = -1 };
+	struct role_env env = { .xferlog_fd = -1, .report_fd = -1 };
 	struct log_sinks sinks = {
 		.use_syslog = g->syslog_enable,
 		.file_fd = open_log(g->log_file),
@@ -73,7 +74,8 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
 			strerror(errno));
 		return 1;
 	}
-	env.keep_stderr = sinks.use_stderr;
+	env.log_fd = sinks.file_fd;
+	env.foreground = sinks.use_stderr;
 	log_init(&sinks);
 	if (!g->seccomp_sandbox)
 		log_msg(LOG_LVL_WARN, "seccomp_sandbox=NO: sandboxed processes run "
@@ -101,6 +103,8 @@ int main(int argc, char **argv)
 
 	/* Whatever fds the parent left open are not ours to pass on to every
 	 * session (inetd mode's client is fd 0). */
+	if (argc == 3 && strcmp(argv[1], "--role") == 0)
+		role_main(argv[2]); /* a clean image for one role (daemon/role.h) */
 	close_range(3, ~0U, 0);
 	if (cmdline_parse(&cl, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ftpsd: %s\n%s", err, cmdline_usage());

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -18,7 +19,9 @@
 #include "daemon/pool.h"
 #include "daemon/throttle.h"
 #include "daemon/resolver.h"
-#include "daemon/tls.h"
+#include "daemon/generation.h"
+#include "daemon/zygote.h"
+#include "privsep/monitor.h"
 #include "daemon/vhosts.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
@@ -32,7 +35,10 @@ struct master_session {
 struct master {
 	struct ftpsd_config *cfg;
 	const struct master_opts *opts;
-	struct monitor_env *env;
+	struct role_env *env;      /* what each generation inherits */
+	struct generation gen;     /* the current key holder and zygote */
+	time_t gen_started;
+	struct pasv_masq *masq;    /* per vhost, as last resolved */
 	struct listeners ls;
 	struct pool pool;
 	int sigfd;
@@ -121,25 +127,12 @@ static void refuse(int fd, const char *reply)
 	close(fd);
 }
 
-static pid_t fork_session(struct master *m, const struct listener *l, int fd)
+static void session_ended(pid_t pid, void *ctx)
 {
-	pid_t pid = fork();
+	struct master *m = ctx;
 
-	if (pid < 0) {
-		log_msg(LOG_LVL_ERR, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		close(m->sigfd);
-		close(m->report_fd);
-		listeners_close_all(&m->ls);
-		pool_drain_fds(&m->pool);
-		monitor_run(m->cfg, l->vhost, fd, l->implicit_tls, m->env);
-	}
-	return pid;
+	if (!pool_forget(&m->pool, pid))
+		untrack_session(m, pid);
 }
 
 static void start_session(struct master *m, const struct listener *l, int fd)
@@ -161,8 +154,10 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 			     g->login_throttle_window))
 		return refuse(fd, "421 Too many failed logins from your address; try again later.\r\n");
 	pid = pool_assign(&m->pool, m->cfg, l, fd);
-	if (pid < 0)
-		pid = fork_session(m, l, fd);
+	if (pid < 0) { /* no spare left (or prefork_spares=0): one now */
+		pool_fill(&m->pool, 1, &m->gen, session_ended, m);
+		pid = pool_assign(&m->pool, m->cfg, l, fd);
+	}
 	if (pid > 0)
 		track_session(m, pid, &peer);
 	close(fd);
@@ -207,34 +202,65 @@ static void read_reports(struct master *m)
 	}
 }
 
+/* A generation whose zygote or key holder died is replaced: sessions in
+ * progress keep theirs (the key holder of a dead zygote still serves its
+ * links). */
+static void restart_generation(struct master *m, const char *who, int status)
+{
+	char err[512];
+
+	log_msg(LOG_LVL_ERR, "%s died (status %d); starting a new one", who, status);
+	/* One that dies as soon as it starts would do so again, forever. */
+	if (time(NULL) - m->gen_started < 2) {
+		log_msg(LOG_LVL_ERR, "it died within 2 s of its start; stopping");
+		m->stop = true;
+		return;
+	}
+	pool_drain(&m->pool);
+	generation_retire(&m->gen, session_ended, m);
+	if (generation_start(&m->gen, m->cfg, m->env, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot start a new generation: %s; stopping", err);
+		m->stop = true;
+		return;
+	}
+	m->gen_started = time(NULL);
+	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
+}
+
+/* Our children: generations' zygotes and key holders, and (as a
+ * subreaper) the sessions of retired zygotes. */
 static void reap(struct master *m)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (!pool_forget(&m->pool, pid))
-			untrack_session(m, pid);
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == m->gen.zygote || pid == m->gen.keys)
+			restart_generation(m, pid == m->gen.zygote ? "the zygote" :
+					   "the key holder", status);
+		else
+			session_ended(pid, m);
+	}
 }
 
 /* Spares are refilled after each round of accepts, off the path of the
  * connection that used one. */
 static void refill(struct master *m)
 {
-	int own[] = { m->sigfd, m->report_fd };
-
-	pool_fill(&m->pool, m->cfg->global.prefork_spares, m->cfg, m->env, &m->ls,
-		  own, 2);
+	pool_fill(&m->pool, m->cfg->global.prefork_spares, &m->gen, session_ended, m);
 }
 
 /* SIGHUP: re-read the config for new sessions; sessions in progress keep
  * the config they started with (they are separate processes). */
+/* SIGHUP: re-read the config for new sessions; sessions in progress keep
+ * the config, certificates and keys they started with (they are separate
+ * processes, and their key holder lives on for them). */
 static void reload(struct master *m)
 {
 	struct ftpsd_config *next = calloc(1, sizeof(*next));
-	struct tls_vhost *tls;
+	struct generation gen;
 	struct pasv_masq *masq;
-	char err[256];
+	char err[512];
 
 	if (!next)
 		return;
@@ -245,33 +271,34 @@ static void reload(struct master *m)
 		free(next);
 		return;
 	}
-	/* New certificates are loaded now, as root; a broken one keeps the
-	 * old config and certificates in service. */
-	tls = tls_load_all(next, err, sizeof(err));
-	if (!tls) {
+	/* New keys and certificates are loaded now; a broken one keeps the
+	 * old generation in service. */
+	if (generation_start(&gen, next, m->env, err, sizeof(err)) < 0) {
 		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
 		free(next);
 		return;
 	}
 	if (listeners_sync(&m->ls, next, err, sizeof(err)) < 0) {
 		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
-		tls_free_all(tls, next->nvhosts);
+		generation_retire(&gen, session_ended, m);
 		free(next);
 		return;
 	}
 	/* Spares were forked with the old config: replace them. */
 	pool_drain(&m->pool);
-	tls_free_all(m->env->tls, m->cfg->nvhosts);
-	m->env->tls = tls;
+	generation_retire(&m->gen, session_ended, m);
+	m->gen = gen;
+	m->gen_started = time(NULL);
 	/* Names of the new config, starting from the last good values. */
-	masq = resolver_start(next, m->cfg, m->env->masq);
-	free((void *)m->env->masq);
-	m->env->masq = masq;
+	masq = resolver_start(next, m->cfg, m->masq);
+	free(m->masq);
+	m->masq = masq;
 	free(m->cfg);
 	m->cfg = next;
+	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
 	log_msg(LOG_LVL_INFO, "reloaded %s", m->opts->config_path);
 	log_listeners(&m->ls);
-	log_vhosts(m->cfg, m->env->masq);
+	log_vhosts(m->cfg, m->masq);
 }
 
 static void handle_signals(struct master *m)
@@ -326,7 +353,7 @@ static int write_pidfile(const char *path)
 
 static void serve(struct master *m)
 {
-	struct pollfd pfd[LISTENERS_MAX + 2];
+	struct pollfd pfd[LISTENERS_MAX + 3];
 
 	while (!m->stop) {
 		size_t n = m->ls.n;
@@ -334,9 +361,9 @@ static void serve(struct master *m)
 		for (size_t i = 0; i < n; i++)
 			pfd[i + 1] = (struct pollfd){ .fd = m->ls.l[i].fd, .events = POLLIN };
 		pfd[n + 1] = (struct pollfd){ .fd = m->report_fd, .events = POLLIN };
-		int timeout = m->env->masq ? resolver_timeout_ms(m->env->masq,
-				m->cfg, time(NULL)) : -1;
-		if (poll(pfd, n + 2, timeout) < 0) {
+		pfd[n + 2] = (struct pollfd){ .fd = m->gen.link, .events = POLLIN };
+		int timeout = m->masq ? resolver_timeout_ms(m->masq, m->cfg, time(NULL)) : -1;
+		if (poll(pfd, n + 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
@@ -344,12 +371,15 @@ static void serve(struct master *m)
 		}
 		/* Dynamic DNS: sessions forked from now on get the new value;
 		 * spares forked before hold the old one, so they go. */
-		if (m->env->masq &&
-		    resolver_refresh((struct pasv_masq *)m->env->masq, m->cfg,
-				     time(NULL))) {
+		if (m->masq && resolver_refresh(m->masq, m->cfg, time(NULL))) {
+			generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
 			pool_drain(&m->pool);
 			refill(m);
 		}
+		/* Sessions that ended, as the zygote saw them (a dead zygote
+		 * shows up as SIGCHLD below). */
+		if (pfd[n + 2].revents)
+			(void)generation_read(&m->gen, session_ended, m);
 		/* Reports first: a client that just failed is not let in again. */
 		if (pfd[n + 1].revents & POLLIN)
 			read_reports(m);
@@ -365,11 +395,11 @@ static void serve(struct master *m)
 }
 
 int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
-	       struct monitor_env *env)
+	       struct role_env *env)
 {
 	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1,
-			    .report_fd = -1 };
-	char err[256];
+			    .report_fd = -1, .gen = { .link = -1 } };
+	char err[512];
 	int report[2];
 
 	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {
@@ -377,16 +407,11 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 			cfg->global.secure_chroot_dir);
 		return 1;
 	}
-	env->tls = tls_load_all(cfg, err, sizeof(err));
-	if (!env->tls) {
-		log_msg(LOG_LVL_ERR, "TLS: %s", err);
-		return 1;
-	}
 	if (listeners_sync(&m.ls, cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_LVL_ERR, "%s", err);
 		return 1;
 	}
-	env->masq = resolver_start(cfg, NULL, NULL);
+	m.masq = resolver_start(cfg, NULL, NULL);
 	if (!opts->foreground && daemonize() < 0) {
 		log_msg(LOG_LVL_ERR, "daemonize: %s", strerror(errno));
 		return 1;
@@ -401,8 +426,8 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	}
 	sandbox_set_name("ftpsd-master");
 	signal(SIGPIPE, SIG_IGN);
-	log_listeners(&m.ls);
-	log_vhosts(m.cfg, env->masq);
+	/* Sessions of retired zygotes become ours to reap. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	/* Monitors write failed logins to report[1]; we read report[0]. */
 	m.throttle = calloc(1, sizeof(*m.throttle));
 	if (!m.throttle ||
@@ -416,9 +441,18 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 		log_msg(LOG_LVL_ERR, "master seccomp filter: %s", strerror(errno));
 		return 1;
 	}
+	if (generation_start(&m.gen, cfg, env, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "TLS: %s", err);
+		return 1;
+	}
+	m.gen_started = time(NULL);
+	generation_send_masq(&m.gen, m.masq, cfg->nvhosts);
+	log_listeners(&m.ls);
+	log_vhosts(m.cfg, m.masq);
 	refill(&m);
 	serve(&m);
 	pool_drain(&m.pool);
+	generation_retire(&m.gen, session_ended, &m);
 	listeners_close_all(&m.ls);
 	if (m.cfg->global.pid_file[0])
 		unlink(m.cfg->global.pid_file);
@@ -429,12 +463,18 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	return 0;
 }
 
-void inetd_run(const struct ftpsd_config *cfg, struct monitor_env *env)
+/* Inetd mode: this process was just exec'd, so it is clean; it starts a
+ * key holder of its own and does the zygote's part itself before it
+ * becomes the session's monitor. */
+void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 {
+	struct monitor_env env = { .xferlog_fd = renv->xferlog_fd, .report_fd = -1,
+				   .key_fd = -1 };
 	struct net_addr local;
 	const struct cfg_vhost *vh;
 	bool implicit = false;
-	char err[256];
+	char err[512];
+	int kz[2];
 
 	if (net_addr_from_local(&local, 0) < 0) {
 		log_msg(LOG_LVL_ERR, "inetd mode: fd 0 is not a socket: %s",
@@ -446,17 +486,25 @@ void inetd_run(const struct ftpsd_config *cfg, struct monitor_env *env)
 			cfg->global.secure_chroot_dir);
 		_exit(1);
 	}
-	env->tls = tls_load_all(cfg, err, sizeof(err));
-	if (!env->tls) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, kz) < 0 ||
+	    role_spawn("keys", cfg, renv, &kz[1], 1) < 0) {
+		log_msg(LOG_LVL_ERR, "key holder: %s", strerror(errno));
+		_exit(1);
+	}
+	close(kz[1]);
+	env.tls = zygote_receive_certs(kz[0], cfg, err, sizeof(err));
+	if (!env.tls) {
 		log_msg(LOG_LVL_ERR, "TLS: %s", err);
 		_exit(1);
 	}
+	env.key_fd = zygote_key_link(kz[0]);
+	close(kz[0]); /* the key holder serves our link, then exits */
 	signal(SIGPIPE, SIG_IGN);
-	env->masq = resolver_start(cfg, NULL, NULL);
+	env.masq = resolver_start(cfg, NULL, NULL);
 	if (cfg->global.seccomp_sandbox && sandbox_seccomp_apply(ROLE_MASTER, -1, false) < 0) {
 		log_msg(LOG_LVL_ERR, "seccomp filter: %s", strerror(errno));
 		_exit(1);
 	}
 	vh = listeners_vhost_for(cfg, &local, &implicit);
-	monitor_run(cfg, vh, 0, implicit, env);
+	monitor_run(cfg, vh, 0, implicit, &env);
 }

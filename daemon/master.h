@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "daemon/config.h"
-#include "privsep/monitor.h"
+#include "daemon/role.h"
 
 struct master_opts {
 	const char *config_path;
@@ -16,10 +16,10 @@ struct master_opts {
 /* Runs until SIGTERM/SIGINT. CFG is heap-allocated and owned by the master
  * from here on (SIGHUP replaces it). Returns the exit status. */
 int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
-	       struct monitor_env *env);
+	       struct role_env *env);
 
 /* Inetd mode: serve the connection on fd 0. Never returns. */
 __attribute__((noreturn)) void inetd_run(const struct ftpsd_config *cfg,
-					 struct monitor_env *env);
+					 const struct role_env *env);
 
 #endif

@@ -1,29 +1,15 @@
 #include "daemon/pool.h"
 
 #include <signal.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "daemon/log.h"
 #include "privsep/proto.h"
 
-static void close_master_fds(struct pool *p, struct listeners *ls,
-			     const int *own, int nown)
-{
-	sigset_t none;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int i = 0; i < nown; i++)
-		close(own[i]);
-	listeners_close_all(ls);
-	for (size_t i = 0; i < p->n; i++)
-		close(p->spare[i].fd);
-}
-
-void pool_fill(struct pool *p, unsigned want, const struct ftpsd_config *cfg,
-	       const struct monitor_env *env, struct listeners *ls,
-	       const int *own, int nown)
+void pool_fill(struct pool *p, unsigned want, struct generation *g,
+	       generation_exit_fn on_exit, void *ctx)
 {
 	if (want > POOL_MAX)
 		want = POOL_MAX;
@@ -33,19 +19,12 @@ void pool_fill(struct pool *p, unsigned want, const struct ftpsd_config *cfg,
 
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 			return;
-		pid = fork();
+		pid = generation_spawn(g, sv[1], on_exit, ctx);
 		if (pid < 0) {
-			log_msg(LOG_LVL_ERR, "spare: fork failed");
+			log_msg(LOG_LVL_ERR, "spare: the zygote could not fork one");
 			close(sv[0]);
-			close(sv[1]);
 			return;
 		}
-		if (pid == 0) {
-			close(sv[0]);
-			close_master_fds(p, ls, own, nown);
-			monitor_spare_run(cfg, env, sv[1]);
-		}
-		close(sv[1]);
 		p->spare[p->n++] = (struct pool_spare){ .pid = pid, .fd = sv[0] };
 	}
 }
@@ -91,12 +70,5 @@ void pool_drain(struct pool *p)
 		kill(p->spare[i].pid, SIGKILL);
 		close(p->spare[i].fd);
 	}
-	p->n = 0;
-}
-
-void pool_drain_fds(struct pool *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		close(p->spare[i].fd);
 	p->n = 0;
 }

@@ -1,6 +1,7 @@
 /* The pool of pre-forked spare sessions: each spare is a monitor whose
  * pre-auth engine is already forked, sandboxed and waiting, so accepting a
- * connection costs the master one sendmsg instead of two forks. */
+ * connection costs the master one sendmsg instead of two forks. The
+ * zygote forks them (daemon/zygote.h), so they start clean. */
 #ifndef FTPSD_POOL_H
 #define FTPSD_POOL_H
 
@@ -9,7 +10,7 @@
 
 #include "daemon/config.h"
 #include "daemon/listeners.h"
-#include "privsep/monitor.h"
+#include "daemon/generation.h"
 
 #define POOL_MAX 64
 
@@ -23,12 +24,10 @@ struct pool {
 	size_t n;
 };
 
-/* Fork spares until there are WANT of them. In each child, the master's
- * own fds (listeners, the NOWN in OWN, the other spares' links) are
- * closed first. */
-void pool_fill(struct pool *p, unsigned want, const struct ftpsd_config *cfg,
-	       const struct monitor_env *env, struct listeners *ls,
-	       const int *own, int nown);
+/* Have G's zygote fork spares until there are WANT of them. Sessions
+ * that end meanwhile are passed to ON_EXIT. */
+void pool_fill(struct pool *p, unsigned want, struct generation *g,
+	       generation_exit_fn on_exit, void *ctx);
 
 /* Hand the accepted FD, which arrived on L, to a live spare. Returns the
  * spare's pid (now a session), or -1 when no spare could take it. */
@@ -40,8 +39,5 @@ bool pool_forget(struct pool *p, pid_t pid);
 
 /* End every spare (config reload, shutdown). */
 void pool_drain(struct pool *p);
-
-/* In a freshly forked child of the master: close the spares' links. */
-void pool_drain_fds(struct pool *p);
 
 #endif

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "daemon/tls_proxy.h"
+
 static const unsigned char SID_CTX[] = "ftpsd";
 
 /* The session's ticket key: process-wide because OpenSSL's ticket
@@ -112,21 +114,24 @@ static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 	return ctx;
 }
 
-static int load_pair(SSL_CTX *ctx, const char *cert, const char *key,
-		     char *err, size_t errsize)
+/* The vhost's certificate of one key type, its chain, and a key that
+ * asks the key holder for every signature (daemon/tls_proxy.c). */
+static int use_chain(SSL_CTX *ctx, const struct tls_chain *c, uint32_t vhost,
+		     uint32_t key_type, char *err, size_t errsize)
 {
-	if (!cert[0])
+	EVP_PKEY *key;
+	int ok;
+
+	if (c->n == 0)
 		return 0;
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		openssl_reason(err, errsize, cert);
-		return -1;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key[0] ? key : cert, SSL_FILETYPE_PEM) != 1) {
-		openssl_reason(err, errsize, key[0] ? key : cert);
-		return -1;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		openssl_reason(err, errsize, "certificate and key do not match");
+	key = tls_proxy_key(c->cert[0], vhost, key_type);
+	ok = key && SSL_CTX_use_certificate(ctx, c->cert[0]) == 1;
+	for (size_t i = 1; ok && i < c->n; i++)
+		ok = SSL_CTX_add1_chain_cert(ctx, c->cert[i]) == 1;
+	ok = ok && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+	EVP_PKEY_free(key);
+	if (!ok) {
+		openssl_reason(err, errsize, "certificate");
 		return -1;
 	}
 	return 0;
@@ -195,54 +200,53 @@ static int apply_client_certs(SSL_CTX *ctx, const struct cfg_settings *set,
 
 /* OpenSSL picks a TLS 1.3 cipher before it looks at the PSK, and refuses
  * to go on without a certificate. The resume context therefore carries a
- * throwaway self-signed P-256 certificate made at start: worthless to an
- * attacker, never trusted by a client, and a handshake that uses it is not
- * a resumption, so data_open refuses it anyway. */
-static int make_placeholder(EVP_PKEY **key, X509 **cert)
+ * throwaway self-signed P-256 certificate whose key refuses to sign: a
+ * client that does not resume gets no ServerKeyExchange or
+ * CertificateVerify, so its handshake fails before any session, session ID
+ * or ticket exists that it could resume later. The generating key is freed
+ * at once; it was never used for anything but the certificate. */
+static X509 *make_placeholder(void)
 {
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *cert = X509_new();
 	X509_NAME *name;
+	int ok = key && cert && (name = X509_get_subject_name(cert)) &&
+		 X509_set_version(cert, 2) == 1 &&
+		 ASN1_INTEGER_set(X509_get_serialNumber(cert), 1) == 1 &&
+		 X509_gmtime_adj(X509_getm_notBefore(cert), 0) &&
+		 X509_gmtime_adj(X509_getm_notAfter(cert), 60L * 60 * 24 * 3650) &&
+		 X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+					    (const unsigned char *)"ftpsd resume-only",
+					    -1, -1, 0) == 1 &&
+		 X509_set_issuer_name(cert, name) == 1 &&
+		 X509_set_pubkey(cert, key) == 1 && X509_sign(cert, key, EVP_sha256()) > 0;
 
-	*key = EVP_EC_gen("P-256");
-	*cert = X509_new();
-	if (!*key || !*cert || !(name = X509_get_subject_name(*cert)))
-		return -1;
-	if (X509_set_version(*cert, 2) != 1 ||
-	    ASN1_INTEGER_set(X509_get_serialNumber(*cert), 1) != 1 ||
-	    !X509_gmtime_adj(X509_getm_notBefore(*cert), 0) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(*cert), 60L * 60 * 24 * 3650) ||
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-				       (const unsigned char *)"ftpsd resume-only",
-				       -1, -1, 0) != 1 ||
-	    X509_set_issuer_name(*cert, name) != 1 ||
-	    X509_set_pubkey(*cert, *key) != 1 ||
-	    X509_sign(*cert, *key, EVP_sha256()) <= 0)
-		return -1;
-	return 0;
+	EVP_PKEY_free(key);
+	if (!ok) {
+		X509_free(cert);
+		return NULL;
+	}
+	return cert;
 }
 
 static int use_placeholder(SSL_CTX *ctx, char *err, size_t errsize)
 {
-	static EVP_PKEY *key;
 	static X509 *cert;
+	static EVP_PKEY *refusing;
 
-	if (!cert && make_placeholder(&key, &cert) < 0) {
-		EVP_PKEY_free(key);
-		X509_free(cert);
-		key = NULL;
-		cert = NULL;
-		openssl_reason(err, errsize, "placeholder certificate");
-		return -1;
-	}
-	if (SSL_CTX_use_certificate(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+	if (!cert && (cert = make_placeholder()))
+		refusing = tls_refusing_key(cert);
+	if (!cert || !refusing || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, refusing) != 1) {
 		openssl_reason(err, errsize, "placeholder certificate");
 		return -1;
 	}
 	return 0;
 }
 
-int tls_vhost_load(struct tls_vhost *t, const struct cfg_settings *set,
-		   char *err, size_t errsize)
+int tls_vhost_build(struct tls_vhost *t, const struct cfg_settings *set,
+		    uint32_t vhost, const struct tls_certs *certs, char *err,
+		    size_t errsize)
 {
 	memset(t, 0, sizeof(*t));
 	if (!set->ssl_enable)
@@ -254,10 +258,9 @@ int tls_vhost_load(struct tls_vhost *t, const struct cfg_settings *set,
 	    apply_policy(t->resume, set, err, errsize) < 0 ||
 	    use_placeholder(t->resume, err, errsize) < 0 ||
 	    apply_client_certs(t->full, set, err, errsize) < 0 ||
-	    load_pair(t->full, set->rsa_cert_file, set->rsa_private_key_file,
-		      err, errsize) < 0 ||
-	    load_pair(t->full, set->ecdsa_cert_file, set->ecdsa_private_key_file,
-		      err, errsize) < 0) {
+	    use_chain(t->full, &certs->chain[KEY_RSA], vhost, KEY_RSA, err, errsize) < 0 ||
+	    use_chain(t->full, &certs->chain[KEY_ECDSA], vhost, KEY_ECDSA, err,
+		      errsize) < 0) {
 		tls_vhost_free(t);
 		return -1;
 	}
@@ -271,8 +274,9 @@ void tls_vhost_free(struct tls_vhost *t)
 	t->full = t->resume = NULL;
 }
 
-struct tls_vhost *tls_load_all(const struct ftpsd_config *cfg, char *err,
-			       size_t errsize)
+struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg,
+				const struct tls_certs *certs, char *err,
+				size_t errsize)
 {
 	struct tls_vhost *all = calloc(cfg->nvhosts, sizeof(*all));
 	char why[256];
@@ -282,7 +286,8 @@ struct tls_vhost *tls_load_all(const struct ftpsd_config *cfg, char *err,
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->nvhosts; i++) {
-		if (tls_vhost_load(&all[i], &cfg->vhosts[i].set, why, sizeof(why)) < 0) {
+		if (tls_vhost_build(&all[i], &cfg->vhosts[i].set, (uint32_t)i,
+				    &certs[i], why, sizeof(why)) < 0) {
 			snprintf(err, errsize, "vhost %s: %s", cfg->vhosts[i].name, why);
 			tls_free_all(all, i);
 			return NULL;

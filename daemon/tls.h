@@ -1,12 +1,15 @@
 /* TLS for the control relay and the engine's data connections (RFC 4217).
  *
- * Each vhost has two server contexts, built by the master (as root, so key
- * files may be readable by root alone) and inherited by fork:
- *   full    certificate + key: the relay's control handshake, and data
- *           connections when require_ssl_reuse=NO;
- *   resume  no certificate: it can only resume a session, so a data
- *           connection that does not resume this session's control TLS
- *           session fails its handshake.
+ * Each vhost has two server contexts, built by the zygote from the
+ * certificates the key holder sent (privsep/keys.c: only it reads key
+ * files) and inherited by fork:
+ *   full    certificate + a key that has no secret: each signature is
+ *           made by the key holder (daemon/tls_proxy.c); the relay's
+ *           control handshake, and data connections when
+ *           require_ssl_reuse=NO;
+ *   resume  a placeholder whose key refuses to sign: it can only resume a
+ *           session, so a data connection that does not resume this
+ *           session's control TLS session fails its handshake.
  * Both share one session-id context and one per-session ticket key, made
  * fresh by each session's monitor before it forks the relay and engines,
  * so tickets from another session never decrypt. */
@@ -18,22 +21,35 @@
 #include <stddef.h>
 
 #include "daemon/config.h"
+#include "privsep/proto.h"
 
 struct tls_vhost {
 	SSL_CTX *full;
 	SSL_CTX *resume;
 };
 
-/* Build the contexts for SET (nothing when ssl_enable=NO). 0, or -1 with a
- * reason in ERR. */
-int tls_vhost_load(struct tls_vhost *t, const struct cfg_settings *set,
-		   char *err, size_t errsize);
+/* A vhost's certificates per key type: the server's own, then its chain. */
+struct tls_chain {
+	X509 *cert[PRIV_CHAIN_MAX];
+	size_t n;
+};
+
+struct tls_certs {
+	struct tls_chain chain[KEY_TYPES];
+};
+
+/* Build the contexts of vhost number VHOST for SET from CERTS (nothing
+ * when ssl_enable=NO). 0, or -1 with a reason in ERR. */
+int tls_vhost_build(struct tls_vhost *t, const struct cfg_settings *set,
+		    uint32_t vhost, const struct tls_certs *certs, char *err,
+		    size_t errsize);
 void tls_vhost_free(struct tls_vhost *t);
 
-/* Contexts for every vhost of CFG, as an array parallel to cfg->vhosts.
- * NULL with a reason naming the vhost in ERR. */
-struct tls_vhost *tls_load_all(const struct ftpsd_config *cfg, char *err,
-			       size_t errsize);
+/* Contexts for every vhost of CFG, as an array parallel to cfg->vhosts,
+ * from CERTS (parallel too). NULL with a reason naming the vhost in ERR. */
+struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg,
+				const struct tls_certs *certs, char *err,
+				size_t errsize);
 void tls_free_all(struct tls_vhost *all, size_t n);
 
 /* Draw this session's ticket key. Call once per session, in the monitor,

@@ -28,6 +28,7 @@
 #include "daemon/perm.h"
 #include "daemon/vhosts.h"
 #include "daemon/port.h"
+#include "daemon/tls_proxy.h"
 #include "privsep/active.h"
 #include "privsep/broker.h"
 #include "privsep/pam_login.h"
@@ -63,6 +64,9 @@ struct monitor {
 	bool done;
 	bool tls_ready;         /* the relay reported its handshake */
 	bool quiet_start;       /* next pre-auth engine sends no 220 (SNI switch) */
+	int key_fd;             /* link to the key holder, -1 once not needed */
+	unsigned handshake_signs; /* signatures for the control handshake */
+	bool data_sign_ok;      /* a brokered data connection may sign once */
 };
 
 struct mon_handler {
@@ -136,26 +140,6 @@ static int fork_engine(struct monitor *mon, const char *name,
 	return 0;
 }
 
-/* An engine must not keep private keys it does not use: the pre-auth
- * engine uses none, the user's engine only its vhost's, and only when data
- * connections may do full handshakes (require_ssl_reuse=NO). */
-static void forget_tls(struct monitor *mon, bool keep_own)
-{
-	size_t own = keep_own ? (size_t)(mon->s.vhost - mon->s.cfg->vhosts) : 0;
-
-	for (size_t i = 0; i < mon->s.cfg->nvhosts; i++) {
-		struct tls_vhost *t = &mon->env->tls[i];
-		if (keep_own && i == own) {
-			if (mon->s.set->require_ssl_reuse) {
-				SSL_CTX_free(t->full);
-				t->full = NULL;
-			}
-			continue;
-		}
-		tls_vhost_free(t);
-	}
-}
-
 /* Let the data contexts resume the control session by ID (TLS 1.2 without
  * tickets); tickets need nothing, they decrypt with the session key. */
 static void install_control_session(struct monitor *mon)
@@ -201,10 +185,9 @@ static void become_preauth(struct monitor *mon)
 		ctrl_reply(&mon->s.ctrl, 421, "Service not available (nopriv_user).");
 		_exit(1);
 	}
-	forget_tls(mon, false);
 	id.uid = pw->pw_uid;
 	id.gid = pw->pw_gid;
-	if (sandbox_become(&id) < 0 || sandbox_harden() < 0) {
+	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
 		ctrl_reply(&mon->s.ctrl, 421, "Service not available (sandbox).");
 		_exit(1);
 	}
@@ -242,9 +225,10 @@ static void become_user(struct monitor *mon)
 	 * loaded or opens a socket under the seccomp filter. */
 	__nss_configure_lookup("passwd", "files");
 	__nss_configure_lookup("group", "files");
-	forget_tls(mon, true);
 	install_control_session(mon);
-	if (sandbox_become(&id) < 0 || sandbox_harden() < 0) {
+	/* Full data handshakes (require_ssl_reuse=NO) sign through us. */
+	tls_proxy_set_channel(mon->s.priv_fd);
+	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
 		ctrl_reply(&mon->s.ctrl, 500, "Cannot change to home directory.");
 		_exit(1);
 	}
@@ -364,6 +348,15 @@ static int lock_down(struct monitor *mon)
 	return sandbox_seccomp_apply(ROLE_MONITOR, -1, false);
 }
 
+/* After login the key holder is needed only for full data handshakes. */
+static void drop_key_link(struct monitor *mon)
+{
+	if (mon->key_fd >= 0 && (!mon->s.set->ssl_enable || mon->s.set->require_ssl_reuse)) {
+		close(mon->key_fd);
+		mon->key_fd = -1;
+	}
+}
+
 static void on_login(struct monitor *mon, struct priv_msg *m)
 {
 	struct priv_login *l = calloc(1, sizeof(*l));
@@ -428,6 +421,7 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 		log_msg(LOG_LVL_ERR, "monitor lock-down: %s", strerror(errno));
 		mon->done = true;
 	}
+	drop_key_link(mon);
 out:
 	if (l) {
 		explicit_bzero(l, sizeof(*l));
@@ -645,6 +639,7 @@ static void on_pasv(struct monitor *mon, struct priv_msg *m)
 	priv_encode_pasv_result(&reply, &r);
 	if (priv_send(mon->priv_fd, &reply) < 0)
 		mon->done = true;
+	mon->data_sign_ok = r.fd >= 0;
 	if (r.fd >= 0)
 		close(r.fd);
 }
@@ -672,6 +667,7 @@ static void on_port_connect(struct monitor *mon, struct priv_msg *m)
 			strerror(errno));
 		status = PORT_CONN_FAILED;
 	}
+	mon->data_sign_ok = fd >= 0;
 	priv_encode_port_result(&reply, status, fd);
 	if (priv_send(mon->priv_fd, &reply) < 0)
 		mon->done = true;
@@ -756,6 +752,92 @@ static void on_xfer(struct monitor *mon, struct priv_msg *m)
 	if (mon->env->xferlog_fd >= 0)
 		write_xferlog(mon, x);
 	free(x);
+}
+
+/* Ask the key holder; the answer (or a refusal) goes back on REPLY_FD. */
+static void forward_sign(struct monitor *mon, const struct priv_sign *req,
+			 int reply_fd)
+{
+	struct priv_msg *m = malloc(sizeof(*m));
+	struct priv_sign_result *res = calloc(1, sizeof(*res));
+	struct pollfd p = { .fd = mon->key_fd, .events = POLLIN };
+
+	if (!m || !res) {
+		mon->done = true;
+		goto out;
+	}
+	res->status = 1;
+	priv_encode_sign(m, req);
+	/* The key holder is ours, but a stuck one must not hang the session. */
+	if (mon->key_fd < 0 || priv_send(mon->key_fd, m) < 0 ||
+	    poll(&p, 1, 10000) != 1 || priv_recv(mon->key_fd, m) != 1 ||
+	    m->type != PRIV_SIGN_RESULT || priv_decode_sign_result(m, res) < 0) {
+		log_msg(LOG_LVL_ERR, "key holder: no signature for client %s",
+			mon->s.peer_ip);
+		memset(res, 0, sizeof(*res));
+		res->status = 1;
+	}
+	priv_encode_sign_result(m, res);
+	if (priv_send(reply_fd, m) < 0)
+		mon->done = true;
+out:
+	free(m);
+	free(res);
+}
+
+static size_t session_vhost(const struct monitor *mon)
+{
+	return (size_t)(mon->s.vhost - mon->s.cfg->vhosts);
+}
+
+/* The relay, inside the control handshake. Untrusted: it parsed the
+ * ClientHello. One signature per handshake, with the key of the vhost the
+ * SNI name selects here, by the same rule the relay used. */
+static void on_relay_sign(struct monitor *mon, struct priv_msg *m)
+{
+	struct priv_sign *req = calloc(1, sizeof(*req));
+	int vi;
+
+	if (!req || priv_decode_sign(m, req) < 0) {
+		free(req);
+		return violation(mon, "malformed SIGN");
+	}
+	vi = req->name[0] ? vhost_find_by_name(mon->s.cfg, &mon->s.local, req->name) : -1;
+	if (vi < 0 || !mon->env->tls[vi].full)
+		vi = (int)session_vhost(mon);
+	if (mon->tls_ready)
+		violation(mon, "SIGN after the control handshake");
+	else if (mon->handshake_signs++ > 0)
+		violation(mon, "SIGN twice in one control handshake");
+	else if (req->vhost != (uint32_t)vi)
+		violation(mon, "SIGN with another vhost's key");
+	else
+		forward_sign(mon, req, mon->relay_fd);
+	explicit_bzero(req, sizeof(*req));
+	free(req);
+}
+
+/* The user's engine, in a full data handshake: only when
+ * require_ssl_reuse=NO, once per data connection we brokered. */
+static void on_engine_sign(struct monitor *mon, struct priv_msg *m)
+{
+	struct priv_sign *req = calloc(1, sizeof(*req));
+
+	if (!req || priv_decode_sign(m, req) < 0) {
+		free(req);
+		return violation(mon, "malformed SIGN");
+	}
+	if (mon->s.set->require_ssl_reuse)
+		violation(mon, "SIGN from the engine with require_ssl_reuse=YES");
+	else if (!mon->data_sign_ok)
+		violation(mon, "SIGN without a data connection to sign for");
+	else if (req->vhost != session_vhost(mon))
+		violation(mon, "SIGN with another vhost's key");
+	else
+		forward_sign(mon, req, mon->priv_fd);
+	mon->data_sign_ok = false;
+	explicit_bzero(req, sizeof(*req));
+	free(req);
 }
 
 /* Fork the relay: it takes the TCP connection's TLS, we and the engines
@@ -848,6 +930,7 @@ static const struct mon_handler handlers[] = {
 	{ PRIV_HOST, MON_PREAUTH, on_host },
 	{ PRIV_PORT_CONNECT, MON_POSTAUTH, on_port_connect },
 	{ PRIV_CHOWN_UPLOAD, MON_POSTAUTH, on_chown_upload },
+	{ PRIV_SIGN, MON_POSTAUTH, on_engine_sign },
 };
 
 /* The relay's link carries only these. */
@@ -855,6 +938,7 @@ static const struct mon_handler relay_handlers[] = {
 	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_log },
 	{ PRIV_TLS_SESSION, MON_PREAUTH | MON_POSTAUTH, on_tls_session },
 	{ PRIV_TLS_READY, MON_PREAUTH, on_tls_ready },
+	{ PRIV_SIGN, MON_PREAUTH, on_relay_sign },
 };
 
 static void dispatch(struct monitor *mon, const struct mon_handler *table,
@@ -1051,6 +1135,7 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 	sandbox_set_name("ftpsd-monitor");
 	mon->pid = getpid();
 	mon->env = env;
+	mon->key_fd = env->key_fd;
 	mon->engine = -1;
 	mon->relay = -1;
 	mon->priv_fd = -1;

@@ -11,9 +11,11 @@
 struct monitor_env {
 	int xferlog_fd;    /* -1: no xferlog */
 	bool keep_stderr;  /* foreground standalone: stderr is a log sink */
-	/* TLS contexts, one per cfg->vhosts[] entry. Not const: a user's
-	 * engine frees the key-holding ones it must not keep. */
-	struct tls_vhost *tls;
+	/* TLS contexts, one per cfg->vhosts[] entry. They hold certificates
+	 * only: signatures come from the key holder (daemon/tls_proxy.c). */
+	const struct tls_vhost *tls;
+	/* This session's link to the key holder (privsep/keys.c), -1: none. */
+	int key_fd;
 	/* Masquerade addresses, one per cfg->vhosts[] entry, as the master
 	 * last resolved them (NULL: none known). */
 	const struct pasv_masq *masq;

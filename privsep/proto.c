@@ -298,3 +298,145 @@ int priv_decode_assign(struct priv_msg *m, struct priv_assign *v)
 		return -1;
 	return priv_msg_check(m);
 }
+
+void priv_encode_sign(struct priv_msg *m, const struct priv_sign *v)
+{
+	priv_msg_init(m, PRIV_SIGN);
+	priv_put_u32(m, v->vhost);
+	priv_put_u32(m, v->key_type);
+	priv_put_u32(m, v->op);
+	priv_put_str(m, v->name);
+	priv_put_bytes(m, v->in, v->len);
+}
+
+int priv_decode_sign(struct priv_msg *m, struct priv_sign *v)
+{
+	v->vhost = priv_get_u32(m);
+	v->key_type = priv_get_u32(m);
+	v->op = priv_get_u32(m);
+	priv_get_str(m, v->name, sizeof(v->name));
+	v->len = (uint32_t)priv_get_bytes(m, v->in, sizeof(v->in));
+	if (v->key_type >= KEY_TYPES || v->op < SIGN_RSA_PKCS1 || v->op > SIGN_ECDSA ||
+	    (v->op == SIGN_ECDSA) != (v->key_type == KEY_ECDSA) || v->len == 0 ||
+	    m->fd >= 0)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_sign_result(struct priv_msg *m, const struct priv_sign_result *v)
+{
+	priv_msg_init(m, PRIV_SIGN_RESULT);
+	priv_put_u32(m, v->status);
+	priv_put_bytes(m, v->sig, v->status == 0 ? v->len : 0);
+}
+
+int priv_decode_sign_result(struct priv_msg *m, struct priv_sign_result *v)
+{
+	v->status = priv_get_u32(m);
+	v->len = (uint32_t)priv_get_bytes(m, v->sig, sizeof(v->sig));
+	if ((v->status == 0) != (v->len > 0) || m->fd >= 0)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_keys_cert(struct priv_msg *m, const struct priv_keys_cert *v)
+{
+	priv_msg_init(m, PRIV_KEYS_CERT);
+	priv_put_u32(m, v->vhost);
+	priv_put_u32(m, v->key_type);
+	priv_put_u32(m, v->index);
+	priv_put_bytes(m, v->der, v->len);
+}
+
+int priv_decode_keys_cert(struct priv_msg *m, struct priv_keys_cert *v)
+{
+	v->vhost = priv_get_u32(m);
+	v->key_type = priv_get_u32(m);
+	v->index = priv_get_u32(m);
+	v->len = (uint32_t)priv_get_bytes(m, v->der, sizeof(v->der));
+	if (v->key_type >= KEY_TYPES || v->index >= PRIV_CHAIN_MAX || v->len == 0 ||
+	    m->fd >= 0)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_keys_status(struct priv_msg *m, uint32_t status, const char *why)
+{
+	priv_msg_init(m, PRIV_KEYS_STATUS);
+	priv_put_u32(m, status);
+	priv_put_str(m, why);
+}
+
+int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why,
+			    size_t size)
+{
+	*status = priv_get_u32(m);
+	priv_get_str(m, why, size);
+	if (m->fd >= 0)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_keys_link(struct priv_msg *m, int fd)
+{
+	priv_msg_init(m, PRIV_KEYS_LINK);
+	m->fd = fd;
+}
+
+int priv_decode_keys_link(struct priv_msg *m)
+{
+	return m->fd < 0 ? -1 : priv_msg_check(m);
+}
+
+void priv_encode_zyg_spawn(struct priv_msg *m, int fd)
+{
+	priv_msg_init(m, PRIV_ZYG_SPAWN);
+	m->fd = fd;
+}
+
+int priv_decode_zyg_spawn(struct priv_msg *m)
+{
+	return m->fd < 0 ? -1 : priv_msg_check(m);
+}
+
+void priv_encode_zyg_pid(struct priv_msg *m, uint16_t type, int32_t pid)
+{
+	priv_msg_init(m, type);
+	priv_put_u32(m, (uint32_t)pid);
+}
+
+int priv_decode_zyg_pid(struct priv_msg *m, int32_t *pid)
+{
+	*pid = (int32_t)priv_get_u32(m);
+	if (*pid < 0 || m->fd >= 0)
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok,
+			  const struct net_addr *addr)
+{
+	priv_msg_init(m, PRIV_ZYG_MASQ);
+	priv_put_u32(m, vhost);
+	priv_put_u32(m, ok);
+	if (ok)
+		put_addr(m, addr);
+}
+
+int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok,
+			 struct net_addr *addr)
+{
+	uint32_t flag;
+
+	*vhost = priv_get_u32(m);
+	flag = priv_get_u32(m);
+	*ok = flag == 1;
+	if (flag > 1 || m->fd >= 0 || (*ok && get_addr(m, addr) < 0))
+		return -1;
+	return priv_msg_check(m);
+}
+
+void priv_encode_zyg_retire(struct priv_msg *m)
+{
+	priv_msg_init(m, PRIV_ZYG_RETIRE);
+}

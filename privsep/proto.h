@@ -27,7 +27,27 @@
  *                                                                     forwards nothing before)
  * PRIV_TLS_READY_ACK monitor -               -                        -
  *
- * The relay's link carries only PRIV_LOG, PRIV_TLS_SESSION, PRIV_TLS_READY.
+ * PRIV_SIGN         relay    during the control handshake, once per handshake
+ *                   engine   POSTAUTH, require_ssl_reuse=NO, once per data
+ *                            connection the monitor brokered
+ *                            vhost, key type, operation, SNI, input  SIGN_RESULT
+ *                   monitor → key holder: the same, after its checks
+ * PRIV_SIGN_RESULT  monitor/key holder  status, signature           -
+ *
+ * The relay's link carries only PRIV_LOG, PRIV_TLS_SESSION, PRIV_TLS_READY
+ * and PRIV_SIGN.
+ *
+ * Links between the master's helpers (privsep/keys.c, daemon/zygote.c):
+ * PRIV_KEYS_CERT    key holder → zygote   vhost, key type, chain index, DER
+ *                                          (public: the certificates only)
+ * PRIV_KEYS_STATUS  key holder → zygote, zygote → master: status, reason;
+ *                   status 0 ends the certificate list and means "ready"
+ * PRIV_KEYS_LINK    zygote → key holder, +fd: a new session's key link
+ * PRIV_ZYG_SPAWN    master → zygote, +fd: fork a spare monitor on that link
+ * PRIV_ZYG_SPAWNED  zygote → master: its pid (0: the fork failed)
+ * PRIV_ZYG_EXITED   zygote → master: a session or spare ended (pid)
+ * PRIV_ZYG_MASQ     master → zygote: a vhost's masquerade address changed
+ * PRIV_ZYG_RETIRE   master → zygote: fork no more; exit after the last child
  */
 #ifndef FTPSD_PRIVSEP_PROTO_H
 #define FTPSD_PRIVSEP_PROTO_H
@@ -58,6 +78,16 @@ enum priv_type {
 	PRIV_TLS_READY_ACK,
 	PRIV_START,
 	PRIV_ASSIGN,
+	PRIV_SIGN,
+	PRIV_SIGN_RESULT,
+	PRIV_KEYS_LINK,
+	PRIV_KEYS_CERT,
+	PRIV_KEYS_STATUS,
+	PRIV_ZYG_SPAWN,
+	PRIV_ZYG_SPAWNED,
+	PRIV_ZYG_EXITED,
+	PRIV_ZYG_MASQ,
+	PRIV_ZYG_RETIRE,
 	PRIV_TYPE_END
 };
 
@@ -206,5 +236,66 @@ void priv_encode_start(struct priv_msg *m, const struct priv_start *v, int fd);
 int priv_decode_start(struct priv_msg *m, struct priv_start *v);
 void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd);
 int priv_decode_assign(struct priv_msg *m, struct priv_assign *v);
+
+/* Private-key operations, done by the key holder (privsep/keys.c) for a
+ * TLS handshake in a process that has only the certificate. */
+enum priv_key_type { KEY_RSA = 0, KEY_ECDSA = 1, KEY_TYPES };
+enum priv_sign_op {
+	SIGN_RSA_PKCS1 = 1, /* input: a DigestInfo; PKCS#1 v1.5 signature */
+	SIGN_RSA_PSS,       /* input: a PSS-encoded block; raw RSA on it */
+	SIGN_ECDSA,         /* input: a digest */
+};
+#define PRIV_SIGN_IN_MAX 1024  /* RSA-8192 */
+#define PRIV_SIG_MAX 1024
+
+struct priv_sign {
+	uint32_t vhost;
+	uint32_t key_type;
+	uint32_t op;
+	char name[PRIV_HOST_NAME_MAX]; /* the handshake's SNI, "" if none */
+	uint32_t len;
+	uint8_t in[PRIV_SIGN_IN_MAX];
+};
+
+struct priv_sign_result {
+	uint32_t status;       /* 0 = signed */
+	uint32_t len;
+	uint8_t sig[PRIV_SIG_MAX];
+};
+
+void priv_encode_sign(struct priv_msg *m, const struct priv_sign *v);
+int priv_decode_sign(struct priv_msg *m, struct priv_sign *v);
+void priv_encode_sign_result(struct priv_msg *m, const struct priv_sign_result *v);
+int priv_decode_sign_result(struct priv_msg *m, struct priv_sign_result *v);
+
+#define PRIV_CERT_DER_MAX 8000
+#define PRIV_CHAIN_MAX 8
+
+struct priv_keys_cert {
+	uint32_t vhost;
+	uint32_t key_type;
+	uint32_t index;        /* 0 = the server's own, then its chain */
+	uint32_t len;
+	uint8_t der[PRIV_CERT_DER_MAX];
+};
+
+void priv_encode_keys_cert(struct priv_msg *m, const struct priv_keys_cert *v);
+int priv_decode_keys_cert(struct priv_msg *m, struct priv_keys_cert *v);
+void priv_encode_keys_status(struct priv_msg *m, uint32_t status, const char *why);
+int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why,
+			    size_t size);
+void priv_encode_keys_link(struct priv_msg *m, int fd);
+int priv_decode_keys_link(struct priv_msg *m);
+
+void priv_encode_zyg_spawn(struct priv_msg *m, int fd);
+int priv_decode_zyg_spawn(struct priv_msg *m);
+/* SPAWNED and EXITED carry a pid. */
+void priv_encode_zyg_pid(struct priv_msg *m, uint16_t type, int32_t pid);
+int priv_decode_zyg_pid(struct priv_msg *m, int32_t *pid);
+void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok,
+			  const struct net_addr *addr);
+int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok,
+			 struct net_addr *addr);
+void priv_encode_zyg_retire(struct priv_msg *m);
 
 #endif

@@ -12,6 +12,7 @@
 #include "daemon/fdio.h"
 #include "daemon/log.h"
 #include "daemon/tls.h"
+#include "daemon/tls_proxy.h"
 #include "privsep/proto.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
@@ -39,7 +40,7 @@ static void drop_privileges(const struct relay_args *a)
 		_exit(1);
 	id.uid = pw->pw_uid;
 	id.gid = pw->pw_gid;
-	if (sandbox_become(&id) < 0 || sandbox_harden() < 0)
+	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0)
 		_exit(1);
 	sandbox_die_with_parent(a->parent);
 	if (a->seccomp && sandbox_seccomp_apply(ROLE_RELAY, a->monitor_fd, true) < 0)
@@ -124,6 +125,7 @@ static int servername_cb(SSL *ssl, int *alert, void *arg)
 	int vi;
 
 	(void)alert;
+	tls_proxy_set_server_name(name);
 	if (!name || !a->cfg || !a->all_tls)
 		return SSL_TLSEXT_ERR_OK;
 	vi = vhost_find_by_name(a->cfg, a->local, name);
@@ -154,6 +156,8 @@ void relay_run(const struct relay_args *a)
 	SSL *ssl;
 
 	log_set_forward(relay_log, (void *)&a->monitor_fd);
+	/* The handshake's one signature is made by the key holder. */
+	tls_proxy_set_channel(a->monitor_fd);
 	SSL_CTX_set_tlsext_servername_callback(a->ctx, servername_cb);
 	SSL_CTX_set_tlsext_servername_arg(a->ctx, (void *)a);
 	drop_privileges(a);

@@ -66,14 +66,14 @@ static int limit_address_space(void)
 #endif
 }
 
-int sandbox_harden(void)
+int sandbox_harden(unsigned max_files)
 {
 	struct rlimit no_core = { 0, 0 };
 	struct rlimit no_fork = { 0, 0 };
-	struct rlimit files = { 64, 64 };
+	struct rlimit files = { max_files, max_files };
 
 	/* No core files with secrets; no processes of its own (the monitor
-	 * forks what a session needs); a handful of fds is all a role uses. */
+	 * forks what a session needs); a role uses a handful of fds (the key holder: one per session). */
 	if (setrlimit(RLIMIT_CORE, &no_core) < 0 ||
 	    setrlimit(RLIMIT_NPROC, &no_fork) < 0 ||
 	    setrlimit(RLIMIT_NOFILE, &files) < 0 || limit_address_space() < 0)

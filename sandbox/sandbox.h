@@ -22,8 +22,10 @@ struct sandbox_identity {
  * Returns 0, or -1 with errno (the caller must then exit). */
 int sandbox_become(const struct sandbox_identity *id);
 
-/* No new privileges, not dumpable, no core files. 0 or -1. */
-int sandbox_harden(void);
+/* No new privileges, not dumpable, no core files, no processes, at most
+ * MAX_FILES fds (SANDBOX_FILES for every role but the key holder). 0 or -1. */
+#define SANDBOX_FILES 64
+int sandbox_harden(unsigned max_files);
 
 /* Die with the parent: a session's processes must not outlive its
  * monitor. Call after sandbox_become (a credential change clears it);

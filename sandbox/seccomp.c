@@ -37,6 +37,11 @@ static const char *const relay_calls[] = {
 	"setsockopt", "shutdown", NULL,
 };
 
+/* The key holder: its links, and nothing else. */
+static const char *const keys_calls[] = {
+	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", NULL,
+};
+
 /* The user's engine: the file system inside its root, and accept() on the
  * listeners the monitor passed. Never socket, connect, bind, execve, ptrace
  * or fork. */
@@ -124,6 +129,7 @@ static const char *const *role_calls[] = {
 	[ROLE_PREAUTH] = NULL,
 	[ROLE_ENGINE] = engine_calls,
 	[ROLE_RELAY] = relay_calls,
+	[ROLE_KEYS] = keys_calls,
 	[ROLE_MONITOR] = monitor_calls,
 	[ROLE_MASTER] = master_calls,
 };
@@ -132,6 +138,7 @@ static const char *const role_names[] = {
 	[ROLE_PREAUTH] = "ftpsd-preauth",
 	[ROLE_ENGINE] = "ftpsd-engine",
 	[ROLE_RELAY] = "ftpsd-relay",
+	[ROLE_KEYS] = "ftpsd-keys",
 	[ROLE_MONITOR] = "ftpsd-monitor",
 	[ROLE_MASTER] = "ftpsd-master",
 };

@@ -10,6 +10,7 @@ enum sandbox_role {
 	ROLE_PREAUTH,  /* pre-login engine: FTP text only, no files */
 	ROLE_ENGINE,   /* the user's engine: files, accepts on passed fds */
 	ROLE_RELAY,    /* control-channel TLS */
+	ROLE_KEYS,     /* the key holder: signs over its links */
 	ROLE_MONITOR,  /* the monitor after login: broker, logs, PAM close */
 	ROLE_MASTER,   /* the master, and so everything it forks: a bound */
 };

@@ -135,6 +135,20 @@ def children(pid, procs=None):
     return [p for p in procs.values() if p.ppid == pid]
 
 
+def zygotes(master_pid, procs=None):
+    """The master's zygotes: the clean images sessions are forked from."""
+    procs = procs or all_procs()
+    return [p for p in children(master_pid, procs) if p.comm == "ftpsd-zygote"]
+
+
+def sessions_of(master_pid, procs=None):
+    """The monitors (sessions and spares) of MASTER: children of its zygote,
+    or of the master itself once a reload retired their zygote."""
+    procs = procs or all_procs()
+    parents = {master_pid} | {z.pid for z in zygotes(master_pid, procs)}
+    return [p for p in procs.values() if p.ppid in parents and p.comm == "ftpsd-monitor"]
+
+
 def wait_until(pred, timeout=5.0, step=0.05):
     deadline = time.monotonic() + timeout
     while True:

@@ -4,7 +4,8 @@ import signal
 import socket
 import threading
 
-from conftest import HOST, PASSWORD, USER, Ctl, all_procs, children, wait_until
+from conftest import (HOST, PASSWORD, USER, Ctl, all_procs, children, sessions_of,
+                      wait_until)
 
 
 def spares(master_pid):
@@ -12,8 +13,8 @@ def spares(master_pid):
     pre-auth engine and they hold no TCP socket yet."""
     out = []
     procs = all_procs()
-    for mon in children(master_pid, procs):
-        if mon.comm != "ftpsd-monitor" or mon.state == "Z":
+    for mon in sessions_of(master_pid, procs):
+        if mon.state == "Z":
             continue
         kids = [k for k in children(mon.pid, procs) if k.state != "Z"]
         if len(kids) != 1 or kids[0].comm != "ftpsd-preauth":
@@ -58,7 +59,7 @@ def test_a_used_spare_is_replaced(server):
     assert wait_until(lambda: len(spares(s.pid)) == 2, 5)
     before = {p.pid for p in spares(s.pid)}
     c = s.login_ctl()
-    mon_pids = {p.pid for p in children(s.pid) if p.comm == "ftpsd-monitor"}
+    mon_pids = {p.pid for p in sessions_of(s.pid)}
     assert wait_until(lambda: len(spares(s.pid)) == 2, 5), spares(s.pid)
     # The session runs in one of the spares forked before it connected.
     assert len(before & (mon_pids - {p.pid for p in spares(s.pid)})) == 1
@@ -108,12 +109,13 @@ def test_200_concurrent_sessions_through_the_pool(server):
         t.join(120)
     errors = [r for r in results if not isinstance(r, Ctl)]
     assert not errors, errors[:3]
-    engines = [p for p in all_procs().values() if p.comm == "ftpsd-engine"
-               and all_procs().get(p.ppid) and all_procs()[p.ppid].ppid == s.pid]
+    procs = all_procs()
+    monitors = {m.pid for m in sessions_of(s.pid, procs)}
+    engines = [p for p in procs.values() if p.comm == "ftpsd-engine" and p.ppid in monitors]
     assert len(engines) >= n
     for c in results:
         c.expect("QUIT", 221)
-    assert wait_until(lambda: len([p for p in children(s.pid) if p.state != "Z"]) == 4, 20)
+    assert wait_until(lambda: len([p for p in sessions_of(s.pid) if p.state != "Z"]) == 4, 20)
     assert len(spares(s.pid)) == 4
 
 
@@ -121,12 +123,12 @@ def test_max_clients_refuses_without_forking(server):
     s = server(prefork_spares=1, max_clients=1)
     first = s.login_ctl()
     assert wait_until(lambda: len(spares(s.pid)) == 1, 5)
-    before = {p.pid for p in children(s.pid)}
+    before = {p.pid for p in sessions_of(s.pid)}
     c = Ctl(port=s.port, read_banner=False)
     code, text = c.reply()
     assert code == 421, text
     assert c.eof()
-    assert {p.pid for p in children(s.pid)} == before
+    assert {p.pid for p in sessions_of(s.pid)} == before
     first.expect("QUIT", 221)
 
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from conftest import (HOST, PASSWORD, REPO, USER, ServerFactory, Ctl, all_procs,
-                      children, session_procs, wait_until)
+                      children, session_procs, sessions_of, wait_until)
 
 TESTHOOKS = os.path.join(REPO, "tests", "ftpsd-testhooks")
 CAP_NONE = "0000000000000000"
@@ -122,9 +122,8 @@ def test_tls_relay_is_sandboxed(server, tmp_path):
     ctx.verify_mode = ssl.CERT_NONE
     tls = ctx.wrap_socket(raw)
     procs = all_procs()
-    relays = [p for p in procs.values() if p.comm == "ftpsd-relay"
-              and procs.get(p.ppid) and procs[p.ppid].comm == "ftpsd-monitor"
-              and procs[procs[p.ppid].ppid].pid == s.pid]
+    monitors = {m.pid for m in sessions_of(s.pid, procs)}
+    relays = [p for p in procs.values() if p.comm == "ftpsd-relay" and p.ppid in monitors]
     assert len(relays) == 1, relays
     nobody = __import__("pwd").getpwnam("nobody").pw_uid
     assert_sandboxed(relays[0].pid, nobody, "/run/ftpsd/empty")
