@@ -97,7 +97,8 @@ clean:
 demo:
 	sh etc/demo.sh
 
-# Side-by-side benchmarks against Debian's vsftpd (bench/README.md); never
+# Side-by-side benchmarks against Debian's vsftpd, ProFTPD and Pure-FTPd
+# (bench/README.md); never
 # part of `check`: timed results do not gate tests.
 bench: ftpsd
 	bench/run.sh
