@@ -18,34 +18,37 @@ override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam $(EXTRA_LDLIBS)
 
-LIB_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c privsep/*.c sandbox/*.c))
+# One directory per layer, lowest first; an include may only point to the
+# same or an earlier one (tests/check_layers.py, run by `make check`).
+LAYERS   := common config privsep sandbox tls engine relay keys monitor zygote master
+LIB_SRCS := $(filter-out master/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS))))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all clean install check unit integration nat deps asan demo bench
+.PHONY: all clean install check layers unit integration nat deps asan demo bench
 
 all: ftpsd
 
-ftpsd: daemon/main.o libftpsd.a
+ftpsd: master/main.o libftpsd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 libftpsd.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-%.o: %.c $(wildcard daemon/*.h privsep/*.h sandbox/*.h)
+%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)))
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c libftpsd.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libftpsd.a $(LDLIBS) -lcmocka
 
 # The test build: the same daemon plus the XSBX sandbox-violation command
-# (daemon/testhooks.c). Only `make check` builds it; never installed.
-tests/ftpsd-testhooks: daemon/main.o libftpsd.a daemon/commands.c daemon/testhooks.c
-	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/commands-hooks.o daemon/commands.c
-	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/testhooks.o daemon/testhooks.c
-	$(CC) $(LDFLAGS) -o $@ daemon/main.o tests/commands-hooks.o tests/testhooks.o libftpsd.a $(LDLIBS)
+# (engine/testhooks.c). Only `make check` builds it; never installed.
+tests/ftpsd-testhooks: master/main.o libftpsd.a engine/commands.c engine/testhooks.c
+	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/commands-hooks.o engine/commands.c
+	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/testhooks.o engine/testhooks.c
+	$(CC) $(LDFLAGS) -o $@ master/main.o tests/commands-hooks.o tests/testhooks.o libftpsd.a $(LDLIBS)
 
 unit: $(UNIT_BINS)
 	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || failed="$$failed $$t"; done; \
@@ -61,6 +64,7 @@ nat: ftpsd
 
 # Installs missing Debian packages, builds, runs every test.
 check: deps
+	$(MAKE) layers
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
@@ -68,6 +72,10 @@ check: deps
 
 deps:
 	@sh tests/install-deps.sh
+
+# Includes run one way: lower layers never include higher ones.
+layers:
+	$(PYTHON) tests/check_layers.py $(LAYERS)
 
 # The same suites against an ASan/UBSan build.
 # Sandboxed processes end with _exit and may not clone (LeakSanitizer's
@@ -91,14 +99,13 @@ install: ftpsd
 		install -D -m 0644 etc/pam.d/ftpsd $(DESTDIR)$(SYSCONFDIR)/pam.d/ftpsd
 
 clean:
-	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a daemon/*.o privsep/*.o sandbox/*.o $(UNIT_BINS)
+	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a $(addsuffix /*.o,$(LAYERS)) $(UNIT_BINS)
 
 # README's first command: a demo server on 127.0.0.1:2121 (needs root).
 demo:
 	sh etc/demo.sh
 
 # Side-by-side benchmarks against Debian's vsftpd, ProFTPD and Pure-FTPd
-# (bench/README.md); never
-# part of `check`: timed results do not gate tests.
+# (bench/README.md); never part of `check`: timed results do not gate tests.
 bench: ftpsd
 	bench/run.sh

@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 
 void priv_encode_log(struct priv_msg *m, const struct priv_log *v)
 {

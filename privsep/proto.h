@@ -1,6 +1,6 @@
 /* The privsep message table: every message the engine and the monitor
  * exchange, who sends it, when, and what it carries. The monitor's dispatch
- * (privsep/monitor.c) enforces the "when".
+ * (monitor/monitor.c) enforces the "when".
  *
  * type              from     session state   body                     reply
  * PRIV_LOG          engine   any             level, line              none
@@ -37,7 +37,7 @@
  * The relay's link carries only PRIV_LOG, PRIV_TLS_SESSION, PRIV_TLS_READY
  * and PRIV_SIGN.
  *
- * Links between the master's helpers (privsep/keys.c, daemon/zygote.c):
+ * Links between the master's helpers (keys/keys.c, zygote/zygote.c):
  * PRIV_KEYS_CERT    key holder → zygote   vhost, key type, chain index, DER
  *                                          (public: the certificates only)
  * PRIV_KEYS_STATUS  key holder → zygote, zygote → master: status, reason;
@@ -55,7 +55,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon/netaddr.h"
+#include "common/netaddr.h"
 #include "privsep/codec.h"
 
 enum priv_type {
@@ -237,7 +237,7 @@ int priv_decode_start(struct priv_msg *m, struct priv_start *v);
 void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd);
 int priv_decode_assign(struct priv_msg *m, struct priv_assign *v);
 
-/* Private-key operations, done by the key holder (privsep/keys.c) for a
+/* Private-key operations, done by the key holder (keys/keys.c) for a
  * TLS handshake in a process that has only the certificate. */
 enum priv_key_type { KEY_RSA = 0, KEY_ECDSA = 1, KEY_TYPES };
 enum priv_sign_op {

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "privsep/proto.h"
 
 /* Every sandboxed role: memory, time, signals, the privsep socket. */

@@ -17,7 +17,7 @@ from conftest import (HOST, PASSWORD, REPO, USER, ServerFactory, Ctl, all_procs,
 
 TESTHOOKS = os.path.join(REPO, "tests", "ftpsd-testhooks")
 CAP_NONE = "0000000000000000"
-# The master's and monitors' bounding set (daemon/main.c session_caps).
+# The master's and monitors' bounding set (master/main.c session_caps).
 KEPT_CAPS = {"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2,
              "CAP_FOWNER": 3, "CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7,
              "CAP_SETPCAP": 8, "CAP_NET_BIND_SERVICE": 10, "CAP_SYS_CHROOT": 18,

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/ascii.c: TYPE A line-ending conversion, which
+/* Unit tests for engine/ascii.c: TYPE A line-ending conversion, which
  * must give the same bytes however the stream is cut into buffers. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/ascii.h"
+#include "engine/ascii.h"
 
 #define MAXLEN 512
 

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/cidr.c: prefix parsing and matching, lists, the
+/* Unit tests for common/cidr.c: prefix parsing and matching, lists, the
  * "private" shorthand. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/cidr.h"
+#include "common/cidr.h"
 
 static struct net_addr addr(const char *ip)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/cmdline.c. */
+/* Unit tests for master/cmdline.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/cmdline.h"
+#include "master/cmdline.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/log.h"
-#include "daemon/netaddr.h"
+#include "common/log.h"
+#include "common/netaddr.h"
 #include "privsep/codec.h"
 #include "privsep/proto.h"
 

@@ -1,5 +1,5 @@
-/* Unit tests for daemon/commands.c (the verb table and line splitting) and
- * daemon/ctrl.c (the control connection: line reading, Telnet stripping,
+/* Unit tests for engine/commands.c (the verb table and line splitting) and
+ * engine/ctrl.c (the control connection: line reading, Telnet stripping,
  * replies), driven over a real socketpair. */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/commands.h"
-#include "daemon/ctrl.h"
+#include "engine/commands.h"
+#include "engine/ctrl.h"
 
 #define VERB_SIZE 16 /* "at most 15 chars" */
 

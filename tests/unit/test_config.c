@@ -1,4 +1,4 @@
-/* Unit tests for daemon/config.c: defaults, every error with its line,
+/* Unit tests for config/config.c: defaults, every error with its line,
  * vhost inheritance, the environment checks, and the dump round trip. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/config.h"
+#include "config/config.h"
 
 /* struct ftpsd_config is large (64 vhosts): keep it off the stack. */
 static struct ftpsd_config cfg;

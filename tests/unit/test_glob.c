@@ -1,4 +1,4 @@
-/* Unit tests for daemon/glob.c: the bounded LIST/NLST pattern matcher. */
+/* Unit tests for engine/glob.c: the bounded LIST/NLST pattern matcher. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/glob.h"
+#include "engine/glob.h"
 
 static int m(const char *pattern, const char *name)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/listing.c: LIST/MLSx line formats and the
+/* Unit tests for engine/listing.c: LIST/MLSx line formats and the
  * streaming directory walk. Runs with TZ=UTC so dates are deterministic. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/listing.h"
+#include "engine/listing.h"
 
 #define BIG_DIR_ENTRIES 100000
 

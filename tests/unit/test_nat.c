@@ -1,4 +1,4 @@
-/* Unit tests for the passive address decision (privsep/pasv.c, DESIGN §3):
+/* Unit tests for the passive address decision (config/pasv.c, DESIGN §3):
  * rules, exemptions, masquerade, families, offsets; one table. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/config.h"
-#include "privsep/pasv.h"
+#include "config/config.h"
+#include "config/pasv.h"
 
 static struct net_addr addr(const char *ip, unsigned port)
 {

@@ -1,5 +1,5 @@
-/* Unit tests for privsep/pasv.c (the 227/229 reply texts and the address
- * to advertise) and daemon/netaddr.c, which they are built on. */
+/* Unit tests for config/pasv.c (the 227/229 reply texts and the address
+ * to advertise) and common/netaddr.c, which they are built on. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "daemon/config.h"
-#include "daemon/netaddr.h"
-#include "privsep/pasv.h"
+#include "config/config.h"
+#include "common/netaddr.h"
+#include "config/pasv.h"
 
 static struct net_addr addr(const char *ip, unsigned port)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/path.c: path_resolve turns a client path and the
+/* Unit tests for engine/path.c: path_resolve turns a client path and the
  * virtual working directory into an absolute, normalised path that never
  * climbs above "/". */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/path.h"
+#include "engine/path.h"
 
 #define OUT_MAX 4096
 

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/port.c: PORT and EPRT arguments (hostile ones
+/* Unit tests for engine/port.c: PORT and EPRT arguments (hostile ones
  * included) and the bounce-protection rule. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/netaddr.h"
-#include "daemon/port.h"
+#include "common/netaddr.h"
+#include "engine/port.h"
 
 static struct net_addr addr(const char *ip, unsigned port)
 {

@@ -1,4 +1,4 @@
-/* What the key holder agrees to sign (privsep/sigcheck.c). */
+/* What the key holder agrees to sign (keys/sigcheck.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "privsep/sigcheck.h"
+#include "keys/sigcheck.h"
 
 static EVP_PKEY *rsa_key(unsigned bits)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "daemon/throttle.h"
+#include "master/throttle.h"
 
 static struct net_addr ip(const char *s)
 {

@@ -1,5 +1,5 @@
-/* Unit tests for privsep/users.c (lists, $USER, per-user file names) and
- * config_apply_user_file (daemon/config.c). */
+/* Unit tests for config/users.c (lists, $USER, per-user file names) and
+ * config_apply_user_file (config/config.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/config.h"
-#include "privsep/users.h"
+#include "config/config.h"
+#include "config/users.h"
 
 static void test_anon_names(void **state)
 {

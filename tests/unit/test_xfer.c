@@ -1,4 +1,4 @@
-/* Unit tests for the pure parts of daemon/xfer.c: REST arithmetic. */
+/* Unit tests for the pure parts of engine/xfer.c: REST arithmetic. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/ascii.h"
-#include "daemon/xfer.h"
+#include "engine/ascii.h"
+#include "engine/xfer.h"
 
 static void test_parse_offset(void **state)
 {

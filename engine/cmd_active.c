@@ -1,0 +1,99 @@
+/* Active mode: PORT (RFC 959) and EPRT (RFC 2428). The engine only checks
+ * and remembers the address; the monitor connects at transfer time and
+ * checks it again (monitor/monitor.c, on_port_connect). */
+#include <unistd.h>
+
+#include "engine/commands.h"
+#include "engine/data.h"
+#include "common/log.h"
+#include "engine/port.h"
+#include "privsep/proto.h"
+
+/* Shared by PORT and EPRT once the argument parsed. Refusals are the
+ * client's mistake or its attempt at a bounce: a warning, not a violation
+ * (the engine is not misbehaving). */
+static int port_accept(struct session *s, const char *verb, struct net_addr *target)
+{
+	char ip[NETADDR_STRLEN];
+
+	switch (port_check_target(target, &s->peer)) {
+	case PORT_CHECK_OK:
+		break;
+	case PORT_CHECK_FAMILY:
+		return ctrl_reply(&s->ctrl, 522, "Network protocol not supported, use (%d)",
+				  port_family_number(&s->peer));
+	case PORT_CHECK_FOREIGN:
+		net_addr_ip_string(target, ip, sizeof(ip));
+		log_msg(LOG_LVL_WARN, "%s refused: address %s is not the client's (%s)",
+			verb, ip, s->peer_ip);
+		return ctrl_reply(&s->ctrl, 501, "Illegal %s command: not your address.", verb);
+	case PORT_CHECK_LOW_PORT:
+		log_msg(LOG_LVL_WARN, "%s refused: port %u below 1024 (client %s)", verb,
+			net_addr_port(target), s->peer_ip);
+		return ctrl_reply(&s->ctrl, 501, "Illegal %s command: port below 1024.", verb);
+	}
+	/* PORT and PASV cancel each other: the last one given wins. */
+	if (s->pasv_fd >= 0) {
+		close(s->pasv_fd);
+		s->pasv_fd = -1;
+	}
+	s->active = true;
+	s->active_addr = *target;
+	return ctrl_reply(&s->ctrl, 200, "%s command successful. Consider using EPSV.", verb);
+}
+
+static int port_allowed(struct session *s, const char *verb)
+{
+	if (!s->set->port_enable)
+		return ctrl_reply(&s->ctrl, 502, "%s disabled (active mode is off).", verb) < 0 ? -1 : 0;
+	if (s->epsv_all)
+		return ctrl_reply(&s->ctrl, 501, "%s not allowed after EPSV ALL.", verb) < 0 ? -1 : 0;
+	return 1;
+}
+
+int cmd_port(struct session *s, const char *arg)
+{
+	struct net_addr target;
+	int ok = port_allowed(s, "PORT");
+
+	if (ok <= 0)
+		return ok;
+	s->active = false;
+	if (port_parse_port(arg, &target) != PORT_PARSE_OK)
+		return ctrl_reply(&s->ctrl, 501, "Illegal PORT command.");
+	if (port_family_number(&s->peer) != 1)
+		return ctrl_reply(&s->ctrl, 522, "Network protocol not supported, use (2)");
+	return port_accept(s, "PORT", &target);
+}
+
+int cmd_eprt(struct session *s, const char *arg)
+{
+	struct net_addr target;
+	int ok = port_allowed(s, "EPRT");
+
+	if (ok <= 0)
+		return ok;
+	s->active = false;
+	switch (port_parse_eprt(arg, &target)) {
+	case PORT_PARSE_OK:
+		return port_accept(s, "EPRT", &target);
+	case PORT_PARSE_FAMILY:
+		return ctrl_reply(&s->ctrl, 522, "Network protocol not supported, use (%d)",
+				  port_family_number(&s->peer));
+	default:
+		return ctrl_reply(&s->ctrl, 501, "Illegal EPRT command.");
+	}
+}
+
+int data_active_connect(struct session *s)
+{
+	struct priv_msg m;
+	uint32_t status;
+
+	s->active = false; /* one PORT, one transfer (as vsftpd) */
+	priv_encode_port_connect(&m, &s->active_addr);
+	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
+	    m.type != PRIV_PORT_RESULT || priv_decode_port_result(&m, &status) < 0)
+		_exit(1); /* the monitor is gone or broken */
+	return status == PORT_CONN_OK ? m.fd : -1;
+}

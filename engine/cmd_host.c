@@ -1,0 +1,34 @@
+/* HOST (RFC 7151): pick the virtual host by name before login. The
+ * monitor holds the vhost and decides; on success it replaces this engine
+ * with one of the new vhost, whose greeting is HOST's 220 reply. */
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/commands.h"
+#include "privsep/proto.h"
+
+int cmd_host(struct session *s, const char *arg)
+{
+	struct priv_host h;
+	struct priv_msg m;
+	uint32_t result;
+
+	if (s->logged_in)
+		return ctrl_reply(&s->ctrl, 503, "HOST must come before login.");
+	if (s->user_given)
+		return ctrl_reply(&s->ctrl, 503, "HOST must come before USER.");
+	if (strlen(arg) >= sizeof(h.name))
+		return ctrl_reply(&s->ctrl, 501, "Host name too long.");
+	memset(&h, 0, sizeof(h));
+	h.carry = (s->pbsz_done ? CARRY_PBSZ : 0) |
+		  (s->prot_private ? CARRY_PROT_P : 0);
+	h.mlst_facts = s->mlst_facts;
+	memcpy(h.name, arg, strlen(arg) + 1);
+	h.npending = (uint32_t)s->ctrl.len;
+	memcpy(h.pending, s->ctrl.buf, s->ctrl.len);
+	priv_encode_host(&m, &h);
+	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
+	    m.type != PRIV_HOST_RESULT || priv_decode_host_result(&m, &result) < 0)
+		_exit(1); /* success ends us; anything else is a broken monitor */
+	return ctrl_reply(&s->ctrl, 504, "Unknown host.");
+}

@@ -1,0 +1,374 @@
+/* File transfer commands: RETR, STOR, APPE, STOU, REST, ABOR (when no
+ * transfer is running; during one, engine/xfer.c answers it).
+ *
+ * Uploads with atomic_uploads=YES (the default) go to a hidden temporary
+ * name in the target's directory and are renamed over the target only
+ * after the whole file arrived and was closed without error, so a failed,
+ * aborted or disconnected upload leaves the previous file as it was.
+ * Resumed uploads (REST n + STOR, APPE) extend a file in place by
+ * definition and are not atomic; neither is anything with
+ * atomic_uploads=NO (vsftpd's behaviour: write in place). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/commands.h"
+#include "engine/data.h"
+#include "engine/path.h"
+#include "engine/perm.h"
+#include "engine/xfer.h"
+#include "privsep/proto.h"
+
+#define TEMP_PREFIX ".ftpsd-upload."
+#define STOU_TRIES 100
+
+/* Take the REST offset: it applies to the next transfer only. */
+static uint64_t take_rest(struct session *s)
+{
+	uint64_t off = s->rest_offset;
+
+	s->rest_offset = 0;
+	return off;
+}
+
+int cmd_rest(struct session *s, const char *arg)
+{
+	uint64_t off;
+
+	if (xfer_parse_offset(arg, &off) < 0)
+		return ctrl_reply(&s->ctrl, 501, "REST needs a decimal byte offset.");
+	s->rest_offset = off;
+	return ctrl_reply(&s->ctrl, 350, "Restart position accepted (%llu).",
+			  (unsigned long long)off);
+}
+
+int cmd_abor(struct session *s, const char *arg)
+{
+	(void)arg;
+	/* A transfer in progress is aborted inside engine/xfer.c; here there
+	 * is none. A passive listener waiting for a transfer is dropped. */
+	if (s->pasv_fd >= 0) {
+		close(s->pasv_fd);
+		s->pasv_fd = -1;
+	}
+	s->rest_offset = 0;
+	return ctrl_reply(&s->ctrl, 225, "No transfer to ABOR.");
+}
+
+/* 550 for what is missing or forbidden, 450 for what is busy right now. */
+static int open_error_reply(struct session *s, int code, int err)
+{
+	if (err == EAGAIN || err == EBUSY || err == ETXTBSY)
+		return ctrl_reply(&s->ctrl, 450, "File busy, try again later.");
+	if (err == ENOSPC || err == EDQUOT)
+		return ctrl_reply(&s->ctrl, 452, "Insufficient storage space.");
+	if (err == ENOENT)
+		return ctrl_reply(&s->ctrl, code, "No such file or directory.");
+	if (err == EACCES || err == EPERM || err == EROFS)
+		return ctrl_reply(&s->ctrl, code, "Permission denied.");
+	if (err == EISDIR)
+		return ctrl_reply(&s->ctrl, code, "Is a directory.");
+	if (err == EEXIST)
+		return ctrl_reply(&s->ctrl, code, "File exists; overwriting is not allowed.");
+	if (err == ENAMETOOLONG)
+		return ctrl_reply(&s->ctrl, code, "File name too long.");
+	return ctrl_reply(&s->ctrl, code, "Could not open file: %s.", strerror(err));
+}
+
+int cmd_retr(struct session *s, const char *arg)
+{
+	char path[SESSION_PATH_MAX], prelim[SESSION_PATH_MAX + 128];
+	uint64_t offset = take_rest(s), remaining;
+	struct timespec start;
+	struct data_conn dc;
+	struct xfer x;
+	struct stat st;
+	enum xfer_status xs;
+	int file, rc;
+
+	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
+		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	/* O_NONBLOCK: opening a FIFO must not hang the session. */
+	file = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (file < 0)
+		return open_error_reply(s, 550, errno);
+	if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(file);
+		return ctrl_reply(&s->ctrl, 550, "Not a plain file.");
+	}
+	if (!xfer_offset_valid(offset, (uint64_t)st.st_size, &remaining) ||
+	    lseek(file, (off_t)offset, SEEK_SET) < 0) {
+		close(file);
+		return ctrl_reply(&s->ctrl, 554, "Invalid REST offset %llu: the file has %lld bytes.",
+				  (unsigned long long)offset, (long long)st.st_size);
+	}
+	snprintf(prelim, sizeof(prelim), "Opening %s mode data connection for %s (%llu bytes).",
+		 s->ascii ? "ASCII" : "BINARY", arg, (unsigned long long)remaining);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	rc = data_open(s, &dc, prelim);
+	if (rc < 0) {
+		close(file);
+		return rc == -2 ? -1 : 0;
+	}
+	xfer_begin(&x, s, &dc, false, remaining);
+	xs = xfer_send_file(&x, file, s->ascii);
+	close(file);
+	xfer_end(&x, xs);
+	xfer_report(s, XFER_DOWNLOAD, path, &x, &start, xs == XFER_OK);
+	if (xs == XFER_FILE_ERROR)
+		return ctrl_reply(&s->ctrl, 451, "Failure reading local file.");
+	return xfer_reply_failure(s, &x, xs);
+}
+
+/* ---- uploads ---- */
+
+enum upload_kind { UPLOAD_STOR, UPLOAD_APPE, UPLOAD_STOU };
+
+struct upload {
+	char target[SESSION_PATH_MAX]; /* the name the client asked for */
+	char temp[SESSION_PATH_MAX];   /* atomic: where the data goes; else "" */
+	bool remove_on_failure;        /* a file we created for this upload */
+	bool no_replace;               /* the rename must not replace a file */
+	int fd;
+};
+
+/* TEMP := a fresh hidden name in TARGET's directory, created O_EXCL. */
+static int open_temp(struct upload *u)
+{
+	const char *slash = strrchr(u->target, '/');
+	size_t dirlen = (size_t)(slash - u->target);
+
+	for (int tries = 0; tries < 8; tries++) {
+		unsigned char rnd[8];
+		int n;
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -1;
+		n = snprintf(u->temp, sizeof(u->temp),
+			     "%.*s/" TEMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x",
+			     (int)dirlen, u->target, rnd[0], rnd[1], rnd[2], rnd[3],
+			     rnd[4], rnd[5], rnd[6], rnd[7]);
+		if (n < 0 || (size_t)n >= sizeof(u->temp)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		u->fd = open(u->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+		if (u->fd >= 0) {
+			u->remove_on_failure = true;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+/* STOR without REST, atomic: the old file must be one we could have
+ * overwritten in place, and the new one keeps its permission bits. */
+static int open_atomic(struct upload *u, bool may_replace)
+{
+	struct stat st;
+	bool exists = stat(u->target, &st) == 0;
+
+	if (exists && !may_replace) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (exists && !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
+		return -1;
+	}
+	if (exists && access(u->target, W_OK) < 0)
+		return -1;
+	if (open_temp(u) < 0)
+		return -1;
+	if (exists)
+		(void)fchmod(u->fd, st.st_mode & 0777);
+	u->no_replace = !may_replace;
+	return 0;
+}
+
+/* STOR (REST 0, atomic_uploads=NO), REST n + STOR, APPE: in place. */
+static int open_in_place(struct upload *u, enum upload_kind kind,
+			 uint64_t offset, bool may_replace, bool *bad_offset)
+{
+	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	struct stat st;
+
+	if (!may_replace && kind == UPLOAD_STOR && offset > 0) {
+		errno = EACCES; /* resuming changes an existing file */
+		return -1;
+	}
+	if (kind == UPLOAD_APPE)
+		flags |= O_CREAT | O_APPEND;
+	else if (offset == 0)
+		flags |= O_CREAT;
+	if (!may_replace)
+		flags |= O_CREAT | O_EXCL; /* only new files */
+	u->fd = open(u->target, flags, 0666);
+	if (u->fd < 0)
+		return -1;
+	if (fstat(u->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	if (kind == UPLOAD_APPE)
+		return 0;
+	if (offset > (uint64_t)st.st_size) {
+		*bad_offset = true;
+		return -1;
+	}
+	/* Resume: what was there up to OFFSET stays, the rest is replaced. */
+	if (ftruncate(u->fd, (off_t)offset) < 0 ||
+	    lseek(u->fd, (off_t)offset, SEEK_SET) < 0)
+		return -1;
+	return 0;
+}
+
+/* STOU: BASE, BASE.1, BASE.2, ... whichever does not exist yet. */
+static int open_unique(struct upload *u, const char *base)
+{
+	for (int i = 0; i < STOU_TRIES; i++) {
+		int n = i == 0 ? snprintf(u->target, sizeof(u->target), "%s", base)
+			       : snprintf(u->target, sizeof(u->target), "%s.%d", base, i);
+
+		if (n < 0 || (size_t)n >= sizeof(u->target)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		u->fd = open(u->target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+		if (u->fd >= 0) {
+			u->remove_on_failure = true;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static void upload_discard(struct upload *u)
+{
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
+	if (u->remove_on_failure)
+		(void)unlink(u->temp[0] ? u->temp : u->target);
+}
+
+/* Close the file and, when atomic, move it into place. Returns 0 or -1
+ * (errno); on -1 the new data is gone and the old file untouched. */
+static int upload_commit(struct upload *u)
+{
+	int rc = close(u->fd);
+
+	u->fd = -1;
+	if (rc == 0 && u->temp[0] &&
+	    renameat2(AT_FDCWD, u->temp, AT_FDCWD, u->target,
+		      u->no_replace ? RENAME_NOREPLACE : 0) < 0)
+		rc = -1;
+	if (rc < 0) {
+		int err = errno;
+		upload_discard(u);
+		errno = err;
+	}
+	return rc;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+static int upload(struct session *s, const char *arg, enum upload_kind kind)
+{
+	struct upload u = { .fd = -1 };
+	uint64_t offset = take_rest(s);
+	char prelim[SESSION_PATH_MAX + 64];
+	bool bad_offset = false;
+	struct timespec start;
+	struct data_conn dc;
+	struct xfer x;
+	enum xfer_status xs;
+	int rc;
+
+	if (!perm_upload(s))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
+	if (kind == UPLOAD_STOU && !arg[0])
+		arg = "ftpsd-upload";
+	if (path_resolve(u.target, sizeof(u.target), s->cwd, arg) < 0 ||
+	    strcmp(u.target, "/") == 0)
+		return ctrl_reply(&s->ctrl, 553, "Bad file name.");
+	if (kind == UPLOAD_STOU) {
+		char base[SESSION_PATH_MAX];
+
+		memcpy(base, u.target, sizeof(base));
+		rc = open_unique(&u, base);
+	} else if (kind == UPLOAD_STOR && offset == 0 && s->set->atomic_uploads) {
+		rc = open_atomic(&u, perm_modify(s));
+	} else {
+		rc = open_in_place(&u, kind, offset, perm_modify(s), &bad_offset);
+	}
+	if (rc < 0) {
+		int err = errno;
+
+		upload_discard(&u);
+		if (bad_offset)
+			return ctrl_reply(&s->ctrl, 554, "Invalid REST offset: beyond the end of the file.");
+		return open_error_reply(s, 553, err);
+	}
+	if (perm_chown_upload(s, u.fd) < 0) {
+		upload_discard(&u);
+		return ctrl_reply(&s->ctrl, 553, "Could not set the owner of the upload.");
+	}
+	if (kind == UPLOAD_STOU)
+		snprintf(prelim, sizeof(prelim), "FILE: %s", base_name(u.target));
+	else
+		snprintf(prelim, sizeof(prelim), "Ok to send data.");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	rc = data_open(s, &dc, prelim);
+	if (rc < 0) {
+		upload_discard(&u);
+		return rc == -2 ? -1 : 0;
+	}
+	xfer_begin(&x, s, &dc, true, 0);
+	xs = xfer_recv_file(&x, u.fd, s->ascii);
+	if (xs == XFER_OK && upload_commit(&u) < 0) {
+		xs = XFER_FILE_ERROR;
+		x.err = errno;
+	}
+	/* atomic_uploads=NO keeps a partial file, as vsftpd does. */
+	if (xs != XFER_OK && !s->set->atomic_uploads)
+		u.remove_on_failure = false;
+	if (xs != XFER_OK)
+		upload_discard(&u);
+	xfer_end(&x, xs);
+	xfer_report(s, XFER_UPLOAD, u.target, &x, &start, xs == XFER_OK);
+	if (xs == XFER_OK && kind == UPLOAD_STOU)
+		return ctrl_reply(&s->ctrl, 226, "Transfer complete (unique file name: %s).",
+				  base_name(u.target));
+	return xfer_reply_failure(s, &x, xs);
+}
+
+int cmd_stor(struct session *s, const char *arg)
+{
+	return upload(s, arg, UPLOAD_STOR);
+}
+
+int cmd_appe(struct session *s, const char *arg)
+{
+	return upload(s, arg, UPLOAD_APPE);
+}
+
+int cmd_stou(struct session *s, const char *arg)
+{
+	return upload(s, arg, UPLOAD_STOU);
+}

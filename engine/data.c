@@ -1,0 +1,155 @@
+#include "engine/data.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "privsep/proto.h"
+
+int data_pasv_request(struct session *s, uint32_t kind,
+		      struct net_addr *advertise)
+{
+	struct priv_msg m;
+	struct priv_pasv_result r;
+
+	if (s->pasv_fd >= 0) {
+		close(s->pasv_fd);
+		s->pasv_fd = -1;
+	}
+	s->active = false; /* PASV and PORT cancel each other */
+	priv_encode_pasv(&m, kind);
+	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
+	    m.type != PRIV_PASV_RESULT || priv_decode_pasv_result(&m, &r) < 0)
+		_exit(1); /* the monitor is gone or broken */
+	if (r.status != PASV_OK)
+		return (int)r.status;
+	s->pasv_fd = r.fd;
+	*advertise = r.advertise;
+	return PASV_OK;
+}
+
+static void set_timeouts(int fd, unsigned seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+	int one = 1;
+
+	/* The last segment of a transfer goes out at once, not after the
+	 * peer's delayed ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Best effort: without them a stalled peer holds the session until
+	 * the idle timeout. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Returns the connection, -1 on timeout/error, -2 for a foreign peer. */
+static int accept_from_client(struct session *s)
+{
+	struct pollfd p = { .fd = s->pasv_fd, .events = POLLIN };
+	struct net_addr peer;
+	int r, fd;
+
+	do
+		r = poll(&p, 1, (int)s->set->accept_timeout * 1000);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	peer.len = sizeof(peer.ss);
+	fd = accept4(s->pasv_fd, (struct sockaddr *)&peer.ss, &peer.len,
+		     SOCK_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!s->set->pasv_promiscuous && !net_addr_same_ip(&peer, &s->peer)) {
+		char ip[NETADDR_STRLEN];
+		net_addr_ip_string(&peer, ip, sizeof(ip));
+		log_msg(LOG_LVL_WARN,
+			"violation: data connection from %s refused (control client %s)",
+			ip, s->peer_ip);
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+static bool data_tls_required(const struct session *s)
+{
+	return s->set->ssl_enable && (s->anonymous ? s->set->force_anon_data_ssl :
+						     s->set->force_local_data_ssl);
+}
+
+/* With require_ssl_reuse the context has no certificate: only a
+ * resumption of this session's control TLS session can succeed. */
+static int start_tls(struct session *s, struct data_conn *dc)
+{
+	SSL_CTX *ctx = s->set->require_ssl_reuse ? s->tls->resume : s->tls->full;
+	char err[256];
+
+	dc->ssl = tls_accept(ctx, dc->fd, s->set->data_connection_timeout, err,
+			     sizeof(err));
+	if (!dc->ssl) {
+		log_msg(LOG_LVL_WARN,
+			"violation: data TLS refused for client %s: %s%s", s->peer_ip,
+			err, s->set->require_ssl_reuse ?
+				" (it must resume the control connection's TLS session)" : "");
+		return -1;
+	}
+	if (s->set->require_ssl_reuse && !SSL_session_reused(dc->ssl)) {
+		log_msg(LOG_LVL_WARN,
+			"violation: data TLS for client %s did not resume the session",
+			s->peer_ip);
+		return -1;
+	}
+	return 0;
+}
+
+int data_open(struct session *s, struct data_conn *dc, const char *prelim)
+{
+	dc->fd = -1;
+	dc->ssl = NULL;
+	if (!s->prot_private && data_tls_required(s))
+		return ctrl_reply(&s->ctrl, 521, "Data connections must be encrypted (PROT P).") < 0 ? -2 : -1;
+	if (s->active) {
+		/* The monitor connects (and checks the address again). */
+		dc->fd = data_active_connect(s);
+		if (dc->fd < 0)
+			return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0 ? -2 : -1;
+	} else if (s->pasv_fd < 0) {
+		return ctrl_reply(&s->ctrl, 425, "Use PORT, PASV or EPSV first.") < 0 ? -2 : -1;
+	} else {
+		dc->fd = accept_from_client(s);
+	}
+	if (s->pasv_fd >= 0) {
+		close(s->pasv_fd);
+		s->pasv_fd = -1;
+	}
+	if (dc->fd == -2)
+		return ctrl_reply(&s->ctrl, 425, "Security: data connection from a foreign address.") < 0 ? -2 : -1;
+	if (dc->fd < 0)
+		return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0 ? -2 : -1;
+	set_timeouts(dc->fd, s->set->data_connection_timeout);
+	if (ctrl_reply(&s->ctrl, 150, "%s", prelim) < 0) {
+		data_close(dc);
+		return -2;
+	}
+	if (s->prot_private && start_tls(s, dc) < 0) {
+		data_close(dc);
+		return ctrl_reply(&s->ctrl, 425, "Data TLS handshake refused.") < 0 ? -2 : -1;
+	}
+	return 0;
+}
+
+void data_close(struct data_conn *dc)
+{
+	if (dc->ssl) {
+		tls_close(dc->ssl);
+		dc->ssl = NULL;
+	}
+	if (dc->fd >= 0)
+		close(dc->fd);
+	dc->fd = -1;
+}

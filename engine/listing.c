@@ -1,0 +1,690 @@
+/* Directory listings generated in-process (LIST, NLST, MLSD, MLST).
+ *
+ * Directories are streamed: readdir() one entry at a time, lines packed
+ * into a 64 KiB batch handed to the caller's emit function. Output is NOT
+ * sorted (vsftpd sorts, but that needs the whole directory in memory, and a
+ * 100,000-entry directory must not cost the engine megabytes).
+ *
+ * A name (or LONG symlink target) containing '\r' or '\n' cannot be put on
+ * a CRLF-terminated line without forging a second line (RFC 959 assumes
+ * names never contain CRLF), so such entries are skipped in every kind of
+ * listing, and the formatters refuse them with -1 / EINVAL. A line that
+ * does not fit the caller's buffer is -1 / ERANGE. */
+#include "engine/listing.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "engine/glob.h"
+
+#define LISTING_BATCH_SIZE 65536
+/* ls's "six months": half of an average Gregorian year, in seconds. */
+#define SIX_MONTHS ((time_t)(31556952 / 2))
+#define ID_NAME_MAX 32 /* useradd's limit; longer names shown numerically */
+#define ID_CACHE_SLOTS 64
+
+/* ---- bounded line builder ---- */
+
+/* Every write is bounded by SIZE; OVERFLOW records that something was cut
+ * so the caller can report -1 instead of a silently truncated line. */
+struct line {
+	char *buf;
+	size_t size;
+	size_t len;
+	bool overflow;
+};
+
+static void line_put(struct line *l, const char *s, size_t n)
+{
+	if (l->overflow || n >= l->size - l->len) {
+		l->overflow = true;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
+}
+
+static void line_puts(struct line *l, const char *s)
+{
+	line_put(l, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3))) static void
+line_printf(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, l->size - l->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= l->size - l->len) {
+		l->overflow = true;
+		return;
+	}
+	l->len += (size_t)n;
+}
+
+/* Returns the line length, or -1 with errno = ERANGE if it was cut. */
+static int line_finish(struct line *l)
+{
+	if (l->overflow || l->len > INT_MAX) {
+		if (l->size > 0)
+			l->buf[0] = '\0';
+		errno = ERANGE;
+		return -1;
+	}
+	return (int)l->len;
+}
+
+static bool line_init(struct line *l, char *buf, size_t size)
+{
+	l->buf = buf;
+	l->size = size;
+	l->len = 0;
+	l->overflow = size == 0;
+	if (size > 0)
+		buf[0] = '\0';
+	return !l->overflow;
+}
+
+static bool has_crlf(const char *s)
+{
+	return strpbrk(s, "\r\n") != NULL;
+}
+
+/* ---- owner / group names ---- */
+
+/* A direct-mapped cache of id -> display string, so a 100k-entry listing
+ * (nearly all one owner) does a handful of NSS lookups, not 100k. Static
+ * because the engine is single-threaded and the cache must outlive one
+ * listing; it holds only looked-up names, never caller data. Misses
+ * (unknown ids) are cached too, as the numeric string. */
+struct id_slot {
+	bool used;
+	unsigned id;
+	char name[ID_NAME_MAX + 1];
+};
+
+static struct id_slot user_cache[ID_CACHE_SLOTS];
+static struct id_slot group_cache[ID_CACHE_SLOTS];
+
+/* A name goes into a space-separated LIST line and a ';'-separated fact,
+ * so anything that could confuse either parser is shown numerically. */
+static bool id_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > ID_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++) {
+		if (*p <= ' ' || *p > '~' || *p == ';' || *p == '=')
+			return false;
+	}
+	return true;
+}
+
+static void id_lookup(unsigned id, bool is_group, char *out, size_t size)
+{
+	char buf[4096]; /* getpw*_r scratch; ERANGE means "show numeric" */
+	const char *name = NULL;
+
+	if (is_group) {
+		struct group gr, *res = NULL;
+
+		if (getgrgid_r((gid_t)id, &gr, buf, sizeof(buf), &res) == 0 &&
+		    res != NULL)
+			name = res->gr_name;
+	} else {
+		struct passwd pw, *res = NULL;
+
+		if (getpwuid_r((uid_t)id, &pw, buf, sizeof(buf), &res) == 0 &&
+		    res != NULL)
+			name = res->pw_name;
+	}
+	if (name != NULL && id_name_ok(name))
+		snprintf(out, size, "%s", name); /* fits: checked above */
+	else
+		snprintf(out, size, "%u", id); /* at most 10 digits */
+}
+
+static const char *id_cached_name(unsigned id, bool is_group)
+{
+	struct id_slot *cache = is_group ? group_cache : user_cache;
+	struct id_slot *slot = &cache[id % ID_CACHE_SLOTS];
+
+	if (!slot->used || slot->id != id) {
+		id_lookup(id, is_group, slot->name, sizeof(slot->name));
+		slot->id = id;
+		slot->used = true;
+	}
+	return slot->name;
+}
+
+/* The owner/group string shared by LIST and the unix.owner/group facts.
+ * OUT is used only for the numeric case. */
+static const char *id_display(unsigned id, bool is_group,
+			      const struct listing_opts *opts, char *out,
+			      size_t size)
+{
+	if (opts->hide_ids)
+		return "ftp";
+	if (opts->resolve_names)
+		return id_cached_name(id, is_group);
+	snprintf(out, size, "%u", id); /* callers pass >= 11 bytes */
+	return out;
+}
+
+/* ---- LIST ---- */
+
+static char mode_type_char(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return 'd';
+	case S_IFREG:
+		return '-';
+	case S_IFLNK:
+		return 'l';
+	case S_IFCHR:
+		return 'c';
+	case S_IFBLK:
+		return 'b';
+	case S_IFIFO:
+		return 'p';
+	case S_IFSOCK:
+		return 's';
+	default:
+		return '?';
+	}
+}
+
+/* The x slot of one rwx triplet, merged with its special bit the way ls
+ * shows it: special+x -> lower case, special alone -> upper case. */
+static char mode_exec_char(mode_t mode, mode_t x_bit, mode_t special,
+			   char letter)
+{
+	if (mode & special)
+		return (mode & x_bit) ? letter : (char)(letter - 'a' + 'A');
+	return (mode & x_bit) ? 'x' : '-';
+}
+
+static void mode_string(mode_t mode, char out[11])
+{
+	out[0] = mode_type_char(mode);
+	out[1] = (mode & S_IRUSR) ? 'r' : '-';
+	out[2] = (mode & S_IWUSR) ? 'w' : '-';
+	out[3] = mode_exec_char(mode, S_IXUSR, S_ISUID, 's');
+	out[4] = (mode & S_IRGRP) ? 'r' : '-';
+	out[5] = (mode & S_IWGRP) ? 'w' : '-';
+	out[6] = mode_exec_char(mode, S_IXGRP, S_ISGID, 's');
+	out[7] = (mode & S_IROTH) ? 'r' : '-';
+	out[8] = (mode & S_IWOTH) ? 'w' : '-';
+	out[9] = mode_exec_char(mode, S_IXOTH, S_ISVTX, 't');
+	out[10] = '\0';
+}
+
+static const char *const month_names[12] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+/* ls's rule: "HH:MM" only for the last six months and not the future,
+ * otherwise the year. Local time; in a chroot without /etc/localtime glibc
+ * falls back to UTC. Month names are fixed English (clients parse them),
+ * never the locale's. */
+static void long_date(struct line *l, time_t t, time_t now)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL) {
+		/* Out of range for struct tm: say "epoch" rather than fail
+		 * the whole listing over one absurd timestamp. */
+		line_puts(l, "Jan  1  1970");
+		return;
+	}
+	if (t <= now && t > now - SIX_MONTHS)
+		line_printf(l, "%s %2d %02d:%02d", month_names[tm.tm_mon],
+			    tm.tm_mday, tm.tm_hour, tm.tm_min);
+	else
+		line_printf(l, "%s %2d %5lld", month_names[tm.tm_mon],
+			    tm.tm_mday, (long long)tm.tm_year + 1900);
+}
+
+int listing_format_long(char *buf, size_t size, const char *name,
+			const struct stat *st, const char *symlink_target,
+			const struct listing_opts *opts)
+{
+	struct line l;
+	char mode[11], uidbuf[16], gidbuf[16];
+
+	if (has_crlf(name) || (symlink_target && has_crlf(symlink_target))) {
+		if (size > 0)
+			buf[0] = '\0';
+		errno = EINVAL;
+		return -1;
+	}
+	if (!line_init(&l, buf, size))
+		return line_finish(&l);
+	mode_string(st->st_mode, mode);
+	line_printf(&l, "%s %4lu %-8s %-8s %8lld ", mode,
+		    (unsigned long)st->st_nlink,
+		    id_display(st->st_uid, false, opts, uidbuf, sizeof(uidbuf)),
+		    id_display(st->st_gid, true, opts, gidbuf, sizeof(gidbuf)),
+		    (long long)st->st_size);
+	long_date(&l, st->st_mtime, opts->now);
+	line_puts(&l, " ");
+	line_puts(&l, name);
+	if (symlink_target != NULL && S_ISLNK(st->st_mode)) {
+		line_puts(&l, " -> ");
+		line_puts(&l, symlink_target);
+	}
+	line_puts(&l, "\r\n");
+	return line_finish(&l);
+}
+
+/* ---- MLSD / MLST ---- */
+
+static const char *mlsx_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "dir";
+	case S_IFREG:
+		return "file";
+	case S_IFLNK:
+		return "OS.unix=symlink"; /* only a dangling link gets here */
+	case S_IFCHR:
+		return "OS.unix=chr";
+	case S_IFBLK:
+		return "OS.unix=blk";
+	case S_IFIFO:
+		return "OS.unix=fifo";
+	case S_IFSOCK:
+		return "OS.unix=socket";
+	default:
+		return "OS.unix=unknown";
+	}
+}
+
+/* The perm fact is advice to the client, not access control: the engine
+ * still checks every command. We do not know here whether the session
+ * user owns the entry, so the owner bits stand in for "the user" (on a
+ * typical FTP tree the user owns their files; anonymous trees are
+ * write_enable=false anyway). Rule, letters in RFC 3659 order:
+ *   file:  a,w if write_enable and owner-writable; d,f if write_enable;
+ *          r if owner-readable.
+ *   dir:   c,m,p if write_enable and owner-writable; d,f if write_enable;
+ *          e if owner-searchable; l if owner-readable.
+ *   other: d,f if write_enable (it can be deleted or renamed, nothing else).
+ * d and f depend on the parent directory, which the server checks when
+ * the command comes. */
+static void mlsx_perm(struct line *l, mode_t mode, bool write_enable)
+{
+	bool w = write_enable && (mode & S_IWUSR);
+	char perm[8];
+	size_t n = 0;
+
+	if (S_ISREG(mode)) {
+		if (w)
+			perm[n++] = 'a';
+		if (write_enable) {
+			perm[n++] = 'd';
+			perm[n++] = 'f';
+		}
+		if (mode & S_IRUSR)
+			perm[n++] = 'r';
+		if (w)
+			perm[n++] = 'w';
+	} else if (S_ISDIR(mode)) {
+		if (w)
+			perm[n++] = 'c';
+		if (write_enable)
+			perm[n++] = 'd';
+		if (mode & S_IXUSR)
+			perm[n++] = 'e';
+		if (write_enable)
+			perm[n++] = 'f';
+		if (mode & S_IRUSR)
+			perm[n++] = 'l';
+		if (w) {
+			perm[n++] = 'm';
+			perm[n++] = 'p';
+		}
+	} else if (write_enable) {
+		perm[n++] = 'd';
+		perm[n++] = 'f';
+	}
+	line_puts(l, "perm=");
+	line_put(l, perm, n);
+	line_puts(l, ";");
+}
+
+/* modify= is UTC by definition (RFC 3659 time-val). A year that does not
+ * fit the fixed 4-digit form omits the fact rather than lie. */
+static void mlsx_modify(struct line *l, time_t t)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900)
+		return;
+	line_printf(l, "modify=%04d%02d%02d%02d%02d%02d;", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+}
+
+static void mlsx_facts(struct line *l, const struct stat *st,
+		       const char *type_override,
+		       const struct listing_opts *opts)
+{
+	unsigned f = opts->facts;
+	char idbuf[16];
+
+	if (f & FACT_TYPE)
+		line_printf(l, "type=%s;",
+			    type_override ? type_override
+					  : mlsx_type(st->st_mode));
+	if ((f & FACT_SIZE) && S_ISREG(st->st_mode))
+		line_printf(l, "size=%lld;", (long long)st->st_size);
+	if (f & FACT_MODIFY)
+		mlsx_modify(l, st->st_mtime);
+	if (f & FACT_PERM)
+		mlsx_perm(l, st->st_mode, opts->write_enable);
+	if (f & FACT_UNIQUE)
+		line_printf(l, "unique=%llxg%llx;",
+			    (unsigned long long)st->st_dev,
+			    (unsigned long long)st->st_ino);
+	if (f & FACT_UNIX_MODE)
+		line_printf(l, "unix.mode=%04o;",
+			    (unsigned)(st->st_mode & 07777));
+	if (f & FACT_UNIX_OWNER)
+		line_printf(l, "unix.owner=%s;",
+			    id_display(st->st_uid, false, opts, idbuf,
+				       sizeof(idbuf)));
+	if (f & FACT_UNIX_GROUP)
+		line_printf(l, "unix.group=%s;",
+			    id_display(st->st_gid, true, opts, idbuf,
+				       sizeof(idbuf)));
+}
+
+int listing_format_mlsx(char *buf, size_t size, const char *name,
+			const struct stat *st, const char *type_override,
+			const struct listing_opts *opts)
+{
+	struct line l;
+
+	if (has_crlf(name)) {
+		if (size > 0)
+			buf[0] = '\0';
+		errno = EINVAL;
+		return -1;
+	}
+	if (!line_init(&l, buf, size))
+		return line_finish(&l);
+	mlsx_facts(&l, st, type_override, opts);
+	line_puts(&l, " ");
+	line_puts(&l, name);
+	line_puts(&l, "\r\n");
+	return line_finish(&l);
+}
+
+/* ---- streaming ---- */
+
+struct batch {
+	char buf[LISTING_BATCH_SIZE];
+	size_t len;
+	listing_emit_fn emit;
+	void *ctx;
+};
+
+static int batch_flush(struct batch *b)
+{
+	if (b->len == 0)
+		return 0;
+	if (b->emit(b->ctx, b->buf, b->len) != 0)
+		return -1;
+	b->len = 0;
+	return 0;
+}
+
+/* What one entry needs to become a line; formatted straight into the
+ * batch so no line is copied twice. */
+struct entry {
+	enum listing_kind kind;
+	const char *name;
+	const struct stat *st;
+	const char *extra; /* LONG: link target; MLSD: type override */
+	const struct listing_opts *opts;
+};
+
+static int entry_format(const struct entry *e, char *buf, size_t size)
+{
+	struct line l;
+
+	switch (e->kind) {
+	case LISTING_LONG:
+		return listing_format_long(buf, size, e->name, e->st, e->extra,
+					   e->opts);
+	case LISTING_MLSD:
+		return listing_format_mlsx(buf, size, e->name, e->st, e->extra,
+					   e->opts);
+	case LISTING_NAMES:
+	default:
+		if (has_crlf(e->name)) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (line_init(&l, buf, size)) {
+			line_puts(&l, e->name);
+			line_puts(&l, "\r\n");
+		}
+		return line_finish(&l);
+	}
+}
+
+/* Append one entry, flushing first if it does not fit behind what is
+ * already batched. Returns 0 (including "entry skipped") or -1 if emit
+ * failed. An entry too long even for an empty batch cannot happen with
+ * NAME_MAX/PATH_MAX-bounded names, but is skipped rather than cut. */
+static int batch_add(struct batch *b, const struct entry *e)
+{
+	int n = entry_format(e, b->buf + b->len, sizeof(b->buf) - b->len);
+
+	if (n < 0 && errno == ERANGE && b->len > 0) {
+		if (batch_flush(b) < 0)
+			return -1;
+		n = entry_format(e, b->buf, sizeof(b->buf));
+	}
+	if (n > 0)
+		b->len += (size_t)n;
+	return 0;
+}
+
+/* LONG shows a symlink as itself, with its target. A target that cannot
+ * be read is left off rather than failing the entry. */
+static const char *read_link_target(int dfd, const char *name, char *buf,
+				    size_t size)
+{
+	ssize_t n = readlinkat(dfd, name, buf, size);
+
+	if (n < 0 || (size_t)n >= size)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* MLSD follows symlinks so a link shows as what it points to (as most
+ * servers do); a dangling link falls back to the link itself. */
+static int stat_for_kind(int dfd, const char *name, enum listing_kind kind,
+			 struct stat *st)
+{
+	if (kind == LISTING_MLSD && fstatat(dfd, name, st, 0) == 0)
+		return 0;
+	return fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW);
+}
+
+/* Which readdir entries a kind of listing shows. */
+static bool entry_visible(const char *name, enum listing_kind kind,
+			  const struct listing_opts *opts)
+{
+	bool dot_or_dotdot = strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+
+	if (has_crlf(name))
+		return false;
+	/* MLSD shows every entry; its cdir is emitted up front, pdir never. */
+	if (kind == LISTING_MLSD)
+		return !dot_or_dotdot;
+	if (kind == LISTING_NAMES && dot_or_dotdot)
+		return false;
+	return name[0] != '.' || opts->show_hidden ||
+	       (opts->match != NULL && opts->match[0] == '.');
+}
+
+/* Format one entry of an open directory. Entries that vanished since
+ * readdir (or cannot be stat'ed at all) are skipped: the listing is a
+ * snapshot of a changing directory, not a transaction. */
+static int dir_entry(struct batch *b, int dfd, const char *name,
+		     enum listing_kind kind, const struct listing_opts *opts)
+{
+	struct stat st;
+	char target[PATH_MAX];
+	struct entry e = {kind, name, &st, NULL, opts};
+
+	/* NLST needs no metadata; not stat'ing keeps a huge NLST cheap. */
+	if (kind != LISTING_NAMES) {
+		if (stat_for_kind(dfd, name, kind, &st) < 0)
+			return 0;
+		if (kind == LISTING_LONG && S_ISLNK(st.st_mode))
+			e.extra = read_link_target(dfd, name, target,
+						   sizeof(target));
+	}
+	return batch_add(b, &e);
+}
+
+/* Streams the open directory D into B. Returns 0, -1 (errno) or -2. */
+static int dir_stream(struct batch *b, DIR *d, enum listing_kind kind,
+		      const struct listing_opts *opts)
+{
+	int dfd = dirfd(d);
+	struct dirent *de;
+
+	if (kind == LISTING_MLSD) {
+		struct stat st;
+		struct entry e = {kind, ".", &st, "cdir", opts};
+
+		if (fstat(dfd, &st) < 0)
+			return -1;
+		if (batch_add(b, &e) < 0)
+			return -2;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL)
+			break;
+		if (!entry_visible(de->d_name, kind, opts))
+			continue;
+		if (opts->match != NULL) {
+			enum glob_result g = glob_match(opts->match, de->d_name,
+							opts->match_budget);
+			if (g == GLOB_TOO_COSTLY) {
+				errno = E2BIG;
+				return -1;
+			}
+			if (g == GLOB_NOMATCH)
+				continue;
+		}
+		if (dir_entry(b, dfd, de->d_name, kind, opts) < 0)
+			return -2;
+	}
+	if (errno != 0)
+		return -1;
+	return batch_flush(b) < 0 ? -2 : 0;
+}
+
+/* LIST/NLST/MLSD of a single non-directory: one line, named by the last
+ * path component (what the client asked for, minus its directories). */
+static int file_stream(struct batch *b, const char *path,
+		       enum listing_kind kind, const struct listing_opts *opts)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = (slash && slash[1]) ? slash + 1 : path;
+	struct stat st;
+	char target[PATH_MAX];
+	struct entry e = {kind, name, &st, NULL, opts};
+
+	if (stat_for_kind(AT_FDCWD, path, kind, &st) < 0)
+		return -1;
+	if (has_crlf(name))
+		return 0; /* exists, but cannot be shown on a line */
+	if (kind == LISTING_LONG && S_ISLNK(st.st_mode))
+		e.extra = read_link_target(AT_FDCWD, path, target,
+					   sizeof(target));
+	if (batch_add(b, &e) < 0)
+		return -2;
+	return batch_flush(b) < 0 ? -2 : 0;
+}
+
+static int listing_open_dir(const char *path, DIR **out)
+{
+	/* O_DIRECTORY fails with ENOTDIR during lookup, before a FIFO or
+	 * device could be opened (and block or have side effects). */
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+
+	*out = NULL;
+	if (fd < 0)
+		return -1;
+	*out = fdopendir(fd);
+	if (*out == NULL) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int listing_write(const char *path, enum listing_kind kind,
+		  const struct listing_opts *opts, listing_emit_fn emit,
+		  void *ctx)
+{
+	struct batch b; /* 64 KiB on the stack: bounded, freed on return */
+	DIR *d;
+	int rc;
+
+	b.len = 0;
+	b.emit = emit;
+	b.ctx = ctx;
+	if (listing_open_dir(path, &d) < 0) {
+		/* Not a directory, or a dangling / looping symlink that lstat
+		 * can still show. Anything else (EACCES...) is the answer. */
+		if (errno != ENOTDIR && errno != ENOENT && errno != ELOOP)
+			return -1;
+		return file_stream(&b, path, kind, opts);
+	}
+	rc = dir_stream(&b, d, kind, opts);
+	if (rc == -1) {
+		int saved = errno;
+
+		closedir(d);
+		errno = saved;
+		return -1;
+	}
+	closedir(d); /* read-only directory: close cannot lose data */
+	return rc;
+}

@@ -1,0 +1,21 @@
+/* What a logged-in user may change. Local users (and guests with
+ * virtual_use_local_privs) follow write_enable; anonymous users and guests
+ * follow the anon_* keys as well, as in vsftpd. Commands that write ask
+ * here instead of reading write_enable themselves. */
+#ifndef FTPSD_PERM_H
+#define FTPSD_PERM_H
+
+#include <stdbool.h>
+
+#include "engine/session.h"
+
+bool perm_upload(const struct session *s);  /* STOR, STOU, APPE */
+bool perm_mkdir(const struct session *s);   /* MKD */
+bool perm_modify(const struct session *s);  /* DELE, RMD, RNFR/RNTO, SITE CHMOD, overwrite */
+
+/* After creating an upload on FD: with chown_uploads, an anonymous
+ * session asks the monitor to give the file to chown_username. 0 when
+ * done or not needed, -1 when the monitor refused (the upload must fail). */
+int perm_chown_upload(struct session *s, int fd);
+
+#endif

@@ -1,0 +1,154 @@
+/* ftpsd: parse the command line and config, then become the master
+ * (standalone) or the session's monitor (inetd). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "master/cmdline.h"
+#include "config/config.h"
+#include "common/log.h"
+#include "master/master.h"
+#include "config/resolver.h"
+#include "sandbox/role.h"
+#include "zygote/zygote.h"
+#include "keys/keys.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
+
+#define FTPSD_VERSION "0.1.0"
+
+static int open_log(const char *path)
+{
+	if (!path[0])
+		return -1;
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+}
+
+/* What the master and every monitor may ever need: PAM (shadow, audit),
+ * the uid/gid/chroot switch of each engine, dropping the bounding set in
+ * children, binding port 20, killing engines, chown of uploads. The rest
+ * (module loading, raw sockets, ptrace, mounts...) is gone for good. */
+static const cap_value_t session_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+	CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+	CAP_SYS_CHROOT, CAP_AUDIT_WRITE,
+	CAP_SYS_ADMIN, /* last: kept only for isolate_network (unshare) */
+};
+
+static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
+{
+	int errors = config_load(cfg, cl->config_path, stderr);
+
+	if (errors == 0)
+		errors = config_check_environment(cfg, stderr);
+	return errors;
+}
+
+static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
+{
+	const struct cfg_settings *g = &cfg->global;
+	bool inetd = cl->inetd || !g->listen;
+	struct role_env env = { .xferlog_fd = -1, .report_fd = -1 };
+	struct log_sinks sinks = {
+		.use_syslog = g->syslog_enable,
+		.file_fd = open_log(g->log_file),
+		/* In inetd mode fds 0-2 are the client: never log there. */
+		.use_stderr = cl->foreground && !inetd,
+		.debug = g->log_ftp_protocol,
+	};
+	struct master_opts opts = { .config_path = cl->config_path,
+				    .foreground = cl->foreground };
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "ftpsd: must be started as root\n");
+		return 1;
+	}
+	if (g->log_file[0] && sinks.file_fd < 0) {
+		fprintf(stderr, "ftpsd: log_file %s: %s\n", g->log_file, strerror(errno));
+		return 1;
+	}
+	if (g->xferlog_enable &&
+	    (env.xferlog_fd = open_log(g->xferlog_file)) < 0) {
+		fprintf(stderr, "ftpsd: xferlog_file %s: %s\n", g->xferlog_file,
+			strerror(errno));
+		return 1;
+	}
+	env.log_fd = sinks.file_fd;
+	env.foreground = sinks.use_stderr;
+	log_init(&sinks);
+	if (!g->seccomp_sandbox)
+		log_msg(LOG_LVL_WARN, "seccomp_sandbox=NO: sandboxed processes run "
+			"without syscall filters (for debugging only)");
+	else if (sandbox_seccomp_prepare() < 0) {
+		log_msg(LOG_LVL_ERR, "cannot compile the seccomp filters");
+		return 1;
+	}
+	if (sandbox_limit_bounding_set(session_caps, sizeof(session_caps) /
+							sizeof(session_caps[0]) -
+						     (g->isolate_network ? 0 : 1)) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot limit capabilities: %s", strerror(errno));
+		return 1;
+	}
+	if (inetd)
+		inetd_run(cfg, &env);
+	return master_run(cfg, &opts, &env);
+}
+
+/* A clean image for one role (sandbox/role.h). */
+__attribute__((noreturn)) static void run_role(const char *name)
+{
+	struct role_env env;
+	struct ftpsd_config *cfg = role_start(&env);
+
+	if (strcmp(name, "keys") == 0)
+		keys_run(cfg, ROLE_FD_LINKS);
+	if (strcmp(name, "zygote") == 0)
+		zygote_run(cfg, &env, ROLE_FD_LINKS, ROLE_FD_LINKS + 1);
+	_exit(126);
+}
+
+int main(int argc, char **argv)
+{
+	struct cmdline cl;
+	struct ftpsd_config *cfg;
+	char err[256];
+
+	/* Whatever fds the parent left open are not ours to pass on to every
+	 * session (inetd mode's client is fd 0). */
+	if (argc == 3 && strcmp(argv[1], "--role") == 0)
+		run_role(argv[2]);
+	close_range(3, ~0U, 0);
+	if (cmdline_parse(&cl, argc, argv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ftpsd: %s\n%s", err, cmdline_usage());
+		return 2;
+	}
+	if (cl.action == CMDLINE_HELP) {
+		fputs(cmdline_usage(), stdout);
+		return 0;
+	}
+	if (cl.action == CMDLINE_VERSION) {
+		printf("ftpsd %s\n", FTPSD_VERSION);
+		return 0;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return 1;
+	if (load(cfg, &cl) != 0) {
+		fprintf(stderr, "ftpsd: %s: configuration has errors\n", cl.config_path);
+		return 1;
+	}
+	if (cl.action == CMDLINE_TEST) {
+		/* Warnings only: DNS may differ where the daemon runs. */
+		(void)resolver_check(cfg, stderr);
+		printf("ftpsd: %s: configuration OK\n", cl.config_path);
+		return 0;
+	}
+	if (cl.action == CMDLINE_DUMP) {
+		config_dump(cfg, stdout);
+		return 0;
+	}
+	return run(cfg, &cl);
+}

@@ -1,0 +1,510 @@
+#include "master/master.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "master/listeners.h"
+#include "common/log.h"
+#include "master/pool.h"
+#include "master/throttle.h"
+#include "config/resolver.h"
+#include "master/generation.h"
+#include "zygote/zygote.h"
+#include "monitor/monitor.h"
+#include "config/vhosts.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
+
+/* A session in progress, for max_clients and max_per_ip. */
+struct master_session {
+	pid_t pid;
+	struct net_addr peer;
+};
+
+struct master {
+	struct ftpsd_config *cfg;
+	const struct master_opts *opts;
+	struct role_env *env;      /* what each generation inherits */
+	struct generation gen;     /* the current key holder and zygote */
+	time_t gen_started;
+	struct pasv_masq *masq;    /* per vhost, as last resolved */
+	struct listeners ls;
+	struct pool pool;
+	int sigfd;
+	struct master_session *sessions;
+	size_t nsessions, cap;
+	int report_fd;             /* failed logins, from the monitors */
+	struct throttle *throttle;
+	bool stop;
+};
+
+static void log_listeners(const struct listeners *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		char a[NETADDR_STRLEN];
+		net_addr_string(&ls->l[i].addr, a, sizeof(a));
+		log_msg(LOG_LVL_INFO, "listening on %s (vhost %s)", a,
+			ls->l[i].vhost->name);
+	}
+}
+
+static void log_info_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	log_msg(LOG_LVL_INFO, "%s", line);
+}
+
+/* Per vhost: where it listens, what it advertises to whom (DESIGN §3). */
+static void log_vhosts(const struct ftpsd_config *cfg,
+		       const struct pasv_masq *masq)
+{
+	for (size_t v = 0; v < cfg->nvhosts; v++)
+		vhost_describe(&cfg->vhosts[v], masq ? &masq[v] : NULL,
+			       log_info_line, NULL);
+}
+
+static int block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static size_t sessions_from(const struct master *m, const struct net_addr *peer)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nsessions; i++)
+		n += net_addr_same_ip(&m->sessions[i].peer, peer);
+	return n;
+}
+
+static void track_session(struct master *m, pid_t pid, const struct net_addr *peer)
+{
+	if (m->nsessions == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct master_session *grown = realloc(m->sessions, cap * sizeof(*grown));
+		if (!grown)
+			return; /* uncounted: limits are a little generous, no more */
+		m->sessions = grown;
+		m->cap = cap;
+	}
+	m->sessions[m->nsessions++] = (struct master_session){ .pid = pid, .peer = *peer };
+}
+
+static void untrack_session(struct master *m, pid_t pid)
+{
+	for (size_t i = 0; i < m->nsessions; i++) {
+		if (m->sessions[i].pid == pid) {
+			m->sessions[i] = m->sessions[--m->nsessions];
+			return;
+		}
+	}
+}
+
+/* Refused before any process is forked for it. */
+static void refuse(int fd, const char *reply)
+{
+	(void)send(fd, reply, strlen(reply), MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static void session_ended(pid_t pid, void *ctx)
+{
+	struct master *m = ctx;
+
+	if (!pool_forget(&m->pool, pid))
+		untrack_session(m, pid);
+}
+
+static void start_session(struct master *m, const struct listener *l, int fd)
+{
+	const struct cfg_settings *g = &m->cfg->global;
+	unsigned per_ip = l->vhost->set.max_per_ip;
+	struct net_addr peer;
+	pid_t pid;
+
+	if (net_addr_from_peer(&peer, fd) < 0) {
+		close(fd);
+		return;
+	}
+	if (g->max_clients && m->nsessions >= g->max_clients)
+		return refuse(fd, "421 There are too many connected users, please try later.\r\n");
+	if (per_ip && sessions_from(m, &peer) >= per_ip)
+		return refuse(fd, "421 There are too many connections from your internet address.\r\n");
+	if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
+			     g->login_throttle_window))
+		return refuse(fd, "421 Too many failed logins from your address; try again later.\r\n");
+	pid = pool_assign(&m->pool, m->cfg, l, fd);
+	if (pid < 0) { /* no spare left (or prefork_spares=0): one now */
+		pool_fill(&m->pool, 1, &m->gen, session_ended, m);
+		pid = pool_assign(&m->pool, m->cfg, l, fd);
+	}
+	if (pid > 0)
+		track_session(m, pid, &peer);
+	close(fd);
+}
+
+static void accept_ready(struct master *m, const struct listener *l)
+{
+	/* Drain the backlog: listeners are non-blocking. */
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_msg(LOG_LVL_ERR, "accept: %s", strerror(errno));
+			return;
+		}
+		/* The session's sockets are blocking; only accept() is not. */
+		start_session(m, l, fd);
+	}
+}
+
+/* Each datagram is one failed login: the client's address, sent by a
+ * monitor (root, ours); still checked for size. */
+static void read_reports(struct master *m)
+{
+	const struct cfg_settings *g = &m->cfg->global;
+	struct net_addr peer;
+
+	for (int i = 0; i < 256; i++) {
+		ssize_t n = recv(m->report_fd, &peer, sizeof(peer), MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		if (n != (ssize_t)sizeof(peer) || peer.len > sizeof(peer.ss))
+			continue;
+		throttle_record(m->throttle, &peer, time(NULL), g->login_throttle_window);
+		if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
+				     g->login_throttle_window)) {
+			char ip[NETADDR_STRLEN];
+			net_addr_ip_string(&peer, ip, sizeof(ip));
+			log_msg(LOG_LVL_WARN, "client %s throttled: %u failed logins in %u s",
+				ip, g->login_throttle_fails, g->login_throttle_window);
+		}
+	}
+}
+
+/* A generation whose zygote or key holder died is replaced: sessions in
+ * progress keep theirs (the key holder of a dead zygote still serves its
+ * links). */
+static void restart_generation(struct master *m, const char *who, int status)
+{
+	char err[512];
+
+	log_msg(LOG_LVL_ERR, "%s died (status %d); starting a new one", who, status);
+	/* One that dies as soon as it starts would do so again, forever. */
+	if (time(NULL) - m->gen_started < 2) {
+		log_msg(LOG_LVL_ERR, "it died within 2 s of its start; stopping");
+		m->stop = true;
+		return;
+	}
+	pool_drain(&m->pool);
+	generation_retire(&m->gen, session_ended, m);
+	if (generation_start(&m->gen, m->cfg, m->env, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot start a new generation: %s; stopping", err);
+		m->stop = true;
+		return;
+	}
+	m->gen_started = time(NULL);
+	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
+}
+
+/* Our children: generations' zygotes and key holders, and (as a
+ * subreaper) the sessions of retired zygotes. */
+static void reap(struct master *m)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == m->gen.zygote || pid == m->gen.keys)
+			restart_generation(m, pid == m->gen.zygote ? "the zygote" :
+					   "the key holder", status);
+		else
+			session_ended(pid, m);
+	}
+}
+
+/* Spares are refilled after each round of accepts, off the path of the
+ * connection that used one. */
+static void refill(struct master *m)
+{
+	pool_fill(&m->pool, m->cfg->global.prefork_spares, &m->gen, session_ended, m);
+}
+
+/* SIGHUP: re-read the config for new sessions; sessions in progress keep
+ * the config they started with (they are separate processes). */
+/* SIGHUP: re-read the config for new sessions; sessions in progress keep
+ * the config, certificates and keys they started with (they are separate
+ * processes, and their key holder lives on for them). */
+static void reload(struct master *m)
+{
+	struct ftpsd_config *next = calloc(1, sizeof(*next));
+	struct generation gen;
+	struct pasv_masq *masq;
+	char err[512];
+
+	if (!next)
+		return;
+	if (config_load(next, m->opts->config_path, stderr) != 0 ||
+	    config_check_environment(next, stderr) != 0) {
+		log_msg(LOG_LVL_ERR, "reload: %s has errors; keeping the old config",
+			m->opts->config_path);
+		free(next);
+		return;
+	}
+	/* New keys and certificates are loaded now; a broken one keeps the
+	 * old generation in service. */
+	if (generation_start(&gen, next, m->env, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
+		free(next);
+		return;
+	}
+	if (listeners_sync(&m->ls, next, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
+		generation_retire(&gen, session_ended, m);
+		free(next);
+		return;
+	}
+	/* Spares were forked with the old config: replace them. */
+	pool_drain(&m->pool);
+	generation_retire(&m->gen, session_ended, m);
+	m->gen = gen;
+	m->gen_started = time(NULL);
+	/* Names of the new config, starting from the last good values. */
+	masq = resolver_start(next, m->cfg, m->masq);
+	free(m->masq);
+	m->masq = masq;
+	free(m->cfg);
+	m->cfg = next;
+	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
+	log_msg(LOG_LVL_INFO, "reloaded %s", m->opts->config_path);
+	log_listeners(&m->ls);
+	log_vhosts(m->cfg, m->masq);
+}
+
+static void handle_signals(struct master *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap(m);
+		else if (si.ssi_signo == SIGHUP)
+			reload(m);
+		else
+			m->stop = true;
+	}
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -1;
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	close(null);
+	return chdir("/");
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static void serve(struct master *m)
+{
+	struct pollfd pfd[LISTENERS_MAX + 3];
+
+	while (!m->stop) {
+		size_t n = m->ls.n;
+		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+		for (size_t i = 0; i < n; i++)
+			pfd[i + 1] = (struct pollfd){ .fd = m->ls.l[i].fd, .events = POLLIN };
+		pfd[n + 1] = (struct pollfd){ .fd = m->report_fd, .events = POLLIN };
+		pfd[n + 2] = (struct pollfd){ .fd = m->gen.link, .events = POLLIN };
+		int timeout = m->masq ? resolver_timeout_ms(m->masq, m->cfg, time(NULL)) : -1;
+		if (poll(pfd, n + 3, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
+			return;
+		}
+		/* Dynamic DNS: sessions forked from now on get the new value;
+		 * spares forked before hold the old one, so they go. */
+		if (m->masq && resolver_refresh(m->masq, m->cfg, time(NULL))) {
+			generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
+			pool_drain(&m->pool);
+			refill(m);
+		}
+		/* Sessions that ended, as the zygote saw them (a dead zygote
+		 * shows up as SIGCHLD below). */
+		if (pfd[n + 2].revents)
+			(void)generation_read(&m->gen, session_ended, m);
+		/* Reports first: a client that just failed is not let in again. */
+		if (pfd[n + 1].revents & POLLIN)
+			read_reports(m);
+		for (size_t i = 0; i < n && !m->stop; i++)
+			if (pfd[i + 1].revents & POLLIN)
+				accept_ready(m, &m->ls.l[i]);
+		/* Last: a reload may replace the listener table. */
+		if (pfd[0].revents & POLLIN)
+			handle_signals(m);
+		if (!m->stop)
+			refill(m);
+	}
+}
+
+int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
+	       struct role_env *env)
+{
+	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1,
+			    .report_fd = -1, .gen = { .link = -1 } };
+	char err[512];
+	int report[2];
+
+	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {
+		log_msg(LOG_LVL_ERR, "secure_chroot_dir %s: cannot create or unsafe",
+			cfg->global.secure_chroot_dir);
+		return 1;
+	}
+	if (listeners_sync(&m.ls, cfg, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "%s", err);
+		return 1;
+	}
+	m.masq = resolver_start(cfg, NULL, NULL);
+	if (!opts->foreground && daemonize() < 0) {
+		log_msg(LOG_LVL_ERR, "daemonize: %s", strerror(errno));
+		return 1;
+	}
+	if (cfg->global.pid_file[0] && write_pidfile(cfg->global.pid_file) < 0)
+		log_msg(LOG_LVL_WARN, "pid file %s: %s", cfg->global.pid_file,
+			strerror(errno));
+	m.sigfd = block_signals(NULL);
+	if (m.sigfd < 0) {
+		log_msg(LOG_LVL_ERR, "signals: %s", strerror(errno));
+		return 1;
+	}
+	sandbox_set_name("ftpsd-master");
+	signal(SIGPIPE, SIG_IGN);
+	/* Sessions of retired zygotes become ours to reap. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* Monitors write failed logins to report[1]; we read report[0]. */
+	m.throttle = calloc(1, sizeof(*m.throttle));
+	if (!m.throttle ||
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, report) < 0) {
+		log_msg(LOG_LVL_ERR, "throttle: %s", strerror(errno));
+		return 1;
+	}
+	m.report_fd = report[0];
+	env->report_fd = report[1];
+	if (cfg->global.seccomp_sandbox && sandbox_seccomp_apply(ROLE_MASTER, -1, false) < 0) {
+		log_msg(LOG_LVL_ERR, "master seccomp filter: %s", strerror(errno));
+		return 1;
+	}
+	if (generation_start(&m.gen, cfg, env, err, sizeof(err)) < 0) {
+		log_msg(LOG_LVL_ERR, "TLS: %s", err);
+		return 1;
+	}
+	m.gen_started = time(NULL);
+	generation_send_masq(&m.gen, m.masq, cfg->nvhosts);
+	log_listeners(&m.ls);
+	log_vhosts(m.cfg, m.masq);
+	refill(&m);
+	serve(&m);
+	pool_drain(&m.pool);
+	generation_retire(&m.gen, session_ended, &m);
+	listeners_close_all(&m.ls);
+	if (m.cfg->global.pid_file[0])
+		unlink(m.cfg->global.pid_file);
+	log_msg(LOG_LVL_INFO, "stopping; %zu sessions finish on their own", m.nsessions);
+	free(m.sessions);
+	free(m.throttle);
+	free(m.cfg);
+	return 0;
+}
+
+/* Inetd mode: this process was just exec'd, so it is clean; it starts a
+ * key holder of its own and does the zygote's part itself before it
+ * becomes the session's monitor. */
+void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
+{
+	struct monitor_env env = { .xferlog_fd = renv->xferlog_fd, .report_fd = -1,
+				   .key_fd = -1 };
+	struct net_addr local;
+	const struct cfg_vhost *vh;
+	bool implicit = false;
+	char err[512];
+	int kz[2];
+
+	if (net_addr_from_local(&local, 0) < 0) {
+		log_msg(LOG_LVL_ERR, "inetd mode: fd 0 is not a socket: %s",
+			strerror(errno));
+		_exit(1);
+	}
+	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {
+		log_msg(LOG_LVL_ERR, "secure_chroot_dir %s: cannot create or unsafe",
+			cfg->global.secure_chroot_dir);
+		_exit(1);
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, kz) < 0 ||
+	    role_spawn("keys", cfg, renv, &kz[1], 1) < 0) {
+		log_msg(LOG_LVL_ERR, "key holder: %s", strerror(errno));
+		_exit(1);
+	}
+	close(kz[1]);
+	env.tls = zygote_receive_certs(kz[0], cfg, err, sizeof(err));
+	if (!env.tls) {
+		log_msg(LOG_LVL_ERR, "TLS: %s", err);
+		_exit(1);
+	}
+	env.key_fd = zygote_key_link(kz[0]);
+	close(kz[0]); /* the key holder serves our link, then exits */
+	signal(SIGPIPE, SIG_IGN);
+	env.masq = resolver_start(cfg, NULL, NULL);
+	if (cfg->global.seccomp_sandbox && sandbox_seccomp_apply(ROLE_MASTER, -1, false) < 0) {
+		log_msg(LOG_LVL_ERR, "seccomp filter: %s", strerror(errno));
+		_exit(1);
+	}
+	vh = listeners_vhost_for(cfg, &local, &implicit);
+	monitor_run(cfg, vh, 0, implicit, &env);
+}

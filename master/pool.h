@@ -1,0 +1,43 @@
+/* The pool of pre-forked spare sessions: each spare is a monitor whose
+ * pre-auth engine is already forked, sandboxed and waiting, so accepting a
+ * connection costs the master one sendmsg instead of two forks. The
+ * zygote forks them (zygote/zygote.h), so they start clean. */
+#ifndef FTPSD_POOL_H
+#define FTPSD_POOL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config/config.h"
+#include "master/listeners.h"
+#include "master/generation.h"
+
+#define POOL_MAX 64
+
+struct pool_spare {
+	pid_t pid;
+	int fd; /* privsep link to the spare: one PRIV_ASSIGN, then closed */
+};
+
+struct pool {
+	struct pool_spare spare[POOL_MAX];
+	size_t n;
+};
+
+/* Have G's zygote fork spares until there are WANT of them. Sessions
+ * that end meanwhile are passed to ON_EXIT. */
+void pool_fill(struct pool *p, unsigned want, struct generation *g,
+	       generation_exit_fn on_exit, void *ctx);
+
+/* Hand the accepted FD, which arrived on L, to a live spare. Returns the
+ * spare's pid (now a session), or -1 when no spare could take it. */
+pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg,
+		  const struct listener *l, int fd);
+
+/* PID exited: if it was a spare, forget it and return true. */
+bool pool_forget(struct pool *p, pid_t pid);
+
+/* End every spare (config reload, shutdown). */
+void pool_drain(struct pool *p);
+
+#endif

@@ -1,0 +1,193 @@
+#include "sandbox/role.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define ROLE_MAGIC 0x66747073u /* "ftps" */
+
+struct role_header {
+	uint32_t magic;
+	uint32_t config_size;  /* sizeof(struct ftpsd_config) of the writer */
+	uint32_t nvhosts;
+	uint32_t has_log, has_xferlog, has_report, foreground;
+};
+
+/* The used part of CFG: everything up to the last vhost in use. */
+static size_t config_used(const struct ftpsd_config *cfg)
+{
+	return offsetof(struct ftpsd_config, vhosts) +
+	       cfg->nvhosts * sizeof(struct cfg_vhost);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int config_memfd(const struct ftpsd_config *cfg, const struct role_env *env)
+{
+	struct role_header h = {
+		.magic = ROLE_MAGIC,
+		.config_size = sizeof(*cfg),
+		.nvhosts = (uint32_t)cfg->nvhosts,
+		.has_log = env->log_fd >= 0,
+		.has_xferlog = env->xferlog_fd >= 0,
+		.has_report = env->report_fd >= 0,
+		.foreground = env->foreground,
+	};
+	int fd = memfd_create("ftpsd-config", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, &h, sizeof(h)) < 0 || write_all(fd, cfg, config_used(cfg)) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
+				       F_SEAL_WRITE) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* In the child: SRC[i] onto fd number DST[i], nothing else above 2. */
+static void place_fds(const int *src, const int *dst, int n)
+{
+	int copy[ROLE_FD_LINKS + ROLE_LINKS_MAX], base = 16;
+
+	for (int i = 0; i < n; i++)
+		if (src[i] >= base)
+			base = src[i] + 1;
+	/* Copies above every source first, so no dup2 overwrites one. */
+	for (int i = 0; i < n; i++)
+		if ((copy[i] = fcntl(src[i], F_DUPFD, base)) < 0)
+			_exit(127);
+	for (int i = 0; i < n; i++)
+		if (dup2(copy[i], dst[i]) < 0)
+			_exit(127);
+	close_range((unsigned)ROLE_FD_LINKS + ROLE_LINKS_MAX, ~0U, 0);
+	for (int fd = 3; fd < ROLE_FD_LINKS + ROLE_LINKS_MAX; fd++) {
+		bool wanted = false;
+		for (int i = 0; i < n; i++)
+			wanted |= dst[i] == fd;
+		if (!wanted)
+			close(fd);
+	}
+}
+
+/* Sanitizer settings are the only environment a role keeps. */
+static char **role_environment(void)
+{
+	extern char **environ;
+	static char *kept[8];
+	int n = 0;
+
+	for (char **e = environ; *e && n < 7; e++)
+		if (!strncmp(*e, "ASAN_OPTIONS=", 13) || !strncmp(*e, "UBSAN_OPTIONS=", 14) ||
+		    !strncmp(*e, "LSAN_OPTIONS=", 13))
+			kept[n++] = *e;
+	kept[n] = NULL;
+	return kept;
+}
+
+static void exec_child(const char *name, const struct role_env *env, int cfd,
+		       const int *links, int nlinks)
+{
+	int src[ROLE_FD_LINKS + ROLE_LINKS_MAX], dst[ROLE_FD_LINKS + ROLE_LINKS_MAX];
+	int n = 0, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	char *argv[] = { (char *)"ftpsd", (char *)"--role", (char *)name, NULL };
+	sigset_t none;
+
+	/* stdin/stdout may be an inetd client: never a role's. */
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    (!env->foreground && dup2(null, 2) < 0))
+		_exit(127);
+	src[n] = cfd, dst[n++] = ROLE_FD_CONFIG;
+	if (env->log_fd >= 0)
+		src[n] = env->log_fd, dst[n++] = ROLE_FD_LOG;
+	if (env->xferlog_fd >= 0)
+		src[n] = env->xferlog_fd, dst[n++] = ROLE_FD_XFERLOG;
+	if (env->report_fd >= 0)
+		src[n] = env->report_fd, dst[n++] = ROLE_FD_REPORT;
+	for (int i = 0; i < nlinks; i++)
+		src[n] = links[i], dst[n++] = ROLE_FD_LINKS + i;
+	place_fds(src, dst, n);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execve("/proc/self/exe", argv, role_environment());
+	_exit(127);
+}
+
+pid_t role_spawn(const char *name, const struct ftpsd_config *cfg,
+		 const struct role_env *env, const int *links, int nlinks)
+{
+	int cfd;
+	pid_t pid;
+
+	if (nlinks > ROLE_LINKS_MAX || (cfd = config_memfd(cfg, env)) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		exec_child(name, env, cfd, links, nlinks);
+	close(cfd);
+	return pid;
+}
+
+static struct ftpsd_config *read_config(struct role_header *h)
+{
+	struct ftpsd_config *cfg = calloc(1, sizeof(*cfg));
+	size_t want;
+
+	if (!cfg || pread(ROLE_FD_CONFIG, h, sizeof(*h), 0) != (ssize_t)sizeof(*h) ||
+	    h->magic != ROLE_MAGIC || h->config_size != sizeof(*cfg) ||
+	    h->nvhosts == 0 || h->nvhosts > CFG_MAX_VHOSTS)
+		_exit(126);
+	cfg->nvhosts = h->nvhosts;
+	want = config_used(cfg);
+	if (pread(ROLE_FD_CONFIG, cfg, want, sizeof(*h)) != (ssize_t)want ||
+	    cfg->nvhosts != h->nvhosts)
+		_exit(126);
+	close(ROLE_FD_CONFIG);
+	return cfg;
+}
+
+struct ftpsd_config *role_start(struct role_env *env)
+{
+	struct role_header h;
+	struct ftpsd_config *cfg = read_config(&h);
+	struct log_sinks sinks = {
+		.use_syslog = cfg->global.syslog_enable,
+		.file_fd = h.has_log ? ROLE_FD_LOG : -1,
+		.use_stderr = h.foreground,
+		.debug = cfg->global.log_ftp_protocol,
+	};
+
+	*env = (struct role_env){
+		.log_fd = sinks.file_fd,
+		.xferlog_fd = h.has_xferlog ? ROLE_FD_XFERLOG : -1,
+		.report_fd = h.has_report ? ROLE_FD_REPORT : -1,
+		.foreground = h.foreground,
+	};
+	log_init(&sinks);
+	signal(SIGPIPE, SIG_IGN);
+	return cfg;
+}

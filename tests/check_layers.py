@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""Includes run one way: a file may include headers of its own directory or
+of a directory listed before it, never of one listed after it.
+
+    check_layers.py LAYER... (lowest first, as the Makefile's LAYERS)
+
+Exits 1 and names every include that runs back up. Before checking the tree
+it checks itself on a made-up tree with one such include, so a checker that
+cannot fail does not pass.
+"""
+import os
+import re
+import sys
+import tempfile
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[A-Za-z0-9_]+\.h"', re.M)
+
+
+def violations(root, layers):
+    rank = {name: i for i, name in enumerate(layers)}
+    out = []
+    for layer in layers:
+        d = os.path.join(root, layer)
+        if not os.path.isdir(d):
+            out.append(f"{layer}/: listed as a layer but missing")
+            continue
+        for name in sorted(os.listdir(d)):
+            if not name.endswith((".c", ".h")):
+                continue
+            path = os.path.join(d, name)
+            with open(path, errors="replace") as f:
+                text = f.read()
+            for m in INCLUDE.finditer(text):
+                target = m.group(1)
+                line = text.count("\n", 0, m.start()) + 1
+                if target not in rank:
+                    out.append(f"{layer}/{name}:{line}: includes {target}/, which is no layer")
+                elif rank[target] > rank[layer]:
+                    out.append(f"{layer}/{name}:{line}: includes {m.group(0).split()[-1]}"
+                               f" ({target} comes after {layer})")
+    return out
+
+
+def self_test():
+    with tempfile.TemporaryDirectory() as root:
+        for layer, body in (("low", '#include "high/x.h"\n'), ("high", '#include "low/y.h"\n')):
+            os.mkdir(os.path.join(root, layer))
+            with open(os.path.join(root, layer, "f.c"), "w") as f:
+                f.write(body)
+        found = violations(root, ["low", "high"])
+        return len(found) == 1 and found[0].startswith("low/f.c:1:")
+
+
+def main(layers):
+    if not layers:
+        print("usage: check_layers.py LAYER...", file=sys.stderr)
+        return 2
+    if not self_test():
+        print("check_layers.py: the self-test did not catch a bad include", file=sys.stderr)
+        return 1
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = violations(root, layers)
+    for v in found:
+        print(v)
+    print(f"layers: {len(layers)} checked, {len(found)} includes that run back up")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,236 @@
+#include "zygote/zygote.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "config/resolver.h"
+#include "monitor/monitor.h"
+#include "privsep/proto.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
+
+static void free_certs(struct tls_certs *certs, size_t n)
+{
+	for (size_t v = 0; v < n; v++)
+		for (int t = 0; t < KEY_TYPES; t++)
+			for (size_t i = 0; i < certs[v].chain[t].n; i++)
+				X509_free(certs[v].chain[t].cert[i]);
+	free(certs);
+}
+
+/* One PRIV_KEYS_CERT into CERTS; they arrive in chain order. 0 or -1. */
+static int add_cert(struct tls_certs *certs, const struct ftpsd_config *cfg,
+		    struct priv_msg *m)
+{
+	static struct priv_keys_cert c;
+	const unsigned char *p = c.der;
+	struct tls_chain *ch;
+	X509 *x;
+
+	if (priv_decode_keys_cert(m, &c) < 0 || c.vhost >= cfg->nvhosts)
+		return -1;
+	ch = &certs[c.vhost].chain[c.key_type];
+	if (c.index != ch->n || !(x = d2i_X509(NULL, &p, (long)c.len)))
+		return -1;
+	ch->cert[ch->n++] = x;
+	return 0;
+}
+
+struct tls_vhost *zygote_receive_certs(int keys_fd, const struct ftpsd_config *cfg,
+				       char *err, size_t errsize)
+{
+	struct tls_certs *certs = calloc(cfg->nvhosts, sizeof(*certs));
+	struct priv_msg *m = malloc(sizeof(*m));
+	struct tls_vhost *tls = NULL;
+	uint32_t status = 1;
+
+	snprintf(err, errsize, "the key holder ended without an answer");
+	while (certs && m && priv_recv(keys_fd, m) == 1) {
+		if (m->type == PRIV_KEYS_CERT && add_cert(certs, cfg, m) == 0)
+			continue;
+		if (m->type != PRIV_KEYS_STATUS ||
+		    priv_decode_keys_status(m, &status, err, errsize) < 0)
+			snprintf(err, errsize, "malformed message from the key holder");
+		break;
+	}
+	if (certs && status == 0)
+		tls = tls_build_all(cfg, certs, err, errsize);
+	if (certs)
+		free_certs(certs, cfg->nvhosts);
+	free(m);
+	return tls;
+}
+
+int zygote_key_link(int keys_fd)
+{
+	struct priv_msg m;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	priv_encode_keys_link(&m, sv[1]);
+	if (priv_send(keys_fd, &m) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+struct zygote {
+	const struct ftpsd_config *cfg;
+	struct monitor_env env;
+	struct pasv_masq *masq;
+	int master_fd, keys_fd, sigfd;
+	bool retired;
+};
+
+static void report(struct zygote *z, uint16_t type, pid_t pid)
+{
+	struct priv_msg m;
+
+	priv_encode_zyg_pid(&m, type, (int32_t)pid);
+	if (priv_send(z->master_fd, &m) < 0)
+		z->retired = true; /* the master is gone */
+}
+
+static void spawn(struct zygote *z, int link)
+{
+	int key = zygote_key_link(z->keys_fd);
+	pid_t pid = key < 0 ? -1 : fork();
+
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(z->master_fd);
+		close(z->keys_fd);
+		close(z->sigfd);
+		z->env.key_fd = key;
+		monitor_spare_run(z->cfg, &z->env, link);
+	}
+	if (key >= 0)
+		close(key);
+	close(link);
+	report(z, PRIV_ZYG_SPAWNED, pid > 0 ? pid : 0);
+}
+
+static void set_masq(struct zygote *z, struct priv_msg *m)
+{
+	struct net_addr addr;
+	uint32_t v;
+	bool ok;
+
+	if (priv_decode_zyg_masq(m, &v, &ok, &addr) < 0 || v >= z->cfg->nvhosts)
+		return;
+	z->masq[v].ok = ok;
+	if (ok)
+		z->masq[v].addr = addr;
+}
+
+static void from_master(struct zygote *z, struct priv_msg *m)
+{
+	int r = priv_recv(z->master_fd, m);
+
+	if (r != 1) {
+		z->retired = true;
+		return;
+	}
+	if (m->type == PRIV_ZYG_SPAWN && priv_decode_zyg_spawn(m) == 0)
+		return spawn(z, m->fd);
+	if (m->fd >= 0)
+		close(m->fd);
+	if (m->type == PRIV_ZYG_MASQ)
+		set_masq(z, m);
+	else if (m->type == PRIV_ZYG_RETIRE)
+		z->retired = true;
+}
+
+static void reap(struct zygote *z)
+{
+	struct signalfd_siginfo si;
+	pid_t pid;
+	int status;
+
+	while (read(z->sigfd, &si, sizeof(si)) == sizeof(si))
+		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (!z->retired)
+			report(z, PRIV_ZYG_EXITED, pid);
+}
+
+__attribute__((noreturn)) static void serve(struct zygote *z)
+{
+	struct priv_msg *m = malloc(sizeof(*m));
+
+	if (!m)
+		_exit(1);
+	while (!z->retired) {
+		struct pollfd p[2] = {
+			{ .fd = z->master_fd, .events = POLLIN },
+			{ .fd = z->sigfd, .events = POLLIN },
+		};
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			_exit(1);
+		if (p[1].revents)
+			reap(z);
+		if (p[0].revents)
+			from_master(z, m);
+	}
+	/* The last reports: who ended before the retirement. */
+	z->retired = false;
+	reap(z);
+	_exit(0);
+}
+
+static int block_sigchld(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+void zygote_run(const struct ftpsd_config *cfg, const struct role_env *env,
+		int master_fd, int keys_fd)
+{
+	struct zygote z = {
+		.cfg = cfg, .master_fd = master_fd, .keys_fd = keys_fd,
+		.env = { .xferlog_fd = env->xferlog_fd, .report_fd = env->report_fd,
+			 .keep_stderr = env->foreground, .key_fd = -1 },
+	};
+	char err[512] = "";
+	struct priv_msg m;
+
+	sandbox_set_name("ftpsd-zygote");
+	z.masq = calloc(cfg->nvhosts, sizeof(*z.masq));
+	z.env.masq = z.masq;
+	z.env.tls = zygote_receive_certs(keys_fd, cfg, err, sizeof(err));
+	if (z.env.tls && cfg->global.seccomp_sandbox && sandbox_seccomp_prepare() < 0)
+		snprintf(err, sizeof(err), "cannot compile the seccomp filters");
+	else if (z.env.tls)
+		err[0] = '\0';
+	z.sigfd = block_sigchld();
+	if (!z.masq || z.sigfd < 0)
+		snprintf(err, sizeof(err), "out of resources");
+	priv_encode_keys_status(&m, err[0] ? 1 : 0, err);
+	if (priv_send(master_fd, &m) < 0 || err[0])
+		_exit(1);
+	/* What reading and building freed, before the first fork. */
+	malloc_trim(0);
+	serve(&z);
+}
