@@ -1,0 +1,91 @@
+"""Data-TLS binding against a neighbour behind the same NAT (issue 10, items
+1 and 2): a data connection that does not resume this session's TLS session
+fails during its handshake, so no session is ever born that could be
+resumed later; and every resumption hands out a fresh ticket, so a client
+that offers each ticket once (RFC 8446 C.4) never runs dry."""
+import ftplib
+import socket
+import ssl
+
+import pytest
+
+from conftest import HOST, PASSWORD, TIMEOUT, USER
+from tlsutil import FTPS, client_context
+
+TLS12 = ssl.TLSVersion.TLSv1_2
+TLS13 = ssl.TLSVersion.TLSv1_3
+
+
+def tls_server(factory, pki, **kw):
+    settings = {"ssl_enable": True, "rsa_cert_file": pki.rsa,
+                "rsa_private_key_file": pki.rsa_key, "implicit_ssl_port": 0,
+                "require_ssl_reuse": True}
+    settings.update(kw)
+    return factory(**settings)
+
+
+def victim(srv, pki):
+    f = FTPS(context=client_context(ca=pki.ca), timeout=TIMEOUT)
+    srv._clients.append(f)
+    f.connect(HOST, srv.port, timeout=TIMEOUT)
+    f.auth()
+    f.login(USER, PASSWORD)
+    f.prot_p()
+    return f
+
+
+@pytest.mark.parametrize("version", [TLS12, TLS13], ids=["tls1.2", "tls1.3"])
+@pytest.mark.parametrize("tickets", [True, False], ids=["tickets", "session-ids"])
+def test_neighbour_full_handshake_fails_inside_the_handshake(server, pki, version, tickets):
+    s = tls_server(server, pki, allow_violations=True)
+    f = victim(s, pki)
+    host, port = f.makepasv()
+    f.putcmd("NLST")
+    # The neighbour (same address) is first on the passive port, with a
+    # full handshake: it must fail there, not complete and then be refused.
+    neighbour = client_context(verify=False, minimum=version, maximum=version,
+                               no_ticket=not tickets)
+    raw = socket.create_connection((host, port), timeout=TIMEOUT)
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        tls = neighbour.wrap_socket(raw, server_hostname="localhost")
+        tls.recv(1)  # TLS 1.3: a client sees the server's alert on its first read
+    raw.close()
+    replies = [f.getmultiline()[:3]]
+    if replies[0] == "150":
+        replies.append(f.getmultiline()[:3])
+    assert replies[-1] == "425", replies
+    s.wait_log(r"violation: data TLS refused for client 127\.0\.0\.1")
+    # The victim's next transfer still works, resuming its own session.
+    assert f.nlst() is not None
+    assert f.data_sessions[-1][0], "the data connection did not resume"
+    f.quit()
+
+
+@pytest.mark.parametrize("version", [TLS12, TLS13], ids=["tls1.2", "tls1.3"])
+def test_every_resumption_hands_out_a_fresh_ticket(server, pki, version):
+    """1,000 transfers by a client that offers each ticket once: the newest
+    one, from the previous data connection."""
+    s = tls_server(server, pki)
+    ctx = client_context(ca=pki.ca, minimum=version, maximum=version)
+    f = FTPS(context=ctx, timeout=TIMEOUT)
+    s._clients.append(f)
+    f.connect(HOST, s.port, timeout=TIMEOUT)
+    f.auth()
+    f.login(USER, PASSWORD)
+    f.prot_p()
+    offer = f.sock.session
+    offered = set()
+    for i in range(1000):
+        assert offer.id not in offered, f"transfer {i}: no unused ticket left"
+        offered.add(offer.id)
+        raw, _ = ftplib.FTP.ntransfercmd(f, "NLST")  # TCP only: we wrap it
+        conn = ctx.wrap_socket(raw, server_hostname="localhost", session=offer)
+        assert conn.session_reused, f"transfer {i} did not resume"
+        while conn.recv(65536):
+            pass
+        newest = conn.session
+        conn.close()
+        f.voidresp()
+        assert newest is not None and newest.id != offer.id, f"transfer {i}: no new ticket"
+        offer = newest
+    f.quit()
