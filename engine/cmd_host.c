@@ -17,6 +17,10 @@ int cmd_host(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 503, "HOST must come before login.");
 	if (s->user_given)
 		return ctrl_reply(&s->ctrl, 503, "HOST must come before USER.");
+	/* RFC 7151 lets a server refuse a second HOST; each one costs a new
+	 * engine, so one is all a session gets. */
+	if (s->host_done)
+		return ctrl_reply(&s->ctrl, 503, "HOST already given.");
 	if (strlen(arg) >= sizeof(h.name))
 		return ctrl_reply(&s->ctrl, 501, "Host name too long.");
 	memset(&h, 0, sizeof(h));

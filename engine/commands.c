@@ -61,6 +61,7 @@ static const struct command commands[] = {
 	{ "CCC", false, ARG_NONE, cmd_ccc },
 #ifdef FTPSD_TEST_HOOKS
 	{ "XSBX", false, ARG_REQUIRED, cmd_xsbx },
+	{ "XPRIV", false, ARG_REQUIRED, cmd_xpriv },
 #endif
 };
 

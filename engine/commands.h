@@ -84,6 +84,7 @@ int cmd_prot(struct session *s, const char *arg);
 int cmd_ccc(struct session *s, const char *arg);
 #ifdef FTPSD_TEST_HOOKS
 int cmd_xsbx(struct session *s, const char *arg); /* engine/testhooks.c */
+int cmd_xpriv(struct session *s, const char *arg);
 #endif
 
 /* USER/PASS are refused in plaintext when the vhost forces TLS logins. */

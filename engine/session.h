@@ -29,6 +29,7 @@ struct session {
 	bool logged_in;
 	bool quit;
 	bool user_given;                /* USER seen, PASS may follow */
+	bool host_done;                 /* a HOST switched the vhost: no second */
 	char user[256];
 	bool chrooted;
 	char cwd[SESSION_PATH_MAX];     /* virtual, absolute, normalised */

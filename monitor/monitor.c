@@ -16,7 +16,10 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,6 +41,9 @@
 #include "config/users.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
+
+/* Seconds a send to the engine or relay may block before the session ends. */
+#define PRIV_SEND_TIMEOUT 10
 
 enum mon_state { MON_PREAUTH = 1u << 0, MON_POSTAUTH = 1u << 1 };
 
@@ -104,6 +110,14 @@ static void stop_engine(struct monitor *mon)
 	mon->priv_fd = -1;
 }
 
+/* A peer that stops reading cannot block us: our sends time out. */
+static void bound_sends(int link)
+{
+	struct timeval tv = { .tv_sec = PRIV_SEND_TIMEOUT };
+
+	(void)setsockopt(link, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 /* Fork an engine joined to us by a fresh privsep link. In the child,
  * BECOME turns it into its role; it then serves FTP. */
 static int fork_engine(struct monitor *mon, const char *name,
@@ -136,6 +150,7 @@ static int fork_engine(struct monitor *mon, const char *name,
 	if (mon->priv_fd >= 0)
 		close(mon->priv_fd);
 	mon->priv_fd = sv[0];
+	bound_sends(sv[0]);
 	mon->engine = pid;
 	return 0;
 }
@@ -368,6 +383,12 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 		violation(mon, "malformed LOGIN");
 		goto out;
 	}
+	/* Our count, not the engine's: one that ignores LOGIN_CLOSE gets no
+	 * more guesses. */
+	if (mon->fails >= mon->s.set->max_login_fails) {
+		violation(mon, "LOGIN after the last allowed failure");
+		goto out;
+	}
 	kind = login_kind(mon->s.set, l->user);
 	if (kind != USERS_ANON && !mon->s.set->local_enable) {
 		login_failed(mon, l->user, "local_enable=NO");
@@ -456,6 +477,10 @@ static void on_host(struct monitor *mon, struct priv_msg *m)
 		free(h);
 		return violation(mon, "malformed HOST");
 	}
+	if (mon->s.host_done) {
+		free(h);
+		return violation(mon, "HOST after a HOST");
+	}
 	for (char *p = h->name; *p; p++)
 		if ((unsigned char)*p < 0x21 || *p == 0x7f)
 			*p = '?'; /* only ever logged or compared */
@@ -471,6 +496,7 @@ static void on_host(struct monitor *mon, struct priv_msg *m)
 	}
 	snprintf(how, sizeof(how), "HOST %s", h->name);
 	switch_vhost(mon, vi, how);
+	mon->s.host_done = true; /* the next engine refuses another HOST */
 	/* Before AUTH TLS the relay does not exist yet: its ticket key can
 	 * still be drawn for the new vhost. */
 	if (!mon->s.tls_control && mon->s.set->ssl_enable &&
@@ -888,6 +914,7 @@ static int start_relay(struct monitor *mon)
 	}
 	mon->relay = pid;
 	mon->relay_fd = link[0];
+	bound_sends(link[0]);
 	mon->ctrl_fd = plain[0];
 	mon->s.tls_control = true;
 	return 0;
@@ -941,9 +968,21 @@ static const struct mon_handler relay_handlers[] = {
 	{ PRIV_SIGN, MON_PREAUTH, on_relay_sign },
 };
 
-static void dispatch(struct monitor *mon, const struct mon_handler *table,
-		     size_t n, struct priv_msg *m)
+/* The other side reads each reply before it sends its next message, so a
+ * message that arrives while our last reply is unread is a hostile peer
+ * queueing requests (each PASV answer carries a listening socket). */
+static bool reply_unread(int link)
 {
+	int queued = 0;
+
+	return ioctl(link, SIOCOUTQ, &queued) == 0 && queued > 0;
+}
+
+static void dispatch(struct monitor *mon, const struct mon_handler *table,
+		     size_t n, struct priv_msg *m, int link)
+{
+	if (reply_unread(link))
+		return violation(mon, "a request while our last reply is unread");
 	for (size_t i = 0; i < n; i++) {
 		if (table[i].type != m->type)
 			continue;
@@ -1000,9 +1039,10 @@ static int receive_one(struct monitor *mon, struct priv_msg *m, bool from_relay)
 	}
 	if (from_relay)
 		dispatch(mon, relay_handlers,
-			 sizeof(relay_handlers) / sizeof(relay_handlers[0]), m);
+			 sizeof(relay_handlers) / sizeof(relay_handlers[0]), m, mon->relay_fd);
 	else
-		dispatch(mon, handlers, sizeof(handlers) / sizeof(handlers[0]), m);
+		dispatch(mon, handlers, sizeof(handlers) / sizeof(handlers[0]), m,
+			 mon->priv_fd);
 	if (m->fd >= 0)
 		close(m->fd);
 	return 0;

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -283,6 +285,9 @@ static scmp_filter_ctx build_monitor(void)
 
 	if (ctx && allow_list(ctx, base_calls) == 0 && allow_list(ctx, monitor_calls) == 0 &&
 	    allow_guarded(ctx) == 0 && allow_monitor_sockets(ctx) == 0 &&
+	    /* SIOCOUTQ: is our last reply still unread (monitor/monitor.c)? */
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+			     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)SIOCOUTQ)) == 0 &&
 	    add_list(ctx, SCMP_ACT_KILL_PROCESS, monitor_deadly) == 0)
 		return ctx;
 	seccomp_release(ctx);

@@ -1,0 +1,74 @@
+"""The monitor enforces its own limits against a compromised engine (issue
+10, item 5) and bounds HOST (item 6). A test build's XPRIV command makes the
+engine misbehave towards its monitor the way a compromised one would."""
+import os
+import socket
+
+import pytest
+
+from conftest import HOST, REPO, ServerFactory, Ctl, all_procs, session_procs, wait_until
+
+TESTHOOKS = os.path.join(REPO, "tests", "ftpsd-testhooks")
+
+
+@pytest.fixture
+def hooked(tmp_path_factory, test_user, pam_service):
+    if not os.access(TESTHOOKS, os.X_OK):
+        pytest.fail(f"{TESTHOOKS} is not built: run `make tests/ftpsd-testhooks`")
+    f = ServerFactory(tmp_path_factory, test_user, TESTHOOKS, pam_service)
+    yield f
+    f.stop_all()
+
+
+def listeners_in(lo, hi):
+    """Listening TCP sockets on ports LO..HI (from /proc/net/tcp)."""
+    n = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            parts = line.split()
+            port = int(parts[1].split(":")[1], 16)
+            if parts[3] == "0A" and lo <= port <= hi:
+                n += 1
+    return n
+
+
+def test_engine_ignoring_login_close_gets_no_more_guesses(hooked):
+    s = hooked(allow_violations=True, max_login_fails=3, delay_failed_login=0)
+    c = s.ctl()
+    c.send("XPRIV login 50")
+    assert c.eof(timeout=10), c.dump()
+    s.wait_log(r"violation: LOGIN after the last allowed failure")
+    assert s.log().count("login failed: user nosuchuser") == 3, s.log()
+
+
+def test_engine_queueing_requests_ends_the_session(hooked):
+    s = hooked(allow_violations=True)
+    c = s.login_ctl()
+    lo, hi = s.pasv_range
+    c.send("XPRIV pasv 300")
+    assert c.eof(timeout=10), c.dump()
+    s.wait_log(r"violation: a request while our last reply is unread")
+    # At most the one answered request's listener ever existed.
+    assert wait_until(lambda: listeners_in(lo, hi) == 0, 5)
+    other = s.login_ctl()
+    other.expect("PWD", 257)
+    other.expect("QUIT", 221)
+
+
+def test_a_second_host_is_refused_without_a_fork(hooked):
+    s = hooked(server_name="localhost")
+    raw = socket.create_connection((HOST, s.port), timeout=10)
+    f = raw.makefile("rb")
+    assert f.readline().startswith(b"220")
+    raw.sendall(b"HOST localhost\r\n" * 200 + b"QUIT\r\n")
+    codes = []
+    while True:
+        line = f.readline()
+        if not line:
+            break
+        if line[3:4] == b" ":
+            codes.append(int(line[:3]))
+    raw.close()
+    assert codes[0] == 220 and codes[-1] == 221, codes[:5]
+    assert codes[1:-1] == [503] * 199, codes[:5]
+    assert s.log().count("selects vhost") == 1, s.log()
