@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <time.h>
 
 #include "tls/tls_proxy.h"
 
@@ -317,6 +321,49 @@ static void set_timeout(int fd, unsigned seconds)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The whole handshake by DEADLINE (ms, CLOCK_MONOTONIC), however slowly
+ * the client sends: per-read timeouts alone let a ClientHello trickled a
+ * byte at a time hold the relay and its monitor for ever. 0 or -1. */
+static int accept_by(SSL *ssl, int fd, long long deadline, char *err, size_t errsize)
+{
+	int flags = fcntl(fd, F_GETFL), rc = -1;
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		snprintf(err, errsize, "handshake: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		int r = SSL_accept(ssl), e;
+		struct pollfd p = { .fd = fd };
+		long long left = deadline - now_ms();
+
+		if (r == 1) {
+			rc = 0;
+			break;
+		}
+		e = SSL_get_error(ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			openssl_reason(err, errsize, "handshake");
+			break;
+		}
+		p.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		if (left <= 0 || (poll(&p, 1, (int)left) <= 0 && errno != EINTR)) {
+			snprintf(err, errsize, "handshake: not finished within the deadline");
+			break;
+		}
+	}
+	(void)fcntl(fd, F_SETFL, flags);
+	return rc;
+}
+
 SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err,
 		size_t errsize)
 {
@@ -328,8 +375,7 @@ SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err,
 		return NULL;
 	}
 	set_timeout(fd, timeout_s);
-	if (SSL_accept(ssl) != 1) {
-		openssl_reason(err, errsize, "handshake");
+	if (accept_by(ssl, fd, now_ms() + (long long)timeout_s * 1000, err, errsize) < 0) {
 		SSL_free(ssl);
 		return NULL;
 	}

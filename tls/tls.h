@@ -56,8 +56,8 @@ void tls_free_all(struct tls_vhost *all, size_t n);
  * before forking anything that speaks TLS. 0 or -1. */
 int tls_session_key_new(void);
 
-/* Server handshake on FD (blocking, bounded by TIMEOUT_S). Returns the
- * connection, or NULL with a reason in ERR. */
+/* Server handshake on FD, finished within TIMEOUT_S seconds in all (not
+ * per read). Returns the connection, or NULL with a reason in ERR. */
 SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err,
 		size_t errsize);
 

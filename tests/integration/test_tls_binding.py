@@ -89,3 +89,45 @@ def test_every_resumption_hands_out_a_fresh_ticket(server, pki, version):
         assert newest is not None and newest.id != offer.id, f"transfer {i}: no new ticket"
         offer = newest
     f.quit()
+
+
+def client_hello():
+    """The bytes of a real ClientHello, made without a socket."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = client_context(verify=False).wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()
+
+
+def test_a_trickled_client_hello_meets_the_handshake_deadline(server, pki):
+    """Issue 10 item 7: one byte every 0.4 s never trips a per-read timeout
+    of 2 s, but the whole handshake must end within data_connection_timeout."""
+    import time
+    s = tls_server(server, pki, data_connection_timeout=2)
+    c = socket.create_connection((HOST, s.port), timeout=TIMEOUT)
+    f = c.makefile("rb")
+    assert f.readline().startswith(b"220")
+    c.sendall(b"AUTH TLS\r\n")
+    assert f.readline().startswith(b"234")
+    hello = client_hello()
+    start, closed = time.monotonic(), False
+    c.settimeout(0.4)
+    for b in hello:
+        try:
+            c.sendall(bytes([b]))
+            if c.recv(1) == b"":
+                closed = True
+                break
+        except socket.timeout:
+            continue
+        except OSError:
+            closed = True
+            break
+        if time.monotonic() - start > 15:
+            break
+    elapsed = time.monotonic() - start
+    c.close()
+    assert closed, "the server still waits for the trickled ClientHello"
+    assert elapsed < 6, elapsed
+    s.wait_log(r"control TLS handshake: not finished within the deadline")
