@@ -152,3 +152,31 @@ void cidr_string(const struct cidr *c, char *buf, size_t size)
 		snprintf(ip, sizeof(ip), "?");
 	snprintf(buf, size, "%s/%u", ip, c->prefix);
 }
+
+struct net_addr cidr_client_key(const struct net_addr *addr, unsigned prefix)
+{
+	struct net_addr key;
+	struct in_addr v4;
+
+	memset(&key, 0, sizeof(key));
+	if (net_addr_ipv4(addr, &v4)) { /* v4-mapped IPv6 too: one client */
+		struct sockaddr_in *sin = (struct sockaddr_in *)&key.ss;
+		sin->sin_family = AF_INET;
+		sin->sin_addr = v4;
+		key.len = sizeof(*sin);
+	} else if (addr->ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&key.ss;
+		const struct sockaddr_in6 *src = (const struct sockaddr_in6 *)&addr->ss;
+		unsigned char *a = sin6->sin6_addr.s6_addr;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = src->sin6_addr;
+		if (prefix > 128)
+			prefix = 128;
+		for (unsigned bit = prefix; bit < 128; bit++)
+			a[bit / 8] &= (unsigned char)~(0x80u >> (bit % 8));
+		key.len = sizeof(*sin6);
+	} else {
+		key = *addr;
+	}
+	return key;
+}

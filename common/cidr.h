@@ -46,4 +46,9 @@ bool cidr_is_private(const struct net_addr *addr);
 
 void cidr_string(const struct cidr *c, char *buf, size_t size);
 
+/* The client ADDR stands for in per-address limits: an IPv4 address is
+ * itself, an IPv6 one its first PREFIX bits (one customer's /64 holds
+ * 2^64 addresses), port 0. */
+struct net_addr cidr_client_key(const struct net_addr *addr, unsigned prefix);
+
 #endif

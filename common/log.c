@@ -84,3 +84,26 @@ void log_msg(int level, const char *fmt, ...)
 	else
 		log_line(level, line);
 }
+
+void log_escape(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (size == 0)
+		return;
+	for (; *in && n + 1 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c >= 0x20 && c != 0x7f) {
+			out[n++] = (char)c;
+			continue;
+		}
+		if (n + 5 > size)
+			break;
+		out[n++] = '\\';
+		out[n++] = 'x';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 15];
+	}
+	out[n] = '\0';
+}

@@ -5,6 +5,7 @@
 #define FTPSD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -23,6 +24,10 @@ void log_set_forward(log_forward_fn fn, void *ctx);
 
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* IN as one line: control bytes and DEL become \xNN, so a line from a
+ * sandboxed process cannot start a forged line of its own. */
+void log_escape(const char *in, char *out, size_t size);
 
 /* Write a preformatted line to the real sinks (the monitor uses this for
  * lines forwarded by its engine). */

@@ -34,6 +34,7 @@ struct cfg_settings {
 	bool isolate_network;    /* sandboxed processes in an empty netns */
 	unsigned login_throttle_fails;  /* per address within the window; 0 = off */
 	unsigned login_throttle_window; /* seconds */
+	unsigned ipv6_client_prefix;    /* IPv6 clients counted per this prefix */
 
 	/* per vhost (a global value is every vhost's default) */
 	char listen_address[CFG_STR_MAX]; /* comma list of IPv4/IPv6 literals */
@@ -57,6 +58,7 @@ struct cfg_settings {
 	unsigned pasv_port_offset;       /* advertised = bound + offset */
 	char server_name[CFG_STR_MAX];   /* names for HOST and SNI, comma list */
 	unsigned max_per_ip;             /* 0 = unlimited */
+	unsigned login_timeout;          /* seconds from connect to login; 0 = none */
 	unsigned max_login_fails;
 	unsigned delay_failed_login;     /* seconds */
 	unsigned idle_session_timeout;   /* seconds */

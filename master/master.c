@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cidr.h"
 #include "master/listeners.h"
 #include "common/log.h"
 #include "master/pool.h"
@@ -146,6 +147,8 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 		close(fd);
 		return;
 	}
+	/* Limits count clients, and an IPv6 client is its prefix. */
+	peer = cidr_client_key(&peer, g->ipv6_client_prefix);
 	if (g->max_clients && m->nsessions >= g->max_clients)
 		return refuse(fd, "421 There are too many connected users, please try later.\r\n");
 	if (per_ip && sessions_from(m, &peer) >= per_ip)
@@ -191,6 +194,7 @@ static void read_reports(struct master *m)
 			return;
 		if (n != (ssize_t)sizeof(peer) || peer.len > sizeof(peer.ss))
 			continue;
+		peer = cidr_client_key(&peer, g->ipv6_client_prefix);
 		throttle_record(m->throttle, &peer, time(NULL), g->login_throttle_window);
 		if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
 				     g->login_throttle_window)) {

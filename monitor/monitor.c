@@ -73,6 +73,7 @@ struct monitor {
 	int key_fd;             /* link to the key holder, -1 once not needed */
 	unsigned handshake_signs; /* signatures for the control handshake */
 	bool data_sign_ok;      /* a brokered data connection may sign once */
+	long long login_deadline; /* CLOCK_MONOTONIC ms; 0 = none */
 };
 
 struct mon_handler {
@@ -556,13 +557,28 @@ static void on_tls_ready(struct monitor *mon, struct priv_msg *m)
 		mon->done = true;
 }
 
-static void on_log(struct monitor *mon, struct priv_msg *m)
+/* A line from a sandboxed process: escaped to one line and marked with who
+ * sent it, so it can never pass for one of ours (fail2ban reads these). */
+static void forward_log(struct monitor *mon, struct priv_msg *m, const char *role)
 {
 	struct priv_log v;
+	char safe[4 * PRIV_LINE_MAX], line[4 * PRIV_LINE_MAX + 128];
 
 	if (priv_decode_log(m, &v) < 0)
 		return violation(mon, "malformed LOG");
-	log_line((int)v.level, v.line);
+	log_escape(v.line, safe, sizeof(safe));
+	snprintf(line, sizeof(line), "%s for %s: %s", role, mon->s.peer_ip, safe);
+	log_line((int)v.level, line);
+}
+
+static void on_log(struct monitor *mon, struct priv_msg *m)
+{
+	forward_log(mon, m, mon->state == MON_POSTAUTH ? "ftpsd-engine" : "ftpsd-preauth");
+}
+
+static void on_relay_log(struct monitor *mon, struct priv_msg *m)
+{
+	forward_log(mon, m, "ftpsd-relay");
 }
 
 /* A passive listener in the vhost's range; with pasv_port_fallback, a
@@ -734,22 +750,35 @@ static void on_chown_upload(struct monitor *mon, struct priv_msg *m)
 		mon->done = true;
 }
 
+/* A value for one space-separated xferlog field: spaces become '_' (as
+ * vsftpd writes them), so a name cannot shift the fields after it. */
+static void field_safe(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < size; in++)
+		out[n++] = *in == ' ' ? '_' : *in;
+	out[n] = '\0';
+}
+
 /* wu-ftpd's xferlog format, which log analysers expect. */
 static void write_xferlog(struct monitor *mon, const struct priv_xfer *x)
 {
-	char line[PRIV_PATH_MAX + 512], stamp[32];
+	char line[2 * PRIV_PATH_MAX + 512], stamp[32], path[PRIV_PATH_MAX], user[PRIV_USER_MAX];
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y", &tm);
+	field_safe(x->path, path, sizeof(path));
+	field_safe(mon->pam.user, user, sizeof(user));
 	n = snprintf(line, sizeof(line), "%s %llu %s %llu %s %c _ %c %c %s ftp 0 * %c\n",
 		     stamp, (unsigned long long)((x->msecs + 999) / 1000),
-		     mon->s.peer_ip, (unsigned long long)x->bytes, x->path,
+		     mon->s.peer_ip, (unsigned long long)x->bytes, path,
 		     x->ascii ? 'a' : 'b', x->direction == XFER_DOWNLOAD ? 'o' : 'i',
 		     mon->acct.kind == USERS_ANON ? 'a' : mon->acct.kind == USERS_GUEST ? 'g' : 'r',
-		     mon->pam.user, x->complete ? 'c' : 'i');
+		     user, x->complete ? 'c' : 'i');
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    write(mon->env->xferlog_fd, line, (size_t)n) < 0)
 		log_msg(LOG_LVL_ERR, "xferlog: %s", strerror(errno));
@@ -962,7 +991,7 @@ static const struct mon_handler handlers[] = {
 
 /* The relay's link carries only these. */
 static const struct mon_handler relay_handlers[] = {
-	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_log },
+	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_relay_log },
 	{ PRIV_TLS_SESSION, MON_PREAUTH | MON_POSTAUTH, on_tls_session },
 	{ PRIV_TLS_READY, MON_PREAUTH, on_tls_ready },
 	{ PRIV_SIGN, MON_PREAUTH, on_relay_sign },
@@ -1060,6 +1089,38 @@ static void drain_relay(struct monitor *mon, struct priv_msg *m)
 		;
 }
 
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left to log in (poll's timeout), -1 for no limit. Our
+ * clock, not the engine's: a NOOP every minute must not hold a pre-login
+ * session for ever, and neither may a hostile engine. */
+static int login_time_left(const struct monitor *mon)
+{
+	long long left;
+
+	if (mon->state != MON_PREAUTH || !mon->login_deadline)
+		return -1;
+	left = mon->login_deadline - monotonic_ms();
+	return left < 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
+}
+
+static void login_expired(struct monitor *mon)
+{
+	static const char reply[] = "421 Login timeout.\r\n";
+
+	log_msg(LOG_LVL_INFO, "client %s: no login within login_timeout=%u s",
+		mon->s.peer_ip, mon->s.set->login_timeout);
+	stop_engine(mon);
+	(void)send(mon->ctrl_fd, reply, sizeof(reply) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	mon->done = true;
+}
+
 static void serve(struct monitor *mon)
 {
 	struct priv_msg *m = malloc(sizeof(*m));
@@ -1071,9 +1132,14 @@ static void serve(struct monitor *mon)
 			{ .fd = mon->priv_fd, .events = POLLIN },
 			{ .fd = mon->relay_fd, .events = POLLIN },
 		};
-		if (poll(p, mon->relay_fd >= 0 ? 2 : 1, -1) < 0) {
+		int r = poll(p, mon->relay_fd >= 0 ? 2 : 1, login_time_left(mon));
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			break;
+		}
+		if (r == 0) {
+			login_expired(mon);
 			break;
 		}
 		if (p[0].revents && receive_one(mon, m, false) < 0) {
@@ -1218,6 +1284,8 @@ __attribute__((noreturn)) static void monitor_serve_session(
 	(void)setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	init_session(mon, cfg, vhost);
 	mon->s.tls = &mon->env->tls[vhost - cfg->vhosts];
+	if (vhost->set.login_timeout)
+		mon->login_deadline = monotonic_ms() + vhost->set.login_timeout * 1000LL;
 	log_msg(LOG_LVL_INFO, "session start: client %s vhost %s%s", mon->s.peer_ip,
 		vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)

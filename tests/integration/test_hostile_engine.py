@@ -72,3 +72,31 @@ def test_a_second_host_is_refused_without_a_fork(hooked):
     assert codes[0] == 220 and codes[-1] == 221, codes[:5]
     assert codes[1:-1] == [503] * 199, codes[:5]
     assert s.log().count("selects vhost") == 1, s.log()
+
+
+def test_forwarded_log_lines_cannot_forge_ours(hooked):
+    """Issue 10 item 4: a compromised engine's LOG is one escaped line,
+    marked with the role and the client it serves."""
+    s = hooked()
+    c = s.ctl()
+    c.expect("XPRIV forge 1", 200)
+    c.expect("QUIT", 221)
+    s.wait_log(r"ftpsd-preauth for 127\.0\.0\.1: x\\x0a2026-01-01T00:00:00Z ftpsd\[1\]: login failed")
+    for line in s.log().splitlines():
+        assert not line.startswith("2026-01-01T00:00:00Z"), line
+        if "203.0.113.9" in line:
+            assert "ftpsd-preauth for 127.0.0.1: x\\x0a" in line, line
+
+
+def test_xferlog_fields_survive_spaces_in_names(hooked, test_user):
+    s = hooked(xferlog_enable=True, write_enable=True)
+    f = s.ftp()
+    import io
+    f.storbinary("STOR name with spaces.txt", io.BytesIO(b"abc"))
+    f.quit()
+    assert wait_until(lambda: "name_with_spaces.txt" in s.xferlog(), 5), s.xferlog()
+    fields = s.xferlog().strip().splitlines()[-1].split()
+    # wu-ftpd: 5 date fields, time, host, bytes, name, type, action, dir, access, user...
+    assert fields[8].endswith("name_with_spaces.txt") and fields[7] == "3", fields
+    assert fields[12] == "r" and fields[-1] == "c", fields
+    os.unlink(os.path.join(test_user.home, "name with spaces.txt"))

@@ -85,7 +85,7 @@ def test_no_spares_forks_on_demand(server):
 
 
 def test_200_concurrent_sessions_through_the_pool(server):
-    s = server(prefork_spares=4, max_clients=0, idle_session_timeout=60)
+    s = server(prefork_spares=4, max_clients=0, max_per_ip=0, idle_session_timeout=60)
     n = 200
     results = [None] * n
     gate = threading.Barrier(n)

@@ -172,6 +172,37 @@ static void test_private(void **state)
 	assert_int_equal(l.n, 10);
 }
 
+static void test_client_key(void **state)
+{
+	struct net_addr a, b, k1, k2;
+	char ip[NETADDR_STRLEN];
+
+	(void)state;
+	/* One /64: the same client, whatever the interface bits and port. */
+	assert_int_equal(net_addr_parse(&a, "2001:db8:1:2:aaaa::1", 1000), 0);
+	assert_int_equal(net_addr_parse(&b, "2001:db8:1:2:ffff::9", 2000), 0);
+	k1 = cidr_client_key(&a, 64);
+	k2 = cidr_client_key(&b, 64);
+	assert_true(net_addr_same_ip(&k1, &k2));
+	net_addr_ip_string(&k1, ip, sizeof(ip));
+	assert_string_equal(ip, "2001:db8:1:2::");
+	/* The next /64 is another client; /128 counts addresses. */
+	assert_int_equal(net_addr_parse(&b, "2001:db8:1:3::1", 0), 0);
+	k2 = cidr_client_key(&b, 64);
+	assert_false(net_addr_same_ip(&k1, &k2));
+	k1 = cidr_client_key(&a, 128);
+	net_addr_ip_string(&k1, ip, sizeof(ip));
+	assert_string_equal(ip, "2001:db8:1:2:aaaa::1");
+	/* IPv4 and v4-mapped IPv6 are the same client. */
+	assert_int_equal(net_addr_parse(&a, "192.0.2.7", 21), 0);
+	assert_int_equal(net_addr_parse(&b, "::ffff:192.0.2.7", 22), 0);
+	k1 = cidr_client_key(&a, 64);
+	k2 = cidr_client_key(&b, 64);
+	assert_true(net_addr_same_ip(&k1, &k2));
+	net_addr_ip_string(&k2, ip, sizeof(ip));
+	assert_string_equal(ip, "192.0.2.7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_private),
+		cmocka_unit_test(test_client_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

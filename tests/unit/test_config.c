@@ -113,7 +113,10 @@ static void test_defaults(void **state)
 	assert_string_equal(s->xferlog_file, "/var/log/ftpsd-xfer.log");
 	assert_string_equal(s->nopriv_user, "nobody");
 	assert_string_equal(s->secure_chroot_dir, "/run/ftpsd/empty");
-	assert_int_equal(s->max_clients, 0);
+	assert_int_equal(s->max_clients, 2000);
+	assert_int_equal(s->max_per_ip, 50);
+	assert_int_equal(s->login_timeout, 120);
+	assert_int_equal(s->ipv6_client_prefix, 64);
 	assert_false(s->log_ftp_protocol);
 	assert_string_equal(s->listen_address, "0.0.0.0");
 	assert_int_equal(s->listen_port, 21);
@@ -359,7 +362,7 @@ static void test_global_only_in_vhost(void **state)
 		      "t.conf:5: max_clients is global only: set it before "
 		      "the first [vhost] section\n");
 	assert_string_equal(cfg.vhosts[0].set.nopriv_user, "nobody");
-	assert_int_equal(cfg.vhosts[0].set.max_clients, 0);
+	assert_int_equal(cfg.vhosts[0].set.max_clients, 2000);
 }
 
 static void test_unknown_section(void **state)
