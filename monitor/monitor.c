@@ -427,6 +427,9 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 		login_failed(mon, l->user, reason);
 		goto out;
 	}
+	/* The password is spent: nothing forked from here may inherit it. */
+	explicit_bzero(l->pass, sizeof(l->pass));
+	explicit_bzero(m->body, m->len);
 	mon->s.set = &mon->user_set;
 	log_msg(LOG_LVL_INFO, "login ok: user %s client %s%s%s", mon->pam.user,
 		mon->s.peer_ip, kind == USERS_ANON ? " (anonymous)" : "",

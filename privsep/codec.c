@@ -238,9 +238,13 @@ int priv_recv(int sock, struct priv_msg *m)
 	    priv_msg_decode(m, wire, (size_t)n) < 0) {
 		if (fd >= 0)
 			close(fd);
+		explicit_bzero(wire, (size_t)n);
 		errno = EPROTO;
 		return -1;
 	}
+	/* The datagram may hold a password: no copy stays on the stack for a
+	 * process forked later to inherit. */
+	explicit_bzero(wire, (size_t)n);
 	m->fd = fd;
 	return 1;
 }

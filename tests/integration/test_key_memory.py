@@ -163,6 +163,11 @@ def test_no_sandboxed_process_holds_a_private_key(server, pki, keys):
         if hits:
             leaks[f"{p.comm}[{p.pid}]"] = hits
     assert not leaks, leaks
+    # Nor is the password a session logged in with left for its engine or
+    # relay to inherit (it is spent before the user's engine is forked).
+    for p in tree():
+        if p.comm in ("ftpsd-engine", "ftpsd-relay", "ftpsd-preauth"):
+            assert PASSWORD.encode() not in memory_of(p.pid), f"{p.comm}[{p.pid}] holds the password"
     # The search works: the key holder does hold both keys.
     held = found_in(holders[0].pid, secrets)
     assert any(h.startswith("RSA ") for h in held), held
