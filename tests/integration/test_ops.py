@@ -96,6 +96,35 @@ def test_sigusr1_to_every_process_is_harmless(server):
     s.ftp().quit()
 
 
+@pytest.mark.skipif(not shutil.which("logrotate"), reason="logrotate missing")
+def test_shipped_logrotate_file(server, workdir, tmp_path):
+    """etc/logrotate.d/ftpsd, with its paths pointed at a test server, run
+    by logrotate: the files are renamed, postrotate's SIGUSR1 makes new
+    sessions write to fresh files."""
+    from conftest import REPO
+    s = server()
+    log, xfer, pid = (s.settings[k] for k in ("log_file", "xferlog_file", "pid_file"))
+    s.ftp().quit()
+    s.wait_log("session end", source=lambda: read(log))
+    text = open(os.path.join(REPO, "etc", "logrotate.d", "ftpsd")).read()
+    text = (text.replace("/var/log/ftpsd.log", log).replace("/var/log/ftpsd-xfer.log", xfer)
+            .replace("/run/ftpsd.pid", pid).replace("create 0640 root adm", "create 0640 root root"))
+    conf = tmp_path / "logrotate.conf"
+    conf.write_text(text)
+    r = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state"), str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "session end" in read(log + ".1")          # renamed, not compressed yet
+    s.wait_log("new sessions write to the reopened log files", source=lambda: read(log))
+    f = s.ftp()
+    f.cwd("/" + workdir.name)
+    ftp_put(f, "rotated.bin", b"r")
+    f.quit()
+    s.wait_log(r"transfer: .*rotated\.bin", source=lambda: read(log))
+    assert wait_until(lambda: "rotated.bin" in read(xfer))
+    assert oct(os.stat(log).st_mode & 0o777) == "0o640"
+
+
 # ------------------------------------------------------------- log_format
 
 def test_json_log_lines(server, workdir):
