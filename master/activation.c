@@ -68,11 +68,20 @@ int activation_take(struct inherited_fds *in, char *err, size_t errsize)
 		int fl;
 
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-		    type != SOCK_STREAM ||
-		    (len = sizeof(acc), getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len)) < 0 ||
-		    !acc || net_addr_from_local(&h->addr, fd) < 0) {
-			snprintf(err, errsize, "LISTEN_FDS: fd %d is not a listening "
-				 "TCP socket (Accept=no needs ListenStream=)", fd);
+		    type != SOCK_STREAM) {
+			close(fd); /* not ours to serve */
+			continue;
+		}
+		/* Accept=yes passes the connection itself as fd 3 too (and on
+		 * fd 0 with StandardInput=socket): inetd mode serves fd 0, and
+		 * this copy is closed. */
+		len = sizeof(acc);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0 || !acc) {
+			close(fd);
+			continue;
+		}
+		if (net_addr_from_local(&h->addr, fd) < 0) {
+			snprintf(err, errsize, "LISTEN_FDS: fd %d: %s", fd, strerror(errno));
 			return -1;
 		}
 		fl = fcntl(fd, F_GETFL);
@@ -88,7 +97,7 @@ int activation_take(struct inherited_fds *in, char *err, size_t errsize)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	return (int)in->n;
+	return (int)n;
 }
 
 void activation_close_unclaimed(struct inherited_fds *in)

@@ -11,10 +11,11 @@
 
 #define ACTIVATION_FD_START 3
 
-/* Before anything closes fds above 2: take the passed sockets into IN
- * (close-on-exec, non-blocking) and unset the LISTEN_* variables. The
- * number of fds taken (0 without activation), or -1 with ERR when the
- * variables are wrong or an fd is not a listening stream socket. */
+/* Before anything closes fds above 2: take the passed listening stream
+ * sockets into IN (close-on-exec, non-blocking) and unset the LISTEN_*
+ * variables. Other passed fds (Accept=yes's connection) are skipped. The
+ * number of fds passed (0 without activation: fds from 3 + that number up
+ * are not systemd's), or -1 with ERR when the variables are wrong. */
 int activation_take(struct inherited_fds *in, char *err, size_t errsize);
 
 /* Close and log the sockets no listener claimed. */

@@ -85,7 +85,7 @@ static void violation(struct monitor *mon, const char *what)
 {
 	struct log_fields f = LOG_FIELDS("violation");
 
-	f.vhost = mon->s.vhost->name;
+	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 	f.client = mon->s.peer_ip;
 	f.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL;
 	f.reason = what;
@@ -275,7 +275,7 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 	struct priv_msg reply;
 	struct log_fields f = LOG_FIELDS("login_failed");
 
-	f.vhost = mon->s.vhost->name;
+	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 	f.client = mon->s.peer_ip;
 	f.user = user;
 	f.reason = why;
@@ -419,7 +419,7 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	mon->s.set = &mon->user_set;
 	{
 		struct log_fields f = LOG_FIELDS("login_ok");
-		f.vhost = mon->s.vhost->name;
+		f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 		f.client = mon->s.peer_ip;
 		f.user = mon->pam.user;
 		f.reason = kind == USERS_ANON ? "anonymous" :
@@ -767,7 +767,7 @@ static void on_xfer(struct monitor *mon, struct priv_msg *m)
 		}
 	struct log_fields f = LOG_FIELDS(x->direction == XFER_DOWNLOAD ? "download" :
 					 "upload");
-	f.vhost = mon->s.vhost->name;
+	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 	f.client = mon->s.peer_ip;
 	f.user = mon->pam.user;
 	f.bytes = (long long)x->bytes;
@@ -1244,7 +1244,7 @@ __attribute__((noreturn)) static void monitor_serve_session(
 		struct timespec ended;
 		struct log_fields e = LOG_FIELDS("session_end");
 		clock_gettime(CLOCK_MONOTONIC, &ended);
-		e.vhost = mon->s.vhost->name;
+		e.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 		e.client = mon->s.peer_ip;
 		e.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL;
 		e.duration_ms = (ended.tv_sec - started.tv_sec) * 1000LL +

@@ -286,3 +286,26 @@ def test_socket_activation_accept_yes(server):
     s.stopped = True                            # not an ftpsd master: stop it here
     s.proc.send_signal(signal.SIGTERM)
     s.proc.wait(10)
+
+
+@needs_activate
+def test_socket_activation_accept_yes_with_listen_fds(server):
+    """systemd's Accept=yes passes the connection on fd 0 (StandardInput=
+    socket) and also as fd 3 with LISTEN_FDS=1: ftpsd -i serves fd 0 and
+    does not take the connection for a listener."""
+    port = free_port()
+    wrapper = 'exec 3<&0; LISTEN_FDS=1 LISTEN_PID=$$ LISTEN_FDNAMES=connection exec "$0" "$@"'
+    s = server(listen_port=port, listen=False, wait=False, args=["-i"],
+               wrap=[ACTIVATE, "--accept", "--inetd", f"--listen={HOST}:{port}",
+                     "sh", "-c", wrapper])
+    assert wait_until(lambda: is_listening(port), 10), s.log()
+    for _ in range(2):
+        c = ftp_login(port)
+        assert c.pwd() == "/"
+        c.quit()
+    log = s.settings["log_file"]
+    assert wait_until(lambda: read(log).count("session end") >= 2), read(log)
+    assert read(log).count("login ok") == 2 and "socket activation" not in read(log)
+    s.stopped = True
+    s.proc.send_signal(signal.SIGTERM)
+    s.proc.wait(10)
