@@ -20,6 +20,14 @@ from conftest import (FTPSD, alive, session_procs, HOST, USER, free_port, ftp_lo
 ACTIVATE = shutil.which("systemd-socket-activate")
 
 
+def activate(*args):
+    """systemd-socket-activate with ARGS; it passes no environment by
+    itself, so the sanitizer settings of `make asan` are handed on."""
+    keep = [f"--setenv={k}" for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
+            if k in os.environ]
+    return [ACTIVATE, *keep, *args]
+
+
 def read(path):
     try:
         with open(path, errors="replace") as f:
@@ -244,8 +252,8 @@ needs_activate = pytest.mark.skipif(not ACTIVATE, reason="systemd-socket-activat
 def test_socket_activation_accept_no(server):
     port, stray = free_port(), free_port()
     s = server(listen_port=port, wait=False,
-               wrap=[ACTIVATE, f"--listen={HOST}:{port}", f"--listen={HOST}:{stray}",
-                     "--fdname=ftp:stray"])
+               wrap=activate(f"--listen={HOST}:{port}", f"--listen={HOST}:{stray}",
+                             "--fdname=ftp:stray"))
     # systemd-socket-activate execs ftpsd at the first connection, which
     # then waits in the backlog until the master accepts it.
     assert wait_until(lambda: is_listening(port), 10), s.log()
@@ -275,7 +283,7 @@ def test_socket_activation_accept_no(server):
 def test_socket_activation_accept_yes(server):
     port = free_port()
     s = server(listen_port=port, listen=False, wait=False, args=["-i"],
-               wrap=[ACTIVATE, "--accept", "--inetd", f"--listen={HOST}:{port}"])
+               wrap=activate("--accept", "--inetd", f"--listen={HOST}:{port}"))
     assert wait_until(lambda: is_listening(port), 10), s.log()
     for _ in range(2):                          # one ftpsd -i per connection
         f = ftp_login(port)
@@ -296,8 +304,8 @@ def test_socket_activation_accept_yes_with_listen_fds(server):
     port = free_port()
     wrapper = 'exec 3<&0; LISTEN_FDS=1 LISTEN_PID=$$ LISTEN_FDNAMES=connection exec "$0" "$@"'
     s = server(listen_port=port, listen=False, wait=False, args=["-i"],
-               wrap=[ACTIVATE, "--accept", "--inetd", f"--listen={HOST}:{port}",
-                     "sh", "-c", wrapper])
+               wrap=activate("--accept", "--inetd", f"--listen={HOST}:{port}",
+                            "sh", "-c", wrapper))
     assert wait_until(lambda: is_listening(port), 10), s.log()
     for _ in range(2):
         c = ftp_login(port)
