@@ -14,7 +14,31 @@ struct log_sinks {
 	int file_fd;      /* -1: none */
 	bool use_stderr;
 	bool debug;       /* keep LOG_LVL_DEBUG lines */
+	int facility;     /* syslog facility (LOG_FTP when 0) */
+	bool json;        /* file_fd gets JSON lines (log_format=json) */
 };
+
+/* A syslog facility by its name (ftp, daemon, auth, authpriv, user,
+ * local0..local7), or -1. */
+int log_facility_from_name(const char *name);
+
+/* The structured fields of an event; NULL or negative: absent. The text
+ * line stays the same whatever the format, so fail2ban and people read
+ * what they always read; log_format=json writes the fields to log_file. */
+struct log_fields {
+	const char *event;        /* session_start, login_failed, ... */
+	const char *vhost;
+	const char *client;
+	const char *user;
+	const char *reason;
+	long long bytes;
+	long long duration_ms;
+};
+#define LOG_FIELDS(ev) \
+	(struct log_fields){ .event = (ev), .bytes = -1, .duration_ms = -1 }
+
+void log_event(int level, const struct log_fields *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 void log_init(const struct log_sinks *sinks);
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/cidr.h"
+#include "common/log.h"
 #include "config/pasv.h"
 
 #define CFG_LINE_MAX 1024
@@ -60,6 +61,8 @@ static int cfg_check_host(const char *value, char *why, size_t whysize);
 static int cfg_check_names(const char *value, char *why, size_t whysize);
 static int cfg_check_cidrs(const char *value, char *why, size_t whysize);
 static int cfg_check_rule(const char *value, char *why, size_t whysize);
+static int cfg_check_facility(const char *value, char *why, size_t whysize);
+static int cfg_check_log_format(const char *value, char *why, size_t whysize);
 
 #define CFG_MEMBER(n) (((struct cfg_settings *)0)->n)
 /* offset and size of field N; fails to compile when N is not of CTYPE, so a
@@ -90,6 +93,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_STR_ROW(pid_file, G, 1, "/run/ftpsd.pid", cfg_check_path),
 	CFG_STR_ROW(log_file, G, 0, "", cfg_check_path),
 	CFG_BOOL_ROW(syslog_enable, G, true),
+	CFG_STR_ROW(syslog_facility, G, 1, "ftp", cfg_check_facility),
+	CFG_STR_ROW(log_format, G, 1, "text", cfg_check_log_format),
 	CFG_BOOL_ROW(xferlog_enable, G, false),
 	CFG_STR_ROW(xferlog_file, G, 1, "/var/log/ftpsd-xfer.log", cfg_check_path),
 	CFG_STR_ROW(nopriv_user, G, 1, "nobody", NULL),
@@ -910,6 +915,25 @@ static void cfg_check_pasv(struct cfg_parser *p, const struct cfg_section *sec)
 		cfg_report_keys(p, sec, lo, hi, "passive port range inverted "
 				"(pasv_min_port=%u > pasv_max_port=%u)",
 				s->pasv_min_port, s->pasv_max_port);
+}
+
+static int cfg_check_facility(const char *value, char *why, size_t whysize)
+{
+	if (log_facility_from_name(value) < 0) {
+		cfg_why(why, whysize, "expected a syslog facility (ftp, daemon, "
+			"auth, authpriv, user, local0 ... local7)");
+		return -1;
+	}
+	return 0;
+}
+
+static int cfg_check_log_format(const char *value, char *why, size_t whysize)
+{
+	if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0) {
+		cfg_why(why, whysize, "expected text or json");
+		return -1;
+	}
+	return 0;
 }
 
 /* TLS 1.0 and 1.1 are broken (RFC 8996); only 1.2 and 1.3 may be chosen. */

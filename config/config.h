@@ -23,6 +23,8 @@ struct cfg_settings {
 	char pid_file[CFG_STR_MAX];
 	char log_file[CFG_STR_MAX]; /* "" = no log file */
 	bool syslog_enable;
+	char syslog_facility[CFG_NAME_MAX]; /* ftp, daemon, local0..local7... */
+	char log_format[CFG_NAME_MAX];      /* text or json (log_file only) */
 	bool xferlog_enable;
 	char xferlog_file[CFG_STR_MAX];
 	char nopriv_user[CFG_NAME_MAX];

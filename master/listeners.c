@@ -45,6 +45,19 @@ static int find(const struct listeners *ls, const struct net_addr *a)
 
 static bool is_wildcard(const struct net_addr *a);
 
+/* A socket systemd opened for A (same address and port), taken from IN. */
+static int claim_inherited(struct inherited_fds *in, const struct net_addr *a)
+{
+	for (size_t i = 0; in && i < in->n; i++) {
+		if (in->fd[i].fd >= 0 && same_addr(&in->fd[i].addr, a)) {
+			int fd = in->fd[i].fd;
+			in->fd[i].fd = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
 /* A listener of LS already accepts connections for A: the same address,
  * or the wildcard of its family, on its port. */
 static bool covered(const struct listeners *ls, const struct net_addr *a)
@@ -88,6 +101,8 @@ static int want(struct listeners *next, const struct listeners *ls,
 		if (old >= 0) {
 			l->fd = ls->l[old].fd;
 			reused[old] = true;
+		} else if ((l->fd = claim_inherited(next->inherited, &addrs[i])) >= 0) {
+			;
 		} else if ((l->fd = open_listener(&addrs[i])) < 0) {
 			char a[NETADDR_STRLEN];
 			net_addr_string(&addrs[i], a, sizeof(a));
@@ -105,7 +120,7 @@ static int want(struct listeners *next, const struct listeners *ls,
 int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
 		   char *err, size_t errsize)
 {
-	struct listeners next = { .n = 0 };
+	struct listeners next = { .n = 0, .inherited = ls->inherited };
 	bool reused[LISTENERS_MAX] = { false };
 
 	for (size_t v = 0; v < cfg->nvhosts; v++) {

@@ -16,9 +16,22 @@ struct listener {
 	bool implicit_tls;      /* implicit_ssl_port: TLS from the first byte */
 };
 
+/* Sockets opened by systemd (master/activation.h), claimed by address. */
+struct inherited_fd {
+	int fd;                 /* -1 once claimed */
+	struct net_addr addr;
+	char name[64];          /* from LISTEN_FDNAMES, or "" */
+};
+
+struct inherited_fds {
+	struct inherited_fd fd[LISTENERS_MAX];
+	size_t n;
+};
+
 struct listeners {
 	struct listener l[LISTENERS_MAX];
 	size_t n;
+	struct inherited_fds *inherited; /* NULL: none */
 };
 
 /* Make LS match CFG: keep sockets whose address is still configured

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "master/activation.h"
 #include "master/cmdline.h"
 #include "config/config.h"
 #include "common/log.h"
@@ -47,7 +48,8 @@ static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
 	return errors;
 }
 
-static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
+static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
+	       struct inherited_fds *inherited)
 {
 	const struct cfg_settings *g = &cfg->global;
 	bool inetd = cl->inetd || !g->listen;
@@ -58,9 +60,11 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl)
 		/* In inetd mode fds 0-2 are the client: never log there. */
 		.use_stderr = cl->foreground && !inetd,
 		.debug = g->log_ftp_protocol,
+		.facility = log_facility_from_name(g->syslog_facility),
+		.json = strcmp(g->log_format, "json") == 0,
 	};
 	struct master_opts opts = { .config_path = cl->config_path,
-				    .foreground = cl->foreground };
+				    .foreground = cl->foreground, .inherited = inherited };
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "ftpsd: must be started as root\n");
@@ -115,12 +119,19 @@ int main(int argc, char **argv)
 	struct cmdline cl;
 	struct ftpsd_config *cfg;
 	char err[256];
+	static struct inherited_fds inherited;
+	int nact;
 
 	/* Whatever fds the parent left open are not ours to pass on to every
 	 * session (inetd mode's client is fd 0). */
 	if (argc == 3 && strcmp(argv[1], "--role") == 0)
 		run_role(argv[2]);
-	close_range(3, ~0U, 0);
+	/* systemd's Accept=no sockets (fds 3...) are ours; anything above. */
+	if ((nact = activation_take(&inherited, err, sizeof(err))) < 0) {
+		fprintf(stderr, "ftpsd: socket activation: %s\n", err);
+		return 1;
+	}
+	close_range(ACTIVATION_FD_START + (unsigned)nact, ~0U, 0);
 	if (cmdline_parse(&cl, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ftpsd: %s\n%s", err, cmdline_usage());
 		return 2;
@@ -150,5 +161,5 @@ int main(int argc, char **argv)
 		config_dump(cfg, stdout);
 		return 0;
 	}
-	return run(cfg, &cl);
+	return run(cfg, &cl, &inherited);
 }

@@ -16,6 +16,8 @@
 
 #include "common/cidr.h"
 #include "master/listeners.h"
+#include "master/activation.h"
+#include "master/notify.h"
 #include "common/log.h"
 #include "master/pool.h"
 #include "master/throttle.h"
@@ -47,6 +49,8 @@ struct master {
 	size_t nsessions, cap;
 	int report_fd;             /* failed logins, from the monitors */
 	struct throttle *throttle;
+	struct notifier notify;    /* systemd's NOTIFY_SOCKET, if any */
+	size_t status_sent;        /* the session count STATUS= last told */
 	bool stop;
 };
 
@@ -84,6 +88,7 @@ static int block_signals(sigset_t *old)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -154,8 +159,17 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 	if (per_ip && sessions_from(m, &peer) >= per_ip)
 		return refuse(fd, "421 There are too many connections from your internet address.\r\n");
 	if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
-			     g->login_throttle_window))
+			     g->login_throttle_window)) {
+		char ip[NETADDR_STRLEN];
+		struct log_fields f = LOG_FIELDS("throttle_refused");
+		net_addr_ip_string(&peer, ip, sizeof(ip));
+		f.vhost = l->vhost->name;
+		f.client = ip;
+		f.reason = "too many failed logins";
+		log_event(LOG_LVL_WARN, &f, "refused: client %s vhost %s: too many "
+			  "failed logins (throttled)", ip, l->vhost->name);
 		return refuse(fd, "421 Too many failed logins from your address; try again later.\r\n");
+	}
 	pid = pool_assign(&m->pool, m->cfg, l, fd);
 	if (pid < 0) { /* no spare left (or prefork_spares=0): one now */
 		pool_fill(&m->pool, 1, &m->gen, session_ended, m);
@@ -199,9 +213,12 @@ static void read_reports(struct master *m)
 		if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
 				     g->login_throttle_window)) {
 			char ip[NETADDR_STRLEN];
+			struct log_fields f = LOG_FIELDS("throttled");
 			net_addr_ip_string(&peer, ip, sizeof(ip));
-			log_msg(LOG_LVL_WARN, "client %s throttled: %u failed logins in %u s",
-				ip, g->login_throttle_fails, g->login_throttle_window);
+			f.client = ip;
+			f.reason = "failed logins";
+			log_event(LOG_LVL_WARN, &f, "client %s throttled: %u failed logins in %u s",
+				  ip, g->login_throttle_fails, g->login_throttle_window);
 		}
 	}
 }
@@ -254,39 +271,29 @@ static void refill(struct master *m)
 	pool_fill(&m->pool, m->cfg->global.prefork_spares, &m->gen, session_ended, m);
 }
 
-/* SIGHUP: re-read the config for new sessions; sessions in progress keep
- * the config they started with (they are separate processes). */
-/* SIGHUP: re-read the config for new sessions; sessions in progress keep
- * the config, certificates and keys they started with (they are separate
- * processes, and their key holder lives on for them). */
-static void reload(struct master *m)
+/* Make NEXT the configuration of new sessions: a new generation (keys and
+ * certificates loaded now), the listeners it wants, fresh spares. Sessions
+ * in progress keep the config, certificates, keys and log files they
+ * started with (they are separate processes, and their key holder lives on
+ * for them). On failure the old generation stays in service. WHAT names
+ * the cause in the log. */
+static int install(struct master *m, struct ftpsd_config *next, const char *what)
 {
-	struct ftpsd_config *next = calloc(1, sizeof(*next));
 	struct generation gen;
 	struct pasv_masq *masq;
 	char err[512];
 
-	if (!next)
-		return;
-	if (config_load(next, m->opts->config_path, stderr) != 0 ||
-	    config_check_environment(next, stderr) != 0) {
-		log_msg(LOG_LVL_ERR, "reload: %s has errors; keeping the old config",
-			m->opts->config_path);
-		free(next);
-		return;
-	}
-	/* New keys and certificates are loaded now; a broken one keeps the
-	 * old generation in service. */
+	/* A broken key or certificate keeps the old generation in service. */
 	if (generation_start(&gen, next, m->env, err, sizeof(err)) < 0) {
-		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
+		log_msg(LOG_LVL_ERR, "%s: %s; keeping the old config", what, err);
 		free(next);
-		return;
+		return -1;
 	}
 	if (listeners_sync(&m->ls, next, err, sizeof(err)) < 0) {
-		log_msg(LOG_LVL_ERR, "reload: %s; keeping the old config", err);
+		log_msg(LOG_LVL_ERR, "%s: %s; keeping the old config", what, err);
 		generation_retire(&gen, session_ended, m);
 		free(next);
-		return;
+		return -1;
 	}
 	/* Spares were forked with the old config: replace them. */
 	pool_drain(&m->pool);
@@ -300,9 +307,74 @@ static void reload(struct master *m)
 	free(m->cfg);
 	m->cfg = next;
 	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
-	log_msg(LOG_LVL_INFO, "reloaded %s", m->opts->config_path);
-	log_listeners(&m->ls);
-	log_vhosts(m->cfg, m->masq);
+	return 0;
+}
+
+/* SIGHUP: re-read the config for new sessions. */
+static void reload(struct master *m)
+{
+	struct ftpsd_config *next = calloc(1, sizeof(*next));
+
+	if (!next)
+		return;
+	notify_reloading(&m->notify);
+	if (config_load(next, m->opts->config_path, stderr) != 0 ||
+	    config_check_environment(next, stderr) != 0) {
+		log_msg(LOG_LVL_ERR, "reload: %s has errors; keeping the old config",
+			m->opts->config_path);
+		free(next);
+	} else if (install(m, next, "reload") == 0) {
+		log_msg(LOG_LVL_INFO, "reloaded %s", m->opts->config_path);
+		log_listeners(&m->ls);
+		log_vhosts(m->cfg, m->masq);
+	}
+	notify_ready(&m->notify, m->nsessions);
+}
+
+/* A fresh open of PATH at fd number FD, so whoever holds the number (the
+ * log sinks, the role_env of the next generation) writes to the new file. */
+static int reopen_at(int fd, const char *path)
+{
+	int nfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+
+	if (nfd < 0)
+		return -1;
+	if (nfd != fd && dup3(nfd, fd, O_CLOEXEC) < 0) {
+		int saved = errno;
+		close(nfd);
+		errno = saved;
+		return -1;
+	}
+	if (nfd != fd)
+		close(nfd);
+	return 0;
+}
+
+/* SIGUSR1 (logrotate's postrotate): the master reopens log_file and
+ * xferlog_file, then starts a new generation with the same config, so new
+ * sessions write to the new files. Sessions in progress keep the file they
+ * had until they end (they hold their own descriptors): rotate with a delay
+ * (logrotate's delaycompress) rather than copytruncate. A path that cannot
+ * be opened keeps the old file. */
+static void reopen_logs(struct master *m)
+{
+	const struct cfg_settings *g = &m->cfg->global;
+	struct ftpsd_config *same;
+
+	if (m->env->log_fd >= 0 && g->log_file[0] && reopen_at(m->env->log_fd, g->log_file) < 0)
+		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file",
+			g->log_file, strerror(errno));
+	if (m->env->xferlog_fd >= 0 && g->xferlog_file[0] &&
+	    reopen_at(m->env->xferlog_fd, g->xferlog_file) < 0)
+		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file",
+			g->xferlog_file, strerror(errno));
+	log_msg(LOG_LVL_INFO, "log files reopened");
+	same = malloc(sizeof(*same));
+	if (!same)
+		return;
+	memcpy(same, m->cfg, sizeof(*same));
+	if (install(m, same, "log reopen") == 0)
+		log_msg(LOG_LVL_INFO, "new sessions write to the reopened log files");
 }
 
 static void handle_signals(struct master *m)
@@ -314,6 +386,8 @@ static void handle_signals(struct master *m)
 			reap(m);
 		else if (si.ssi_signo == SIGHUP)
 			reload(m);
+		else if (si.ssi_signo == SIGUSR1)
+			reopen_logs(m);
 		else
 			m->stop = true;
 	}
@@ -395,6 +469,10 @@ static void serve(struct master *m)
 			handle_signals(m);
 		if (!m->stop)
 			refill(m);
+		if (m->nsessions != m->status_sent) {
+			m->status_sent = m->nsessions;
+			notify_status(&m->notify, m->nsessions);
+		}
 	}
 }
 
@@ -402,7 +480,8 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	       struct role_env *env)
 {
 	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1,
-			    .report_fd = -1, .gen = { .link = -1 } };
+			    .report_fd = -1, .gen = { .link = -1 },
+			    .ls = { .inherited = opts->inherited } };
 	char err[512];
 	int report[2];
 
@@ -415,7 +494,12 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 		log_msg(LOG_LVL_ERR, "%s", err);
 		return 1;
 	}
+	if (m.ls.inherited) {
+		activation_close_unclaimed(m.ls.inherited);
+		m.ls.inherited = NULL;
+	}
 	m.masq = resolver_start(cfg, NULL, NULL);
+	notify_open(&m.notify);
 	if (!opts->foreground && daemonize() < 0) {
 		log_msg(LOG_LVL_ERR, "daemonize: %s", strerror(errno));
 		return 1;
@@ -454,7 +538,10 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	log_listeners(&m.ls);
 	log_vhosts(m.cfg, m.masq);
 	refill(&m);
+	/* Every listener is open and the first generation is ready. */
+	notify_ready(&m.notify, 0);
 	serve(&m);
+	notify_stopping(&m.notify, m.nsessions);
 	pool_drain(&m.pool);
 	generation_retire(&m.gen, session_ended, &m);
 	listeners_close_all(&m.ls);
@@ -464,6 +551,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	free(m.sessions);
 	free(m.throttle);
 	free(m.cfg);
+	notify_close(&m.notify);
 	return 0;
 }
 
@@ -504,6 +592,7 @@ void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 	env.key_fd = zygote_key_link(kz[0]);
 	close(kz[0]); /* the key holder serves our link, then exits */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN); /* no log files of ours to reopen */
 	env.masq = resolver_start(cfg, NULL, NULL);
 	if (cfg->global.seccomp_sandbox && sandbox_seccomp_apply(ROLE_MASTER, -1, false) < 0) {
 		log_msg(LOG_LVL_ERR, "seccomp filter: %s", strerror(errno));

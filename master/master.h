@@ -7,10 +7,14 @@
 
 #include "config/config.h"
 #include "sandbox/role.h"
+#include "master/listeners.h"
 
 struct master_opts {
 	const char *config_path;
 	bool foreground;
+	/* Listening sockets from systemd (LISTEN_FDS), matched to the
+	 * configured addresses at start; NULL or empty: none. */
+	struct inherited_fds *inherited;
 };
 
 /* Runs until SIGTERM/SIGINT. CFG is heap-allocated and owned by the master

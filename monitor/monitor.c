@@ -90,8 +90,14 @@ static bool carries_fd(uint16_t type)
 
 static void violation(struct monitor *mon, const char *what)
 {
-	log_msg(LOG_LVL_WARN, "violation: %s (client %s, user %s)", what,
-		mon->s.peer_ip, mon->state == MON_POSTAUTH ? mon->pam.user : "-");
+	struct log_fields f = LOG_FIELDS("violation");
+
+	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
+	f.client = mon->s.peer_ip;
+	f.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL;
+	f.reason = what;
+	log_event(LOG_LVL_WARN, &f, "violation: %s (client %s, user %s)", what,
+		  mon->s.peer_ip, mon->state == MON_POSTAUTH ? mon->pam.user : "-");
 	mon->done = true;
 }
 
@@ -283,9 +289,14 @@ static bool user_name_ok(const char *user)
 static void login_failed(struct monitor *mon, const char *user, const char *why)
 {
 	struct priv_msg reply;
+	struct log_fields f = LOG_FIELDS("login_failed");
 
-	log_msg(LOG_LVL_WARN, "login failed: user %s client %s (%s)", user,
-		mon->s.peer_ip, why);
+	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
+	f.client = mon->s.peer_ip;
+	f.user = user;
+	f.reason = why;
+	log_event(LOG_LVL_WARN, &f, "login failed: user %s client %s (%s)", user,
+		  mon->s.peer_ip, why);
 	/* The master counts failures per address across sessions. */
 	if (mon->env->report_fd >= 0)
 		(void)send(mon->env->report_fd, &mon->s.peer, sizeof(mon->s.peer),
@@ -431,9 +442,18 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	explicit_bzero(l->pass, sizeof(l->pass));
 	explicit_bzero(m->body, m->len);
 	mon->s.set = &mon->user_set;
-	log_msg(LOG_LVL_INFO, "login ok: user %s client %s%s%s", mon->pam.user,
-		mon->s.peer_ip, kind == USERS_ANON ? " (anonymous)" : "",
-		kind == USERS_GUEST ? " (guest)" : "");
+	{
+		struct log_fields f = LOG_FIELDS("login_ok");
+		f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
+		f.client = mon->s.peer_ip;
+		f.user = mon->pam.user;
+		f.reason = kind == USERS_ANON ? "anonymous" :
+			   kind == USERS_GUEST ? "guest" : NULL;
+		log_event(LOG_LVL_INFO, &f, "login ok: user %s client %s%s%s",
+			  mon->pam.user, mon->s.peer_ip,
+			  kind == USERS_ANON ? " (anonymous)" : "",
+			  kind == USERS_GUEST ? " (guest)" : "");
+	}
 	stop_engine(mon);
 	mon->s.pbsz_done = (l->carry & CARRY_PBSZ) && mon->s.tls_control;
 	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
@@ -803,10 +823,18 @@ static void on_xfer(struct monitor *mon, struct priv_msg *m)
 			*p = '\0';
 			break;
 		}
-	log_msg(LOG_LVL_INFO, "transfer: user %s client %s %s %s %llu bytes%s",
-		mon->pam.user, mon->s.peer_ip,
-		x->direction == XFER_DOWNLOAD ? "RETR" : "STOR", x->path,
-		(unsigned long long)x->bytes, x->complete ? "" : " (incomplete)");
+	struct log_fields f = LOG_FIELDS(x->direction == XFER_DOWNLOAD ? "download" :
+					 "upload");
+	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
+	f.client = mon->s.peer_ip;
+	f.user = mon->pam.user;
+	f.bytes = (long long)x->bytes;
+	f.duration_ms = (long long)x->msecs;
+	f.reason = x->complete ? NULL : "incomplete";
+	log_event(LOG_LVL_INFO, &f, "transfer: user %s client %s %s %s %llu bytes%s",
+		  mon->pam.user, mon->s.peer_ip,
+		  x->direction == XFER_DOWNLOAD ? "RETR" : "STOR", x->path,
+		  (unsigned long long)x->bytes, x->complete ? "" : " (incomplete)");
 	if (mon->env->xferlog_fd >= 0)
 		write_xferlog(mon, x);
 	free(x);
@@ -1287,10 +1315,17 @@ __attribute__((noreturn)) static void monitor_serve_session(
 	(void)setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	init_session(mon, cfg, vhost);
 	mon->s.tls = &mon->env->tls[vhost - cfg->vhosts];
+	struct timespec started;
+	struct log_fields f = LOG_FIELDS("session_start");
+
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	f.vhost = vhost->name;
+	f.client = mon->s.peer_ip;
+	f.reason = implicit_tls ? "implicit TLS" : NULL;
+	log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s", mon->s.peer_ip,
+		  vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	if (vhost->set.login_timeout)
 		mon->login_deadline = monotonic_ms() + vhost->set.login_timeout * 1000LL;
-	log_msg(LOG_LVL_INFO, "session start: client %s vhost %s%s", mon->s.peer_ip,
-		vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)
 		_exit(1);
 	/* Implicit TLS: the pre-auth engine starts when the relay's
@@ -1316,7 +1351,17 @@ __attribute__((noreturn)) static void monitor_serve_session(
 		close(mon->ctrl_fd);
 	close(mon->client_fd);
 	pam_login_close(&mon->pam);
-	log_msg(LOG_LVL_INFO, "session end: client %s", mon->s.peer_ip);
+	{
+		struct timespec ended;
+		struct log_fields e = LOG_FIELDS("session_end");
+		clock_gettime(CLOCK_MONOTONIC, &ended);
+		e.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
+		e.client = mon->s.peer_ip;
+		e.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL;
+		e.duration_ms = (ended.tv_sec - started.tv_sec) * 1000LL +
+				(ended.tv_nsec - started.tv_nsec) / 1000000;
+		log_event(LOG_LVL_INFO, &e, "session end: client %s", mon->s.peer_ip);
+	}
 	_exit(0);
 }
 

@@ -179,6 +179,8 @@ struct ftpsd_config *role_start(struct role_env *env)
 		.file_fd = h.has_log ? ROLE_FD_LOG : -1,
 		.use_stderr = h.foreground,
 		.debug = cfg->global.log_ftp_protocol,
+		.facility = log_facility_from_name(cfg->global.syslog_facility),
+		.json = strcmp(cfg->global.log_format, "json") == 0,
 	};
 
 	*env = (struct role_env){
@@ -189,5 +191,9 @@ struct ftpsd_config *role_start(struct role_env *env)
 	};
 	log_init(&sinks);
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGUSR1 is the master's (reopen the logs); sent to the whole unit
+	 * (systemctl kill) it must not end a role or a session forked from
+	 * one (an ignored signal stays ignored across fork). */
+	signal(SIGUSR1, SIG_IGN);
 	return cfg;
 }

@@ -691,7 +691,7 @@ class Server:
     """A running `ftpsd -f` with a throwaway config."""
 
     def __init__(self, tmpdir, user, ftpsd, pam, extra_lines=(), allow_violations=False,
-                 wait=True, **overrides):
+                 wait=True, wrap=(), args=None, env=None, **overrides):
         self._clients = []
         self.tmp = str(tmpdir)
         self.user = user
@@ -711,9 +711,12 @@ class Server:
         self.write_conf()
         self._err = []
         self._err_lock = threading.Lock()
-        self.proc = subprocess.Popen([ftpsd, "-f", "-c", self.conf],
+        # WRAP: a launcher that execs ftpsd (systemd-socket-activate); ARGS
+        # replace "-f"; ENV adds to the environment.
+        self.proc = subprocess.Popen([*wrap, ftpsd, *(args or ["-f"]), "-c", self.conf],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE,
+                                     env={**os.environ, **env} if env else None)
         self.pid = self.proc.pid
         self._readers = [threading.Thread(target=self._pump, args=(s,), daemon=True)
                          for s in (self.proc.stdout, self.proc.stderr)]
