@@ -4,27 +4,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "engine/args.h"
 #include "engine/commands.h"
 #include "engine/path.h"
 #include "engine/perm.h"
-
-/* Octal digits only, at most MAX. */
-static int parse_octal(const char *p, size_t len, unsigned max, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (len == 0 || len > 4)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '7')
-			return -1;
-		v = v * 8 + (unsigned)(p[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* SITE CHMOD mode path */
 static int site_chmod(struct session *s, const char *arg)
@@ -35,7 +18,7 @@ static int site_chmod(struct session *s, const char *arg)
 
 	if (!perm_modify(s))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (!space || !space[1] || parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
+	if (!space || !space[1] || args_parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE CHMOD <octal mode> <path>.");
 	if (path_resolve(path, sizeof(path), s->cwd, space + 1) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
@@ -57,7 +40,7 @@ static int site_umask(struct session *s, const char *arg)
 	}
 	if (!perm_modify(s))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (parse_octal(arg, strlen(arg), 0777, &mask) < 0)
+	if (args_parse_octal(arg, strlen(arg), 0777, &mask) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE UMASK <octal mask>.");
 	umask((mode_t)mask);
 	return ctrl_reply(&s->ctrl, 200, "UMASK set to %04o", mask);
