@@ -9,7 +9,9 @@ enum type_arg args_parse_type(const char *arg)
 		return TYPE_ARG_BINARY;
 	if (strcasecmp(arg, "A") == 0 || strcasecmp(arg, "A N") == 0)
 		return TYPE_ARG_ASCII;
-	if (strchr("AaEeIiLl", arg[0]) && (arg[1] == '\0' || arg[1] == ' '))
+	/* arg[0] first: strchr finds the NUL of "" too. */
+	if (arg[0] != '\0' && strchr("AaEeIiLl", arg[0]) &&
+	    (arg[1] == '\0' || arg[1] == ' '))
 		return TYPE_ARG_UNSUPPORTED;
 	return TYPE_ARG_BAD;
 }
@@ -30,13 +32,20 @@ const char *args_parse_time(const char *arg, time_t *out)
 {
 	struct tm tm = { 0 };
 	const char *p = arg + 14;
-	int year = digits(arg, 4), mon = digits(arg + 4, 2), day = digits(arg + 6, 2);
-	int hour = digits(arg + 8, 2), min = digits(arg + 10, 2), sec = digits(arg + 12, 2);
+	int year, mon, day, hour, min, sec;
 	time_t t;
 
-	if (strlen(arg) < 14 || year < 1970 || mon < 1 || mon > 12 || day < 1 ||
-	    day > 31 || hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 ||
-	    sec > 60)
+	/* The length first: the fields below are read at fixed offsets. */
+	if (strnlen(arg, 14) < 14)
+		return NULL;
+	year = digits(arg, 4);
+	mon = digits(arg + 4, 2);
+	day = digits(arg + 6, 2);
+	hour = digits(arg + 8, 2);
+	min = digits(arg + 10, 2);
+	sec = digits(arg + 12, 2);
+	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 ||
+	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
 		return NULL;
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++)
