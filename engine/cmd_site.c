@@ -1,4 +1,5 @@
 /* SITE CHMOD / UMASK / HELP, and HELP. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -9,7 +10,8 @@
 #include "engine/path.h"
 #include "engine/perm.h"
 
-/* SITE CHMOD mode path */
+/* SITE CHMOD mode path. Permission bits only: a set-uid, set-gid or
+ * sticky bit is refused (550), never set. */
 static int site_chmod(struct session *s, const char *arg)
 {
 	const char *space = strchr(arg, ' ');
@@ -20,6 +22,9 @@ static int site_chmod(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (!space || !space[1] || args_parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE CHMOD <octal mode> <path>.");
+	if (mode & ~0777u)
+		return ctrl_reply(&s->ctrl, 550,
+				  "SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
 	if (path_resolve(path, sizeof(path), s->cwd, space + 1) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (chmod(path, (mode_t)mode) < 0)
@@ -52,9 +57,16 @@ int cmd_site(struct session *s, const char *arg)
 	size_t n = space ? (size_t)(space - arg) : strlen(arg);
 	const char *rest = space ? space + 1 : "";
 
-	if (n == 5 && strncasecmp(arg, "CHMOD", 5) == 0)
+	bool chmod_cmd = n == 5 && strncasecmp(arg, "CHMOD", 5) == 0;
+	bool umask_cmd = n == 5 && strncasecmp(arg, "UMASK", 5) == 0;
+
+	/* Anonymous sessions (and guests with anonymous rights) share one
+	 * account for every upload: no mode changes at all (as vsftpd). */
+	if ((chmod_cmd || umask_cmd) && s->anon_privs)
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
+	if (chmod_cmd)
 		return site_chmod(s, rest);
-	if (n == 5 && strncasecmp(arg, "UMASK", 5) == 0)
+	if (umask_cmd)
 		return site_umask(s, rest);
 	if (n == 4 && strncasecmp(arg, "HELP", 4) == 0)
 		return ctrl_reply(&s->ctrl, 214, "CHMOD UMASK HELP");
