@@ -25,8 +25,22 @@ LIB_SRCS := $(filter-out master/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS))))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
+# libFuzzer harnesses (tests/fuzz/README.md): each built twice, as a
+# clang fuzzer (make fuzz) and as a replayer of its seeds and regression
+# inputs with the normal compiler (part of make unit).
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
+REPLAY_BINS := $(addprefix tests/fuzz/replay_,$(FUZZ_NAMES))
+FUZZ_CC  ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-missing-field-initializers -I. \
+	$(shell pkg-config --cflags $(PKGS)) $(FUZZ_SAN)
+FUZZ_OBJS := $(addprefix tests/fuzz/obj/,$(LIB_OBJS))
 
-.PHONY: all clean install check layers unit integration nat deps asan demo bench
+.PHONY: all clean install check layers unit integration nat deps asan demo bench fuzz fuzz-build
 
 all: ftpsd
 
@@ -50,9 +64,39 @@ tests/ftpsd-testhooks: master/main.o libftpsd.a engine/commands.c engine/testhoo
 	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/testhooks.o engine/testhooks.c
 	$(CC) $(LDFLAGS) -o $@ master/main.o tests/commands-hooks.o tests/testhooks.o libftpsd.a $(LDLIBS)
 
-unit: $(UNIT_BINS)
+tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c libftpsd.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c libftpsd.a $(LDLIBS)
+
+# The unit tests, then every fuzz harness on its seeds and regressions.
+unit: $(UNIT_BINS) $(REPLAY_BINS)
 	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || failed="$$failed $$t"; done; \
+	for n in $(FUZZ_NAMES); do echo "== tests/fuzz/replay_$$n"; \
+		r=tests/fuzz/regressions/$$n; [ -d $$r ] || r=; \
+		./tests/fuzz/replay_$$n tests/fuzz/seeds/$$n $$r || \
+			failed="$$failed tests/fuzz/replay_$$n"; done; \
 	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
+
+# libFuzzer builds: the library again with clang, ASan, UBSan and
+# coverage, in tests/fuzz/obj (apart from the normal objects).
+tests/fuzz/obj/%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+tests/fuzz/libftpsd-fuzz.a: $(FUZZ_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/libftpsd-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/libftpsd-fuzz.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each harness for FUZZ_SECONDS (default 60) on its seeds, its
+# regressions and the growing corpus in tests/fuzz/corpus/NAME (not kept
+# in git). A crash stops the run and leaves the input in
+# tests/fuzz/artifacts/; fix it, then keep it in tests/fuzz/regressions/NAME.
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 integration: ftpsd tests/ftpsd-testhooks
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
@@ -99,7 +143,9 @@ install: ftpsd
 		install -D -m 0644 etc/pam.d/ftpsd $(DESTDIR)$(SYSCONFDIR)/pam.d/ftpsd
 
 clean:
-	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a $(addsuffix /*.o,$(LAYERS)) $(UNIT_BINS)
+	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a $(addsuffix /*.o,$(LAYERS)) $(UNIT_BINS) \
+		$(FUZZ_BINS) $(REPLAY_BINS) tests/fuzz/libftpsd-fuzz.a
+	rm -rf tests/fuzz/obj
 
 # README's first command: a demo server on 127.0.0.1:2121 (needs root).
 demo:
