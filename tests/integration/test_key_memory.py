@@ -70,6 +70,12 @@ def secrets_of(path):
     return out
 
 
+# No mapping of ours holding data is this large; ASan's shadow memory
+# (make asan) is terabytes of readable, never-touched pages, and reading it
+# whole ran out of memory.
+REGION_MAX = 1 << 30
+
+
 def readable_regions(pid):
     with open(f"/proc/{pid}/maps") as f:
         for line in f:
@@ -79,6 +85,8 @@ def readable_regions(pid):
             if "r" not in perms or name in ("[vvar]", "[vsyscall]", "[vdso]"):
                 continue
             lo, hi = (int(x, 16) for x in addr.split("-"))
+            if hi - lo > REGION_MAX:
+                continue
             yield lo, hi
 
 
