@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libssl-dev libcap-dev libseccomp-dev \
 libpam0g-dev libinih-dev libcmocka-dev python3 python3-pytest curl lftp socat \
-openssl iproute2 nftables procps passwd"
+openssl iproute2 nftables procps passwd clang-14 libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
