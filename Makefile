@@ -40,7 +40,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	$(shell pkg-config --cflags $(PKGS)) $(FUZZ_SAN)
 FUZZ_OBJS := $(addprefix tests/fuzz/obj/,$(LIB_OBJS))
 
-.PHONY: all clean install check layers unit integration nat deps asan demo bench fuzz fuzz-build
+.PHONY: all clean install check layers unit integration nat deps asan demo bench fuzz fuzz-build soak
 
 all: ftpsd
 
@@ -100,6 +100,15 @@ fuzz: fuzz-build
 
 integration: ftpsd tests/ftpsd-testhooks
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The soak and fault test at length (tests/integration/test_soak.py; make
+# integration runs it for 15 s with 16 sessions). Needs root, like
+# integration; SOAK_SEED=N repeats a run.
+SOAK_SECONDS ?= 300
+SOAK_SESSIONS ?= 200
+soak: ftpsd tests/ftpsd-testhooks
+	cd tests/integration && SOAK_SECONDS=$(SOAK_SECONDS) SOAK_SESSIONS=$(SOAK_SESSIONS) \
+		$(PYTHON) -m pytest -q -s -p no:cacheprovider test_soak.py $(PYTEST_ARGS)
 
 # The NAT lab (tests/nat/lab.sh): namespaces, a bridge and nftables DNAT;
 # needs root. The lab is deleted at the end, also after failures.
