@@ -25,8 +25,22 @@ LIB_SRCS := $(filter-out master/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS))))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
+# libFuzzer harnesses (tests/fuzz/README.md): each built twice, as a
+# clang fuzzer (make fuzz) and as a replayer of its seeds and regression
+# inputs with the normal compiler (part of make unit).
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
+REPLAY_BINS := $(addprefix tests/fuzz/replay_,$(FUZZ_NAMES))
+FUZZ_CC  ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-missing-field-initializers -I. \
+	$(shell pkg-config --cflags $(PKGS)) $(FUZZ_SAN)
+FUZZ_OBJS := $(addprefix tests/fuzz/obj/,$(LIB_OBJS))
 
-.PHONY: all clean install check layers unit integration nat deps asan demo bench deb deb-test
+.PHONY: all clean install check layers unit integration nat deps asan demo bench deb deb-test fuzz fuzz-build soak
 
 all: ftpsd
 
@@ -50,25 +64,70 @@ tests/ftpsd-testhooks: master/main.o libftpsd.a engine/commands.c engine/testhoo
 	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/testhooks.o engine/testhooks.c
 	$(CC) $(LDFLAGS) -o $@ master/main.o tests/commands-hooks.o tests/testhooks.o libftpsd.a $(LDLIBS)
 
-unit: $(UNIT_BINS)
+tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c libftpsd.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c libftpsd.a $(LDLIBS)
+
+# The unit tests, then every fuzz harness on its seeds and regressions.
+unit: $(UNIT_BINS) $(REPLAY_BINS)
 	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || failed="$$failed $$t"; done; \
+	for n in $(FUZZ_NAMES); do echo "== tests/fuzz/replay_$$n"; \
+		r=tests/fuzz/regressions/$$n; [ -d $$r ] || r=; \
+		./tests/fuzz/replay_$$n tests/fuzz/seeds/$$n $$r || \
+			failed="$$failed tests/fuzz/replay_$$n"; done; \
 	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
+
+# libFuzzer builds: the library again with clang, ASan, UBSan and
+# coverage, in tests/fuzz/obj (apart from the normal objects).
+tests/fuzz/obj/%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+tests/fuzz/libftpsd-fuzz.a: $(FUZZ_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/libftpsd-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/libftpsd-fuzz.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each harness for FUZZ_SECONDS (default 60) on its seeds, its
+# regressions and the growing corpus in tests/fuzz/corpus/NAME (not kept
+# in git). A crash stops the run and leaves the input in
+# tests/fuzz/artifacts/; fix it, then keep it in tests/fuzz/regressions/NAME.
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 integration: ftpsd tests/ftpsd-testhooks
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The soak and fault test at length (tests/integration/test_soak.py; make
+# integration runs it for 15 s with 16 sessions). Needs root, like
+# integration; SOAK_SEED=N repeats a run.
+SOAK_SECONDS ?= 300
+SOAK_SESSIONS ?= 200
+soak: ftpsd tests/ftpsd-testhooks
+	cd tests/integration && SOAK_SECONDS=$(SOAK_SECONDS) SOAK_SESSIONS=$(SOAK_SESSIONS) \
+		$(PYTHON) -m pytest -q -s -p no:cacheprovider test_soak.py $(PYTEST_ARGS)
 
 # The NAT lab (tests/nat/lab.sh): namespaces, a bridge and nftables DNAT;
 # needs root. The lab is deleted at the end, also after failures.
 nat: ftpsd
 	cd tests/nat && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-# Installs missing Debian packages, builds, runs every test.
+# Installs missing Debian packages, builds, runs every test: layers, unit
+# (with the fuzz seeds and regressions), integration, NAT, each fuzz
+# harness for CHECK_FUZZ_SECONDS, then unit and integration again under
+# ASan/UBSan. What .ci/run runs; about 20 minutes on 2 cores.
+CHECK_FUZZ_SECONDS ?= 30
 check: deps
 	$(MAKE) layers
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) nat
+	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+	$(MAKE) asan
 
 deps:
 	@sh tests/install-deps.sh
@@ -84,10 +143,14 @@ layers:
 # dlopen'ed later by pam_unix, or it calls a NULL "real" crypt_r.
 ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	LDFLAGS="-fsanitize=address,undefined" EXTRA_LDLIBS="-Wl,--no-as-needed -lcrypt -Wl,--as-needed"
+# The objects are rebuilt in place, so it ends with a clean normal build
+# (also after a failure): an ASan ftpsd is never left for `make install`.
 asan:
 	$(MAKE) clean
-	$(MAKE) $(ASAN_FLAGS) all tests/ftpsd-testhooks unit
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(MAKE) $(ASAN_FLAGS) integration
+	@rc=0; $(MAKE) $(ASAN_FLAGS) all tests/ftpsd-testhooks unit && \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(MAKE) $(ASAN_FLAGS) integration || rc=1; \
+	$(MAKE) clean >/dev/null && $(MAKE) all >/dev/null || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "make asan FAILED"; fi; exit $$rc
 
 install: ftpsd
 	install -D -m 0755 ftpsd $(DESTDIR)$(SBINDIR)/ftpsd
@@ -118,8 +181,9 @@ deb-test: deb
 		$(PYTHON) -m pytest -q -p no:cacheprovider test_deb.py $(PYTEST_ARGS)
 
 clean:
-	rm -rf build
-	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a $(addsuffix /*.o,$(LAYERS)) $(UNIT_BINS)
+	rm -rf build tests/fuzz/obj
+	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a $(addsuffix /*.o,$(LAYERS)) $(UNIT_BINS) \
+		$(FUZZ_BINS) $(REPLAY_BINS) tests/fuzz/libftpsd-fuzz.a
 
 # README's first command: a demo server on 127.0.0.1:2121 (needs root).
 demo:

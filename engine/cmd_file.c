@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/args.h"
 #include "engine/ascii.h"
 #include "engine/commands.h"
 #include "engine/path.h"
@@ -215,52 +216,6 @@ int cmd_mdtm(struct session *s, const char *arg)
 	return ctrl_reply(&s->ctrl, 213, "%s", when);
 }
 
-static int digits(const char *p, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/* "YYYYMMDDHHMMSS[.sss] " (RFC 3659 time-val, UTC). The fraction is
- * accepted and dropped. Returns the rest of the line after one space, or
- * NULL for anything that is not a real instant. */
-static const char *ftp_parse_time(const char *arg, time_t *out)
-{
-	struct tm tm = { 0 };
-	const char *p = arg + 14;
-	int year = digits(arg, 4), mon = digits(arg + 4, 2), day = digits(arg + 6, 2);
-	int hour = digits(arg + 8, 2), min = digits(arg + 10, 2), sec = digits(arg + 12, 2);
-	time_t t;
-
-	if (strlen(arg) < 14 || year < 1970 || mon < 1 || mon > 12 || day < 1 ||
-	    day > 31 || hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 ||
-	    sec > 60)
-		return NULL;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	}
-	if (*p != ' ' || p[1] == '\0')
-		return NULL;
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec == 60 ? 59 : sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != day) /* 31 February */
-		return NULL;
-	*out = t;
-	return p + 1;
-}
-
 /* MFMT time path (draft-somers-ftp-mfxx): set the modification time. */
 int cmd_mfmt(struct session *s, const char *arg)
 {
@@ -271,7 +226,7 @@ int cmd_mfmt(struct session *s, const char *arg)
 
 	if (!perm_modify(s))
 		return denied(s);
-	name = ftp_parse_time(arg, &ts[1].tv_sec);
+	name = args_parse_time(arg, &ts[1].tv_sec);
 	if (!name)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: MFMT YYYYMMDDHHMMSS path.");
 	if (!resolve(s, name, path, &rc))

@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "engine/args.h"
 #include "engine/commands.h"
 #include "engine/listing.h"
 #include "common/log.h"
@@ -168,17 +169,18 @@ int cmd_noop(struct session *s, const char *arg)
 
 int cmd_type(struct session *s, const char *arg)
 {
-	if (strcasecmp(arg, "I") == 0 || strcasecmp(arg, "L 8") == 0) {
+	switch (args_parse_type(arg)) {
+	case TYPE_ARG_BINARY:
 		s->ascii = false;
 		return ctrl_reply(&s->ctrl, 200, "Switching to Binary mode.");
-	}
-	if (strcasecmp(arg, "A") == 0 || strcasecmp(arg, "A N") == 0) {
+	case TYPE_ARG_ASCII:
 		s->ascii = true;
 		return ctrl_reply(&s->ctrl, 200, "Switching to ASCII mode.");
-	}
-	if (strchr("AaEeIiLl", arg[0]) && (arg[1] == '\0' || arg[1] == ' '))
+	case TYPE_ARG_UNSUPPORTED:
 		return ctrl_reply(&s->ctrl, 504, "Type not supported.");
-	return ctrl_reply(&s->ctrl, 501, "Unrecognised TYPE command.");
+	default:
+		return ctrl_reply(&s->ctrl, 501, "Unrecognised TYPE command.");
+	}
 }
 
 /* MODE and STRU: one value works, the other RFC 959 values are 504. */

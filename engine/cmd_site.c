@@ -1,32 +1,17 @@
 /* SITE CHMOD / UMASK / HELP, and HELP. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "engine/args.h"
 #include "engine/commands.h"
 #include "engine/path.h"
 #include "engine/perm.h"
 
-/* Octal digits only, at most MAX. */
-static int parse_octal(const char *p, size_t len, unsigned max, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (len == 0 || len > 4)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '7')
-			return -1;
-		v = v * 8 + (unsigned)(p[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* SITE CHMOD mode path */
+/* SITE CHMOD mode path. Permission bits only: a set-uid, set-gid or
+ * sticky bit is refused (550), never set. */
 static int site_chmod(struct session *s, const char *arg)
 {
 	const char *space = strchr(arg, ' ');
@@ -35,8 +20,11 @@ static int site_chmod(struct session *s, const char *arg)
 
 	if (!perm_modify(s))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (!space || !space[1] || parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
+	if (!space || !space[1] || args_parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE CHMOD <octal mode> <path>.");
+	if (mode & ~0777u)
+		return ctrl_reply(&s->ctrl, 550,
+				  "SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
 	if (path_resolve(path, sizeof(path), s->cwd, space + 1) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (chmod(path, (mode_t)mode) < 0)
@@ -57,7 +45,7 @@ static int site_umask(struct session *s, const char *arg)
 	}
 	if (!perm_modify(s))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (parse_octal(arg, strlen(arg), 0777, &mask) < 0)
+	if (args_parse_octal(arg, strlen(arg), 0777, &mask) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE UMASK <octal mask>.");
 	umask((mode_t)mask);
 	return ctrl_reply(&s->ctrl, 200, "UMASK set to %04o", mask);
@@ -69,9 +57,16 @@ int cmd_site(struct session *s, const char *arg)
 	size_t n = space ? (size_t)(space - arg) : strlen(arg);
 	const char *rest = space ? space + 1 : "";
 
-	if (n == 5 && strncasecmp(arg, "CHMOD", 5) == 0)
+	bool chmod_cmd = n == 5 && strncasecmp(arg, "CHMOD", 5) == 0;
+	bool umask_cmd = n == 5 && strncasecmp(arg, "UMASK", 5) == 0;
+
+	/* Anonymous sessions (and guests with anonymous rights) share one
+	 * account for every upload: no mode changes at all (as vsftpd). */
+	if ((chmod_cmd || umask_cmd) && s->anon_privs)
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
+	if (chmod_cmd)
 		return site_chmod(s, rest);
-	if (n == 5 && strncasecmp(arg, "UMASK", 5) == 0)
+	if (umask_cmd)
 		return site_umask(s, rest);
 	if (n == 4 && strncasecmp(arg, "HELP", 4) == 0)
 		return ctrl_reply(&s->ctrl, 214, "CHMOD UMASK HELP");

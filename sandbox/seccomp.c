@@ -153,8 +153,25 @@ const char *sandbox_role_name(enum sandbox_role role)
 static int report_fd = -1;
 static enum sandbox_role report_role;
 
-/* Async-signal-safe: a hand-built PRIV_LOG, then death by SIGSYS (the
- * handler was installed with SA_RESETHAND, so the next trap kills). */
+/* SA_RESETHAND made SIGSYS's action the default again when the handler
+ * was entered, so a SIGSYS now kills. Send one to this thread; it is not
+ * blocked (the handler may have interrupted code that blocked it), and if
+ * the role's filter forbids tgkill the trap raises SIGSYS just the same.
+ * Never re-run the forbidden call: its registers are gone, and with
+ * other arguments it may be allowed (an mmap without PROT_EXEC, a close
+ * of another descriptor) and return. */
+static void die_of_sigsys(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGSYS);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void)syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGSYS);
+	_exit(128 + SIGSYS); /* not reached */
+}
+
+/* Async-signal-safe: a hand-built PRIV_LOG, then death by SIGSYS. */
 static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 {
 	struct priv_log v = { .level = LOG_LVL_ERR };
@@ -182,8 +199,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 	v.line[n] = '\0';
 	priv_encode_log(&m, &v);
 	(void)priv_send(report_fd, &m);
-	(void)syscall(info->si_syscall); /* traps again: SIGSYS, default action */
-	_exit(128 + SIGSYS);
+	die_of_sigsys();
 }
 
 static int allow_list(scmp_filter_ctx ctx, const char *const *names)

@@ -81,6 +81,15 @@ def test_site_chmod_umask_help(srv, workdir):
     c.expect("site chmod 0640 f", 200)
     assert os.stat(workdir.path("f")).st_mode & 0o7777 == 0o640
     c.expect("SITE CHMOD 999 f", 501)
+    # Set-uid, set-gid and sticky bits are refused, the mode left alone.
+    for mode in ("4755", "2755", "1777", "6777", "7777", "1000"):
+        code, text = c.expect(f"SITE CHMOD {mode} f", 550)
+        assert "set-uid" in text, text
+        assert os.stat(workdir.path("f")).st_mode & 0o7777 == 0o640
+    c.expect("SITE CHMOD 04755 f", 501)           # four digits at most
+    c.expect("SITE CHMOD 17777 f", 501)
+    c.expect("SITE CHMOD 0777 f", 200)
+    assert os.stat(workdir.path("f")).st_mode & 0o7777 == 0o777
     c.expect("SITE CHMOD 600", 501)
     c.expect("SITE CHMOD 600 missing", 550)
     assert "0022" in c.expect("SITE UMASK", 200)[1]

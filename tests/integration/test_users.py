@@ -190,6 +190,28 @@ def test_anonymous_upload_owned_by_anon_without_chown(server, anon_root, account
     assert stat.S_IMODE(st.st_mode) == 0o600       # anon_umask default 077
 
 
+def test_anonymous_no_site_chmod_or_umask(server, anon_root, accounts):
+    """Every anonymous upload belongs to one shared account: SITE CHMOD
+    4755 would plant a set-uid program of it. Anonymous sessions get no
+    SITE CHMOD and no SITE UMASK at all (as vsftpd), even with every
+    anon_* write right."""
+    s = anon_server(server, anon_root, write_enable=True, anon_upload_enable=True,
+                    anon_other_write_enable=True)
+    f = ftp(s, "anonymous", "a@b")
+    f.storbinary("STOR incoming/tool", io.BytesIO(b"#!/bin/sh\n"))
+    p = os.path.join(anon_root, "incoming", "tool")
+    before = stat.S_IMODE(os.stat(p).st_mode)
+    for cmd in ("SITE CHMOD 4755 incoming/tool", "SITE CHMOD 755 incoming/tool",
+                "SITE UMASK 000", "SITE UMASK"):
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd(cmd)
+        assert str(e.value).startswith("550"), (cmd, e.value)
+    assert stat.S_IMODE(os.stat(p).st_mode) == before == 0o600
+    f.storbinary("STOR incoming/after", io.BytesIO(b"x"))   # umask unchanged
+    assert stat.S_IMODE(os.stat(os.path.join(anon_root, "incoming", "after")).st_mode) == 0o600
+    assert f.sendcmd("SITE HELP").startswith("214")
+
+
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     return make_pki(str(tmp_path_factory.mktemp("pki")))
