@@ -1377,6 +1377,28 @@ void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
 	monitor_serve_session(mon, vhost, fd, implicit_tls);
 }
 
+/* Wait for the master's PRIV_ASSIGN on MASTER_FD; false if the waiting
+ * pre-auth engine's link closed first (it died). */
+static bool engine_or_assignment(struct monitor *mon, int master_fd)
+{
+	struct pollfd p[2] = {
+		{ .fd = master_fd, .events = POLLIN },
+		{ .fd = mon->priv_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (p[0].revents)
+			return true;
+		if (p[1].revents & (POLLHUP | POLLERR | POLLIN))
+			return false;
+	}
+}
+
 void monitor_spare_run(const struct ftpsd_config *cfg,
 		       const struct monitor_env *env, int master_fd)
 {
@@ -1389,6 +1411,12 @@ void monitor_spare_run(const struct ftpsd_config *cfg,
 	fd = settle_fds(master_fd, env->keep_stderr);
 	if (fd < 0 || fork_engine(mon, "ftpsd-preauth", become_preauth, NULL, 0) < 0)
 		_exit(1);
+	/* A spare whose pre-auth engine died is of no use: it ends, and the
+	 * master (told by the zygote) forks a new one. */
+	if (!engine_or_assignment(mon, fd)) {
+		stop_engine(mon);
+		_exit(0);
+	}
 	/* Untrusted? No: the master. Checked all the same. */
 	if (priv_recv(fd, &m) != 1 || m.type != PRIV_ASSIGN ||
 	    priv_decode_assign(&m, &a) < 0 || a.vhost >= cfg->nvhosts) {

@@ -80,10 +80,8 @@ def test_a_dead_spare_is_replaced(server):
     s.login_ctl().expect("QUIT", 221)
 
 
-@pytest.mark.xfail(strict=True, reason="found by test_soak.py: a spare monitor "
-                   "does not notice that its pre-auth engine died (monitor/monitor.c, "
-                   "issue 10); it stays in the pool with a zombie child")
 def test_a_spare_whose_preauth_engine_died_is_replaced(server):
+    """Found by test_soak.py: a spare must notice its pre-auth engine died."""
     s = server(prefork_spares=2)
     assert wait_until(lambda: len(spares(s.pid)) == 2, 5)
     victim = spares(s.pid)[0]

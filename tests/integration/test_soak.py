@@ -183,11 +183,9 @@ class Killer(threading.Thread):
                            for fd in os.listdir(f"/proc/{pid}/fd"))
             except OSError:
                 return False
-        # Not the pre-auth engine of a waiting spare: its monitor does not
-        # notice (test_pool.py's xfail test pins that bug).
+        # Spares' pre-auth engines too: their monitor must notice and go.
         victims = [p for p in descendants(self.master, procs)
-                   if p.comm in SESSION_COMMS and p.state != "Z" and
-                   not (p.comm == "ftpsd-preauth" and not serving(p.ppid))]
+                   if p.comm in SESSION_COMMS and p.state != "Z"]
         if not victims:
             return
         p = self.rng.choice(victims)

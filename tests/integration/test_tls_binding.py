@@ -1,8 +1,9 @@
 """Data-TLS binding against a neighbour behind the same NAT (issue 10, items
 1 and 2): a data connection that does not resume this session's TLS session
 fails during its handshake, so no session is ever born that could be
-resumed later; and every resumption hands out a fresh ticket, so a client
-that offers each ticket once (RFC 8446 C.4) never runs dry."""
+resumed later; and (not yet: item 2 is open) every resumption should hand
+out a fresh ticket, so a client that offers each ticket once (RFC 8446 C.4)
+never runs dry."""
 import ftplib
 import socket
 import ssl
@@ -61,6 +62,9 @@ def test_neighbour_full_handshake_fails_inside_the_handshake(server, pki, versio
     f.quit()
 
 
+@pytest.mark.xfail(strict=True, reason="issue 10 item 2 is open: renewing tickets on "
+                   "resumption (the ticket callback's 2) corrupted uploads in "
+                   "test_soak.py, so it is not done yet")
 @pytest.mark.parametrize("version", [TLS12, TLS13], ids=["tls1.2", "tls1.3"])
 def test_every_resumption_hands_out_a_fresh_ticket(server, pki, version):
     """1,000 transfers by a client that offers each ticket once: the newest
