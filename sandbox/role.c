@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/fdio.h"
 #include "common/log.h"
 
 #define ROLE_MAGIC 0x66747073u /* "ftps" */
@@ -28,22 +29,6 @@ static size_t config_used(const struct ftpsd_config *cfg)
 	       cfg->nvhosts * sizeof(struct cfg_vhost);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int config_memfd(const struct ftpsd_config *cfg, const struct role_env *env)
 {
 	struct role_header h = {
@@ -59,7 +44,7 @@ static int config_memfd(const struct ftpsd_config *cfg, const struct role_env *e
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, &h, sizeof(h)) < 0 || write_all(fd, cfg, config_used(cfg)) < 0 ||
+	if (fd_write_all(fd, &h, sizeof(h)) < 0 || fd_write_all(fd, cfg, config_used(cfg)) < 0 ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
 				       F_SEAL_WRITE) < 0) {
 		close(fd);
