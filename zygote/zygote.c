@@ -18,6 +18,7 @@
 #include "privsep/proto.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
+#include "zygote/prewarm.h"
 
 static void free_certs(struct tls_certs *certs, size_t n)
 {
@@ -230,7 +231,6 @@ void zygote_run(const struct ftpsd_config *cfg, const struct role_env *env,
 	priv_encode_keys_status(&m, err[0] ? 1 : 0, err);
 	if (priv_send(master_fd, &m) < 0 || err[0])
 		_exit(1);
-	/* What reading and building freed, before the first fork. */
-	malloc_trim(0);
+	zygote_prewarm(cfg, z.env.tls, keys_fd);
 	serve(&z);
 }
