@@ -11,6 +11,7 @@
 
 #include "common/fdio.h"
 #include "common/log.h"
+#include "tls/tls13_record.h"
 
 #define TELNET_IAC 255
 #define TELNET_WILL 251
@@ -19,10 +20,47 @@
 void ctrl_init(struct ctrl *c, int fd, const void *pending, size_t npending)
 {
 	c->fd = fd;
+	c->tls = NULL;
 	c->discarding = false;
 	c->len = npending < sizeof(c->buf) ? npending : sizeof(c->buf);
 	if (c->len)
 		memcpy(c->buf, pending, c->len);
+}
+
+int ctrl_start_tls(struct ctrl *c, const struct priv_tls_keys *k)
+{
+	c->tls = tls13_conn_new(c->fd, k);
+	return c->tls ? 0 : -1;
+}
+
+void ctrl_finish(struct ctrl *c)
+{
+	if (c->tls)
+		(void)tls13_close_notify(c->tls);
+}
+
+/* One read of what the connection has: bytes, 0 at EOF, -1, or -2 for
+ * nothing yet (a TLS record not whole, or EAGAIN). */
+static ssize_t read_some(struct ctrl *c, bool nonblocking)
+{
+	void *at = c->buf + c->len;
+	size_t room = sizeof(c->buf) - c->len;
+	ssize_t n;
+
+	if (c->tls)
+		return tls13_read(c->tls, at, room);
+	do
+		n = nonblocking ? recv(c->fd, at, room, MSG_DONTWAIT) : read(c->fd, at, room);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && nonblocking && errno == ENOTSOCK) {
+		/* inetd may hand us a pipe-like fd; poll said readable */
+		do
+			n = read(c->fd, at, room);
+		while (n < 0 && errno == EINTR);
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -2;
+	return n;
 }
 
 size_t ctrl_strip_telnet(char *line, size_t len)
@@ -107,19 +145,9 @@ int ctrl_fill(struct ctrl *c)
 
 	if (c->len == sizeof(c->buf))
 		return -2;
-	do
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
-			 MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno == ENOTSOCK) {
-		/* inetd may hand us a pipe-like fd; poll said readable */
-		do
-			n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-		while (n < 0 && errno == EINTR);
-	}
+	n = read_some(c, true);
 	if (n < 0)
-		return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2
-		       : errno == ECONNRESET ? 0 : -1;
+		return n == -2 ? -2 : errno == ECONNRESET ? 0 : -1;
 	c->len += (size_t)n;
 	return (int)n;
 }
@@ -164,26 +192,28 @@ enum ctrl_read ctrl_read_line(struct ctrl *c, char *line, unsigned timeout_s)
 			c->len = 0;
 			c->discarding = true;
 		}
-		r = wait_readable(c->fd, deadline);
-		if (r == 0)
-			return CTRL_TIMEOUT;
-		if (r < 0)
-			return CTRL_ERROR;
-		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		/* Decrypted bytes may wait inside the record layer. */
+		if (!c->tls || !tls13_pending(c->tls)) {
+			r = wait_readable(c->fd, deadline);
+			if (r == 0)
+				return CTRL_TIMEOUT;
+			if (r < 0)
+				return CTRL_ERROR;
+		}
+		n = read_some(c, c->tls != NULL);
 		if (n == 0)
 			return CTRL_EOF;
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
+		if (n == -2)
+			continue;
+		if (n < 0)
 			return errno == ECONNRESET ? CTRL_EOF : CTRL_ERROR;
-		}
 		c->len += (size_t)n;
 	}
 }
 
 int ctrl_write(struct ctrl *c, const char *text, size_t len)
 {
-	return fd_write_all(c->fd, text, len);
+	return c->tls ? tls13_write_all(c->tls, text, len) : fd_write_all(c->fd, text, len);
 }
 
 int ctrl_reply(struct ctrl *c, int code, const char *fmt, ...)

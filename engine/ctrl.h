@@ -1,6 +1,7 @@
 /* The control connection as the engine sees it: a byte stream (a TCP socket,
- * or later the plaintext side of the TLS relay) read line by line into a
- * bounded buffer, and replies written whole. */
+ * the plaintext side of the TLS relay, or TLS 1.3 records the engine
+ * protects itself after the relay handed them over) read line by line into
+ * a bounded buffer, and replies written whole. */
 #ifndef FTPSD_CTRL_H
 #define FTPSD_CTRL_H
 
@@ -8,10 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "privsep/proto.h"
+
 #define CTRL_BUF 4096 /* longest accepted command line, CRLF included */
+
+struct tls13_conn;
 
 struct ctrl {
 	int fd;
+	struct tls13_conn *tls; /* records on fd, or NULL: fd is plaintext */
 	size_t len;           /* bytes buffered */
 	bool discarding;      /* inside an over-long line: drop to its end */
 	bool log_protocol;    /* log every command and reply at debug level */
@@ -28,6 +34,11 @@ enum ctrl_read {
 };
 
 void ctrl_init(struct ctrl *c, int fd, const void *pending, size_t npending);
+/* Speak TLS 1.3 records on the connection from now on (tls/tls13_record.h).
+ * 0 or -1. */
+int ctrl_start_tls(struct ctrl *c, const struct priv_tls_keys *k);
+/* The session is over: close_notify when we speak TLS. */
+void ctrl_finish(struct ctrl *c);
 
 /* Read the next line (without CRLF, Telnet IAC sequences removed) into
  * LINE, which has room for CTRL_BUF bytes. TIMEOUT_S bounds the wait for

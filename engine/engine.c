@@ -70,8 +70,9 @@ void engine_run(struct session *s)
 	signal(SIGPIPE, SIG_IGN);
 	/* ftplib and others send ABOR as TCP urgent data; inline, it is just
 	 * the next line. Not a socket (inetd pipe) or a socketpair: no harm.
-	 * ABOR needs a login, and the pre-auth sandbox has no setsockopt. */
-	if (s->logged_in)
+	 * ABOR needs a login, and the pre-auth sandbox has no setsockopt.
+	 * Never under TLS records: an urgent byte inline would break them. */
+	if (s->logged_in && !s->ctrl.tls)
 		(void)setsockopt(s->ctrl.fd, SOL_SOCKET, SO_OOBINLINE, &one,
 				 sizeof(one));
 	s->ctrl.log_protocol = s->cfg->global.log_ftp_protocol;
@@ -95,5 +96,6 @@ void engine_run(struct session *s)
 		if (rc < 0)
 			break;
 	}
+	ctrl_finish(&s->ctrl);
 	_exit(0);
 }

@@ -38,6 +38,9 @@ struct session {
 	int pasv_fd;                    /* listener from the monitor, or -1 */
 	unsigned mlst_facts;
 	bool tls_control;               /* control connection is TLS (via relay) */
+	/* At login, the relay's TLS 1.3 record state for the user's engine
+	 * (suite 0: the relay stays). Wiped once the engine has taken it. */
+	struct priv_tls_keys ctrl_tls;
 	bool pbsz_done;                 /* PBSZ 0 seen (RFC 4217 before PROT) */
 	bool prot_private;              /* PROT P: data connections are TLS */
 	bool active;                    /* PORT/EPRT given: connect to active_addr */

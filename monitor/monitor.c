@@ -38,6 +38,7 @@
 #include "config/pasv.h"
 #include "privsep/proto.h"
 #include "relay/relay.h"
+#include "tls/tls13_record.h"
 #include "config/users.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
@@ -248,6 +249,9 @@ static void become_user(struct monitor *mon)
 	__nss_configure_lookup("passwd", "files");
 	__nss_configure_lookup("group", "files");
 	install_control_session(mon);
+	if (mon->s.ctrl_tls.suite && ctrl_start_tls(&mon->s.ctrl, &mon->s.ctrl_tls) < 0)
+		_exit(1);
+	OPENSSL_cleanse(&mon->s.ctrl_tls, sizeof(mon->s.ctrl_tls));
 	/* Full data handshakes (require_ssl_reuse=NO) sign through us. */
 	tls_proxy_set_channel(mon->s.priv_fd);
 	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
@@ -384,6 +388,80 @@ static void drop_key_link(struct monitor *mon)
 	}
 }
 
+/* Bytes the relay forwarded that the pre-auth engine did not read: the
+ * user's engine starts with them after the ones the pre-auth engine had.
+ * 0, or -1 if they do not fit (a client pipelining kilobytes at login). */
+static int drain_plaintext(struct monitor *mon, struct priv_login *l)
+{
+	struct pollfd p = { .fd = mon->ctrl_fd, .events = POLLIN };
+
+	while (poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP))) {
+		size_t room = sizeof(l->pending) - l->npending;
+		ssize_t n = room ? read(mon->ctrl_fd, l->pending + l->npending, room) : -1;
+
+		if (n == 0)
+			return 0; /* the relay is gone: nothing more comes */
+		if (n < 0)
+			return errno == EINTR ? 0 : -1;
+		l->npending += (uint32_t)n;
+	}
+	return 0;
+}
+
+static void on_relay_log(struct monitor *mon, struct priv_msg *m);
+
+/* At login, ask the relay for the control connection's TLS records
+ * (tls/tls13_record.h): the user's engine then speaks them and the relay
+ * ends, so an idle session is two processes. A relay that cannot (TLS 1.2,
+ * a KeyUpdate, bytes inside OpenSSL) says so and stays. Its answer is
+ * checked like any other, and it is killed before the engine exists, so
+ * no two processes ever read the connection at once. */
+static void take_over_relay(struct monitor *mon, struct priv_login *l)
+{
+	struct priv_msg *m = malloc(sizeof(*m));
+	struct priv_tls_keys k = { 0 };
+	struct pollfd p = { .fd = mon->relay_fd, .events = POLLIN };
+	int status;
+	int r;
+
+	if (!m)
+		goto out;
+	priv_encode_relay_handoff(m);
+	if (priv_send(mon->relay_fd, m) < 0)
+		goto out; /* gone: the session ends with it */
+	while ((r = poll(&p, 1, 10000)) == 1 && priv_recv(mon->relay_fd, m) == 1 &&
+	       m->type == PRIV_LOG)
+		on_relay_log(mon, m);
+	if (r != 1 || m->type != PRIV_TLS_HANDOFF ||
+	    (r = priv_decode_tls_handoff(m, &k)) < 0 ||
+	    (r == 1 && !tls13_suite_ok(k.suite, k.secret_len))) {
+		violation(mon, "no valid TLS_HANDOFF from the relay");
+		goto out;
+	}
+	if (r == 0)
+		goto out; /* the relay stays for the session */
+	kill(mon->relay, SIGKILL);
+	while (waitpid(mon->relay, &status, 0) < 0 && errno == EINTR)
+		;
+	mon->relay = -1;
+	close(mon->relay_fd);
+	mon->relay_fd = -1;
+	if (drain_plaintext(mon, l) < 0) {
+		log_msg(LOG_LVL_INFO, "client %s: too much pipelined at login",
+			mon->s.peer_ip);
+		mon->done = true;
+		goto out;
+	}
+	close(mon->ctrl_fd);
+	mon->ctrl_fd = mon->client_fd;
+	mon->s.ctrl_tls = k;
+out:
+	OPENSSL_cleanse(&k, sizeof(k));
+	if (m)
+		OPENSSL_cleanse(m, sizeof(*m));
+	free(m);
+}
+
 static void on_login(struct monitor *mon, struct priv_msg *m)
 {
 	struct priv_login *l = calloc(1, sizeof(*l));
@@ -455,6 +533,10 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 			  kind == USERS_GUEST ? " (guest)" : "");
 	}
 	stop_engine(mon);
+	if (mon->relay > 0)
+		take_over_relay(mon, l);
+	if (mon->done)
+		goto out;
 	mon->s.pbsz_done = (l->carry & CARRY_PBSZ) && mon->s.tls_control;
 	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
 	mon->s.mlst_facts = l->mlst_facts & FACT_DEFAULT;
@@ -462,7 +544,9 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	if (fork_engine(mon, "ftpsd-engine", become_user, l->pending, l->npending) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;
-	} else if (lock_down(mon) < 0) {
+	}
+	OPENSSL_cleanse(&mon->s.ctrl_tls, sizeof(mon->s.ctrl_tls));
+	if (!mon->done && lock_down(mon) < 0) {
 		log_msg(LOG_LVL_ERR, "monitor lock-down: %s", strerror(errno));
 		mon->done = true;
 	}

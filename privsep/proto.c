@@ -171,6 +171,49 @@ int priv_decode_tls_session(struct priv_msg *m, struct priv_tls_session *v)
 	return priv_msg_check(m);
 }
 
+void priv_encode_relay_handoff(struct priv_msg *m)
+{
+	priv_msg_init(m, PRIV_RELAY_HANDOFF);
+}
+
+int priv_decode_relay_handoff(struct priv_msg *m)
+{
+	return priv_msg_check(m);
+}
+
+void priv_encode_tls_handoff(struct priv_msg *m, const struct priv_tls_keys *k)
+{
+	priv_msg_init(m, PRIV_TLS_HANDOFF);
+	priv_put_u32(m, k ? 0 : 1);
+	if (!k)
+		return;
+	priv_put_u32(m, k->suite);
+	priv_put_bytes(m, k->read_secret, k->secret_len);
+	priv_put_bytes(m, k->write_secret, k->secret_len);
+	priv_put_u64(m, k->read_seq);
+	priv_put_u64(m, k->write_seq);
+}
+
+int priv_decode_tls_handoff(struct priv_msg *m, struct priv_tls_keys *k)
+{
+	uint32_t status = priv_get_u32(m), suite;
+	size_t rlen, wlen;
+
+	memset(k, 0, sizeof(*k));
+	if (status != 0)
+		return status == 1 && priv_msg_check(m) == 0 ? 0 : -1;
+	suite = priv_get_u32(m);
+	rlen = priv_get_bytes(m, k->read_secret, sizeof(k->read_secret));
+	wlen = priv_get_bytes(m, k->write_secret, sizeof(k->write_secret));
+	k->read_seq = priv_get_u64(m);
+	k->write_seq = priv_get_u64(m);
+	if (priv_msg_check(m) < 0 || suite > 0xffff || rlen == 0 || rlen != wlen)
+		return -1;
+	k->suite = (uint16_t)suite;
+	k->secret_len = (uint8_t)rlen;
+	return 1;
+}
+
 void priv_encode_port_connect(struct priv_msg *m, const struct net_addr *target)
 {
 	char ip[NETADDR_STRLEN];

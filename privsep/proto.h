@@ -26,6 +26,11 @@
  * PRIV_TLS_READY    relay    once            SNI name ("" if none)    TLS_READY_ACK (the relay
  *                                                                     forwards nothing before)
  * PRIV_TLS_READY_ACK monitor -               -                        -
+ * PRIV_RELAY_HANDOFF monitor at login, once  -                        TLS_HANDOFF
+ * PRIV_TLS_HANDOFF  relay    -               status; suite, traffic   - (status 0: the
+ *                                            secrets, record numbers  relay has stopped
+ *                                                                     and exits; the user's
+ *                                                                     engine speaks TLS)
  *
  * PRIV_SIGN         relay    during the control handshake, once per handshake
  *                   engine   POSTAUTH, require_ssl_reuse=NO, once per data
@@ -34,8 +39,8 @@
  *                   monitor → key holder: the same, after its checks
  * PRIV_SIGN_RESULT  monitor/key holder  status, signature           -
  *
- * The relay's link carries only PRIV_LOG, PRIV_TLS_SESSION, PRIV_TLS_READY
- * and PRIV_SIGN.
+ * The relay's link carries only PRIV_LOG, PRIV_TLS_SESSION, PRIV_TLS_READY,
+ * PRIV_SIGN and PRIV_TLS_HANDOFF.
  *
  * Links between the master's helpers (keys/keys.c, zygote/zygote.c):
  * PRIV_KEYS_CERT    key holder → zygote   vhost, key type, chain index, DER
@@ -88,6 +93,8 @@ enum priv_type {
 	PRIV_ZYG_EXITED,
 	PRIV_ZYG_MASQ,
 	PRIV_ZYG_RETIRE,
+	PRIV_RELAY_HANDOFF,
+	PRIV_TLS_HANDOFF,
 	PRIV_TYPE_END
 };
 
@@ -153,6 +160,18 @@ struct priv_tls_session {
 	uint8_t der[PRIV_TLS_SESSION_MAX];
 };
 
+/* The control connection's TLS 1.3 record state, handed from the relay to
+ * the user's engine at login (tls/tls13_record.h). */
+#define PRIV_TLS_SECRET_MAX 48 /* SHA-384 */
+
+struct priv_tls_keys {
+	uint16_t suite;      /* TLS 1.3 cipher suite number */
+	uint8_t secret_len;
+	uint8_t read_secret[PRIV_TLS_SECRET_MAX];  /* client application traffic */
+	uint8_t write_secret[PRIV_TLS_SECRET_MAX]; /* server application traffic */
+	uint64_t read_seq, write_seq;              /* records protected so far */
+};
+
 void priv_encode_log(struct priv_msg *m, const struct priv_log *v);
 int priv_decode_log(struct priv_msg *m, struct priv_log *v);
 void priv_encode_login(struct priv_msg *m, const struct priv_login *v);
@@ -172,6 +191,13 @@ void priv_encode_auth_tls_result(struct priv_msg *m, uint32_t status, int fd);
 int priv_decode_auth_tls_result(struct priv_msg *m, uint32_t *status);
 void priv_encode_tls_session(struct priv_msg *m, const struct priv_tls_session *v);
 int priv_decode_tls_session(struct priv_msg *m, struct priv_tls_session *v);
+void priv_encode_relay_handoff(struct priv_msg *m);
+int priv_decode_relay_handoff(struct priv_msg *m);
+/* K is NULL (status 1: no handoff, the relay goes on) or the state. */
+void priv_encode_tls_handoff(struct priv_msg *m, const struct priv_tls_keys *k);
+/* 1 with *K filled, 0 for "no handoff", -1 malformed. Lengths are checked
+ * here; whether the suite is one we speak is tls13_suite_ok's call. */
+int priv_decode_tls_handoff(struct priv_msg *m, struct priv_tls_keys *k);
 
 /* Active mode: the monitor connects to the client's data port itself. */
 enum priv_port_status {

@@ -18,6 +18,7 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 #include "config/vhosts.h"
+#include "relay/handoff.h"
 
 #define RELAY_BUF 16384
 
@@ -92,15 +93,53 @@ static int pump_to_client(SSL *ssl, int plain_fd)
 	return SSL_write(ssl, buf, (int)n) == (int)n ? 0 : -1;
 }
 
+/* What the engine wrote and we have not forwarded yet: the pre-auth
+ * engine is gone when the monitor asks for the handoff. */
+static int flush_engine_output(SSL *ssl, int plain_fd)
+{
+	struct pollfd p = { .fd = plain_fd, .events = POLLIN };
+
+	while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+		if (pump_to_client(ssl, plain_fd) < 0)
+			return -1;
+	return 0;
+}
+
+/* The monitor, at login: give the connection's records to the user's
+ * engine and end, or say why not and stay. We read nothing from the
+ * client from here on; what it sent since waits in the socket for the
+ * engine. */
+static void hand_off(SSL *ssl, const struct relay_args *a)
+{
+	struct priv_msg *m = malloc(sizeof(*m));
+	struct priv_tls_keys k;
+	bool ok;
+
+	if (!m || priv_recv(a->monitor_fd, m) != 1 || m->type != PRIV_RELAY_HANDOFF ||
+	    priv_decode_relay_handoff(m) < 0)
+		_exit(1);
+	ok = flush_engine_output(ssl, a->plain_fd) == 0 && handoff_export(ssl, &k) == 0;
+	priv_encode_tls_handoff(m, ok ? &k : NULL);
+	if (priv_send(a->monitor_fd, m) < 0)
+		_exit(1);
+	OPENSSL_cleanse(&k, sizeof(k));
+	OPENSSL_cleanse(m, sizeof(*m));
+	free(m);
+	handoff_forget();
+	if (ok)
+		_exit(0); /* no close_notify: the connection goes on */
+}
+
 static void relay_loop(SSL *ssl, const struct relay_args *a)
 {
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{ .fd = a->client_fd, .events = POLLIN },
 		{ .fd = a->plain_fd, .events = POLLIN },
+		{ .fd = a->monitor_fd, .events = POLLIN },
 	};
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
@@ -113,6 +152,8 @@ static void relay_loop(SSL *ssl, const struct relay_args *a)
 			tls_close(ssl); /* the engine ended: close_notify */
 			_exit(0);
 		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+			hand_off(ssl, a);
 	}
 }
 
@@ -161,12 +202,17 @@ void relay_run(const struct relay_args *a)
 	tls_proxy_set_channel(a->monitor_fd);
 	SSL_CTX_set_tlsext_servername_callback(a->ctx, servername_cb);
 	SSL_CTX_set_tlsext_servername_arg(a->ctx, (void *)a);
+	handoff_watch(a->ctx);
+	for (size_t v = 0; a->cfg && a->all_tls && v < a->cfg->nvhosts; v++)
+		if (a->all_tls[v].full)
+			handoff_watch(a->all_tls[v].full);
 	drop_privileges(a);
 	ssl = tls_accept(a->ctx, a->client_fd, a->handshake_timeout, err, sizeof(err));
 	if (!ssl) {
 		log_msg(LOG_LVL_WARN, "control TLS %s", err);
 		_exit(1);
 	}
+	handoff_handshake_done();
 	tls_describe(ssl, desc, sizeof(desc));
 	log_msg(LOG_LVL_DEBUG, "control TLS: %s", desc);
 	send_session(a, ssl);
