@@ -274,9 +274,6 @@ static void become_user(struct monitor *mon)
 		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
 		_exit(1);
 	}
-	/* Give back what PAM and the set-up freed (measured: ~64 KiB of
-	 * private heap per idle session). */
-	malloc_trim(0);
 	ctrl_reply(&mon->s.ctrl, 230, "Login successful.");
 }
 
@@ -373,7 +370,6 @@ static int lock_down(struct monitor *mon)
 	if (sandbox_limit_bounding_set(after_login, sizeof(after_login) /
 							    sizeof(after_login[0])) < 0)
 		return -1;
-	malloc_trim(0); /* what PAM freed: the session is long, the heap idle */
 	if (!mon->s.cfg->global.seccomp_sandbox)
 		return 0;
 	return sandbox_seccomp_apply(ROLE_MONITOR, -1, false);
@@ -541,6 +537,10 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
 	mon->s.mlst_facts = l->mlst_facts & FACT_DEFAULT;
 	mon->state = MON_POSTAUTH;
+	/* Give back what PAM freed before the engine shares our pages: a
+	 * trim in either process after the fork would write to (and so copy)
+	 * pages the two still share. */
+	malloc_trim(0);
 	if (fork_engine(mon, "ftpsd-engine", become_user, l->pending, l->npending) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;

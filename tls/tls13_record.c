@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -144,13 +145,27 @@ static int init_direction(const struct suite *s, struct direction *d,
 	return d->ctx ? set_keys(s, d, enc) : -1;
 }
 
+void tls13_warm_up(void)
+{
+	static const uint8_t zero[PRIV_TLS_SECRET_MAX];
+
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		struct direction d = { 0 };
+		(void)init_direction(&suites[i], &d, zero, 0, 1);
+		EVP_CIPHER_CTX_free(d.ctx);
+	}
+}
+
 struct tls13_conn *tls13_conn_new(int fd, const struct priv_tls_keys *k)
 {
 	const struct suite *s = find_suite(k->suite);
 	struct tls13_conn *c;
 
-	if (!s || s->secret_len != k->secret_len || !(c = calloc(1, sizeof(*c))))
+	/* Only the state is zeroed: the buffers' pages stay untouched (an
+	 * idle session's memory) until records need them. */
+	if (!s || s->secret_len != k->secret_len || !(c = malloc(sizeof(*c))))
 		return NULL;
+	memset(c, 0, offsetof(struct tls13_conn, in));
 	c->fd = fd;
 	c->suite = s;
 	if (init_direction(s, &c->rd, k->read_secret, k->read_seq, 0) < 0 ||

@@ -26,6 +26,10 @@ bool tls13_suite_ok(uint16_t suite, size_t len);
 
 struct tls13_conn;
 
+/* Fetch what records need (the KDF, each suite's cipher) so that a process
+ * forked later finds it built: the zygote calls it (zygote/prewarm.h). */
+void tls13_warm_up(void);
+
 /* Records on FD with the keys K (copied; the caller wipes K). NULL if the
  * suite is not ours or OpenSSL fails. */
 struct tls13_conn *tls13_conn_new(int fd, const struct priv_tls_keys *k);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "tls/tls13_record.h"
 #include "tls/tls_proxy.h"
 #include "tls/tls_warmup.h"
 #include "zygote/zygote.h"
@@ -99,6 +100,7 @@ void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls,
 		    int keys_fd)
 {
 	warm_tls(cfg, tls, keys_fd);
+	tls13_warm_up();
 	load_pam_modules(cfg);
 	malloc_trim(0);
 	plug_heap_holes();
