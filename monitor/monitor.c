@@ -28,6 +28,7 @@
 #include "engine/engine.h"
 #include "engine/listing.h"
 #include "common/log.h"
+#include "common/memtrim.h"
 #include "engine/perm.h"
 #include "config/vhosts.h"
 #include "engine/port.h"
@@ -255,6 +256,8 @@ static void become_user(struct monitor *mon)
 	/* Full data handshakes (require_ssl_reuse=NO) sign through us. */
 	tls_proxy_set_channel(mon->s.priv_fd);
 	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
+		log_msg(LOG_LVL_ERR, "user %s: cannot become the user: %s", a->login,
+			strerror(errno));
 		ctrl_reply(&mon->s.ctrl, 500, "Cannot change to home directory.");
 		_exit(1);
 	}
@@ -537,10 +540,10 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
 	mon->s.mlst_facts = l->mlst_facts & FACT_DEFAULT;
 	mon->state = MON_POSTAUTH;
-	/* Give back what PAM freed before the engine shares our pages: a
-	 * trim in either process after the fork would write to (and so copy)
-	 * pages the two still share. */
-	malloc_trim(0);
+	/* Give back what PAM freed (heap, and the deep stack of its hashing)
+	 * before the engine shares our pages: a trim in either process after
+	 * the fork would write to (and so copy) pages the two still share. */
+	mem_release_unused();
 	if (fork_engine(mon, "ftpsd-engine", become_user, l->pending, l->npending) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;
