@@ -147,7 +147,7 @@ static bool apply_state(struct natmap_ctl *c, const struct ftpsd_config *cfg,
 	struct in_addr a = { .s_addr = s->external_ip };
 	bool changed;
 
-	if (s->proto && s->external_ip) {
+	if (s->proto) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&next.addr.ss;
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		sin->sin_family = AF_INET;

@@ -25,7 +25,7 @@
 _Static_assert(NATMAP_PORTS_MAX <= PRIV_NAT_PORTS_MAX, "NAT_STATE carries every port");
 
 #define FIRST_WAIT_MS 250      /* RFC 6886 §3.1, RFC 6887 §8.1.1 */
-#define TRIES_PROBE 4          /* 0.25 + 0.5 + 1 + 2 s: is anyone there? */
+#define TRIES_PROBE 5          /* 0.25 + 0.5 + 1 + 2 + 4 s: is anyone there? */
 #define TRIES_PORT 3           /* it answered a moment ago */
 #define TRIES_DELETE 2
 #define JUNK_MAX 256           /* replies that fit no request, per exchange */
