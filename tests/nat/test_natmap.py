@@ -171,14 +171,30 @@ def reachable(host, port):
     return in_ns("out", probe)
 
 
+def login(host, ca):
+    f = FTPS(context=tlsutil.client_context(ca=ca), timeout=TIMEOUT)
+    f.connect(host, 21, timeout=TIMEOUT)
+    f.auth()
+    f.login(USER, PASSWORD)
+    f.prot_p()
+    return f
+
+
+def inside_pasv(ca, payload=None):
+    """From the LAN: the 227 reply, and the download of PAYLOAD."""
+    def client():
+        f = login(SRV_LAN, ca)
+        resp = f.sendcmd("PASV")
+        data = get(f, payload[0]) if payload else None
+        f.quit()
+        return resp, data
+    return in_ns("in", client)
+
+
 def outside_transfer(ca, payload, host=RTR_WAN):
     """Log in from outside, PASV, download and upload; (227 reply, data)."""
     def client():
-        f = FTPS(context=tlsutil.client_context(ca=ca), timeout=TIMEOUT)
-        f.connect(host, 21, timeout=TIMEOUT)
-        f.auth()
-        f.login(USER, PASSWORD)
-        f.prot_p()
+        f = login(host, ca)
         resp = f.sendcmd("PASV")
         data = get(f, payload[0])
         f.storbinary("STOR natmap-up.bin", io.BytesIO(payload[1][:200000]))
@@ -255,17 +271,7 @@ def test_refusing_router_logs_and_keeps_static_settings(router, nat_server, wan_
     assert re.search(r"NAT-PMP: (port 21: not authorized or refused|no answer from the "
                      r"gateway)", m.group(1)), m.group(1)
     # Still serving, with what it had without NAT: the local address.
-    def inside():
-        f = FTPS(context=tlsutil.client_context(ca=pki.ca), timeout=TIMEOUT)
-        f.connect(SRV_LAN, 21, timeout=TIMEOUT)
-        f.auth()
-        f.login(USER, PASSWORD)
-        f.prot_p()
-        resp = f.sendcmd("PASV")
-        data = get(f, payload[0])
-        f.quit()
-        return resp, data
-    resp, data = in_ns("in", inside)
+    resp, data = inside_pasv(pki.ca, payload)
     assert parse227(resp)[0] == SRV_LAN, resp
     assert sha(data) == sha(payload[1])
 
@@ -350,15 +356,7 @@ def test_hostile_gateway_logged_and_static(nat_lab, nat_server, wan_cert, pki, m
         s.wait_log(why, timeout=25)
         assert g.requests > 0
         # The master serves on, and advertises no learned address.
-        def inside():
-            f = FTPS(context=tlsutil.client_context(ca=pki.ca), timeout=TIMEOUT)
-            f.connect(SRV_LAN, 21, timeout=TIMEOUT)
-            f.auth()
-            f.login(USER, PASSWORD)
-            resp = f.sendcmd("PASV")
-            f.quit()
-            return resp
-        assert parse227(in_ns("in", inside))[0] == SRV_LAN
+        assert parse227(inside_pasv(pki.ca)[0])[0] == SRV_LAN
         assert "violation" not in s.log()
     finally:
         g.stopped = True
