@@ -108,7 +108,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_UINT_ROW(login_throttle_fails, G, 0, 100000, 10),
 	CFG_UINT_ROW(login_throttle_window, G, 1, 86400, 60),
 	CFG_UINT_ROW(ipv6_client_prefix, G, 1, 128, 64),
-	CFG_STR_ROW(nat_protocols, G, 1, "pcp,natpmp", cfg_check_nat_protocols),
+	CFG_STR_ROW(nat_protocols, G, 1, "pcp,natpmp,upnp", cfg_check_nat_protocols),
 	CFG_UINT_ROW(nat_mapping_lifetime, G, 10, 86400, 3600),
 	CFG_STR_ROW(listen_address, V, 1, "0.0.0.0", cfg_check_addresses),
 	CFG_UINT_ROW(listen_port, V, 1, 65535, 21),
@@ -974,20 +974,21 @@ static int cfg_check_host(const char *value, char *why, size_t whysize)
 	return -1;
 }
 
-/* nat_protocols: a comma list of pcp and natpmp, each at most once (the
- * NAT helper tries them in this order). */
+/* nat_protocols: a comma list of pcp, natpmp and upnp, each at most once
+ * (the NAT helper tries them in this order). */
 static int cfg_check_nat_protocols(const char *value, char *why, size_t whysize)
 {
 	char name[16];
-	bool seen_pcp = false, seen_natpmp = false;
+	bool seen_pcp = false, seen_natpmp = false, seen_upnp = false;
 	int rc;
 
 	while ((rc = cfg_list_next(&value, name, sizeof name)) != 0) {
 		bool *seen = rc < 0 ? NULL : strcmp(name, "pcp") == 0 ? &seen_pcp :
-				 strcmp(name, "natpmp") == 0 ? &seen_natpmp : NULL;
+				 strcmp(name, "natpmp") == 0 ? &seen_natpmp :
+				 strcmp(name, "upnp") == 0 ? &seen_upnp : NULL;
 		if (!seen || *seen) {
-			cfg_why(why, whysize, "expected a comma list of pcp and natpmp, "
-				"each at most once");
+			cfg_why(why, whysize, "expected a comma list of pcp, natpmp and "
+				"upnp, each at most once");
 			return -1;
 		}
 		*seen = true;

@@ -120,7 +120,7 @@ static bool address_plausible(uint32_t ip)
 static void log_state(const struct cfg_vhost *vh, const struct priv_nat_state *s,
 		      const char *ip, const char *verdict)
 {
-	char ports[512], reason[4 * PRIV_NAT_REASON_MAX];
+	char ports[512], reason[4 * PRIV_NAT_REASON_MAX], lease[32];
 
 	if (s->proto == 0) {
 		log_escape(s->reason, reason, sizeof(reason));
@@ -129,10 +129,14 @@ static void log_state(const struct cfg_vhost *vh, const struct priv_nat_state *s
 		return;
 	}
 	ports_text(s, ports, sizeof(ports));
+	if (s->lifetime)
+		snprintf(lease, sizeof(lease), "lease %u s", s->lifetime);
+	else
+		snprintf(lease, sizeof(lease), "permanent lease");
 	log_msg(verdict ? LOG_LVL_WARN : LOG_LVL_INFO, "vhost %s: NAT: %s: external "
-		"address %s%s, mapped TCP ports %s (lease %u s)", vh->name,
+		"address %s%s, mapped TCP ports %s (%s)", vh->name,
 		natmap_proto_name((enum natmap_proto)s->proto), ip, verdict ? verdict : "",
-		ports, s->lifetime);
+		ports, lease);
 }
 
 /* The masquerade value S gives vhost V: true when it changed. */

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "natmap/gateway.h"
+#include "natmap/helper.h"
 #include "natmap/natpmp.h"
 #include "natmap/pcp.h"
 #include "natmap/plan.h"
@@ -31,35 +32,11 @@ _Static_assert(NATMAP_PORTS_MAX <= PRIV_NAT_PORTS_MAX, "NAT_STATE carries every 
 #define JUNK_MAX 256           /* replies that fit no request, per exchange */
 #define RETRY_FAILED_S 60      /* a gateway that said no is asked again */
 #define STOP_DEADLINE_S 5      /* removing every mapping at exit */
-
-enum nm_status { NM_OK, NM_NO_ANSWER, NM_NOT_SPOKEN, NM_FAILED, NM_STOPPED };
-
-struct nm_vhost {
-	struct natmap_plan plan;
-	enum natmap_proto proto;   /* what mapped[] was made with */
-	unsigned nmapped;
-	uint16_t mapped[NATMAP_PORTS_MAX];
-	time_t next;
-};
-
-struct nm {
-	const struct ftpsd_config *cfg;
-	int link, udp;
-	uint32_t gateway, self;    /* network order */
-	uint8_t nonce[PCP_NONCE_LEN];
-	enum natmap_proto order[2];
-	unsigned norder;
-	bool stop;
-	char why[PRIV_NAT_REASON_MAX];
-	struct nm_vhost v[CFG_MAX_VHOSTS];
-};
+#define DGRAM_MAX 1500         /* a longer reply is dropped unread */
 
 /* Our lines go to the master, which logs them as ours (no syslog socket
  * here: the filter allows sends on the link only). */
-static void nm_log(struct nm *n, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void nm_log(struct nm *n, int level, const char *fmt, ...)
+void nm_log(struct nm *n, int level, const char *fmt, ...)
 {
 	struct priv_log v = { .level = (uint32_t)level };
 	struct priv_msg m;
@@ -72,9 +49,7 @@ static void nm_log(struct nm *n, int level, const char *fmt, ...)
 	(void)priv_send(n->link, &m);
 }
 
-static void why(struct nm *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void why(struct nm *n, const char *fmt, ...)
+void nm_why(struct nm *n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -84,7 +59,7 @@ static void why(struct nm *n, const char *fmt, ...)
 }
 
 /* The master's word: STOP, or the link closed (the master is gone). */
-static void read_link(struct nm *n)
+void read_link(struct nm *n)
 {
 	struct priv_msg m;
 	int rc = priv_recv(n->link, &m);
@@ -95,7 +70,7 @@ static void read_link(struct nm *n)
 		n->stop = true;
 }
 
-static long long now_ms(void)
+long long now_ms(void)
 {
 	struct timespec ts;
 
@@ -103,25 +78,23 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-typedef bool (*nm_match_fn)(const uint8_t *p, size_t len, void *ctx);
-
 /* Send REQ to the gateway and wait for a reply MATCH accepts,
  * retransmitting at 250 ms doubling, TRIES times. Replies that fit no
  * request are dropped, and a flood of them ends the exchange: the time
  * a router can hold us is bounded by TRIES, whatever it sends. */
-static enum nm_status exchange(struct nm *n, const uint8_t *req, size_t len,
-			       int tries, bool watch_link, nm_match_fn match, void *ctx)
+enum nm_status exchange(struct nm *n, int fd, const uint8_t *req, size_t len,
+			int tries, bool watch_link, nm_match_fn match, void *ctx)
 {
-	uint8_t buf[PCP_MSG_MAX + 4];
+	uint8_t buf[DGRAM_MAX + 4];
 	unsigned junk = 0;
 	int wait = FIRST_WAIT_MS;
 
 	for (int t = 0; t < tries; t++, wait *= 2) {
 		long long end = now_ms() + wait;
-		if (write(n->udp, req, len) != (ssize_t)len)
+		if (write(fd, req, len) != (ssize_t)len)
 			return errno == ECONNREFUSED ? NM_NOT_SPOKEN : NM_NO_ANSWER;
 		for (long long left = wait; left > 0; left = end - now_ms()) {
-			struct pollfd p[2] = { { .fd = n->udp, .events = POLLIN },
+			struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
 					       { .fd = n->link, .events = POLLIN } };
 			ssize_t got;
 			if (poll(p, watch_link ? 2 : 1, (int)left) < 0 && errno != EINTR)
@@ -133,13 +106,13 @@ static enum nm_status exchange(struct nm *n, const uint8_t *req, size_t len,
 			}
 			if (!(p[0].revents & (POLLIN | POLLERR)))
 				continue;
-			got = recv(n->udp, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
+			got = recv(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
 			if (got < 0 && errno == ECONNREFUSED)
 				return NM_NOT_SPOKEN; /* ICMP port unreachable */
-			if (got > 0 && (size_t)got <= PCP_MSG_MAX && match(buf, (size_t)got, ctx))
+			if (got > 0 && (size_t)got <= DGRAM_MAX && match(buf, (size_t)got, ctx))
 				return NM_OK;
 			if (got >= 0 && ++junk > JUNK_MAX) {
-				why(n, "the gateway sent more than %d replies that fit no "
+				nm_why(n, "the gateway sent more than %d replies that fit no "
 				    "request", JUNK_MAX);
 				return NM_FAILED;
 			}
@@ -175,19 +148,19 @@ static enum nm_status pcp_port(struct nm *n, uint16_t port, uint32_t lifetime,
 
 	memcpy(req.nonce, n->nonce, sizeof(req.nonce));
 	len = pcp_encode_map(buf, sizeof(buf), &req);
-	st = exchange(n, buf, len, tries, lifetime != 0, pcp_match, &c);
+	st = exchange(n, n->udp, buf, len, tries, lifetime != 0, pcp_match, &c);
 	if (st != NM_OK)
 		return st;
 	if (c.rc == 1) {
-		why(n, "the gateway speaks NAT-PMP, not PCP");
+		nm_why(n, "the gateway speaks NAT-PMP, not PCP");
 		return NM_NOT_SPOKEN;
 	}
 	if (out->result != PCP_OK) {
-		why(n, "PCP: port %u: %s", port, pcp_result_text(out->result));
+		nm_why(n, "PCP: port %u: %s", port, pcp_result_text(out->result));
 		return out->result == PCP_UNSUPP_VERSION ? NM_NOT_SPOKEN : NM_FAILED;
 	}
 	if (lifetime && out->external_port != port) {
-		why(n, "PCP: port %u: the gateway offered external port %u instead",
+		nm_why(n, "PCP: port %u: the gateway offered external port %u instead",
 		    port, out->external_port);
 		(void)pcp_port(n, port, 0, TRIES_DELETE, &(struct pcp_reply){ 0 });
 		return NM_FAILED;
@@ -215,9 +188,9 @@ static enum nm_status pmp_result(struct nm *n, const struct natpmp_reply *r, uin
 	if (r->result == NATPMP_OK)
 		return NM_OK;
 	if (port)
-		why(n, "NAT-PMP: port %u: %s", port, natpmp_result_text(r->result));
+		nm_why(n, "NAT-PMP: port %u: %s", port, natpmp_result_text(r->result));
 	else
-		why(n, "NAT-PMP: external address: %s", natpmp_result_text(r->result));
+		nm_why(n, "NAT-PMP: external address: %s", natpmp_result_text(r->result));
 	return r->result == NATPMP_UNSUPP_VERSION ? NM_NOT_SPOKEN : NM_FAILED;
 }
 
@@ -227,7 +200,7 @@ static enum nm_status pmp_address(struct nm *n, uint32_t *ip)
 	struct pmp_ctx c = { .op = NATPMP_OP_ADDRESS, .out = &r };
 	uint8_t buf[NATPMP_REQ_MAX];
 	size_t len = natpmp_encode_address(buf, sizeof(buf));
-	enum nm_status st = exchange(n, buf, len, TRIES_PROBE, true, pmp_match, &c);
+	enum nm_status st = exchange(n, n->udp, buf, len, TRIES_PROBE, true, pmp_match, &c);
 
 	if (st == NM_OK && (st = pmp_result(n, &r, 0)) == NM_OK)
 		*ip = r.external_ip;
@@ -242,12 +215,12 @@ static enum nm_status pmp_port(struct nm *n, uint16_t port, uint32_t lifetime,
 	uint8_t buf[NATPMP_REQ_MAX];
 	/* §3.4: a deletion asks for external port 0 and lifetime 0. */
 	size_t len = natpmp_encode_map(buf, sizeof(buf), port, lifetime ? port : 0, lifetime);
-	enum nm_status st = exchange(n, buf, len, tries, lifetime != 0, pmp_match, &c);
+	enum nm_status st = exchange(n, n->udp, buf, len, tries, lifetime != 0, pmp_match, &c);
 
 	if (st != NM_OK || (st = pmp_result(n, &r, port)) != NM_OK)
 		return st;
 	if (lifetime && r.external_port != port) {
-		why(n, "NAT-PMP: port %u: the gateway offered external port %u instead",
+		nm_why(n, "NAT-PMP: port %u: the gateway offered external port %u instead",
 		    port, r.external_port);
 		(void)pmp_port(n, port, 0, TRIES_DELETE, granted);
 		return NM_FAILED;
@@ -269,10 +242,13 @@ static enum nm_status map_one(struct nm *n, enum natmap_proto proto, uint16_t po
 		granted = r.lifetime;
 		if (st == NM_OK && ext_ip)
 			*ext_ip = r.external_ip;
-	} else {
+	} else if (proto == NATMAP_NATPMP) {
 		st = pmp_port(n, port, life, tries, &granted);
+	} else {
+		st = upnp_port(n, port, life, &granted);
 	}
-	if (st == NM_OK && granted < *lease)
+	/* 0: a permanent UPnP lease, renewed on our own schedule. */
+	if (st == NM_OK && granted && granted < *lease)
 		*lease = granted;
 	return st;
 }
@@ -280,9 +256,9 @@ static enum nm_status map_one(struct nm *n, enum natmap_proto proto, uint16_t po
 static const char *status_text(struct nm *n, enum nm_status st, enum natmap_proto p)
 {
 	if (st == NM_NO_ANSWER)
-		why(n, "%s: no answer from the gateway", natmap_proto_name(p));
+		nm_why(n, "%s: no answer from the gateway", natmap_proto_name(p));
 	else if (st == NM_NOT_SPOKEN && !n->why[0])
-		why(n, "%s: the gateway does not speak it", natmap_proto_name(p));
+		nm_why(n, "%s: the gateway does not speak it", natmap_proto_name(p));
 	return n->why;
 }
 
@@ -296,13 +272,14 @@ static enum nm_status probe(struct nm *n, struct nm_vhost *v, enum natmap_proto 
 	n->why[0] = '\0';
 	if (proto == NATMAP_PCP) {
 		if (!v->plan.map || v->plan.nports == 0) {
-			why(n, "PCP: no port to map (PCP learns the address only "
+			nm_why(n, "PCP: no port to map (PCP learns the address only "
 			    "with a mapping)");
 			return NM_NOT_SPOKEN;
 		}
 		return map_one(n, proto, v->plan.ports[0], TRIES_PROBE, lease, ext_ip);
 	}
-	if ((st = pmp_address(n, ext_ip)) != NM_OK || !v->plan.map || v->plan.nports == 0)
+	st = proto == NATMAP_NATPMP ? pmp_address(n, ext_ip) : upnp_probe(n, ext_ip);
+	if (st != NM_OK || !v->plan.map || v->plan.nports == 0)
 		return st;
 	return map_one(n, proto, v->plan.ports[0], TRIES_PORT, lease, NULL);
 }
@@ -391,11 +368,15 @@ static void remove_all(struct nm *n)
 		struct nm_vhost *v = &n->v[vi];
 		for (unsigned i = 0; i < v->nmapped; i++) {
 			enum nm_status st = NM_NO_ANSWER;
-			if (time(NULL) < deadline)
-				st = v->proto == NATMAP_PCP ?
-					pcp_port(n, v->mapped[i], 0, TRIES_DELETE,
-						 &(struct pcp_reply){ 0 }) :
-					pmp_port(n, v->mapped[i], 0, TRIES_DELETE, &ignore);
+			if (time(NULL) >= deadline)
+				st = NM_NO_ANSWER;
+			else if (v->proto == NATMAP_PCP)
+				st = pcp_port(n, v->mapped[i], 0, TRIES_DELETE,
+					      &(struct pcp_reply){ 0 });
+			else if (v->proto == NATMAP_NATPMP)
+				st = pmp_port(n, v->mapped[i], 0, TRIES_DELETE, &ignore);
+			else
+				st = upnp_port(n, v->mapped[i], 0, &ignore);
 			if (st == NM_OK)
 				removed++;
 			else
@@ -432,6 +413,16 @@ static int open_gateway(struct nm *n)
 		return -1;
 	}
 	n->self = self.sin_addr.s_addr;
+	/* SSDP's M-SEARCH, to the gateway itself rather than the multicast
+	 * group: the only host whose answer we would take anyway. */
+	gw.sin_port = htons(UPNP_SSDP_PORT);
+	n->ssdp = -1;
+	if (natmap_uses_upnp(&n->cfg->global) &&
+	    ((n->ssdp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	     connect(n->ssdp, (struct sockaddr *)&gw, sizeof(gw)) < 0)) {
+		log_msg(LOG_LVL_ERR, "NAT: SSDP socket to the gateway: %s", strerror(errno));
+		return -1;
+	}
 	inet_ntop(AF_INET, &gw.sin_addr, ip, sizeof(ip));
 	log_msg(LOG_LVL_INFO, "NAT: asking the gateway %s (%s)", ip,
 		n->cfg->global.nat_protocols);
@@ -444,7 +435,7 @@ static void sandbox_self(struct nm *n)
 	struct passwd *pw = getpwnam(g->nopriv_user);
 	/* Never isolate_network: the gateway is the whole point. */
 	struct sandbox_identity id = { .root_dir = g->secure_chroot_dir };
-	int keep[] = { n->link, n->udp };
+	int keep[] = { n->link, n->udp, n->ssdp };
 
 	if (!pw) {
 		log_msg(LOG_LVL_ERR, "NAT helper: no user %s", g->nopriv_user);
@@ -452,14 +443,18 @@ static void sandbox_self(struct nm *n)
 	}
 	id.uid = pw->pw_uid;
 	id.gid = pw->pw_gid;
-	sandbox_close_fds_except(keep, 2);
+	sandbox_close_fds_except(keep, n->ssdp >= 0 ? 3 : 2);
 	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
 		log_msg(LOG_LVL_ERR, "NAT helper: sandbox: %s", strerror(errno));
 		_exit(1);
 	}
 	/* From here on every line goes over the link. */
 	log_init(&(struct log_sinks){ .file_fd = -1 });
-	if (g->seccomp_sandbox && sandbox_seccomp_apply(ROLE_NATMAP, n->link, false) < 0) {
+	/* With UPnP-IGD: TCP sockets too, each checked to go to the gateway
+	 * (upnp_io.c) before its connect. */
+	if (g->seccomp_sandbox &&
+	    sandbox_seccomp_apply(n->ssdp >= 0 ? ROLE_NATMAP_TCP : ROLE_NATMAP, n->link,
+				  false) < 0) {
 		nm_log(n, LOG_LVL_ERR, "NAT helper: seccomp: %s", strerror(errno));
 		_exit(1);
 	}
@@ -494,6 +489,7 @@ void natmap_run(const struct ftpsd_config *cfg, int link)
 	n.cfg = cfg;
 	n.link = link;
 	n.udp = -1;
+	n.ssdp = -1;
 	sandbox_set_name("ftpsd-natmap");
 	n.norder = natmap_protocols(&cfg->global, n.order);
 	for (size_t vi = 0; vi < cfg->nvhosts; vi++)

@@ -153,24 +153,38 @@ int natmap_check(const struct ftpsd_config *cfg, FILE *err)
 	return n;
 }
 
-unsigned natmap_protocols(const struct cfg_settings *g, enum natmap_proto order[2])
+unsigned natmap_protocols(const struct cfg_settings *g, enum natmap_proto order[3])
 {
 	const char *s = g->nat_protocols;
 	unsigned n = 0;
 
-	while (*s && n < 2) {
+	while (*s && n < 3) {
 		s += strspn(s, " \t,");
 		if (strncmp(s, "pcp", 3) == 0)
 			order[n++] = NATMAP_PCP, s += 3;
 		else if (strncmp(s, "natpmp", 6) == 0)
 			order[n++] = NATMAP_NATPMP, s += 6;
+		else if (strncmp(s, "upnp", 4) == 0)
+			order[n++] = NATMAP_UPNP, s += 4;
 		else
 			break;
 	}
 	return n;
 }
 
+bool natmap_uses_upnp(const struct cfg_settings *g)
+{
+	enum natmap_proto order[3];
+	unsigned n = natmap_protocols(g, order);
+
+	for (unsigned i = 0; i < n; i++)
+		if (order[i] == NATMAP_UPNP)
+			return true;
+	return false;
+}
+
 const char *natmap_proto_name(enum natmap_proto p)
 {
-	return p == NATMAP_PCP ? "PCP" : p == NATMAP_NATPMP ? "NAT-PMP" : "none";
+	return p == NATMAP_PCP ? "PCP" : p == NATMAP_NATPMP ? "NAT-PMP" :
+	       p == NATMAP_UPNP ? "UPnP-IGD" : "none";
 }

@@ -16,7 +16,7 @@
 #define NATMAP_PASV_MAX 32
 #define NATMAP_PORTS_MAX (2 + NATMAP_PASV_MAX)
 
-enum natmap_proto { NATMAP_NONE = 0, NATMAP_PCP = 1, NATMAP_NATPMP = 2 };
+enum natmap_proto { NATMAP_NONE = 0, NATMAP_PCP = 1, NATMAP_NATPMP = 2, NATMAP_UPNP = 3 };
 
 struct natmap_plan {
 	bool learn;             /* pasv_address=auto */
@@ -46,8 +46,9 @@ bool natmap_config_same(const struct ftpsd_config *a, const struct ftpsd_config 
  * that contradict each other. Returns the number of warnings. */
 int natmap_check(const struct ftpsd_config *cfg, FILE *err);
 
-/* The protocols of nat_protocols in order into ORDER (at most 2). */
-unsigned natmap_protocols(const struct cfg_settings *g, enum natmap_proto order[2]);
+/* The protocols of nat_protocols in order into ORDER (at most 3). */
+unsigned natmap_protocols(const struct cfg_settings *g, enum natmap_proto order[3]);
+bool natmap_uses_upnp(const struct cfg_settings *g);
 
 const char *natmap_proto_name(enum natmap_proto p);
 

@@ -339,7 +339,7 @@ void priv_encode_zyg_retire(struct priv_msg *m);
 
 struct priv_nat_state {
 	uint32_t vhost;
-	uint32_t proto;          /* 0 none worked, 1 PCP, 2 NAT-PMP */
+	uint32_t proto;          /* 0 none worked, 1 PCP, 2 NAT-PMP, 3 UPnP-IGD */
 	uint32_t external_ip;    /* IPv4, network order; 0 = not learned */
 	uint32_t lifetime;       /* seconds the gateway granted */
 	uint32_t nports;

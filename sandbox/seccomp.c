@@ -40,6 +40,10 @@ static const char *const base_calls[] = {
  * connected, and written with write(), which takes no address). */
 static const char *const send_calls[] = { "sendmsg", "sendto", NULL };
 
+/* The NAT helper with UPnP-IGD: its HTTP connections to the gateway
+ * (socket() itself is allowed only for non-blocking IPv4 TCP). */
+static const char *const natmap_tcp_calls[] = { "connect", "getsockopt", NULL };
+
 /* TLS over the control connection: sockets it was given, nothing else. */
 static const char *const relay_calls[] = {
 	"setsockopt", "shutdown", NULL,
@@ -140,6 +144,7 @@ static const char *const *role_calls[] = {
 	[ROLE_KEYS] = keys_calls,
 	[ROLE_MONITOR] = monitor_calls,
 	[ROLE_NATMAP] = NULL,
+	[ROLE_NATMAP_TCP] = natmap_tcp_calls,
 	[ROLE_MASTER] = master_calls,
 };
 
@@ -150,6 +155,7 @@ static const char *const role_names[] = {
 	[ROLE_KEYS] = "ftpsd-keys",
 	[ROLE_MONITOR] = "ftpsd-monitor",
 	[ROLE_NATMAP] = "ftpsd-natmap",
+	[ROLE_NATMAP_TCP] = "ftpsd-natmap",
 	[ROLE_MASTER] = "ftpsd-master",
 };
 
@@ -288,6 +294,19 @@ static int allow_monitor_sockets(scmp_filter_ctx ctx)
 	return 0;
 }
 
+static bool is_natmap(enum sandbox_role role)
+{
+	return role == ROLE_NATMAP || role == ROLE_NATMAP_TCP;
+}
+
+static int allow_tcp_socket(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+				SCMP_A0(SCMP_CMP_EQ, AF_INET),
+				SCMP_A1(SCMP_CMP_EQ, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK),
+				SCMP_A2(SCMP_CMP_EQ, 0));
+}
+
 /* The NAT helper's sends: on its link (fd ROLE_FD_LINKS) only. */
 static int allow_link_sends(scmp_filter_ctx ctx)
 {
@@ -308,7 +327,8 @@ static scmp_filter_ctx build_sandboxed(enum sandbox_role role, bool read_only)
 
 	if (ctx && allow_list(ctx, base_calls) == 0 &&
 	    allow_list(ctx, role_calls[role]) == 0 && allow_guarded(ctx) == 0 &&
-	    (role == ROLE_NATMAP ? allow_link_sends(ctx) : allow_list(ctx, send_calls)) == 0 &&
+	    (is_natmap(role) ? allow_link_sends(ctx) : allow_list(ctx, send_calls)) == 0 &&
+	    (role != ROLE_NATMAP_TCP || allow_tcp_socket(ctx) == 0) &&
 	    (role != ROLE_ENGINE || allow_open(ctx, read_only) == 0))
 		return ctx;
 	seccomp_release(ctx);

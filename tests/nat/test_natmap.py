@@ -62,7 +62,7 @@ NFT_TABLES = f"""table inet {TABLE} {{
 class Router:
     """miniupnpd in the router namespace, with a STUN responder outside."""
 
-    def __init__(self, tmp, rules=(ALLOW_LAN, DENY_ALL), natpmp=True):
+    def __init__(self, tmp, rules=(ALLOW_LAN, DENY_ALL), natpmp=True, upnp=True):
         self.log_path = os.path.join(tmp, "miniupnpd.log")
         conf = os.path.join(tmp, "miniupnpd.conf")
         with open(conf, "w") as f:
@@ -70,7 +70,7 @@ class Router:
 listening_ip=br0
 http_port=0
 enable_natpmp={'yes' if natpmp else 'no'}
-enable_upnp={'no' if natpmp else 'yes'}
+enable_upnp={'yes' if upnp else 'no'}
 ext_perform_stun=yes
 ext_stun_host={OUT_WAN}
 ext_stun_port=3478
@@ -278,13 +278,38 @@ def test_refusing_router_logs_and_keeps_static_settings(router, nat_server, wan_
 
 # 4 ------------------------------------------------------------------------
 
-def test_router_without_natpmp_or_pcp(router, nat_server, wan_cert):
-    router(natpmp=False)
+def test_upnp_used_when_the_router_has_no_pcp_or_natpmp(router, nat_server, wan_cert,
+                                                        pki, payload):
+    r = router(natpmp=False)
     s = auto_server(nat_server, wan_cert)
-    m = s.wait_log(r"NAT: no gateway protocol worked \((.*)\)", timeout=25)
-    # miniupnpd without NAT-PMP/PCP leaves port 5351 closed: ICMP says so
-    # at once, or nothing answers; either way each protocol is named.
-    assert "PCP" in m.group(1) and "NAT-PMP" in m.group(1), m.group(1)
+    s.wait_log(rf"vhost default: NAT: UPnP-IGD: external address 198\.51\.100\.1, "
+               rf"mapped TCP ports {MAPPED} \(lease 3600 s\)", timeout=30)
+    expect_mapped(r, MAPPED_PORTS)
+    resp, data, up = outside_transfer(pki.ca, payload)
+    assert parse227(resp)[0] == RTR_WAN, resp
+    assert sha(data) == sha(payload[1])
+    assert up == payload[1][:200000]
+    s.stop()
+    assert "removed 12 port mappings" in s.log()
+    assert r.mappings() == {}
+    assert not reachable(RTR_WAN, 21)
+
+
+def test_natpmp_used_when_the_router_has_no_upnp(router, nat_server, wan_cert):
+    r = router(upnp=False)
+    s = auto_server(nat_server, wan_cert, nat_protocols="upnp,natpmp")
+    s.wait_log(rf"vhost default: NAT: NAT-PMP: external address 198\.51\.100\.1, "
+               rf"mapped TCP ports {MAPPED}", timeout=30)
+    expect_mapped(r, MAPPED_PORTS)
+
+
+def test_no_protocol_left(nat_lab, nat_server, wan_cert):
+    # No router daemon at all (miniupnpd will not run with all three off):
+    # the gateway's ports 5351 and 1900 are closed.
+    s = auto_server(nat_server, wan_cert)
+    m = s.wait_log(r"NAT: no gateway protocol worked \((.*)\)", timeout=30)
+    for proto in ("PCP", "NAT-PMP", "UPnP-IGD"):
+        assert proto in m.group(1), m.group(1)
     assert s.proc.poll() is None
 
 
@@ -343,7 +368,7 @@ class HostileGateway(threading.Thread):
               r"that fit no request"),
     ("loop", r"external address 127\.0\.0\.1 \(not an address a client can reach"),
     ("silent", r"no gateway protocol worked \(PCP: no answer from the gateway; NAT-PMP: "
-               r"no answer from the gateway\)"),
+               r"no answer from the gateway; UPnP-IGD: the gateway does not speak it\)"),
 ])
 def test_hostile_gateway_logged_and_static(nat_lab, nat_server, wan_cert, pki, mode, why):
     g = HostileGateway(mode)
@@ -353,7 +378,7 @@ def test_hostile_gateway_logged_and_static(nat_lab, nat_server, wan_cert, pki, m
         t0 = time.time()
         s = auto_server(nat_server, wan_cert)
         assert time.time() - t0 < 10, "the master waited for the gateway"
-        s.wait_log(why, timeout=25)
+        s.wait_log(why, timeout=40)
         assert g.requests > 0
         # The master serves on, and advertises no learned address.
         assert parse227(inside_pasv(pki.ca)[0])[0] == SRV_LAN

@@ -18,6 +18,7 @@
 #include "natmap/natpmp.h"
 #include "natmap/pcp.h"
 #include "natmap/plan.h"
+#include "natmap/upnp.h"
 #include "privsep/proto.h"
 
 static void test_natpmp_requests(void **state)
@@ -288,7 +289,7 @@ static void test_check_warnings(void **state)
 static void test_protocols(void **state)
 {
 	struct cfg_settings s = { .nat_protocols = "natpmp, pcp" };
-	enum natmap_proto o[2];
+	enum natmap_proto o[3];
 	FILE *err = fopen("/dev/null", "w");
 	struct ftpsd_config *cfg = calloc(1, sizeof(*cfg));
 
@@ -300,7 +301,11 @@ static void test_protocols(void **state)
 	assert_int_equal(natmap_protocols(&s, o), 1);
 	assert_int_equal(o[0], NATMAP_PCP);
 	assert_int_not_equal(config_load_string(cfg, "t", "nat_protocols=pcp,pcp\n", err), 0);
-	assert_int_not_equal(config_load_string(cfg, "t", "nat_protocols=upnp\n", err), 0);
+	assert_int_not_equal(config_load_string(cfg, "t", "nat_protocols=igd\n", err), 0);
+	assert_int_equal(config_load_string(cfg, "t", "nat_protocols=upnp,natpmp\n", err), 0);
+	assert_int_equal(natmap_protocols(&cfg->global, o), 2);
+	assert_int_equal(o[0], NATMAP_UPNP);
+	assert_true(natmap_uses_upnp(&cfg->global));
 	assert_int_not_equal(config_load_string(cfg, "t", "[vhost a]\nnat_protocols=pcp\n", err), 0);
 	assert_int_equal(config_load_string(cfg, "t", "nat_protocols=natpmp\n", err), 0);
 	fclose(err);
@@ -326,7 +331,7 @@ static void test_nat_state_message(void **state)
 	assert_int_equal(out.ports[2], 40001);
 	assert_int_equal(out.external_ip, 0x0a0b0c0d);
 	/* A protocol that does not exist, and a port 0. */
-	in.proto = 3;
+	in.proto = 4;
 	priv_encode_nat_state(&m, &in);
 	m.pos = 0;
 	assert_int_equal(priv_decode_nat_state(&m, &out), -1);
@@ -335,6 +340,144 @@ static void test_nat_state_message(void **state)
 	priv_encode_nat_state(&m, &in);
 	m.pos = 0;
 	assert_int_equal(priv_decode_nat_state(&m, &out), -1);
+}
+
+
+static void test_upnp_url(void **state)
+{
+	struct upnp_url u;
+	static const char *const bad[] = {
+		"ftp://10.99.0.1/x", "http://gw.example/x", "http://10.99.0.1:0/",
+		"http://10.99.0.1:65536/", "http://10.99.0.1:/", "http://10.99.0.1x",
+		"http://10.99.0.1/a b", "http://10.99.0.1/a\"b", "http://300.1.1.1/",
+	};
+
+	(void)state;
+	assert_int_equal(upnp_parse_url("http://10.99.0.1:39345/rootDesc.xml", 35, &u), 0);
+	assert_int_equal(u.ip, inet_addr("10.99.0.1"));
+	assert_int_equal(u.port, 39345);
+	assert_string_equal(u.path, "/rootDesc.xml");
+	assert_int_equal(upnp_parse_url("HTTP://10.0.0.1", 15, &u), 0);
+	assert_int_equal(u.port, 80);
+	assert_string_equal(u.path, "/");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(upnp_parse_url(bad[i], strlen(bad[i]), &u), -1);
+	/* A path longer than we keep. */
+	char lng[400] = "http://10.0.0.1/";
+	memset(lng + 16, 'a', 300);
+	lng[316] = '\0';
+	assert_int_equal(upnp_parse_url(lng, strlen(lng), &u), -1);
+}
+
+static void test_upnp_ssdp(void **state)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\n"
+		"ST: urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n"
+		"location:  http://10.99.0.1:5000/rootDesc.xml \r\n\r\n";
+	static const char none[] = "HTTP/1.1 200 OK\r\nST: x\r\n\r\nLOCATION: http://1.2.3.4/\r\n";
+	static const char notok[] = "HTTP/1.1 404 Nope\r\nLOCATION: http://10.99.0.1/\r\n\r\n";
+	struct upnp_url u;
+	char req[UPNP_REQ_MAX];
+
+	(void)state;
+	assert_true(upnp_encode_msearch(req, sizeof(req)) > 0);
+	assert_non_null(strstr(req, "M-SEARCH * HTTP/1.1\r\n"));
+	assert_non_null(strstr(req, "MAN: \"ssdp:discover\"\r\n"));
+	assert_int_equal(upnp_encode_msearch(req, 20), 0);
+	assert_int_equal(upnp_parse_ssdp(ok, strlen(ok), &u), 0);
+	assert_int_equal(u.port, 5000);
+	assert_string_equal(u.path, "/rootDesc.xml");
+	/* A LOCATION after the end of the headers is body, not a header. */
+	assert_int_equal(upnp_parse_ssdp(none, strlen(none), &u), -1);
+	assert_int_equal(upnp_parse_ssdp(notok, strlen(notok), &u), -1);
+	assert_int_equal(upnp_parse_ssdp(ok, 30, &u), -1);
+}
+
+static void test_upnp_description(void **state)
+{
+	static const char xml[] =
+		"<root><device><serviceList><service><serviceType>urn:schemas-upnp-org:"
+		"service:Layer3Forwarding:1</serviceType><controlURL>/ctl/L3F</controlURL>"
+		"</service></serviceList><deviceList><device><serviceList><service>"
+		"<serviceType>urn:schemas-upnp-org:service:WANIPConnection:2</serviceType>"
+		"<serviceId>x</serviceId><controlURL> /ctl/IPConn </controlURL></service>"
+		"</serviceList></device></deviceList></device></root>";
+	static const char other[] =
+		"<service><serviceType>urn:schemas-upnp-org:service:WANPPPConnection:1"
+		"</serviceType><controlURL>http://192.0.2.9:80/c</controlURL></service>";
+	static const char split[] =
+		"<service><serviceType>urn:schemas-upnp-org:service:WANIPConnection:1"
+		"</serviceType></service><service><controlURL>/elsewhere</controlURL></service>";
+	struct upnp_url loc, ctl;
+	char service[UPNP_SERVICE_MAX];
+
+	(void)state;
+	assert_int_equal(upnp_parse_url("http://10.99.0.1:5000/d.xml", 27, &loc), 0);
+	assert_int_equal(upnp_find_control(xml, strlen(xml), &loc, service, sizeof(service),
+					   &ctl), 0);
+	assert_string_equal(service, "urn:schemas-upnp-org:service:WANIPConnection:2");
+	assert_int_equal(ctl.ip, loc.ip);
+	assert_int_equal(ctl.port, 5000);
+	assert_string_equal(ctl.path, "/ctl/IPConn");
+	/* An absolute URL is parsed as it is; the helper refuses another host. */
+	assert_int_equal(upnp_find_control(other, strlen(other), &loc, service,
+					   sizeof(service), &ctl), 0);
+	assert_int_equal(ctl.ip, inet_addr("192.0.2.9"));
+	/* The control URL must be in the service's own element. */
+	assert_int_equal(upnp_find_control(split, strlen(split), &loc, service,
+					   sizeof(service), &ctl), -1);
+	assert_int_equal(upnp_find_control(xml, 200, &loc, service, sizeof(service), &ctl), -1);
+}
+
+static void test_upnp_http_and_soap(void **state)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+		"Content-Length: 5\r\n\r\nhello trailing";
+	static const char chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello";
+	static const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort";
+	static const char fault[] = "<s:Envelope><s:Body><s:Fault><detail><UPnPError>"
+		"<errorCode>718</errorCode><errorDescription>ConflictInMappingEntry"
+		"</errorDescription></UPnPError></detail></s:Fault></s:Body></s:Envelope>";
+	static const char ip[] = "<u:GetExternalIPAddressResponse><NewExternalIPAddress>"
+		"198.51.100.1</NewExternalIPAddress></u:GetExternalIPAddressResponse>";
+	static const char evil[] = "<m:NewExternalIPAddress>1.2.3.4%n</m:NewExternalIPAddress>";
+	struct upnp_url ctl;
+	const char *body;
+	size_t blen;
+	int status;
+	char out[64], req[UPNP_REQ_MAX];
+
+	(void)state;
+	assert_int_equal(upnp_http_split(resp, strlen(resp), &status, &body, &blen), 0);
+	assert_int_equal(status, 200);
+	assert_int_equal(blen, 5);
+	assert_memory_equal(body, "hello", 5);
+	assert_int_equal(upnp_http_split(chunked, strlen(chunked), &status, &body, &blen), -1);
+	assert_int_equal(upnp_http_split(cut, strlen(cut), &status, &body, &blen), -1);
+	assert_int_equal(upnp_http_split("HTTP/1.1 2", 10, &status, &body, &blen), -1);
+	assert_int_equal(upnp_xml_text(fault, strlen(fault), "errorCode", out, sizeof(out)), 0);
+	assert_string_equal(out, "718");
+	assert_int_equal(upnp_xml_text(fault, strlen(fault), "errorDescription", out,
+				       sizeof(out)), 0);
+	assert_string_equal(out, "ConflictInMappingEntry");
+	assert_int_equal(upnp_xml_text(ip, strlen(ip), "NewExternalIPAddress", out,
+				       sizeof(out)), 0);
+	assert_string_equal(out, "198.51.100.1");
+	assert_int_equal(upnp_xml_text(evil, strlen(evil), "NewExternalIPAddress", out,
+				       sizeof(out)), -1);
+	assert_int_equal(upnp_xml_text(ip, strlen(ip), "NewExternalIPAddress", out, 5), -1);
+	assert_int_equal(upnp_xml_text(ip, strlen(ip), "Missing", out, sizeof(out)), -1);
+	assert_int_equal(upnp_parse_url("http://10.99.0.1:5000/ctl/IPConn", 32, &ctl), 0);
+	assert_true(upnp_encode_soap(req, sizeof(req), &ctl,
+				     "urn:schemas-upnp-org:service:WANIPConnection:1",
+				     "GetExternalIPAddress", "") > 0);
+	assert_non_null(strstr(req, "POST /ctl/IPConn HTTP/1.1\r\nHost: 10.99.0.1:5000\r\n"));
+	assert_non_null(strstr(req, "SOAPAction: \"urn:schemas-upnp-org:service:"
+			       "WANIPConnection:1#GetExternalIPAddress\"\r\n"));
+	assert_true(upnp_http_split(req, strlen(req), &status, &body, &blen) < 0); /* a request */
+	assert_int_equal(upnp_encode_soap(req, 100, &ctl, "s", "a", ""), 0);
+	assert_true(upnp_encode_get(req, sizeof(req), &ctl) > 0);
+	assert_non_null(strstr(req, "GET /ctl/IPConn HTTP/1.1\r\n"));
 }
 
 int main(void)
@@ -349,6 +492,10 @@ int main(void)
 		cmocka_unit_test(test_check_warnings),
 		cmocka_unit_test(test_protocols),
 		cmocka_unit_test(test_nat_state_message),
+		cmocka_unit_test(test_upnp_url),
+		cmocka_unit_test(test_upnp_ssdp),
+		cmocka_unit_test(test_upnp_description),
+		cmocka_unit_test(test_upnp_http_and_soap),
 	};
 
 	return cmocka_run_group_tests_name("natmap", tests, NULL, NULL);
