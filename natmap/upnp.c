@@ -33,6 +33,22 @@ size_t upnp_encode_msearch(char *buf, size_t size)
 	return put(size, len) ? (size_t)len : 0;
 }
 
+/* LEN decimal digits (1 to 6) at P. */
+static int decimal(const char *p, size_t len, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 6)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 static bool path_char_ok(char c)
 {
 	return c > ' ' && c < 0x7f && c != '"' && c != '<' && c != '>' && c != '\\';
@@ -54,10 +70,9 @@ int upnp_parse_url(const char *s, size_t n, struct upnp_url *out)
 		return -1;
 	if (i < n && s[i] == ':') {
 		size_t d = ++i;
-		port = 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && i - d < 5)
-			port = port * 10 + (unsigned long)(s[i++] - '0');
-		if (i == d || port == 0 || port > 65535)
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (decimal(s + d, i - d, &port) < 0 || port == 0 || port > 65535)
 			return -1;
 	}
 	out->port = (uint16_t)port;
@@ -200,17 +215,10 @@ int upnp_http_split(const char *p, size_t n, int *status, const char **body, siz
 		return -1;
 	*blen = avail;
 	if (header(p, (size_t)(head_end + 2 - p), "Content-Length", &v, &vlen) == 0) {
-		size_t len = 0;
-		if (vlen == 0 || vlen > 6)
-			return -1;
-		for (size_t i = 0; i < vlen; i++) {
-			if (v[i] < '0' || v[i] > '9')
-				return -1;
-			len = len * 10 + (size_t)(v[i] - '0');
-		}
-		if (len > avail)
-			return -1; /* cut short */
-		*blen = len;
+		unsigned long len;
+		if (decimal(v, vlen, &len) < 0 || len > avail)
+			return -1; /* not a length, or cut short */
+		*blen = (size_t)len;
 	}
 	return 0;
 }

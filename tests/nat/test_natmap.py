@@ -30,6 +30,7 @@ from test_nat import get, parse227, sha
 import tlsutil
 
 RTR_WAN, RTR_LAN, OUT_WAN = "198.51.100.1", "10.99.0.1", "198.51.100.7"
+RTR_WAN2 = "198.51.100.2"   # the router's address after the "ISP" changed it
 TABLE = "ftpsd_natmap"
 MAPPED = f"21, 990, {PASV_MIN}-{PASV_MAX}"
 MAPPED_PORTS = [21, 990] + list(range(PASV_MIN, PASV_MAX + 1))
@@ -150,7 +151,7 @@ def wan_cert(pki, tmp_path_factory):
     d = str(tmp_path_factory.mktemp("natmapcert"))
     os.chmod(d, 0o755)
     return tlsutil.issue_cert(d, "rtr", "ftpsd natmap", (pki.ca, pki.ca_key), "rsa",
-                              serial=3101, names=(RTR_WAN, SRV_LAN))
+                              serial=3101, names=(RTR_WAN, RTR_WAN2, SRV_LAN))
 
 
 def auto_server(nat_server, wan_cert, **kw):
@@ -210,6 +211,25 @@ def expect_mapped(r, ports):
     assert all(v == f"{SRV_LAN}:{p}" for p, v in m.items()), m
 
 
+def transfer_through_mappings(r, ca, payload):
+    """Every port mapped to the server; an outside FTPS session told the
+    router's address gets byte-exact files both ways through them."""
+    expect_mapped(r, MAPPED_PORTS)
+    resp, data, up = outside_transfer(ca, payload)
+    ip, port = parse227(resp)
+    assert ip == RTR_WAN and PASV_MIN <= port <= PASV_MAX, resp
+    assert sha(data) == sha(payload[1])
+    assert up == payload[1][:200000]
+
+
+def stop_removes_mappings(r, s):
+    s.stop()
+    assert s.proc.returncode == 0
+    assert re.search(r"ftpsd-natmap: removed 12 port mappings from the gateway", s.log())
+    assert r.mappings() == {}
+    assert not reachable(RTR_WAN, 21)
+
+
 # 1 ------------------------------------------------------------------------
 
 def test_pcp_maps_ports_outside_client_transfers_and_sigterm_removes(
@@ -220,12 +240,7 @@ def test_pcp_maps_ports_outside_client_transfers_and_sigterm_removes(
     s = auto_server(nat_server, wan_cert)
     s.wait_log(rf"vhost default: NAT: PCP: external address 198\.51\.100\.1, "
                rf"mapped TCP ports {MAPPED} \(lease 3600 s\)", timeout=15)
-    expect_mapped(r, MAPPED_PORTS)
-    resp, data, up = outside_transfer(pki.ca, payload)
-    ip, port = parse227(resp)
-    assert ip == RTR_WAN and PASV_MIN <= port <= PASV_MAX, resp
-    assert sha(data) == sha(payload[1])
-    assert up == payload[1][:200000]
+    transfer_through_mappings(r, pki.ca, payload)
     s.wait_log(r"PASV: client 198\.51\.100\.7 told 198\.51\.100\.1:\d+")
     # The helper runs sandboxed: nopriv, empty root, seccomp.
     pid = subprocess.run(["pgrep", "-x", "ftpsd-natmap"], stdout=subprocess.PIPE,
@@ -234,11 +249,7 @@ def test_pcp_maps_ports_outside_client_transfers_and_sigterm_removes(
         status = f.read()
     assert re.search(r"Uid:\s+65534", status) and "Seccomp:\t2" in status, status
     assert os.readlink(f"/proc/{pid}/root") != "/"
-    s.stop()
-    assert s.proc.returncode == 0
-    assert re.search(r"ftpsd-natmap: removed 12 port mappings from the gateway", s.log())
-    assert r.mappings() == {}
-    assert not reachable(RTR_WAN, 21)
+    stop_removes_mappings(r, s)
 
 
 # 2 ------------------------------------------------------------------------
@@ -248,13 +259,8 @@ def test_natpmp_used_when_pcp_is_switched_off(router, nat_server, wan_cert, pki,
     s = auto_server(nat_server, wan_cert, nat_protocols="natpmp")
     s.wait_log(rf"vhost default: NAT: NAT-PMP: external address 198\.51\.100\.1, "
                rf"mapped TCP ports {MAPPED}", timeout=15)
-    expect_mapped(r, MAPPED_PORTS)
-    resp, data, _ = outside_transfer(pki.ca, payload)
-    assert parse227(resp)[0] == RTR_WAN, resp
-    assert sha(data) == sha(payload[1])
-    s.stop()
-    assert "removed 12 port mappings" in s.log()
-    assert r.mappings() == {}
+    transfer_through_mappings(r, pki.ca, payload)
+    stop_removes_mappings(r, s)
 
 
 # 3 ------------------------------------------------------------------------
@@ -284,15 +290,8 @@ def test_upnp_used_when_the_router_has_no_pcp_or_natpmp(router, nat_server, wan_
     s = auto_server(nat_server, wan_cert)
     s.wait_log(rf"vhost default: NAT: UPnP-IGD: external address 198\.51\.100\.1, "
                rf"mapped TCP ports {MAPPED} \(lease 3600 s\)", timeout=30)
-    expect_mapped(r, MAPPED_PORTS)
-    resp, data, up = outside_transfer(pki.ca, payload)
-    assert parse227(resp)[0] == RTR_WAN, resp
-    assert sha(data) == sha(payload[1])
-    assert up == payload[1][:200000]
-    s.stop()
-    assert "removed 12 port mappings" in s.log()
-    assert r.mappings() == {}
-    assert not reachable(RTR_WAN, 21)
+    transfer_through_mappings(r, pki.ca, payload)
+    stop_removes_mappings(r, s)
 
 
 def test_natpmp_used_when_the_router_has_no_upnp(router, nat_server, wan_cert):
@@ -404,6 +403,39 @@ def test_leases_are_renewed_before_they_expire(router, nat_server, wan_cert):
 
 
 # 7 ------------------------------------------------------------------------
+
+def change_wan_address(old, new):
+    """The router's WAN address becomes NEW (the outside client's route
+    follows); OLD goes."""
+    for cmd in (["sysctl", "-qw", "net.ipv4.conf.wan.promote_secondaries=1"],
+                ["ip", "addr", "add", f"{new}/24", "dev", "wan"],
+                ["ip", "addr", "del", f"{old}/24", "dev", "wan"]):
+        r = run_in("rtr", *cmd)
+        assert r.returncode == 0, r.stderr
+    r = run_in("out", "ip", "route", "replace", "default", "via", new)
+    assert r.returncode == 0, r.stderr
+
+
+def test_router_address_change_is_followed(router, nat_server, wan_cert, pki, payload):
+    r = router()
+    s = auto_server(nat_server, wan_cert, pasv_address_refresh=3)
+    s.wait_log(r"NAT: PCP: external address 198\.51\.100\.1, mapped", timeout=15)
+    change_wan_address(RTR_WAN, RTR_WAN2)
+    try:
+        # miniupnpd learns its new address by STUN again (SIGUSR1 asks it to).
+        r.proc.send_signal(signal.SIGUSR1)
+        s.wait_log(rf"vhost default: NAT: PCP: external address 198\.51\.100\.2, "
+                   rf"mapped TCP ports {MAPPED}", timeout=60)
+        expect_mapped(r, MAPPED_PORTS)
+        time.sleep(0.5)  # the spares forked with the old address are replaced
+        resp, data, _ = outside_transfer(pki.ca, payload, host=RTR_WAN2)
+        assert parse227(resp)[0] == RTR_WAN2, resp
+        assert sha(data) == sha(payload[1])
+    finally:
+        change_wan_address(RTR_WAN2, RTR_WAN)
+
+
+# 8 ------------------------------------------------------------------------
 
 def test_config_test_warns_on_contradictions(tmp_path):
     conf = tmp_path / "c.conf"
