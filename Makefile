@@ -20,7 +20,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam $(EXTRA_LDLIBS)
 
 # One directory per layer, lowest first; an include may only point to the
 # same or an earlier one (tests/check_layers.py, run by `make check`).
-LAYERS   := common config privsep sandbox tls engine relay keys monitor zygote master
+LAYERS   := common config privsep sandbox tls engine relay keys natmap monitor zygote master
 LIB_SRCS := $(filter-out master/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS))))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

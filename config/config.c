@@ -63,6 +63,7 @@ static int cfg_check_cidrs(const char *value, char *why, size_t whysize);
 static int cfg_check_rule(const char *value, char *why, size_t whysize);
 static int cfg_check_facility(const char *value, char *why, size_t whysize);
 static int cfg_check_log_format(const char *value, char *why, size_t whysize);
+static int cfg_check_nat_protocols(const char *value, char *why, size_t whysize);
 
 #define CFG_MEMBER(n) (((struct cfg_settings *)0)->n)
 /* offset and size of field N; fails to compile when N is not of CTYPE, so a
@@ -107,6 +108,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_UINT_ROW(login_throttle_fails, G, 0, 100000, 10),
 	CFG_UINT_ROW(login_throttle_window, G, 1, 86400, 60),
 	CFG_UINT_ROW(ipv6_client_prefix, G, 1, 128, 64),
+	CFG_STR_ROW(nat_protocols, G, 1, "pcp,natpmp,upnp", cfg_check_nat_protocols),
+	CFG_UINT_ROW(nat_mapping_lifetime, G, 10, 86400, 3600),
 	CFG_STR_ROW(listen_address, V, 1, "0.0.0.0", cfg_check_addresses),
 	CFG_UINT_ROW(listen_port, V, 1, 65535, 21),
 	CFG_STR_ROW(ftpd_banner, V, 0, "", NULL),
@@ -125,6 +128,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_LIST_ROW(pasv_address_rule, V, cfg_check_rule),
 	CFG_BOOL_ROW(pasv_port_fallback, V, false),
 	CFG_UINT_ROW(pasv_port_offset, V, 0, 65534, 0),
+	CFG_BOOL_ROW(nat_port_mapping, V, false),
 	CFG_STR_ROW(server_name, V, 0, "", cfg_check_names),
 	CFG_UINT_ROW(max_per_ip, V, 0, 100000, 50),
 	CFG_UINT_ROW(login_timeout, V, 0, 86400, 120),
@@ -968,6 +972,28 @@ static int cfg_check_host(const char *value, char *why, size_t whysize)
 		return 0;
 	cfg_why(why, whysize, "expected an IPv4 or IPv6 address or a DNS name");
 	return -1;
+}
+
+/* nat_protocols: a comma list of pcp, natpmp and upnp, each at most once
+ * (the NAT helper tries them in this order). */
+static int cfg_check_nat_protocols(const char *value, char *why, size_t whysize)
+{
+	char name[16];
+	bool seen_pcp = false, seen_natpmp = false, seen_upnp = false;
+	int rc;
+
+	while ((rc = cfg_list_next(&value, name, sizeof name)) != 0) {
+		bool *seen = rc < 0 ? NULL : strcmp(name, "pcp") == 0 ? &seen_pcp :
+				 strcmp(name, "natpmp") == 0 ? &seen_natpmp :
+				 strcmp(name, "upnp") == 0 ? &seen_upnp : NULL;
+		if (!seen || *seen) {
+			cfg_why(why, whysize, "expected a comma list of pcp, natpmp and "
+				"upnp, each at most once");
+			return -1;
+		}
+		*seen = true;
+	}
+	return 0;
 }
 
 /* server_name: a comma list of DNS names, as sent in HOST and SNI. */

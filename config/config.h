@@ -37,6 +37,8 @@ struct cfg_settings {
 	unsigned login_throttle_fails;  /* per address within the window; 0 = off */
 	unsigned login_throttle_window; /* seconds */
 	unsigned ipv6_client_prefix;    /* IPv6 clients counted per this prefix */
+	char nat_protocols[CFG_NAME_MAX]; /* router protocols to try, in order */
+	unsigned nat_mapping_lifetime;  /* seconds a router mapping is asked for */
 
 	/* per vhost (a global value is every vhost's default) */
 	char listen_address[CFG_STR_MAX]; /* comma list of IPv4/IPv6 literals */
@@ -52,12 +54,13 @@ struct cfg_settings {
 	unsigned pasv_max_port;
 	bool pasv_promiscuous;
 	/* NAT (DESIGN §3): what PASV advertises, to whom. */
-	char pasv_address[CFG_STR_MAX];  /* "" = none; IP literal or DNS name */
+	char pasv_address[CFG_STR_MAX];  /* "" = none; IP literal, DNS name or "auto" */
 	unsigned pasv_address_refresh;   /* seconds between DNS lookups; 0 = once */
 	char pasv_address_exempt[CFG_STR_MAX]; /* CIDR list, "private" */
 	char pasv_address_rule[CFG_LIST_MAX];  /* "NETWORK ADDRESS" lines */
 	bool pasv_port_fallback;         /* range exhausted: kernel port */
 	unsigned pasv_port_offset;       /* advertised = bound + offset */
+	bool nat_port_mapping;           /* ask the gateway to map our ports */
 	char server_name[CFG_STR_MAX];   /* names for HOST and SNI, comma list */
 	unsigned max_per_ip;             /* 0 = unlimited */
 	unsigned login_timeout;          /* seconds from connect to login; 0 = none */
@@ -157,5 +160,12 @@ void config_dump(const struct ftpsd_config *cfg, FILE *out);
  * Returns the number of problems, -1 if the file cannot be opened (errno
  * kept; nothing reported, as a missing file is normal). */
 int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err);
+
+/* pasv_address=auto: learned from the gateway by the NAT helper
+ * (natmap/), not resolved as a DNS name. */
+static inline bool cfg_pasv_address_auto(const struct cfg_settings *s)
+{
+	return s->pasv_address[0] == 'a' && __builtin_strcmp(s->pasv_address, "auto") == 0;
+}
 
 #endif

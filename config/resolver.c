@@ -104,7 +104,9 @@ struct pasv_masq *resolver_start(const struct ftpsd_config *cfg,
 			    strcmp(old_cfg->vhosts[j].set.pasv_address,
 				   vh->set.pasv_address) == 0)
 				m[i] = old[j];
-		(void)refresh_one(&m[i], vh, now);
+		/* "auto": the NAT helper's reports set it (master/natmap_ctl.c). */
+		if (!cfg_pasv_address_auto(&vh->set))
+			(void)refresh_one(&m[i], vh, now);
 	}
 	return m;
 }
@@ -146,7 +148,7 @@ int resolver_check(const struct ftpsd_config *cfg, FILE *err)
 		char why[128], ip[NETADDR_STRLEN];
 		struct net_addr a;
 
-		if (!vh->set.pasv_address[0])
+		if (!vh->set.pasv_address[0] || cfg_pasv_address_auto(&vh->set))
 			continue;
 		if (resolver_lookup(vh->set.pasv_address, &a, why, sizeof(why)) < 0) {
 			fprintf(err, "%s: warning: vhost %s: pasv_address %s does "

@@ -122,7 +122,8 @@ static void describe_public(const struct cfg_vhost *vh,
 	if (masq && masq->ok)
 		net_addr_ip_string(&masq->addr, ip, sizeof(ip));
 	else
-		snprintf(ip, sizeof(ip), "unresolved");
+		snprintf(ip, sizeof(ip), "%s", cfg_pasv_address_auto(&vh->set) ?
+			 "not learned yet" : "unresolved");
 	snprintf(buf, size, "%s (%s)", name, ip);
 }
 

@@ -16,6 +16,8 @@
 #include "sandbox/role.h"
 #include "zygote/zygote.h"
 #include "keys/keys.h"
+#include "natmap/natmap.h"
+#include "natmap/plan.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 
@@ -111,6 +113,8 @@ __attribute__((noreturn)) static void run_role(const char *name)
 		keys_run(cfg, ROLE_FD_LINKS);
 	if (strcmp(name, "zygote") == 0)
 		zygote_run(cfg, &env, ROLE_FD_LINKS, ROLE_FD_LINKS + 1);
+	if (strcmp(name, "natmap") == 0)
+		natmap_run(cfg, ROLE_FD_LINKS);
 	_exit(126);
 }
 
@@ -154,6 +158,7 @@ int main(int argc, char **argv)
 	if (cl.action == CMDLINE_TEST) {
 		/* Warnings only: DNS may differ where the daemon runs. */
 		(void)resolver_check(cfg, stderr);
+		(void)natmap_check(cfg, stderr);
 		printf("ftpsd: %s: configuration OK\n", cl.config_path);
 		return 0;
 	}

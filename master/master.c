@@ -23,6 +23,8 @@
 #include "master/throttle.h"
 #include "config/resolver.h"
 #include "master/generation.h"
+#include "master/natmap_ctl.h"
+#include "natmap/plan.h"
 #include "zygote/zygote.h"
 #include "monitor/monitor.h"
 #include "config/vhosts.h"
@@ -42,6 +44,7 @@ struct master {
 	struct generation gen;     /* the current key holder and zygote */
 	time_t gen_started;
 	struct pasv_masq *masq;    /* per vhost, as last resolved */
+	struct natmap_ctl nat;     /* the NAT helper (pasv_address=auto...) */
 	struct listeners ls;
 	struct pool pool;
 	int sigfd;
@@ -248,7 +251,20 @@ static void restart_generation(struct master *m, const char *who, int status)
 	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
 }
 
-/* Our children: generations' zygotes and key holders, and (as a
+static void refill(struct master *m);
+
+/* A masquerade address changed (DNS or the NAT helper): sessions forked
+ * from now on get the new value; spares forked before hold the old one,
+ * so they go. */
+static void masq_changed(struct master *m)
+{
+	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
+	pool_drain(&m->pool);
+	refill(m);
+}
+
+/* Our children: generations' zygotes and key holders, the NAT helper,
+ * and (as a
  * subreaper) the sessions of retired zygotes. */
 static void reap(struct master *m)
 {
@@ -256,7 +272,11 @@ static void reap(struct master *m)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == m->gen.zygote || pid == m->gen.keys)
+		bool changed;
+		if (natmap_ctl_exited(&m->nat, pid, status, m->cfg, m->masq, &changed)) {
+			if (changed)
+				masq_changed(m);
+		} else if (pid == m->gen.zygote || pid == m->gen.keys)
 			restart_generation(m, pid == m->gen.zygote ? "the zygote" :
 					   "the key holder", status);
 		else
@@ -282,7 +302,10 @@ static int install(struct master *m, struct ftpsd_config *next, const char *what
 	struct generation gen;
 	struct pasv_masq *masq;
 	char err[512];
+	bool nat_same;
 
+	natmap_ctl_bound(next);
+	nat_same = natmap_config_same(m->cfg, next);
 	/* A broken key or certificate keeps the old generation in service. */
 	if (generation_start(&gen, next, m->env, err, sizeof(err)) < 0) {
 		log_msg(LOG_LVL_ERR, "%s: %s; keeping the old config", what, err);
@@ -307,6 +330,11 @@ static int install(struct master *m, struct ftpsd_config *next, const char *what
 	free(m->cfg);
 	m->cfg = next;
 	generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
+	/* A reload that leaves the NAT settings alone keeps the mappings. */
+	if (!nat_same || (m->nat.pid <= 0 && natmap_config_wanted(next))) {
+		natmap_ctl_stop(&m->nat);
+		(void)natmap_ctl_start(&m->nat, m->cfg, m->env);
+	}
 	return 0;
 }
 
@@ -431,7 +459,7 @@ static int write_pidfile(const char *path)
 
 static void serve(struct master *m)
 {
-	struct pollfd pfd[LISTENERS_MAX + 3];
+	struct pollfd pfd[LISTENERS_MAX + 4];
 
 	while (!m->stop) {
 		size_t n = m->ls.n;
@@ -440,20 +468,20 @@ static void serve(struct master *m)
 			pfd[i + 1] = (struct pollfd){ .fd = m->ls.l[i].fd, .events = POLLIN };
 		pfd[n + 1] = (struct pollfd){ .fd = m->report_fd, .events = POLLIN };
 		pfd[n + 2] = (struct pollfd){ .fd = m->gen.link, .events = POLLIN };
+		pfd[n + 3] = (struct pollfd){ .fd = m->nat.link, .events = POLLIN };
 		int timeout = m->masq ? resolver_timeout_ms(m->masq, m->cfg, time(NULL)) : -1;
-		if (poll(pfd, n + 3, timeout) < 0) {
+		if (poll(pfd, n + 4, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
 			return;
 		}
-		/* Dynamic DNS: sessions forked from now on get the new value;
-		 * spares forked before hold the old one, so they go. */
-		if (m->masq && resolver_refresh(m->masq, m->cfg, time(NULL))) {
-			generation_send_masq(&m->gen, m->masq, m->cfg->nvhosts);
-			pool_drain(&m->pool);
-			refill(m);
-		}
+		/* Dynamic DNS, and the address the gateway told. */
+		if (m->masq && resolver_refresh(m->masq, m->cfg, time(NULL)))
+			masq_changed(m);
+		if (pfd[n + 3].revents && m->masq &&
+		    natmap_ctl_read(&m->nat, m->cfg, m->masq))
+			masq_changed(m);
 		/* Sessions that ended, as the zygote saw them (a dead zygote
 		 * shows up as SIGCHLD below). */
 		if (pfd[n + 2].revents)
@@ -480,7 +508,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	       struct role_env *env)
 {
 	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1,
-			    .report_fd = -1, .gen = { .link = -1 },
+			    .report_fd = -1, .gen = { .link = -1 }, .nat = NATMAP_CTL_INIT,
 			    .ls = { .inherited = opts->inherited } };
 	char err[512];
 	int report[2];
@@ -494,6 +522,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 		log_msg(LOG_LVL_ERR, "%s", err);
 		return 1;
 	}
+	natmap_ctl_bound(cfg);
 	if (m.ls.inherited) {
 		activation_close_unclaimed(m.ls.inherited);
 		m.ls.inherited = NULL;
@@ -537,11 +566,13 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	generation_send_masq(&m.gen, m.masq, cfg->nvhosts);
 	log_listeners(&m.ls);
 	log_vhosts(m.cfg, m.masq);
+	(void)natmap_ctl_start(&m.nat, m.cfg, env);
 	refill(&m);
 	/* Every listener is open and the first generation is ready. */
 	notify_ready(&m.notify, 0);
 	serve(&m);
 	notify_stopping(&m.notify, m.nsessions);
+	natmap_ctl_stop(&m.nat);
 	pool_drain(&m.pool);
 	generation_retire(&m.gen, session_ended, &m);
 	listeners_close_all(&m.ls);

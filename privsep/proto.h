@@ -53,6 +53,13 @@
  * PRIV_ZYG_EXITED   zygote → master: a session or spare ended (pid)
  * PRIV_ZYG_MASQ     master → zygote: a vhost's masquerade address changed
  * PRIV_ZYG_RETIRE   master → zygote: fork no more; exit after the last child
+ *
+ * The NAT helper's link (natmap/natmap.c, master/natmap_ctl.c):
+ * PRIV_LOG          NAT helper → master: a line for the log
+ * PRIV_NAT_STATE    NAT helper → master, after each round with a vhost's
+ *                   gateway: vhost, protocol, external IPv4, lease, the
+ *                   ports mapped, reason; the master re-checks every field
+ * PRIV_NAT_STOP     master → NAT helper: remove the mappings and exit
  */
 #ifndef FTPSD_PRIVSEP_PROTO_H
 #define FTPSD_PRIVSEP_PROTO_H
@@ -95,6 +102,8 @@ enum priv_type {
 	PRIV_ZYG_RETIRE,
 	PRIV_RELAY_HANDOFF,
 	PRIV_TLS_HANDOFF,
+	PRIV_NAT_STATE,
+	PRIV_NAT_STOP,
 	PRIV_TYPE_END
 };
 
@@ -323,5 +332,23 @@ void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok,
 int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok,
 			 struct net_addr *addr);
 void priv_encode_zyg_retire(struct priv_msg *m);
+
+/* The NAT helper's report on one vhost. */
+#define PRIV_NAT_PORTS_MAX 34
+#define PRIV_NAT_REASON_MAX 256
+
+struct priv_nat_state {
+	uint32_t vhost;
+	uint32_t proto;          /* 0 none worked, 1 PCP, 2 NAT-PMP, 3 UPnP-IGD */
+	uint32_t external_ip;    /* IPv4, network order; 0 = not learned */
+	uint32_t lifetime;       /* seconds the gateway granted */
+	uint32_t nports;
+	uint16_t ports[PRIV_NAT_PORTS_MAX]; /* mapped, each to itself */
+	char reason[PRIV_NAT_REASON_MAX];   /* why not, when proto is 0 */
+};
+
+void priv_encode_nat_state(struct priv_msg *m, const struct priv_nat_state *v);
+int priv_decode_nat_state(struct priv_msg *m, struct priv_nat_state *v);
+void priv_encode_nat_stop(struct priv_msg *m);
 
 #endif

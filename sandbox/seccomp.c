@@ -21,11 +21,12 @@
 
 #include "common/log.h"
 #include "privsep/proto.h"
+#include "sandbox/role.h"
 
 /* Every sandboxed role: memory, time, signals, the privsep socket. */
 static const char *const base_calls[] = {
 	"read", "write", "readv", "writev", "close", "poll", "ppoll",
-	"recvmsg", "sendmsg", "recvfrom", "sendto",
+	"recvmsg", "recvfrom",
 	"exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "restart_syscall",
 	"brk", "munmap", "mremap", "madvise", "futex", "rseq",
 	"getpid", "getppid", "gettid", "getrandom",
@@ -33,6 +34,15 @@ static const char *const base_calls[] = {
 	"fcntl", "fstat", "newfstatat", "lseek", "sched_yield", "sigaltstack",
 	NULL,
 };
+
+/* Sending with a destination address: every role but the NAT helper,
+ * which may send only on its link to the master (its gateway socket is
+ * connected, and written with write(), which takes no address). */
+static const char *const send_calls[] = { "sendmsg", "sendto", NULL };
+
+/* The NAT helper with UPnP-IGD: its HTTP connections to the gateway
+ * (socket() itself is allowed only for non-blocking IPv4 TCP). */
+static const char *const natmap_tcp_calls[] = { "connect", "getsockopt", NULL };
 
 /* TLS over the control connection: sockets it was given, nothing else. */
 static const char *const relay_calls[] = {
@@ -133,6 +143,8 @@ static const char *const *role_calls[] = {
 	[ROLE_RELAY] = relay_calls,
 	[ROLE_KEYS] = keys_calls,
 	[ROLE_MONITOR] = monitor_calls,
+	[ROLE_NATMAP] = NULL,
+	[ROLE_NATMAP_TCP] = natmap_tcp_calls,
 	[ROLE_MASTER] = master_calls,
 };
 
@@ -142,6 +154,8 @@ static const char *const role_names[] = {
 	[ROLE_RELAY] = "ftpsd-relay",
 	[ROLE_KEYS] = "ftpsd-keys",
 	[ROLE_MONITOR] = "ftpsd-monitor",
+	[ROLE_NATMAP] = "ftpsd-natmap",
+	[ROLE_NATMAP_TCP] = "ftpsd-natmap",
 	[ROLE_MASTER] = "ftpsd-master",
 };
 
@@ -280,6 +294,30 @@ static int allow_monitor_sockets(scmp_filter_ctx ctx)
 	return 0;
 }
 
+static bool is_natmap(enum sandbox_role role)
+{
+	return role == ROLE_NATMAP || role == ROLE_NATMAP_TCP;
+}
+
+static int allow_tcp_socket(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+				SCMP_A0(SCMP_CMP_EQ, AF_INET),
+				SCMP_A1(SCMP_CMP_EQ, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK),
+				SCMP_A2(SCMP_CMP_EQ, 0));
+}
+
+/* The NAT helper's sends: on its link (fd ROLE_FD_LINKS) only. */
+static int allow_link_sends(scmp_filter_ctx ctx)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
+			     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ROLE_FD_LINKS)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+			     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ROLE_FD_LINKS)) < 0)
+		return -1;
+	return 0;
+}
+
 /* Each role's filter as a libseccomp context, built but not loaded. */
 static scmp_filter_ctx build_sandboxed(enum sandbox_role role, bool read_only)
 {
@@ -289,6 +327,8 @@ static scmp_filter_ctx build_sandboxed(enum sandbox_role role, bool read_only)
 
 	if (ctx && allow_list(ctx, base_calls) == 0 &&
 	    allow_list(ctx, role_calls[role]) == 0 && allow_guarded(ctx) == 0 &&
+	    (is_natmap(role) ? allow_link_sends(ctx) : allow_list(ctx, send_calls)) == 0 &&
+	    (role != ROLE_NATMAP_TCP || allow_tcp_socket(ctx) == 0) &&
 	    (role != ROLE_ENGINE || allow_open(ctx, read_only) == 0))
 		return ctx;
 	seccomp_release(ctx);
@@ -300,6 +340,7 @@ static scmp_filter_ctx build_monitor(void)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 
 	if (ctx && allow_list(ctx, base_calls) == 0 && allow_list(ctx, monitor_calls) == 0 &&
+	    allow_list(ctx, send_calls) == 0 &&
 	    allow_guarded(ctx) == 0 && allow_monitor_sockets(ctx) == 0 &&
 	    /* SIOCOUTQ: is our last reply still unread (monitor/monitor.c)? */
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
@@ -317,6 +358,7 @@ static scmp_filter_ctx build_master(void)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 
 	if (ctx && allow_list(ctx, base_calls) == 0 && allow_list(ctx, master_calls) == 0 &&
+	    allow_list(ctx, send_calls) == 0 &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0) == 0 &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0) == 0)
 		return ctx;

@@ -12,6 +12,8 @@ enum sandbox_role {
 	ROLE_RELAY,    /* control-channel TLS */
 	ROLE_KEYS,     /* the key holder: signs over its links */
 	ROLE_MONITOR,  /* the monitor after login: broker, logs, PAM close */
+	ROLE_NATMAP,   /* the NAT helper: its gateway socket and its link */
+	ROLE_NATMAP_TCP, /* the same, and TCP sockets for UPnP-IGD's HTTP */
 	ROLE_MASTER,   /* the master, and so everything it forks: a bound */
 };
 
