@@ -180,7 +180,7 @@ int cmd_size(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 550, "Could not get file size.");
 	}
 	size = (uint64_t)st.st_size;
-	if (s->ascii && (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
+	if (s->ascii && s->set->ascii_download_enable && (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
 		close(fd);
 		return ctrl_reply(&s->ctrl, 550, "SIZE not available in ASCII mode for this file; use TYPE I.");
 	}

@@ -18,7 +18,7 @@ static int site_chmod(struct session *s, const char *arg)
 	char path[SESSION_PATH_MAX];
 	unsigned mode;
 
-	if (!perm_modify(s))
+	if (!perm_modify(s) || !s->set->chmod_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (!space || !space[1] || args_parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE CHMOD <octal mode> <path>.");

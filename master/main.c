@@ -52,7 +52,8 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 	       struct inherited_fds *inherited)
 {
 	const struct cfg_settings *g = &cfg->global;
-	bool inetd = cl->inetd || !g->listen;
+	/* vsftpd's rule: standalone if either listen or listen_ipv6. */
+	bool inetd = cl->inetd || !(g->listen || g->listen_ipv6);
 	struct role_env env = { .xferlog_fd = -1, .report_fd = -1 };
 	struct log_sinks sinks = {
 		.use_syslog = g->syslog_enable,
