@@ -284,8 +284,10 @@ static const struct cfg_tunable cfg_tunables[] = {
 		  "directory messages (message_file) are not shown"),
 	CFG_XSTR(message_file, V, 1, ".message", NULL, UNIMPL,
 		 "directory messages are not shown"),
-	CFG_XBOOL(xferlog_std_format, G, false, UNIMPL,
-		  "transfers are logged in ftpsd's format to xferlog_file"),
+	/* vsftpd's default is NO; ftpsd always writes the standard format. */
+	CFG_XBOOL(xferlog_std_format, G, true, UNIMPL,
+		  "transfers are always logged in wu-ftpd's xferlog format to "
+		  "xferlog_file; vsftpd's own format is not written"),
 	CFG_XSTR(vsftpd_log_file, G, 1, "/var/log/vsftpd.log", cfg_check_path,
 		 UNIMPL, "ftpsd logs to syslog and log_file"),
 	CFG_XBOOL(dual_log_enable, G, false, UNIMPL,
@@ -297,10 +299,10 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_XBOOL(no_anon_password, V, false, UNIMPL,
 		  "anonymous logins are still asked for a password"),
 	CFG_BOOL_ROW(delete_failed_uploads, V, false),
-	CFG_XBOOL(lock_upload_files, V, true, UNIMPL,
+	/* vsftpd's default is YES; ftpsd's is what it does. */
+	CFG_XBOOL(lock_upload_files, V, false, UNIMPL,
 		  "uploads take no file lock"),
-	CFG_XBOOL(mdtm_write, V, true, UNIMPL,
-		  "MDTM with a time argument is not supported"),
+	CFG_BOOL_ROW(mdtm_write, V, true),
 	CFG_XBOOL(text_userdb_names, V, false, NOOP,
 		  "no effect: listings name owners outside a chroot (where the "
 		  "user database is visible) and number them inside one; "

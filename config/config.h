@@ -131,6 +131,7 @@ struct cfg_settings {
 	char user_sub_token[CFG_NAME_MAX]; /* replaced by the user in local_root */
 	bool force_dot_files;            /* LIST shows dot files without -a */
 	bool delete_failed_uploads;      /* remove what a failed upload created */
+	bool mdtm_write;                 /* NO: MFMT refused (time changes) */
 	bool allow_writeable_chroot;
 	/* accepted, no effect in ftpsd (the note says what replaces them) */
 	bool tcp_wrappers;
@@ -174,7 +175,6 @@ struct cfg_settings {
 	bool ls_recurse_enable;
 	bool no_anon_password;
 	bool lock_upload_files;
-	bool mdtm_write;
 	bool text_userdb_names;
 	bool passwd_chroot_enable;
 	bool tilde_user_enable;

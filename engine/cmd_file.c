@@ -67,7 +67,8 @@ int cmd_dele(struct session *s, const char *arg)
 	struct stat st;
 	int rc;
 
-	if (!perm_modify(s))
+	/* vsftpd's mdtm_write=NO: clients may not change times. */
+	if (!perm_modify(s) || !s->set->mdtm_write)
 		return denied(s);
 	if (!resolve(s, arg, path, &rc))
 		return rc;

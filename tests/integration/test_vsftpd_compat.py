@@ -338,13 +338,14 @@ def test_ascii_enable_converts(server, workdir):
 
 def test_download_dirlist_chmod_disabled(server, workdir):
     workdir.write("f.txt", b"data")
-    s = server(download_enable=False, dirlist_enable=False, chmod_enable=False)
+    s = server(download_enable=False, dirlist_enable=False, chmod_enable=False,
+               mdtm_write=False)
     f = s.ftp()
     f.cwd(workdir.virt)
     for call in (lambda: f.retrbinary("RETR f.txt", lambda b: None),
                  lambda: f.nlst(), lambda: f.retrlines("LIST"),
                  lambda: f.sendcmd("STAT f.txt"), lambda: f.sendcmd("SITE CHMOD 600 f.txt"),
-                 lambda: list(f.mlsd())):
+                 lambda: list(f.mlsd()), lambda: f.sendcmd("MFMT 20200101000000 f.txt")):
         with pytest.raises(ftplib.error_perm) as e:
             call()
         assert str(e.value).startswith("550"), e.value

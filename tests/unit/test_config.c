@@ -366,6 +366,78 @@ static void test_placeholder_values(void **state)
 	expect_errors("local_root=/srv/ftp/$USER\n", 0, "");
 }
 
+static char *dump_of(const struct ftpsd_config *c);
+
+/* vsftpd's listen / listen_ipv6 pair, folded into listen_address. */
+static void test_vsftpd_listen_ipv6(void **state)
+{
+	(void)state;
+	assert_int_equal(load("listen=NO\nlisten_ipv6=YES\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "0.0.0.0,::");
+	assert_int_equal(load("listen=NO\nlisten_ipv6=YES\nlisten_address6=::1\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "::1");
+	assert_int_equal(load("listen_address=127.0.0.1\nlisten_ipv6=YES\n"
+			      "listen_address6=::1\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "127.0.0.1,::1");
+	assert_non_null(strstr(errtext, "warning: listen=YES and listen_ipv6=YES"));
+	expect_errors("listen_address6=127.0.0.1\n", 1,
+		      "t.conf:1: bad value \"127.0.0.1\" for listen_address6: "
+		      "\"127.0.0.1\" is not an IPv6 address\n");
+	/* Without listen_ipv6 nothing changes. */
+	assert_int_equal(load("listen_address=127.0.0.1\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "127.0.0.1");
+}
+
+/* implicit_ssl: listen_port speaks implicit FTPS; no 990 by default. */
+static void test_vsftpd_implicit_ssl(void **state)
+{
+	(void)state;
+	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\n"), 0);
+	assert_int_equal(cfg.vhosts[0].set.implicit_ssl_port, 0);
+	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\n"
+			      "listen_port=990\nimplicit_ssl=YES\n"), 0);
+	assert_int_equal(cfg.vhosts[0].set.implicit_ssl_port, 990);
+	assert_int_equal(load("implicit_ssl=YES\n"), 1);
+	assert_non_null(strstr(errtext, "t.conf:1: implicit_ssl=YES needs ssl_enable=YES"));
+	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\nimplicit_ssl=YES\n"
+			      "implicit_ssl_port=990\n"), 1);
+}
+
+static void test_vsftpd_user_sub_token(void **state)
+{
+	(void)state;
+	assert_int_equal(load("user_sub_token=%u\nlocal_root=/srv/%u/ftp/%u\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.local_root, "/srv/$USER/ftp/$USER");
+	assert_int_equal(load("user_sub_token=$USER\nlocal_root=/srv/$USER\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.local_root, "/srv/$USER");
+}
+
+/* The four kinds of vsftpd key, each said at its line. */
+static void test_vsftpd_key_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(load("use_localtime=YES\n"), 0);
+	assert_string_equal(errtext, "");
+	assert_int_equal(load("background=YES\n"), 0);
+	assert_non_null(strstr(errtext, "t.conf:1: note: background is vsftpd's: "));
+	assert_int_equal(load("anon_max_rate=0\n"), 0);
+	assert_string_equal(errtext, "");
+	assert_int_equal(load("anon_max_rate=5000\n"), 0);
+	assert_non_null(strstr(errtext, "t.conf:1: warning: anon_max_rate=5000 is "
+				       "not implemented"));
+	assert_int_equal(load("deny_file=\n"), 0);
+	assert_int_equal(load("\ndeny_file={*.exe}\n"), 1);
+	assert_non_null(strstr(errtext, "t.conf:2: deny_file={*.exe} is not supported"));
+	/* -T prints what a file set, not every vsftpd key at its default. */
+	assert_int_equal(load("background=YES\n"), 0);
+	{
+		char *text = dump_of(&cfg);
+		assert_non_null(strstr(text, "\nbackground=YES\n"));
+		assert_null(strstr(text, "tcp_wrappers"));
+		free(text);
+	}
+}
+
 /* Trailing blanks, CRLF, no final newline: as people write them. */
 static void test_trailing_blanks(void **state)
 {
@@ -949,6 +1021,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_duplicate_key_warns, teardown),
 		cmocka_unit_test_teardown(test_placeholder_values, teardown),
 		cmocka_unit_test_teardown(test_trailing_blanks, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_listen_ipv6, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_implicit_ssl, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_user_sub_token, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_key_kinds, teardown),
 		cmocka_unit_test_teardown(test_line_without_equals, teardown),
 		cmocka_unit_test_teardown(test_nul_byte, teardown),
 		cmocka_unit_test_teardown(test_global_only_in_vhost, teardown),
