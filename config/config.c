@@ -280,10 +280,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 		 "no effect: OpenSSL's built-in groups are used"),
 	CFG_XSTR(ecdh_param_file, V, 0, "", cfg_check_path, NOOP,
 		 "no effect: OpenSSL's built-in groups are used"),
-	CFG_XBOOL(dirmessage_enable, V, false, UNIMPL,
-		  "directory messages (message_file) are not shown"),
-	CFG_XSTR(message_file, V, 1, ".message", NULL, UNIMPL,
-		 "directory messages are not shown"),
+	CFG_BOOL_ROW(dirmessage_enable, V, false),
+	CFG_STR_ROW(message_file, V, 1, ".message", NULL),
 	/* vsftpd's default is NO; ftpsd always writes the standard format. */
 	CFG_XBOOL(xferlog_std_format, G, true, UNIMPL,
 		  "transfers are always logged in wu-ftpd's xferlog format to "
@@ -292,12 +290,10 @@ static const struct cfg_tunable cfg_tunables[] = {
 		 UNIMPL, "ftpsd logs to syslog and log_file"),
 	CFG_XBOOL(dual_log_enable, G, false, UNIMPL,
 		  "ftpsd logs to syslog and log_file, transfers to xferlog_file"),
-	CFG_XSTR(banner_file, V, 0, "", cfg_check_path, UNIMPL,
-		 "the banner is ftpd_banner"),
+	CFG_STR_ROW(banner_file, V, 0, "", cfg_check_path),
 	CFG_XBOOL(ls_recurse_enable, V, false, UNIMPL, "LIST -R is not supported"),
 	CFG_BOOL_ROW(force_dot_files, V, false),
-	CFG_XBOOL(no_anon_password, V, false, UNIMPL,
-		  "anonymous logins are still asked for a password"),
+	CFG_BOOL_ROW(no_anon_password, V, false),
 	CFG_BOOL_ROW(delete_failed_uploads, V, false),
 	/* vsftpd's default is YES; ftpsd's is what it does. */
 	CFG_XBOOL(lock_upload_files, V, false, UNIMPL,
@@ -1822,6 +1818,48 @@ int config_check_environment(const struct ftpsd_config *cfg, FILE *err)
 			cfg_env_pam(cfg, err, s->pam_service_name);
 		errors += cfg_env_accounts(cfg, err, i);
 	}
+	return errors;
+}
+
+/* ---- files keys name ------------------------------------------------ */
+
+/* banner_file into SET->banner_text, whole or not at all. */
+static int cfg_read_banner(const struct ftpsd_config *cfg, size_t i,
+			   struct cfg_settings *set, FILE *err)
+{
+	unsigned line = cfg_env_line(cfg, i, offsetof(struct cfg_settings,
+						      banner_file));
+	char *buf = set->banner_text;
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	memset(buf, 0, sizeof set->banner_text);
+	if (!set->banner_file[0])
+		return 0;
+	fd = open(set->banner_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return cfg_env_error(cfg, err, line, "cannot read banner_file %s: %s",
+				     set->banner_file, strerror(errno));
+	while ((n = read(fd, buf + have, sizeof set->banner_text - have)) > 0 &&
+	       (have += (size_t)n) < sizeof set->banner_text)
+		;
+	(void)close(fd); /* only read from */
+	if (n < 0 || have >= sizeof set->banner_text) {
+		memset(buf, 0, sizeof set->banner_text);
+		return cfg_env_error(cfg, err, line, "banner_file %s: %s",
+				     set->banner_file, n < 0 ? strerror(errno) :
+				     "longer than 2047 bytes");
+	}
+	return 0;
+}
+
+int config_read_files(struct ftpsd_config *cfg, FILE *err)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < cfg->nvhosts; i++)
+		errors += cfg_read_banner(cfg, i, &cfg->vhosts[i].set, err);
 	return errors;
 }
 

@@ -12,6 +12,7 @@
 #define CFG_LIST_MAX 2048 /* a repeatable key: one entry per line */
 #define CFG_MAX_VHOSTS 64
 #define CFG_MAX_TUNABLES 224 /* room for the table in config.c */
+#define CFG_BANNER_MAX 2048  /* banner_file's text */
 
 /* Every tunable lives in this one struct. The global section fills one copy;
  * each [vhost NAME] section starts as a copy of the global values and
@@ -172,6 +173,9 @@ struct cfg_settings {
 	char vsftpd_log_file[CFG_STR_MAX];
 	bool dual_log_enable;
 	char banner_file[CFG_STR_MAX];
+	/* Not a key: banner_file's text, read by config_read_files (the
+	 * pre-login engine that sends it cannot open files). */
+	char banner_text[CFG_BANNER_MAX];
 	bool ls_recurse_enable;
 	bool no_anon_password;
 	bool lock_upload_files;
@@ -227,6 +231,10 @@ int config_load_string(struct ftpsd_config *cfg, const char *name,
  * cert files readable, ...). Reports like config_load; returns error count.
  * Warnings are printed with "warning:" and not counted. */
 int config_check_environment(const struct ftpsd_config *cfg, FILE *err);
+
+/* Read what keys name and the sandboxed processes cannot open themselves
+ * (banner_file) into CFG. Reports like config_load; returns error count. */
+int config_read_files(struct ftpsd_config *cfg, FILE *err);
 
 /* Print the effective configuration: global keys, then each vhost's
  * values that differ from the global ones, in config file syntax. */

@@ -67,8 +67,7 @@ int cmd_dele(struct session *s, const char *arg)
 	struct stat st;
 	int rc;
 
-	/* vsftpd's mdtm_write=NO: clients may not change times. */
-	if (!perm_modify(s) || !s->set->mdtm_write)
+	if (!perm_modify(s))
 		return denied(s);
 	if (!resolve(s, arg, path, &rc))
 		return rc;
@@ -225,7 +224,8 @@ int cmd_mfmt(struct session *s, const char *arg)
 	const char *name;
 	int rc;
 
-	if (!perm_modify(s))
+	/* vsftpd's mdtm_write=NO: clients may not change times. */
+	if (!perm_modify(s) || !s->set->mdtm_write)
 		return denied(s);
 	name = args_parse_time(arg, &ts[1].tv_sec);
 	if (!name)

@@ -45,6 +45,8 @@ static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
 
 	if (errors == 0)
 		errors = config_check_environment(cfg, stderr);
+	if (errors == 0)
+		errors = config_read_files(cfg, stderr);
 	return errors;
 }
 

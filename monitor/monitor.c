@@ -224,7 +224,12 @@ static void become_preauth(struct monitor *mon)
 		wait_for_start(mon); /* a spare: forked before its connection */
 	if (mon->quiet_start)
 		return; /* after AUTH TLS the client expects no greeting */
-	if (mon->s.set->ftpd_banner[0])
+	if (mon->s.set->banner_text[0])
+		ctrl_reply_text(&mon->s.ctrl, 220, mon->s.set->banner_text,
+				strlen(mon->s.set->banner_text),
+				mon->s.set->ftpd_banner[0] ? mon->s.set->ftpd_banner :
+							     "ftpsd ready.");
+	else if (mon->s.set->ftpd_banner[0])
 		ctrl_reply(&mon->s.ctrl, 220, "%s", mon->s.set->ftpd_banner);
 	else
 		ctrl_reply(&mon->s.ctrl, 220, "ftpsd ready.");
