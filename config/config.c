@@ -323,10 +323,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_XSTR(email_password_file, V, 1, "/etc/vsftpd.email_passwords",
 		 cfg_check_path, NOOP, "no effect: secure_email_list_enable is "
 		 "not implemented"),
-	CFG_XSTR(deny_file, V, 0, "", NULL, REFUSE,
-		 "files are not denied by name; use file permissions"),
-	CFG_XSTR(hide_file, V, 0, "", NULL, UNIMPL,
-		 "files are not hidden from listings"),
+	CFG_STR_ROW(deny_file, V, 0, "", NULL),
+	CFG_STR_ROW(hide_file, V, 0, "", NULL),
 	CFG_XUINT(local_max_rate, V, 0, 4294967295u, 0, UNIMPL,
 		  "transfers are not rate-limited"),
 	CFG_XUINT(anon_max_rate, V, 0, 4294967295u, 0, UNIMPL,

@@ -7,6 +7,7 @@
 
 #include "engine/commands.h"
 #include "engine/path.h"
+#include "engine/perm.h"
 
 int cmd_pwd(struct session *s, const char *arg)
 {
@@ -48,6 +49,8 @@ static int change_dir(struct session *s, const char *arg)
 
 	if (path_resolve(target, sizeof(target), s->cwd, arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, target))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (chdir(target) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Failed to change directory.");
 	memcpy(s->cwd, target, strlen(target) + 1);

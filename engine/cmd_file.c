@@ -55,10 +55,15 @@ static int denied(struct session *s)
 /* Resolve ARG into OUT; false (and a 550 sent into *RC) when too long. */
 static bool resolve(struct session *s, const char *arg, char *out, int *rc)
 {
-	if (path_resolve(out, SESSION_PATH_MAX, s->cwd, arg) == 0)
-		return true;
-	*rc = ctrl_reply(&s->ctrl, 550, "Path too long.");
-	return false;
+	if (path_resolve(out, SESSION_PATH_MAX, s->cwd, arg) < 0) {
+		*rc = ctrl_reply(&s->ctrl, 550, "Path too long.");
+		return false;
+	}
+	if (perm_name_denied(s, out)) {
+		*rc = denied(s);
+		return false;
+	}
+	return true;
 }
 
 int cmd_dele(struct session *s, const char *arg)

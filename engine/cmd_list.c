@@ -68,6 +68,11 @@ static int list_prepare(struct session *s, const char *arg,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	if (perm_name_denied(s, r->path)) {
+		errno = EACCES;
+		return -1;
+	}
+	r->opts.hide = s->set->hide_file;
 	if (kind != LISTING_MLSD && lstat(r->path, &st) < 0 && errno == ENOENT) {
 		char *slash = strrchr(r->path, '/');
 		const char *last = slash + 1;
@@ -247,6 +252,8 @@ int cmd_mlst(struct session *s, const char *arg)
 	opts.write_enable = perm_modify(s);
 	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, path))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (stat(path, &st) < 0 && lstat(path, &st) < 0)
 		return list_error_reply(s, errno);
 	line[0] = ' ';

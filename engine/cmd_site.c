@@ -27,6 +27,8 @@ static int site_chmod(struct session *s, const char *arg)
 				  "SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
 	if (path_resolve(path, sizeof(path), s->cwd, space + 1) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, path))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (chmod(path, (mode_t)mode) < 0)
 		return ctrl_reply(&s->ctrl, 550, "SITE CHMOD command failed.");
 	return ctrl_reply(&s->ctrl, 200, "SITE CHMOD command ok.");

@@ -95,6 +95,8 @@ int cmd_retr(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, path))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	/* O_NONBLOCK: opening a FIFO must not hang the session. */
 	file = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (file < 0)
@@ -331,6 +333,8 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 	if (path_resolve(u.target, sizeof(u.target), s->cwd, arg) < 0 ||
 	    strcmp(u.target, "/") == 0)
 		return ctrl_reply(&s->ctrl, 553, "Bad file name.");
+	if (perm_name_denied(s, u.target))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (kind == UPLOAD_STOU) {
 		char base[SESSION_PATH_MAX];
 

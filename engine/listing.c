@@ -11,6 +11,7 @@
  * listing, and the formatters refuse them with -1 / EINVAL. A line that
  * does not fit the caller's buffer is -1 / ERANGE. */
 #include "engine/listing.h"
+#include "engine/namefilter.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -544,6 +545,8 @@ static bool entry_visible(const char *name, enum listing_kind kind,
 	bool dot_or_dotdot = strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 
 	if (has_crlf(name))
+		return false;
+	if (opts->hide != NULL && namefilter_match(opts->hide, name))
 		return false;
 	/* MLSD shows every entry; its cdir is emitted up front, pdir never. */
 	if (kind == LISTING_MLSD)

@@ -31,6 +31,7 @@ struct listing_opts {
 	bool show_hidden;   /* -a: include dot files (never "." / ".." for NLST) */
 	bool dot_files;     /* force_dot_files: dot files but not "." / ".." */
 	bool utc;           /* dates in UTC (use_localtime=NO), else local time */
+	const char *hide;   /* hide_file filter (engine/namefilter.h); NULL: none */
 	bool write_enable;  /* affects MLSD perm fact */
 	unsigned facts;     /* MLSD facts, FACT_* bits */
 	time_t now;         /* "recent" = within 6 months of now */

@@ -158,7 +158,7 @@ def test_unimplemented_values_warn_defaults_do_not(ftpsd_bin, tmp_path):
 
 
 def test_unsafe_to_ignore_is_refused(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "listen=YES\ndeny_file={*.mp3,*.mov}\n"
+    conf = write(tmp_path, "listen=YES\ndeny_email_enable=YES\n"
                            "secure_email_list_enable=YES\nrun_as_launching_user=YES\n"
                            "dsa_cert_file=/etc/vsftpd/dsa.pem\n")
     r = run(ftpsd_bin, "-t", "-c", conf)
@@ -552,3 +552,35 @@ def test_no_anon_password(server, anon_root, accounts):  # noqa: F811
     c2.expect(f"USER {USER}", 331)
     s2 = anon_server(server, anon_root)
     s2.ctl().expect("USER anonymous", 331)
+
+
+def test_deny_file_and_hide_file(server, workdir):
+    workdir.write("song.mp3", b"mp3")
+    workdir.write(".private/notes.txt", b"notes")
+    workdir.write("draft.tmp", b"tmp")
+    workdir.write("ok.txt", b"ok")
+    s = server(deny_file="{*.mp3,.private}", hide_file="*.tmp")
+    f = s.ftp()
+    f.cwd(workdir.virt)
+    for call in (lambda: f.retrbinary("RETR song.mp3", lambda b: None),
+                 lambda: f.retrbinary("RETR .private/notes.txt", lambda b: None),
+                 lambda: f.cwd(".private"), lambda: f.delete("song.mp3"),
+                 lambda: f.rename("song.mp3", "song.ogg"), lambda: f.size("song.mp3"),
+                 lambda: f.storbinary("STOR new.mp3", io.BytesIO(b"x")),
+                 lambda: f.retrlines("LIST .private"), lambda: f.sendcmd("MLST song.mp3"),
+                 lambda: f.sendcmd("SITE CHMOD 600 song.mp3")):
+        try:
+            got = call()
+        except ftplib.error_perm as e:
+            got = str(e)
+        assert str(got).startswith("550"), got
+    assert not os.path.exists(workdir.path("new.mp3"))
+    assert os.path.exists(workdir.path("song.mp3"))
+    # hidden, not denied: gone from listings, still there by name
+    assert sorted(f.nlst()) == ["ok.txt", "song.mp3"]
+    buf = io.BytesIO()
+    f.retrbinary("RETR draft.tmp", buf.write)
+    assert buf.getvalue() == b"tmp"
+    # curl's listing agrees
+    r = curl("-s", "-l", "-u", f"{USER}:{PASSWORD}", f"ftp://{HOST}:{s.port}{workdir.virt}/")
+    assert r.returncode == 0 and sorted(r.stdout.decode().split()) == ["ok.txt", "song.mp3"]

@@ -425,9 +425,10 @@ static void test_vsftpd_key_kinds(void **state)
 	assert_int_equal(load("anon_max_rate=5000\n"), 0);
 	assert_non_null(strstr(errtext, "t.conf:1: warning: anon_max_rate=5000 is "
 				       "not implemented"));
-	assert_int_equal(load("deny_file=\n"), 0);
-	assert_int_equal(load("\ndeny_file={*.exe}\n"), 1);
-	assert_non_null(strstr(errtext, "t.conf:2: deny_file={*.exe} is not supported"));
+	assert_int_equal(load("deny_email_enable=NO\n"), 0);
+	assert_int_equal(load("\ndeny_email_enable=YES\n"), 1);
+	assert_non_null(strstr(errtext, "t.conf:2: deny_email_enable=YES is not "
+				       "supported"));
 	/* -T prints what a file set, not every vsftpd key at its default. */
 	assert_int_equal(load("background=YES\n"), 0);
 	{
