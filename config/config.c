@@ -331,10 +331,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 		  "transfers are not rate-limited"),
 	CFG_XUINT(trans_chunk_size, V, 0, 4294967295u, 0, NOOP,
 		  "no effect: ftpsd chooses its own transfer buffer sizes"),
-	CFG_XUINT(delay_successful_login, V, 0, 600, 0, UNIMPL,
-		  "successful logins are not delayed"),
-	CFG_XOCTAL(chown_upload_mode, V, 0, 0777, 0600, UNIMPL,
-		   "chowned uploads keep the mode file_open_mode and the umask give"),
+	CFG_UINT_ROW(delay_successful_login, V, 0, 600, 0),
+	CFG_OCTAL_ROW(chown_upload_mode, V, 0, 0777, 0600),
 };
 
 #undef G

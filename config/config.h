@@ -133,6 +133,8 @@ struct cfg_settings {
 	bool force_dot_files;            /* LIST shows dot files without -a */
 	bool delete_failed_uploads;      /* remove what a failed upload created */
 	bool mdtm_write;                 /* NO: MFMT refused (time changes) */
+	unsigned delay_successful_login; /* seconds before a login's 230 */
+	unsigned chown_upload_mode;      /* mode of chown_uploads' files */
 	bool allow_writeable_chroot;
 	/* accepted, no effect in ftpsd (the note says what replaces them) */
 	bool tcp_wrappers;
@@ -194,8 +196,7 @@ struct cfg_settings {
 	unsigned local_max_rate;         /* bytes per second; 0 = unlimited */
 	unsigned anon_max_rate;
 	unsigned trans_chunk_size;
-	unsigned delay_successful_login;
-	unsigned chown_upload_mode;
+
 };
 
 struct cfg_vhost {

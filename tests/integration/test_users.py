@@ -153,7 +153,8 @@ def test_anonymous_default_root_is_ftp_users_home(server, accounts):
 
 def test_anonymous_upload_chown_umask(server, anon_root, accounts):
     s = anon_server(server, anon_root, write_enable=True, anon_upload_enable=True,
-                    anon_umask="022", chown_uploads=True, chown_username=CHOWN)
+                    anon_umask="022", chown_uploads=True, chown_username=CHOWN,
+                    chown_upload_mode="0644")   # vsftpd's default is 0600
     f = ftp(s, "anonymous", "a@b")
     f.storbinary("STOR incoming/new.bin", io.BytesIO(b"uploaded"))
     p = os.path.join(anon_root, "incoming", "new.bin")

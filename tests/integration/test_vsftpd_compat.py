@@ -18,7 +18,7 @@ from conftest import (HOST, PASSWORD, TIMEOUT, USER, curl, curl_report, free_por
                       pids_holding_inode, tcp_sockets)
 from test_active import active_cmd
 from test_config import error_lines, run
-from test_users import ANON, accounts, anon_root, anon_server, ftp as anon_ftp  # noqa: F401
+from test_users import ANON, CHOWN, accounts, anon_root, anon_server, ftp as anon_ftp  # noqa: F401
 import tlsutil
 
 CONFS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vsftpd-confs")
@@ -584,3 +584,27 @@ def test_deny_file_and_hide_file(server, workdir):
     # curl's listing agrees
     r = curl("-s", "-l", "-u", f"{USER}:{PASSWORD}", f"ftp://{HOST}:{s.port}{workdir.virt}/")
     assert r.returncode == 0 and sorted(r.stdout.decode().split()) == ["ok.txt", "song.mp3"]
+
+
+def test_chown_upload_mode_default(server, anon_root, accounts):  # noqa: F811
+    s = anon_server(server, anon_root, write_enable=True, anon_upload_enable=True,
+                    anon_umask="022", chown_uploads=True, chown_username=CHOWN)
+    f = anon_ftp(s, "anonymous", "a@b")
+    f.storbinary("STOR incoming/c.bin", io.BytesIO(b"c"))
+    st = os.stat(os.path.join(anon_root, "incoming", "c.bin"))
+    assert st.st_uid == accounts[CHOWN].pw_uid
+    assert stat.S_IMODE(st.st_mode) == 0o600       # vsftpd's chown_upload_mode
+
+
+def test_delay_successful_login(server):
+    s = server(delay_successful_login=1)
+    c = s.ctl()
+    c.expect(f"USER {USER}", 331)
+    t = time.monotonic()
+    c.expect(f"PASS {PASSWORD}", 230)
+    assert time.monotonic() - t >= 0.9
+    fast = server().ctl()
+    fast.expect(f"USER {USER}", 331)
+    t = time.monotonic()
+    fast.expect(f"PASS {PASSWORD}", 230)
+    assert time.monotonic() - t < 0.9
