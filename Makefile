@@ -1,5 +1,5 @@
 # ftpsd: one binary, plus unit tests under tests/unit.
-PKGS     := openssl libcap libseccomp inih
+PKGS     := openssl libcap libseccomp
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man

@@ -1,20 +1,17 @@
 /* Configuration parser. Every tunable is one row of cfg_tunables; defaults,
  * parsing, checking and dumping all walk that table.
  *
- * inih splits "key = value" lines (whitespace, comments, inline " ;"
- * comments). Our own line reader sits in front of it because inih cannot do
- * three things we need: report every error with its line (it returns only
- * the first), see a section that has no keys (its handler is only called for
- * key=value pairs), and keep a 63-character vhost name (it truncates section
- * names at 49). So the reader counts lines, handles [section] headers itself,
- * hands inih only key=value lines, and notices when inih refuses a line. */
+ * The reader is our own, one physical line at a time: it reports every
+ * error with its line, sees sections that have no keys, keeps long lines
+ * (vsftpd.conf files carry long comments and command lists) and splits
+ * "key = value ; comment" itself. It used to hand key=value lines to inih,
+ * whose 200-byte line buffer refused many real vsftpd.conf files. */
 #include "config/config.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,7 +24,7 @@
 #include "common/log.h"
 #include "config/pasv.h"
 
-#define CFG_LINE_MAX 1024
+#define CFG_LINE_MAX 16384 /* long comments and lists are common */
 #define CFG_WHY_MAX 256
 #define CFG_ADDR_MAX 64
 #define CFG_PAM_DIR "/etc/pam.d/"
@@ -36,6 +33,14 @@
  * one per line in the field); the first line in a vhost section replaces
  * the inherited entries; an empty value clears them. */
 enum cfg_type { CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_STRING, CFG_LIST };
+
+/* What ftpsd does with a key it shares with vsftpd (issue 12). NATIVE: it
+ * means what it says. NOOP: accepted, no effect; the note, printed whenever
+ * the key is set, says what ftpsd does instead. UNIMPL: the feature is not
+ * implemented; a value other than the default is a warning with the note.
+ * REFUSE: as UNIMPL, but serving without the feature would weaken what the
+ * operator asked for, so such a value is an error. */
+enum cfg_compat { CFG_NATIVE, CFG_NOOP, CFG_UNIMPL, CFG_REFUSE };
 
 /* Extra validation of a string value; writes why it is refused. */
 typedef int (*cfg_check_fn)(const char *value, char *why, size_t whysize);
@@ -51,6 +56,8 @@ struct cfg_tunable {
 	unsigned def_num;    /* default of a bool or a number */
 	const char *def_str; /* default of a string */
 	cfg_check_fn check;
+	enum cfg_compat compat;
+	const char *note;    /* NOOP, UNIMPL, REFUSE: what ftpsd does */
 };
 
 static int cfg_check_path(const char *value, char *why, size_t whysize);
@@ -64,6 +71,9 @@ static int cfg_check_rule(const char *value, char *why, size_t whysize);
 static int cfg_check_facility(const char *value, char *why, size_t whysize);
 static int cfg_check_log_format(const char *value, char *why, size_t whysize);
 static int cfg_check_nat_protocols(const char *value, char *why, size_t whysize);
+static int cfg_check_commands(const char *value, char *why, size_t whysize);
+static int cfg_check_addresses6(const char *value, char *why, size_t whysize);
+static char *cfg_trim(char *s);
 
 #define CFG_MEMBER(n) (((struct cfg_settings *)0)->n)
 /* offset and size of field N; fails to compile when N is not of CTYPE, so a
@@ -75,16 +85,24 @@ static int cfg_check_nat_protocols(const char *value, char *why, size_t whysize)
 
 #define G true  /* global only */
 #define V false /* per vhost */
-#define CFG_BOOL_ROW(n, g, d) \
-	{ #n, CFG_BOOL, CFG_FIELD(n, bool), 0, 1, g, d, NULL, NULL }
-#define CFG_UINT_ROW(n, g, lo, hi, d) \
-	{ #n, CFG_UINT, CFG_FIELD(n, unsigned), lo, hi, g, d, NULL, NULL }
-#define CFG_OCTAL_ROW(n, g, lo, hi, d) \
-	{ #n, CFG_OCTAL, CFG_FIELD(n, unsigned), lo, hi, g, d, NULL, NULL }
+#define CFG_XBOOL(n, g, d, st, note) \
+	{ #n, CFG_BOOL, CFG_FIELD(n, bool), 0, 1, g, d, NULL, NULL, st, note }
+#define CFG_XUINT(n, g, lo, hi, d, st, note) \
+	{ #n, CFG_UINT, CFG_FIELD(n, unsigned), lo, hi, g, d, NULL, NULL, st, note }
+#define CFG_XOCTAL(n, g, lo, hi, d, st, note) \
+	{ #n, CFG_OCTAL, CFG_FIELD(n, unsigned), lo, hi, g, d, NULL, NULL, st, note }
+#define CFG_XSTR(n, g, minlen, d, chk, st, note) \
+	{ #n, CFG_STRING, CFG_FIELD(n, char *), minlen, 0, g, 0, d, chk, st, note }
+#define CFG_BOOL_ROW(n, g, d) CFG_XBOOL(n, g, d, CFG_NATIVE, NULL)
+#define CFG_UINT_ROW(n, g, lo, hi, d) CFG_XUINT(n, g, lo, hi, d, CFG_NATIVE, NULL)
+#define CFG_OCTAL_ROW(n, g, lo, hi, d) CFG_XOCTAL(n, g, lo, hi, d, CFG_NATIVE, NULL)
 #define CFG_STR_ROW(n, g, minlen, d, chk) \
-	{ #n, CFG_STRING, CFG_FIELD(n, char *), minlen, 0, g, 0, d, chk }
+	CFG_XSTR(n, g, minlen, d, chk, CFG_NATIVE, NULL)
 #define CFG_LIST_ROW(n, g, chk) \
-	{ #n, CFG_LIST, CFG_FIELD(n, char *), 0, 0, g, 0, "", chk }
+	{ #n, CFG_LIST, CFG_FIELD(n, char *), 0, 0, g, 0, "", chk, CFG_NATIVE, NULL }
+#define NOOP CFG_NOOP
+#define UNIMPL CFG_UNIMPL
+#define REFUSE CFG_REFUSE
 
 /* The order here is the order of `ftpsd -T`. Bounds: timeouts of at least
  * a second, because 0 would mean "never" to one reader and "at once" to
@@ -144,7 +162,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_STR_ROW(rsa_private_key_file, V, 0, "", cfg_check_path),
 	CFG_STR_ROW(ecdsa_cert_file, V, 0, "", cfg_check_path),
 	CFG_STR_ROW(ecdsa_private_key_file, V, 0, "", cfg_check_path),
-	CFG_UINT_ROW(implicit_ssl_port, V, 0, 65535, 990),
+	CFG_UINT_ROW(implicit_ssl_port, V, 0, 65535, 0),
 	CFG_BOOL_ROW(require_ssl_reuse, V, true),
 	CFG_BOOL_ROW(force_local_logins_ssl, V, true),
 	CFG_BOOL_ROW(force_local_data_ssl, V, true),
@@ -178,10 +196,154 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_STR_ROW(user_config_dir, V, 0, "", cfg_check_path),
 	CFG_BOOL_ROW(force_anon_logins_ssl, V, false),
 	CFG_BOOL_ROW(force_anon_data_ssl, V, false),
+
+	/* ---- vsftpd keys (issue 12); see enum cfg_compat ---- */
+	CFG_BOOL_ROW(listen_ipv6, G, false),
+	CFG_STR_ROW(listen_address6, V, 0, "", cfg_check_addresses6),
+	CFG_BOOL_ROW(implicit_ssl, V, false),
+	CFG_BOOL_ROW(use_localtime, V, false),
+	CFG_BOOL_ROW(ascii_upload_enable, V, false),
+	CFG_BOOL_ROW(ascii_download_enable, V, false),
+	CFG_UINT_ROW(ftp_data_port, V, 1, 65535, 20),
+	CFG_OCTAL_ROW(file_open_mode, V, 0, 0777, 0666),
+	CFG_BOOL_ROW(dirlist_enable, V, true),
+	CFG_BOOL_ROW(download_enable, V, true),
+	CFG_BOOL_ROW(chmod_enable, V, true),
+	CFG_BOOL_ROW(anon_world_readable_only, V, true),
+	CFG_STR_ROW(cmds_allowed, V, 0, "", cfg_check_commands),
+	CFG_STR_ROW(cmds_denied, V, 0, "", cfg_check_commands),
+	CFG_STR_ROW(user_sub_token, V, 0, "", NULL),
+	CFG_XBOOL(allow_writeable_chroot, V, false, NOOP,
+		  "no effect: ftpsd always allows a writable chroot root, as its "
+		  "engine loads no library or file from the chroot"),
+	CFG_XBOOL(tcp_wrappers, G, false, NOOP,
+		  "no effect: /etc/hosts.allow and hosts.deny are not read; filter "
+		  "clients in the firewall, and use pasv_address_rule and "
+		  "user_config_dir for per-client settings"),
+	CFG_XBOOL(one_process_model, G, false, NOOP,
+		  "no effect: every session is privilege-separated"),
+	CFG_XBOOL(session_support, V, false, NOOP,
+		  "no effect: ftpsd always opens the PAM session and writes no "
+		  "utmp/wtmp"),
+	CFG_XBOOL(background, G, false, NOOP,
+		  "no effect: ftpsd detaches unless started with -f"),
+	CFG_XBOOL(isolate, G, true, NOOP,
+		  "no effect: the sandbox is seccomp, an empty chroot and dropped "
+		  "capabilities (isolate_network adds an empty network namespace)"),
+	CFG_XBOOL(ptrace_sandbox, G, false, NOOP,
+		  "no effect: the sandbox is seccomp (seccomp_sandbox)"),
+	CFG_XBOOL(use_sendfile, V, true, NOOP,
+		  "no effect: plaintext downloads always use sendfile"),
+	CFG_XBOOL(no_log_lock, G, false, NOOP,
+		  "no effect: log files are not locked"),
+	CFG_XBOOL(async_abor_enable, V, false, NOOP,
+		  "no effect: ABOR is always accepted"),
+	CFG_XBOOL(check_shell, V, true, NOOP,
+		  "no effect: logins always go through PAM; use pam_shells there"),
+	CFG_XBOOL(allow_anon_ssl, V, false, NOOP,
+		  "no effect: anonymous sessions may always use TLS; "
+		  "force_anon_logins_ssl and force_anon_data_ssl require it"),
+	CFG_XBOOL(ssl_sslv2, V, false, NOOP,
+		  "no effect: SSLv2 is never offered; see ssl_min_protocol"),
+	CFG_XBOOL(ssl_sslv3, V, false, NOOP,
+		  "no effect: SSLv3 is never offered; see ssl_min_protocol"),
+	CFG_XBOOL(ssl_tlsv1, V, true, NOOP,
+		  "no effect: TLS 1.0 is never offered; see ssl_min_protocol"),
+	CFG_XBOOL(ssl_tlsv1_1, V, false, NOOP,
+		  "no effect: TLS 1.1 is never offered; see ssl_min_protocol"),
+	CFG_XBOOL(ssl_tlsv1_2, V, true, NOOP,
+		  "no effect: TLS 1.2 and 1.3 are offered; ssl_min_protocol=TLSv1.3 "
+		  "turns TLS 1.2 off"),
+	CFG_XBOOL(ssl_request_cert, V, true, NOOP,
+		  "no effect: require_cert asks for a client certificate"),
+	CFG_XBOOL(strict_ssl_read_eof, V, false, NOOP,
+		  "no effect: ftpsd's own rules for the end of a TLS upload apply"),
+	CFG_XBOOL(strict_ssl_write_shutdown, V, false, NOOP,
+		  "no effect: ftpsd always sends close_notify on data connections"),
+	CFG_XBOOL(debug_ssl, G, false, NOOP,
+		  "no effect; log_ftp_protocol logs the protocol"),
+	CFG_XBOOL(pasv_addr_resolve, V, false, NOOP,
+		  "no effect: a DNS name in pasv_address is always resolved, and "
+		  "again every pasv_address_refresh seconds"),
+	CFG_XBOOL(reverse_lookup_enable, V, true, NOOP,
+		  "no effect: client addresses are never resolved to names"),
+	CFG_XBOOL(utf8_filesystem, V, false, NOOP,
+		  "no effect: file names pass through as bytes"),
+	CFG_XBOOL(ftp_enable, G, true, REFUSE,
+		  "ftpsd serves FTP only; it cannot be turned off"),
+	CFG_XBOOL(http_enable, G, false, REFUSE, "ftpsd does not serve HTTP"),
+	CFG_XBOOL(run_as_launching_user, G, false, REFUSE,
+		  "ftpsd must be started as root: its sandbox needs it"),
+	CFG_XSTR(dsa_cert_file, V, 0, "", cfg_check_path, REFUSE,
+		 "DSA certificates are not supported: use rsa_cert_file or "
+		 "ecdsa_cert_file"),
+	CFG_XSTR(dsa_private_key_file, V, 0, "", cfg_check_path, REFUSE,
+		 "DSA keys are not supported: use rsa_private_key_file or "
+		 "ecdsa_private_key_file"),
+	CFG_XSTR(dh_param_file, V, 0, "", cfg_check_path, NOOP,
+		 "no effect: OpenSSL's built-in groups are used"),
+	CFG_XSTR(ecdh_param_file, V, 0, "", cfg_check_path, NOOP,
+		 "no effect: OpenSSL's built-in groups are used"),
+	CFG_BOOL_ROW(dirmessage_enable, V, false),
+	CFG_STR_ROW(message_file, V, 1, ".message", NULL),
+	/* vsftpd's default is NO; ftpsd always writes the standard format. */
+	CFG_XBOOL(xferlog_std_format, G, true, UNIMPL,
+		  "transfers are always logged in wu-ftpd's xferlog format to "
+		  "xferlog_file; vsftpd's own format is not written"),
+	CFG_XSTR(vsftpd_log_file, G, 1, "/var/log/vsftpd.log", cfg_check_path,
+		 UNIMPL, "ftpsd logs to syslog and log_file"),
+	CFG_XBOOL(dual_log_enable, G, false, UNIMPL,
+		  "ftpsd logs to syslog and log_file, transfers to xferlog_file"),
+	CFG_STR_ROW(banner_file, V, 0, "", cfg_check_path),
+	CFG_XBOOL(ls_recurse_enable, V, false, UNIMPL, "LIST -R is not supported"),
+	CFG_BOOL_ROW(force_dot_files, V, false),
+	CFG_BOOL_ROW(no_anon_password, V, false),
+	CFG_BOOL_ROW(delete_failed_uploads, V, false),
+	/* vsftpd's default is YES; ftpsd's is what it does. */
+	CFG_XBOOL(lock_upload_files, V, false, UNIMPL,
+		  "uploads take no file lock"),
+	CFG_BOOL_ROW(mdtm_write, V, true),
+	CFG_XBOOL(text_userdb_names, V, false, NOOP,
+		  "no effect: listings name owners outside a chroot (where the "
+		  "user database is visible) and number them inside one; "
+		  "hide_ids shows \"ftp\""),
+	CFG_XBOOL(passwd_chroot_enable, V, false, UNIMPL,
+		  "a /./ in a home directory is not a chroot point: the whole "
+		  "home is the root"),
+	CFG_XBOOL(tilde_user_enable, V, false, UNIMPL, "~user paths are not expanded"),
+	CFG_XBOOL(setproctitle_enable, G, false, UNIMPL,
+		  "process titles are not changed"),
+	CFG_XBOOL(port_promiscuous, V, false, UNIMPL,
+		  "active data still connects only to the client (no FXP)"),
+	CFG_XBOOL(userlist_log, V, false, UNIMPL,
+		  "refusals by the user list are logged as failed logins"),
+	CFG_XBOOL(deny_email_enable, V, false, REFUSE,
+		  "anonymous passwords are not checked against banned_email_file"),
+	CFG_XSTR(banned_email_file, V, 1, "/etc/vsftpd.banned_emails",
+		 cfg_check_path, NOOP, "no effect: deny_email_enable is not "
+		 "implemented"),
+	CFG_XBOOL(secure_email_list_enable, V, false, REFUSE,
+		  "anonymous passwords are not checked against email_password_file"),
+	CFG_XSTR(email_password_file, V, 1, "/etc/vsftpd.email_passwords",
+		 cfg_check_path, NOOP, "no effect: secure_email_list_enable is "
+		 "not implemented"),
+	CFG_STR_ROW(deny_file, V, 0, "", NULL),
+	CFG_STR_ROW(hide_file, V, 0, "", NULL),
+	CFG_XUINT(local_max_rate, V, 0, 4294967295u, 0, UNIMPL,
+		  "transfers are not rate-limited"),
+	CFG_XUINT(anon_max_rate, V, 0, 4294967295u, 0, UNIMPL,
+		  "transfers are not rate-limited"),
+	CFG_XUINT(trans_chunk_size, V, 0, 4294967295u, 0, NOOP,
+		  "no effect: ftpsd chooses its own transfer buffer sizes"),
+	CFG_UINT_ROW(delay_successful_login, V, 0, 600, 0),
+	CFG_OCTAL_ROW(chown_upload_mode, V, 0, 0777, 0600),
 };
 
 #undef G
 #undef V
+#undef NOOP
+#undef UNIMPL
+#undef REFUSE
 
 #define CFG_NTUNABLES (sizeof cfg_tunables / sizeof cfg_tunables[0])
 _Static_assert(CFG_NTUNABLES <= CFG_MAX_TUNABLES, "raise CFG_MAX_TUNABLES");
@@ -566,6 +728,26 @@ static int cfg_check_addresses(const char *value, char *why, size_t whysize)
 	return 0;
 }
 
+/* listen_address6: empty (then "::"), or IPv6 literals. */
+static int cfg_check_addresses6(const char *value, char *why, size_t whysize)
+{
+	char a[CFG_ADDR_MAX];
+	struct cfg_ip ip;
+	const char *v = value;
+
+	if (value[0] == '\0')
+		return 0;
+	if (cfg_check_addresses(value, why, whysize) < 0)
+		return -1;
+	while (cfg_list_next(&v, a, sizeof a) == 1) {
+		if (cfg_ip_parse(a, &ip) == 0 && ip.family != AF_INET6) {
+			cfg_why(why, whysize, "\"%s\" is not an IPv6 address", a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- parser state and reports ---------------------------------------- */
 
 /* Where the lines come from: a FILE or a string. */
@@ -590,7 +772,6 @@ struct cfg_parser {
 	int errors;
 	struct cfg_source src;
 	unsigned lineno;
-	unsigned pending_line;         /* a key line inih has not handed us */
 	struct cfg_section *cur;
 	struct cfg_section global;
 	struct cfg_section vhost[CFG_MAX_VHOSTS];
@@ -628,6 +809,100 @@ static void cfg_report(struct cfg_parser *p, unsigned line, const char *fmt,
 	va_end(ap);
 }
 
+/* Printed, not counted: the config still loads. KIND: "warning" for what
+ * the operator should act on, "note" for what only changed name. */
+__attribute__((format(printf, 4, 0)))
+static void cfg_vsay(struct cfg_parser *p, const char *kind, unsigned line,
+		     const char *fmt, va_list ap)
+{
+	if (p->err == NULL)
+		return;
+	fprintf(p->err, "%s:%u: %s: ", p->name, line, kind);
+	if (p->cur != NULL && p->cur->vhost != NULL)
+		fprintf(p->err, "vhost \"%s\": ", p->cur->vhost);
+	vfprintf(p->err, fmt, ap);
+	fputc('\n', p->err);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void cfg_warn(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_vsay(p, "warning", line, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void cfg_note(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_vsay(p, "note", line, fmt, ap);
+	va_end(ap);
+}
+
+static bool cfg_is_default(const struct cfg_tunable *t,
+			   const struct cfg_settings *s)
+{
+	const void *f = cfg_cfield(t, s);
+
+	switch (t->type) {
+	case CFG_BOOL:
+		return *(const bool *)f == (t->def_num != 0);
+	case CFG_UINT:
+	case CFG_OCTAL:
+		return *(const unsigned *)f == t->def_num;
+	case CFG_STRING:
+	case CFG_LIST:
+		return strcmp(f, t->def_str) == 0;
+	}
+	return true;
+}
+
+/* What a vsftpd key that ftpsd does not implement does here (see enum
+ * cfg_compat), said on the line that set it. */
+static void cfg_warn_compat(struct cfg_parser *p, const struct cfg_tunable *t,
+			    const struct cfg_settings *s, const char *value)
+{
+	switch (t->compat) {
+	case CFG_NATIVE:
+		return;
+	case CFG_NOOP:
+		cfg_note(p, p->lineno, "%s is vsftpd's: %s", t->name, t->note);
+		return;
+	case CFG_UNIMPL:
+		if (!cfg_is_default(t, s))
+			cfg_warn(p, p->lineno, "%s=%.64s is not implemented and is "
+				 "ignored: %s", t->name, value, t->note);
+		return;
+	case CFG_REFUSE:
+		if (!cfg_is_default(t, s))
+			cfg_report(p, p->lineno, "%s=%.64s is not supported: %s",
+				   t->name, value, t->note);
+		return;
+	}
+}
+
+/* A value a template (shell, Jinja, ERB, autoconf, Docker entrypoint)
+ * was meant to replace: "${PASV_ADDRESS}", "{{ ftp_port }}", "<your-ip>",
+ * "%PASV_MIN%", "@PORT@". "$USER" alone is local_root's own token. */
+static bool cfg_placeholder(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (strstr(v, "${") != NULL || strstr(v, "{{") != NULL ||
+	    strstr(v, "<%") != NULL)
+		return true;
+	if (len < 3)
+		return false;
+	return (v[0] == '<' && v[len - 1] == '>') ||
+	       (v[0] == '%' && v[len - 1] == '%') ||
+	       (v[0] == '@' && v[len - 1] == '@');
+}
+
 /* A section-level problem made of keys A and B: blamed on the later of
  * them set in SEC, else on SEC's header (the values were inherited). */
 __attribute__((format(printf, 5, 6)))
@@ -656,13 +931,14 @@ static void cfg_section_init(struct cfg_section *sec, struct cfg_settings *set,
 	sec->is_vhost = is_vhost;
 }
 
-/* ---- key=value lines (called by inih) -------------------------------- */
+/* ---- key=value lines ------------------------------------------------ */
 
 static void cfg_apply_pair(struct cfg_parser *p, const char *name,
 			   const char *value)
 {
 	const struct cfg_tunable *t = cfg_find(name);
 	char why[CFG_WHY_MAX];
+	size_t idx;
 
 	if (name[0] == '\0') {
 		cfg_report(p, p->lineno, "missing key before '='");
@@ -672,41 +948,53 @@ static void cfg_apply_pair(struct cfg_parser *p, const char *name,
 		cfg_report(p, p->lineno, "unknown key \"%s\"", name);
 		return;
 	}
+	idx = (size_t)(t - cfg_tunables);
 	if (t->global_only && p->cur->is_vhost) {
 		cfg_report(p, p->lineno, "%s is global only: set it before the "
 			   "first [vhost] section", name);
 		return;
 	}
+	if (cfg_placeholder(value)) {
+		cfg_report(p, p->lineno, "%s=%.64s: the value looks like a "
+			   "template placeholder that was never filled in", name,
+			   value);
+		return;
+	}
 	if (t->type == CFG_LIST ? cfg_set_list(t, cfg_field(t, p->cur->set), value,
-					       p->cur->key_line[t - cfg_tunables] != 0,
+					       p->cur->key_line[idx] != 0,
 					       why, sizeof why) < 0 :
 				  cfg_set_value(t, p->cur->set, value, why, sizeof why) < 0) {
 		cfg_report(p, p->lineno, "bad value \"%.64s%s\" for %s: %s",
 			   value, strlen(value) > 64 ? "..." : "", name, why);
 		return;
 	}
-	p->cur->key_line[t - cfg_tunables] = p->lineno;
+	if (t->type != CFG_LIST && p->cur->key_line[idx] != 0)
+		cfg_warn(p, p->lineno, "%s is set again (first at line %u): "
+			 "the last value wins", name, p->cur->key_line[idx]);
+	cfg_warn_compat(p, t, p->cur->set, value);
+	p->cur->key_line[idx] = p->lineno;
 }
 
-static int cfg_handle_pair(void *user, const char *section, const char *name,
-			   const char *value)
+/* "key = value ; comment": the key and value trimmed, an inline comment
+ * (a ';' after a blank) dropped. Splits LINE in place. */
+static void cfg_split_pair(struct cfg_parser *p, char *line)
 {
-	struct cfg_parser *p = user;
+	char *eq = strchr(line, '=');
+	char *value;
 
-	(void)section; /* ours, not inih's: it never sees a header */
-	if (name == NULL || value == NULL)
-		return 1; /* left pending: reported as a bad line */
-	p->pending_line = 0;
-	cfg_apply_pair(p, name, value);
-	return 1;
-}
-
-/* inih skips a line it cannot split without calling us: say so. */
-static void cfg_flush_pending(struct cfg_parser *p)
-{
-	if (p->pending_line != 0)
-		cfg_report(p, p->pending_line, "expected key=value");
-	p->pending_line = 0;
+	if (eq == NULL) {
+		cfg_report(p, p->lineno, "expected key=value");
+		return;
+	}
+	*eq = '\0';
+	value = eq + 1;
+	for (char *c = value; *c; c++) {
+		if (*c == ';' && c > value && (c[-1] == ' ' || c[-1] == '\t')) {
+			*c = '\0';
+			break;
+		}
+	}
+	cfg_apply_pair(p, cfg_trim(line), cfg_trim(value));
 }
 
 /* ---- section headers ------------------------------------------------- */
@@ -813,7 +1101,7 @@ static void cfg_section_start(struct cfg_parser *p, char *line)
 	cfg->nvhosts++;
 }
 
-/* ---- the line reader inih pulls from --------------------------------- */
+/* ---- the line reader ------------------------------------------------- */
 
 static int cfg_source_getc(struct cfg_source *src)
 {
@@ -848,61 +1136,53 @@ static int cfg_source_getline(struct cfg_source *src, char *buf, size_t size,
 	return 0;
 }
 
-/* Gives inih an empty line: the real one was ours to handle. */
-static char *cfg_blank(char *str)
+/* One physical line at a time, so the line count is exact. */
+static void cfg_parse_line(struct cfg_parser *p, char *line, size_t len)
 {
-	str[0] = '\n';
-	str[1] = '\0';
-	return str;
-}
+	char *s = line;
 
-/* ini_reader: one physical line per call, so our line count is exact. */
-static char *cfg_read_line(char *str, int num, void *stream)
-{
-	struct cfg_parser *p = stream;
-	size_t limit = num > 2 ? (size_t)num - 2 : 0; /* '\n' and '\0' */
-	char line[CFG_LINE_MAX];
-	size_t len;
-	bool has_nul;
-	char *s;
-
-	cfg_flush_pending(p);
-	if (num < 2 || cfg_source_getline(&p->src, line, sizeof line, &len,
-					   &has_nul) < 0)
-		return NULL;
-	p->lineno++;
-	if (limit > sizeof line - 1)
-		limit = sizeof line - 1;
-	if (has_nul) {
-		cfg_report(p, p->lineno, "NUL byte in line");
-		return cfg_blank(str);
-	}
-	s = line;
 	if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
 		s += 3; /* UTF-8 byte order mark */
-	/* Leading space dropped: inih would read an indented line as the
-	 * continuation of the previous value, silently replacing it. */
+	/* Leading space dropped: an indented line is a key of its own, never
+	 * the continuation of the previous value. */
 	s = cfg_trim(s);
-	if (len >= sizeof line || strlen(s) > limit) {
-		cfg_report(p, p->lineno, "line longer than %zu characters",
-			   limit);
-		return cfg_blank(str);
+	if (len >= CFG_LINE_MAX) {
+		cfg_report(p, p->lineno, "line longer than %d characters",
+			   CFG_LINE_MAX - 1);
+		return;
 	}
 	if (s[0] == '\0' || s[0] == '#' || s[0] == ';')
-		return cfg_blank(str);
+		return;
 	if (s[0] == '[' && p->user_file) {
 		cfg_report(p, p->lineno, "no sections in a per-user file");
-		return cfg_blank(str);
+		return;
 	}
 	if (s[0] == '[') {
 		cfg_section_start(p, s);
-		return cfg_blank(str);
+		return;
 	}
-	p->pending_line = p->lineno;
-	len = strlen(s);
-	memcpy(str, s, len);
-	memcpy(str + len, "\n", 2);
-	return str;
+	cfg_split_pair(p, s);
+}
+
+static void cfg_parse_lines(struct cfg_parser *p)
+{
+	char *line = malloc(CFG_LINE_MAX);
+	size_t len;
+	bool has_nul;
+
+	if (line == NULL) {
+		cfg_report(p, p->lineno, "out of memory");
+		return;
+	}
+	while (cfg_source_getline(&p->src, line, CFG_LINE_MAX, &len,
+				  &has_nul) == 0) {
+		p->lineno++;
+		if (has_nul)
+			cfg_report(p, p->lineno, "NUL byte in line");
+		else
+			cfg_parse_line(p, line, len);
+	}
+	free(line);
 }
 
 /* ---- checks over whole sections -------------------------------------- */
@@ -936,6 +1216,28 @@ static int cfg_check_log_format(const char *value, char *why, size_t whysize)
 	if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0) {
 		cfg_why(why, whysize, "expected text or json");
 		return -1;
+	}
+	return 0;
+}
+
+/* cmds_allowed, cmds_denied: a comma list of FTP command names. */
+static int cfg_check_commands(const char *value, char *why, size_t whysize)
+{
+	char name[16];
+	int rc;
+
+	if (value[0] == '\0')
+		return 0;
+	while ((rc = cfg_list_next(&value, name, sizeof name)) != 0) {
+		size_t len = rc > 0 ? strlen(name) : 0;
+
+		if (rc < 0 || len < 3 || len > 4 ||
+		    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz") != len) {
+			cfg_why(why, whysize, "expected a comma list of FTP "
+				"commands (3 or 4 letters each)");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1077,6 +1379,114 @@ static void cfg_check_ssl(struct cfg_parser *p, const struct cfg_section *sec)
 				"validate_cert=YES needs ca_certs_file");
 }
 
+/* The line that set key K for SEC: its own, else the global section's. */
+static unsigned cfg_line_of(const struct cfg_parser *p,
+			    const struct cfg_section *sec, size_t k)
+{
+	return sec->key_line[k] ? sec->key_line[k] : p->global.key_line[k];
+}
+
+/* vsftpd's listen / listen_ipv6 pair, folded into listen_address. vsftpd's
+ * IPv6 socket on "::" also takes IPv4 clients (Linux's default
+ * bindv6only=0); ftpsd's IPv6 sockets are IPv6 only, so the same clients
+ * need "0.0.0.0,::". */
+static void cfg_resolve_listen(struct cfg_parser *p, struct cfg_section *sec)
+{
+	struct cfg_settings *s = sec->set;
+	const char *v6 = s->listen_address6[0] ? s->listen_address6 : "::";
+	size_t a4 = CFG_KEY(listen_address), a6 = CFG_KEY(listen_address6);
+	char list[CFG_STR_MAX], why[CFG_WHY_MAX];
+	int n;
+
+	if (!s->listen_ipv6) {
+		if (s->listen_address6[0] && sec->key_line[a6])
+			cfg_warn(p, sec->key_line[a6], "listen_address6 is ignored "
+				 "without listen_ipv6=YES");
+		return;
+	}
+	if (s->listen) {
+		n = snprintf(list, sizeof list, "%s,%s", s->listen_address, v6);
+		if (sec == &p->global)
+			cfg_warn(p, cfg_line_of(p, sec, CFG_KEY(listen_ipv6)),
+				 "listen=YES and listen_ipv6=YES: vsftpd refuses "
+				 "both; ftpsd listens on listen_address and "
+				 "listen_address6");
+	} else {
+		n = snprintf(list, sizeof list, "%s",
+			     s->listen_address6[0] ? v6 : "0.0.0.0,::");
+		if (cfg_line_of(p, sec, a4))
+			cfg_warn(p, cfg_line_of(p, sec, a4), "listen_address is "
+				 "ignored with listen=NO (listen_ipv6=YES uses "
+				 "listen_address6)");
+	}
+	if (n < 0 || (size_t)n >= sizeof list ||
+	    cfg_check_addresses(list, why, sizeof why) < 0) {
+		cfg_report_keys(p, sec, a4, a6, "listen_address and "
+				"listen_address6 together: %s",
+				n >= 0 && (size_t)n < sizeof list ? why : "too long");
+		return;
+	}
+	(void)cfg_copy_string(s->listen_address, sizeof s->listen_address, list);
+}
+
+/* implicit_ssl=YES: listen_port itself speaks implicit FTPS, as in
+ * vsftpd. implicit_ssl_port is ftpsd's extra implicit listener. */
+static void cfg_resolve_implicit(struct cfg_parser *p, struct cfg_section *sec)
+{
+	struct cfg_settings *s = sec->set;
+	size_t k = CFG_KEY(implicit_ssl), port = CFG_KEY(implicit_ssl_port);
+
+	if (!s->implicit_ssl)
+		return;
+	if (!s->ssl_enable)
+		cfg_report_keys(p, sec, k, CFG_KEY(ssl_enable),
+				"implicit_ssl=YES needs ssl_enable=YES");
+	else if (s->implicit_ssl_port != 0 &&
+		 s->implicit_ssl_port != s->listen_port)
+		cfg_report_keys(p, sec, k, port, "implicit_ssl=YES makes "
+				"listen_port implicit; implicit_ssl_port=%u would "
+				"be a second implicit port", s->implicit_ssl_port);
+	else
+		s->implicit_ssl_port = s->listen_port;
+}
+
+/* user_sub_token: vsftpd's name for the user in local_root; ftpsd's is
+ * "$USER", so the token is rewritten to it. */
+static void cfg_resolve_sub_token(struct cfg_parser *p, struct cfg_section *sec)
+{
+	struct cfg_settings *s = sec->set;
+	const char *tok = s->user_sub_token;
+	size_t tlen = strlen(tok);
+	char out[CFG_STR_MAX];
+	size_t o = 0;
+
+	if (tlen == 0 || strcmp(tok, "$USER") == 0 || !strstr(s->local_root, tok))
+		return;
+	for (const char *c = s->local_root; *c;) {
+		const char *piece = strncmp(c, tok, tlen) == 0 ? "$USER" : NULL;
+		size_t plen = piece ? 5 : 1;
+
+		if (o + plen >= sizeof out) {
+			cfg_report_keys(p, sec, CFG_KEY(local_root),
+					CFG_KEY(user_sub_token), "local_root is "
+					"too long once user_sub_token is replaced");
+			return;
+		}
+		memcpy(out + o, piece ? piece : c, plen);
+		o += plen;
+		c += piece ? tlen : 1;
+	}
+	out[o] = '\0';
+	(void)cfg_copy_string(s->local_root, sizeof s->local_root, out);
+}
+
+static void cfg_resolve_vsftpd(struct cfg_parser *p, struct cfg_section *sec)
+{
+	cfg_resolve_listen(p, sec);
+	cfg_resolve_implicit(p, sec);
+	cfg_resolve_sub_token(p, sec);
+}
+
 /* Vhost B may not listen where an earlier vhost A already does. Returns
  * true after reporting a clash. */
 static bool cfg_check_clash(struct cfg_parser *p, const struct cfg_section *a,
@@ -1120,8 +1530,11 @@ static void cfg_finish(struct cfg_parser *p)
 {
 	struct ftpsd_config *cfg = p->cfg;
 
-	for (size_t i = 0; i < cfg->nvhosts; i++)
+	for (size_t i = 0; i < cfg->nvhosts; i++) {
 		cfg_keep_lines(&cfg->vhosts[i], &p->vhost[i], &p->global);
+		cfg_resolve_vsftpd(p, &p->vhost[i]);
+	}
+	cfg_resolve_vsftpd(p, &p->global);
 	if (cfg->nvhosts == 0) {
 		cfg_keep_lines(&cfg->vhosts[0], &p->global, &p->global);
 		/* No vhost: the global section is the one served. */
@@ -1153,7 +1566,6 @@ static int cfg_parse(struct ftpsd_config *cfg, const char *name,
 		     struct cfg_source *src, FILE *err)
 {
 	struct cfg_parser p;
-	int rc;
 
 	memset(&p, 0, sizeof p);
 	p.cfg = cfg;
@@ -1162,12 +1574,7 @@ static int cfg_parse(struct ftpsd_config *cfg, const char *name,
 	p.src = *src;
 	cfg_section_init(&p.global, &cfg->global, NULL, 1, false);
 	p.cur = &p.global;
-	rc = ini_parse_stream(cfg_read_line, &p, cfg_handle_pair, &p);
-	cfg_flush_pending(&p);
-	if (rc < 0)
-		cfg_report(&p, p.lineno, "out of memory");
-	else if (rc > 0 && p.errors == 0)
-		cfg_report(&p, (unsigned)rc, "syntax error");
+	cfg_parse_lines(&p);
 	if (src->fp != NULL && ferror(src->fp))
 		cfg_report(&p, p.lineno, "read error");
 	cfg_finish(&p);
@@ -1224,7 +1631,7 @@ int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err
 {
 	struct cfg_parser *p;
 	struct cfg_settings *copy;
-	int rc, errors;
+	int errors;
 	FILE *fp = fopen(path, "re");
 
 	if (fp == NULL)
@@ -1246,12 +1653,7 @@ int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err
 	p->user_file = true;
 	cfg_section_init(&p->global, copy, NULL, 1, true);
 	p->cur = &p->global;
-	rc = ini_parse_stream(cfg_read_line, p, cfg_handle_pair, p);
-	cfg_flush_pending(p);
-	if (rc < 0)
-		cfg_report(p, p->lineno, "out of memory");
-	else if (rc > 0 && p->errors == 0)
-		cfg_report(p, (unsigned)rc, "syntax error");
+	cfg_parse_lines(p);
 	if (ferror(fp))
 		cfg_report(p, p->lineno, "read error");
 	cfg_check_pasv(p, &p->global);
@@ -1304,6 +1706,41 @@ static int cfg_env_user(const struct ftpsd_config *cfg, FILE *err)
 				     "nopriv_user \"%s\" does not "
 				     "exist", user);
 	return 0;
+}
+
+static bool cfg_env_seen(const struct ftpsd_config *cfg, size_t i,
+			 size_t offset);
+
+/* Accounts the sessions switch to: without them every anonymous or guest
+ * login, or every chowned upload, would fail only when it happens. */
+static int cfg_env_accounts(const struct ftpsd_config *cfg, FILE *err, size_t i)
+{
+	const struct cfg_settings *s = &cfg->vhosts[i].set;
+	struct {
+		bool used;
+		size_t offset;
+		const char *key, *what;
+	} acct[] = {
+		{ s->anonymous_enable, offsetof(struct cfg_settings, ftp_username),
+		  "ftp_username", "anonymous logins" },
+		{ s->guest_enable, offsetof(struct cfg_settings, guest_username),
+		  "guest_username", "guest logins" },
+		{ s->chown_uploads, offsetof(struct cfg_settings, chown_username),
+		  "chown_username", "chown_uploads" },
+	};
+	int errors = 0;
+
+	for (size_t a = 0; a < sizeof acct / sizeof acct[0]; a++) {
+		const char *name = (const char *)s + acct[a].offset;
+
+		if (!acct[a].used || cfg_env_seen(cfg, i, acct[a].offset) ||
+		    getpwnam(name) != NULL)
+			continue;
+		errors += cfg_env_error(cfg, err, cfg_env_line(cfg, i, acct[a].offset),
+					"%s \"%s\" does not exist (%s need it)",
+					acct[a].key, name, acct[a].what);
+	}
+	return errors;
 }
 
 /* The pre-login engine is chrooted here: nobody but root may plant files
@@ -1401,7 +1838,50 @@ int config_check_environment(const struct ftpsd_config *cfg, FILE *err)
 				errors += cfg_env_readable(cfg, err, i, files[f]);
 		if (!cfg_env_seen(cfg, i, pam))
 			cfg_env_pam(cfg, err, s->pam_service_name);
+		errors += cfg_env_accounts(cfg, err, i);
 	}
+	return errors;
+}
+
+/* ---- files keys name ------------------------------------------------ */
+
+/* banner_file into SET->banner_text, whole or not at all. */
+static int cfg_read_banner(const struct ftpsd_config *cfg, size_t i,
+			   struct cfg_settings *set, FILE *err)
+{
+	unsigned line = cfg_env_line(cfg, i, offsetof(struct cfg_settings,
+						      banner_file));
+	char *buf = set->banner_text;
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	memset(buf, 0, sizeof set->banner_text);
+	if (!set->banner_file[0])
+		return 0;
+	fd = open(set->banner_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return cfg_env_error(cfg, err, line, "cannot read banner_file %s: %s",
+				     set->banner_file, strerror(errno));
+	while ((n = read(fd, buf + have, sizeof set->banner_text - have)) > 0 &&
+	       (have += (size_t)n) < sizeof set->banner_text)
+		;
+	(void)close(fd); /* only read from */
+	if (n < 0 || have >= sizeof set->banner_text) {
+		memset(buf, 0, sizeof set->banner_text);
+		return cfg_env_error(cfg, err, line, "banner_file %s: %s",
+				     set->banner_file, n < 0 ? strerror(errno) :
+				     "longer than 2047 bytes");
+	}
+	return 0;
+}
+
+int config_read_files(struct ftpsd_config *cfg, FILE *err)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < cfg->nvhosts; i++)
+		errors += cfg_read_banner(cfg, i, &cfg->vhosts[i].set, err);
 	return errors;
 }
 
@@ -1427,8 +1907,13 @@ static bool cfg_has_vhost_sections(const struct ftpsd_config *cfg)
 
 void config_dump(const struct ftpsd_config *cfg, FILE *out)
 {
-	for (size_t i = 0; i < CFG_NTUNABLES; i++)
-		cfg_print_value(&cfg_tunables[i], &cfg->global, out);
+	for (size_t i = 0; i < CFG_NTUNABLES; i++) {
+		const struct cfg_tunable *t = &cfg_tunables[i];
+
+		/* vsftpd's keys that ftpsd does not act on: only if set. */
+		if (t->compat == CFG_NATIVE || !cfg_is_default(t, &cfg->global))
+			cfg_print_value(t, &cfg->global, out);
+	}
 	if (!cfg_has_vhost_sections(cfg))
 		return;
 	for (size_t v = 0; v < cfg->nvhosts; v++) {

@@ -1,4 +1,4 @@
-/* Configuration: one table of tunables, parsed from an inih file into a
+/* Configuration: one table of tunables, parsed from a key=value file into a
  * global section and any number of [vhost NAME] sections. */
 #ifndef FTPSD_CONFIG_H
 #define FTPSD_CONFIG_H
@@ -11,7 +11,8 @@
 #define CFG_NAME_MAX 64
 #define CFG_LIST_MAX 2048 /* a repeatable key: one entry per line */
 #define CFG_MAX_VHOSTS 64
-#define CFG_MAX_TUNABLES 128 /* room for the table in config.c */
+#define CFG_MAX_TUNABLES 224 /* room for the table in config.c */
+#define CFG_BANNER_MAX 2048  /* banner_file's text */
 
 /* Every tunable lives in this one struct. The global section fills one copy;
  * each [vhost NAME] section starts as a copy of the global values and
@@ -114,6 +115,91 @@ struct cfg_settings {
 	char user_config_dir[CFG_STR_MAX]; /* "" = no per-user files */
 	bool force_anon_logins_ssl;
 	bool force_anon_data_ssl;
+
+	/* vsftpd keys (issue 12): ftpsd's own meaning where implemented; the
+	 * others are accepted and flagged by the table's notes (config.c). */
+	bool listen_ipv6;                /* global: standalone on IPv6 too */
+	char listen_address6[CFG_STR_MAX]; /* "" = "::" */
+	bool implicit_ssl;               /* listen_port speaks implicit FTPS */
+	bool use_localtime;              /* listings in local time, not UTC */
+	bool ascii_upload_enable;        /* NO: TYPE A uploads stored as sent */
+	bool ascii_download_enable;      /* NO: TYPE A downloads sent as stored */
+	unsigned ftp_data_port;          /* source port of active data */
+	unsigned file_open_mode;         /* mode of new uploads, before umask */
+	bool dirlist_enable;             /* LIST, NLST, MLSD, STAT path */
+	bool download_enable;            /* RETR */
+	bool chmod_enable;               /* SITE CHMOD */
+	bool anon_world_readable_only;   /* anonymous RETR only of o+r files */
+	char cmds_allowed[CFG_STR_MAX];  /* "" = all; comma list of commands */
+	char cmds_denied[CFG_STR_MAX];   /* comma list of commands */
+	char user_sub_token[CFG_NAME_MAX]; /* replaced by the user in local_root */
+	bool force_dot_files;            /* LIST shows dot files without -a */
+	bool delete_failed_uploads;      /* remove what a failed upload created */
+	bool mdtm_write;                 /* NO: MFMT refused (time changes) */
+	unsigned delay_successful_login; /* seconds before a login's 230 */
+	unsigned chown_upload_mode;      /* mode of chown_uploads' files */
+	bool allow_writeable_chroot;
+	/* accepted, no effect in ftpsd (the note says what replaces them) */
+	bool tcp_wrappers;
+	bool one_process_model;
+	bool session_support;
+	bool background;
+	bool isolate;
+	bool ptrace_sandbox;
+	bool use_sendfile;
+	bool no_log_lock;
+	bool async_abor_enable;
+	bool check_shell;
+	bool allow_anon_ssl;
+	bool ssl_sslv2;
+	bool ssl_sslv3;
+	bool ssl_tlsv1;
+	bool ssl_tlsv1_1;
+	bool ssl_tlsv1_2;
+	bool ssl_request_cert;
+	bool strict_ssl_read_eof;
+	bool strict_ssl_write_shutdown;
+	bool debug_ssl;
+	bool pasv_addr_resolve;
+	bool reverse_lookup_enable;
+	bool utf8_filesystem;
+	bool ftp_enable;
+	bool http_enable;
+	bool run_as_launching_user;
+	char dsa_cert_file[CFG_STR_MAX];
+	char dsa_private_key_file[CFG_STR_MAX];
+	char dh_param_file[CFG_STR_MAX];
+	char ecdh_param_file[CFG_STR_MAX];
+	/* accepted, not implemented yet: a value that asks for the feature is
+	 * a warning (or, where ignoring it would weaken security, an error) */
+	bool dirmessage_enable;
+	char message_file[CFG_NAME_MAX];
+	bool xferlog_std_format;
+	char vsftpd_log_file[CFG_STR_MAX];
+	bool dual_log_enable;
+	char banner_file[CFG_STR_MAX];
+	/* Not a key: banner_file's text, read by config_read_files (the
+	 * pre-login engine that sends it cannot open files). */
+	char banner_text[CFG_BANNER_MAX];
+	bool ls_recurse_enable;
+	bool no_anon_password;
+	bool lock_upload_files;
+	bool text_userdb_names;
+	bool passwd_chroot_enable;
+	bool tilde_user_enable;
+	bool setproctitle_enable;
+	bool port_promiscuous;
+	bool userlist_log;
+	bool deny_email_enable;
+	char banned_email_file[CFG_STR_MAX];
+	bool secure_email_list_enable;
+	char email_password_file[CFG_STR_MAX];
+	char deny_file[CFG_STR_MAX];
+	char hide_file[CFG_STR_MAX];
+	unsigned local_max_rate;         /* bytes per second; 0 = unlimited */
+	unsigned anon_max_rate;
+	unsigned trans_chunk_size;
+
 };
 
 struct cfg_vhost {
@@ -149,6 +235,10 @@ int config_load_string(struct ftpsd_config *cfg, const char *name,
  * cert files readable, ...). Reports like config_load; returns error count.
  * Warnings are printed with "warning:" and not counted. */
 int config_check_environment(const struct ftpsd_config *cfg, FILE *err);
+
+/* Read what keys name and the sandboxed processes cannot open themselves
+ * (banner_file) into CFG. Reports like config_load; returns error count. */
+int config_read_files(struct ftpsd_config *cfg, FILE *err);
 
 /* Print the effective configuration: global keys, then each vhost's
  * values that differ from the global ones, in config file syntax. */

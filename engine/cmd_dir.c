@@ -1,10 +1,13 @@
 /* Working directory commands. The engine's idea of the working directory
  * is s->cwd; chdir keeps the kernel's in step and checks permission. */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/commands.h"
 #include "engine/path.h"
+#include "engine/perm.h"
 
 int cmd_pwd(struct session *s, const char *arg)
 {
@@ -15,15 +18,46 @@ int cmd_pwd(struct session *s, const char *arg)
 	return ctrl_reply(&s->ctrl, 257, "\"%s\" is the current directory", quoted);
 }
 
+/* vsftpd's dirmessage_enable: the directory's message_file, at most
+ * MESSAGE_MAX bytes of it, into BUF. Returns its length, 0 when none. */
+#define MESSAGE_MAX 4096
+static size_t read_dir_message(const struct session *s, const char *dir,
+			       char *buf)
+{
+	char path[SESSION_PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (!s->set->dirmessage_enable ||
+	    path_resolve(path, sizeof(path), dir, s->set->message_file) < 0)
+		return 0;
+	/* O_NONBLOCK: a FIFO named .message must not hang the session. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, MESSAGE_MAX) : -1;
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
 static int change_dir(struct session *s, const char *arg)
 {
+	char message[MESSAGE_MAX];
+	size_t mlen;
 	char target[SESSION_PATH_MAX];
 
 	if (path_resolve(target, sizeof(target), s->cwd, arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, target))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (chdir(target) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Failed to change directory.");
 	memcpy(s->cwd, target, strlen(target) + 1);
+	mlen = read_dir_message(s, target, message);
+	if (mlen > 0)
+		return ctrl_reply_text(&s->ctrl, 250, message, mlen,
+				       "Directory successfully changed.");
 	return ctrl_reply(&s->ctrl, 250, "Directory successfully changed.");
 }
 

@@ -55,10 +55,15 @@ static int denied(struct session *s)
 /* Resolve ARG into OUT; false (and a 550 sent into *RC) when too long. */
 static bool resolve(struct session *s, const char *arg, char *out, int *rc)
 {
-	if (path_resolve(out, SESSION_PATH_MAX, s->cwd, arg) == 0)
-		return true;
-	*rc = ctrl_reply(&s->ctrl, 550, "Path too long.");
-	return false;
+	if (path_resolve(out, SESSION_PATH_MAX, s->cwd, arg) < 0) {
+		*rc = ctrl_reply(&s->ctrl, 550, "Path too long.");
+		return false;
+	}
+	if (perm_name_denied(s, out)) {
+		*rc = denied(s);
+		return false;
+	}
+	return true;
 }
 
 int cmd_dele(struct session *s, const char *arg)
@@ -180,7 +185,7 @@ int cmd_size(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 550, "Could not get file size.");
 	}
 	size = (uint64_t)st.st_size;
-	if (s->ascii && (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
+	if (s->ascii && s->set->ascii_download_enable && (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
 		close(fd);
 		return ctrl_reply(&s->ctrl, 550, "SIZE not available in ASCII mode for this file; use TYPE I.");
 	}
@@ -224,7 +229,8 @@ int cmd_mfmt(struct session *s, const char *arg)
 	const char *name;
 	int rc;
 
-	if (!perm_modify(s))
+	/* vsftpd's mdtm_write=NO: clients may not change times. */
+	if (!perm_modify(s) || !s->set->mdtm_write)
 		return denied(s);
 	name = args_parse_time(arg, &ts[1].tv_sec);
 	if (!name)

@@ -59,6 +59,8 @@ static int list_prepare(struct session *s, const char *arg,
 	r->opts.write_enable = perm_modify(s);
 	r->opts.facts = s->mlst_facts;
 	r->opts.now = time(NULL);
+	r->opts.utc = !s->set->use_localtime;
+	r->opts.dot_files = s->set->force_dot_files;
 	r->budget = GLOB_BUDGET;
 	if (kind != LISTING_MLSD)
 		arg = skip_list_options(arg, &r->opts.show_hidden);
@@ -66,6 +68,11 @@ static int list_prepare(struct session *s, const char *arg,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	if (perm_name_denied(s, r->path)) {
+		errno = EACCES;
+		return -1;
+	}
+	r->opts.hide = s->set->hide_file;
 	if (kind != LISTING_MLSD && lstat(r->path, &st) < 0 && errno == ENOENT) {
 		char *slash = strrchr(r->path, '/');
 		const char *last = slash + 1;
@@ -126,6 +133,8 @@ static int send_listing(struct session *s, const char *arg, enum listing_kind ki
 	int rc, err;
 
 	s->rest_offset = 0;
+	if (!s->set->dirlist_enable)
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (list_prepare(s, arg, kind, &r) < 0)
 		return list_error_reply(s, errno);
 	rc = data_open(s, &dc, "Here comes the directory listing.");
@@ -177,6 +186,8 @@ static int stat_path(struct session *s, const char *arg)
 	struct list_req r;
 	int rc;
 
+	if (!s->set->dirlist_enable)
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (list_prepare(s, arg, LISTING_LONG, &r) < 0)
 		return list_error_reply(s, errno);
 	if (ctrl_write(&s->ctrl, head, sizeof(head) - 1) < 0)
@@ -241,6 +252,8 @@ int cmd_mlst(struct session *s, const char *arg)
 	opts.write_enable = perm_modify(s);
 	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, path))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (stat(path, &st) < 0 && lstat(path, &st) < 0)
 		return list_error_reply(s, errno);
 	line[0] = ' ';

@@ -24,6 +24,10 @@ int cmd_user(struct session *s, const char *arg)
 				  s->set->anonymous_enable && users_is_anon_name(s->user) ?
 					  "Anonymous" : "Non-anonymous");
 	s->user_given = true;
+	/* vsftpd's no_anon_password: anonymous logs in at USER. */
+	if (s->set->anonymous_enable && s->set->no_anon_password &&
+	    users_is_anon_name(s->user))
+		return cmd_pass(s, "");
 	return ctrl_reply(&s->ctrl, 331, "Please specify the password.");
 }
 

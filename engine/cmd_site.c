@@ -18,7 +18,7 @@ static int site_chmod(struct session *s, const char *arg)
 	char path[SESSION_PATH_MAX];
 	unsigned mode;
 
-	if (!perm_modify(s))
+	if (!perm_modify(s) || !s->set->chmod_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (!space || !space[1] || args_parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE CHMOD <octal mode> <path>.");
@@ -27,6 +27,8 @@ static int site_chmod(struct session *s, const char *arg)
 				  "SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
 	if (path_resolve(path, sizeof(path), s->cwd, space + 1) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, path))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (chmod(path, (mode_t)mode) < 0)
 		return ctrl_reply(&s->ctrl, 550, "SITE CHMOD command failed.");
 	return ctrl_reply(&s->ctrl, 200, "SITE CHMOD command ok.");

@@ -75,7 +75,9 @@ int cmd_prot(struct session *s, const char *arg)
 {
 	if (!s->tls_control)
 		return ctrl_reply(&s->ctrl, 503, "PROT needs AUTH TLS first.");
-	if (!s->pbsz_done)
+	/* PROT C without PBSZ only restates the default (clear data), and
+	 * Python's ftplib prot_c() sends it so; vsftpd accepts it too. */
+	if (!s->pbsz_done && strcasecmp(arg, "C") != 0)
 		return ctrl_reply(&s->ctrl, 503, "PROT needs PBSZ first.");
 	if (strcasecmp(arg, "P") == 0) {
 		s->prot_private = true;

@@ -91,8 +91,12 @@ int cmd_retr(struct session *s, const char *arg)
 	enum xfer_status xs;
 	int file, rc;
 
+	if (!s->set->download_enable)
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	if (perm_name_denied(s, path))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	/* O_NONBLOCK: opening a FIFO must not hang the session. */
 	file = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (file < 0)
@@ -100,6 +104,13 @@ int cmd_retr(struct session *s, const char *arg)
 	if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(file);
 		return ctrl_reply(&s->ctrl, 550, "Not a plain file.");
+	}
+	/* vsftpd's anon_world_readable_only: an anonymous session shares one
+	 * account, so only what everyone may read is served to it. */
+	if (s->anonymous && s->set->anon_world_readable_only &&
+	    !(st.st_mode & S_IROTH)) {
+		close(file);
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	}
 	if (!xfer_offset_valid(offset, (uint64_t)st.st_size, &remaining) ||
 	    lseek(file, (off_t)offset, SEEK_SET) < 0) {
@@ -116,7 +127,8 @@ int cmd_retr(struct session *s, const char *arg)
 		return rc == -2 ? -1 : 0;
 	}
 	xfer_begin(&x, s, &dc, false, remaining);
-	xs = xfer_send_file(&x, file, s->ascii);
+	/* TYPE A converts only with ascii_download_enable (vsftpd's rule). */
+	xs = xfer_send_file(&x, file, s->ascii && s->set->ascii_download_enable);
 	close(file);
 	xfer_end(&x, xs);
 	xfer_report(s, XFER_DOWNLOAD, path, &x, &start, xs == XFER_OK);
@@ -133,7 +145,9 @@ struct upload {
 	char target[SESSION_PATH_MAX]; /* the name the client asked for */
 	char temp[SESSION_PATH_MAX];   /* atomic: where the data goes; else "" */
 	bool remove_on_failure;        /* a file we created for this upload */
+	bool created;                  /* this upload created TARGET or TEMP */
 	bool no_replace;               /* the rename must not replace a file */
+	mode_t mode;                   /* file_open_mode, before the umask */
 	int fd;
 };
 
@@ -157,9 +171,10 @@ static int open_temp(struct upload *u)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		u->fd = open(u->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+		u->fd = open(u->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, u->mode);
 		if (u->fd >= 0) {
 			u->remove_on_failure = true;
+			u->created = true;
 			return 0;
 		}
 		if (errno != EEXIST)
@@ -210,7 +225,17 @@ static int open_in_place(struct upload *u, enum upload_kind kind,
 		flags |= O_CREAT;
 	if (!may_replace)
 		flags |= O_CREAT | O_EXCL; /* only new files */
-	u->fd = open(u->target, flags, 0666);
+	/* O_EXCL first, to know whether this upload created the file
+	 * (delete_failed_uploads removes only what it created). */
+	if ((flags & (O_CREAT | O_EXCL)) == O_CREAT) {
+		u->fd = open(u->target, flags | O_EXCL, u->mode);
+		u->created = u->fd >= 0;
+		if (u->fd < 0 && errno == EEXIST)
+			u->fd = open(u->target, flags, u->mode);
+	} else {
+		u->fd = open(u->target, flags, u->mode);
+		u->created = u->fd >= 0 && (flags & O_EXCL);
+	}
 	if (u->fd < 0)
 		return -1;
 	if (fstat(u->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -241,9 +266,10 @@ static int open_unique(struct upload *u, const char *base)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		u->fd = open(u->target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+		u->fd = open(u->target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, u->mode);
 		if (u->fd >= 0) {
 			u->remove_on_failure = true;
+			u->created = true;
 			return 0;
 		}
 		if (errno != EEXIST)
@@ -290,7 +316,7 @@ static const char *base_name(const char *path)
 
 static int upload(struct session *s, const char *arg, enum upload_kind kind)
 {
-	struct upload u = { .fd = -1 };
+	struct upload u = { .fd = -1, .mode = (mode_t)s->set->file_open_mode };
 	uint64_t offset = take_rest(s);
 	char prelim[SESSION_PATH_MAX + 64];
 	bool bad_offset = false;
@@ -307,6 +333,8 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 	if (path_resolve(u.target, sizeof(u.target), s->cwd, arg) < 0 ||
 	    strcmp(u.target, "/") == 0)
 		return ctrl_reply(&s->ctrl, 553, "Bad file name.");
+	if (perm_name_denied(s, u.target))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (kind == UPLOAD_STOU) {
 		char base[SESSION_PATH_MAX];
 
@@ -340,14 +368,16 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		return rc == -2 ? -1 : 0;
 	}
 	xfer_begin(&x, s, &dc, true, 0);
-	xs = xfer_recv_file(&x, u.fd, s->ascii);
+	xs = xfer_recv_file(&x, u.fd, s->ascii && s->set->ascii_upload_enable);
 	if (xs == XFER_OK && upload_commit(&u) < 0) {
 		xs = XFER_FILE_ERROR;
 		x.err = errno;
 	}
-	/* atomic_uploads=NO keeps a partial file, as vsftpd does. */
-	if (xs != XFER_OK && !s->set->atomic_uploads)
-		u.remove_on_failure = false;
+	/* atomic_uploads=NO keeps a partial file, as vsftpd does, unless
+	 * delete_failed_uploads asks to remove what this upload created. */
+	if (xs != XFER_OK)
+		u.remove_on_failure = (s->set->atomic_uploads && u.remove_on_failure) ||
+				      (s->set->delete_failed_uploads && u.created);
 	if (xs != XFER_OK)
 		upload_discard(&u);
 	xfer_end(&x, xs);

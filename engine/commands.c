@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct command commands[] = {
 	/* name    login  argument      handler */
@@ -76,6 +77,32 @@ const struct command *command_find(const char *verb)
 		if (strcmp(commands[i].name, verb) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+/* True if the comma list LIST names VERB. */
+static bool list_has(const char *list, const char *verb)
+{
+	size_t vlen = strlen(verb);
+
+	while (*list) {
+		size_t skip = strspn(list, ", \t");
+		size_t len;
+
+		list += skip;
+		len = strcspn(list, ", \t");
+		if (len == vlen && strncasecmp(list, verb, len) == 0)
+			return true;
+		list += len;
+	}
+	return false;
+}
+
+bool command_permitted(const char *allowed, const char *denied,
+		       const char *verb)
+{
+	if (allowed[0] && !list_has(allowed, verb))
+		return false;
+	return !list_has(denied, verb);
 }
 
 int command_parse(const char *line, char *verb, unsigned verb_size,

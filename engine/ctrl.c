@@ -216,6 +216,37 @@ int ctrl_write(struct ctrl *c, const char *text, size_t len)
 	return c->tls ? tls13_write_all(c->tls, text, len) : fd_write_all(c->fd, text, len);
 }
 
+int ctrl_reply_text(struct ctrl *c, int code, const char *text, size_t len,
+		    const char *last)
+{
+	char line[CTRL_BUF + 16];
+
+	while (len > 0) {
+		size_t n = 0, o;
+		int head = snprintf(line, sizeof(line), "%03d-", code);
+
+		o = (size_t)head;
+		while (n < len && text[n] != '\n') {
+			unsigned char ch = (unsigned char)text[n++];
+
+			if (ch == '\r')
+				continue;
+			if (o < sizeof(line) - 2)
+				line[o++] = (ch < 0x20 && ch != '\t') || ch == 0x7f ||
+						    ch == 0xff ? '?' : (char)ch;
+		}
+		if (n < len)
+			n++; /* the '\n' */
+		text += n;
+		len -= n;
+		line[o++] = '\r';
+		line[o++] = '\n';
+		if (ctrl_write(c, line, o) < 0)
+			return -1;
+	}
+	return ctrl_reply(c, code, "%s", last);
+}
+
 int ctrl_reply(struct ctrl *c, int code, const char *fmt, ...)
 {
 	char buf[CTRL_BUF + 16];

@@ -63,6 +63,12 @@ void ctrl_drop_line(struct ctrl *c);
 /* "CODE text\r\n". Returns 0 or -1 (peer gone). */
 int ctrl_reply(struct ctrl *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* TEXT (LEN bytes, from a file: banner_file, message_file) as a
+ * multi-line reply: every line "CODE-line", then "CODE LAST". Control
+ * characters become '?', so no line can end the reply early or carry a
+ * Telnet command; each line is cut to fit. Returns 0 or -1. */
+int ctrl_reply_text(struct ctrl *c, int code, const char *text, size_t len,
+		    const char *last);
 /* Raw bytes, for multi-line replies assembled by the caller. */
 int ctrl_write(struct ctrl *c, const char *text, size_t len);
 

@@ -48,6 +48,8 @@ static int dispatch(struct session *s, const char *line)
 	cmd = command_find(verb);
 	if (!cmd)
 		return ctrl_reply(&s->ctrl, 500, "Unknown command.");
+	if (!command_permitted(s->set->cmds_allowed, s->set->cmds_denied, verb))
+		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (cmd->needs_login && !s->logged_in)
 		return ctrl_reply(&s->ctrl, 530, "Please login with USER and PASS.");
 	/* RFC 959: RNTO must follow RNFR at once. */

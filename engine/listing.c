@@ -11,6 +11,7 @@
  * listing, and the formatters refuse them with -1 / EINVAL. A line that
  * does not fit the caller's buffer is -1 / ERANGE. */
 #include "engine/listing.h"
+#include "engine/namefilter.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -243,14 +244,14 @@ static const char *const month_names[12] = {
 };
 
 /* ls's rule: "HH:MM" only for the last six months and not the future,
- * otherwise the year. Local time; in a chroot without /etc/localtime glibc
- * falls back to UTC. Month names are fixed English (clients parse them),
+ * otherwise the year. UTC unless use_localtime=YES (vsftpd's default);
+ * local time in a chroot without /etc/localtime is UTC too (glibc). Month names are fixed English (clients parse them),
  * never the locale's. */
-static void long_date(struct line *l, time_t t, time_t now)
+static void long_date(struct line *l, time_t t, time_t now, bool utc)
 {
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL) {
+	if ((utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL) {
 		/* Out of range for struct tm: say "epoch" rather than fail
 		 * the whole listing over one absurd timestamp. */
 		line_puts(l, "Jan  1  1970");
@@ -285,7 +286,7 @@ int listing_format_long(char *buf, size_t size, const char *name,
 		    id_display(st->st_uid, false, opts, uidbuf, sizeof(uidbuf)),
 		    id_display(st->st_gid, true, opts, gidbuf, sizeof(gidbuf)),
 		    (long long)st->st_size);
-	long_date(&l, st->st_mtime, opts->now);
+	long_date(&l, st->st_mtime, opts->now, opts->utc);
 	line_puts(&l, " ");
 	line_puts(&l, name);
 	if (symlink_target != NULL && S_ISLNK(st->st_mode)) {
@@ -545,12 +546,15 @@ static bool entry_visible(const char *name, enum listing_kind kind,
 
 	if (has_crlf(name))
 		return false;
+	if (opts->hide != NULL && namefilter_match(opts->hide, name))
+		return false;
 	/* MLSD shows every entry; its cdir is emitted up front, pdir never. */
 	if (kind == LISTING_MLSD)
 		return !dot_or_dotdot;
 	if (kind == LISTING_NAMES && dot_or_dotdot)
 		return false;
 	return name[0] != '.' || opts->show_hidden ||
+	       (opts->dot_files && !dot_or_dotdot) ||
 	       (opts->match != NULL && opts->match[0] == '.');
 }
 

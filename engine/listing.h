@@ -29,6 +29,9 @@ struct listing_opts {
 	bool hide_ids;      /* owner/group shown as "ftp" */
 	bool resolve_names; /* look up user/group names (not in a chroot) */
 	bool show_hidden;   /* -a: include dot files (never "." / ".." for NLST) */
+	bool dot_files;     /* force_dot_files: dot files but not "." / ".." */
+	bool utc;           /* dates in UTC (use_localtime=NO), else local time */
+	const char *hide;   /* hide_file filter (engine/namefilter.h); NULL: none */
 	bool write_enable;  /* affects MLSD perm fact */
 	unsigned facts;     /* MLSD facts, FACT_* bits */
 	time_t now;         /* "recent" = within 6 months of now */

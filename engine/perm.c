@@ -1,4 +1,5 @@
 #include "engine/perm.h"
+#include "engine/namefilter.h"
 
 #include <unistd.h>
 
@@ -33,4 +34,9 @@ int perm_chown_upload(struct session *s, int fd)
 	    m.type != PRIV_CHOWN_RESULT || priv_decode_chown_result(&m, &status) < 0)
 		_exit(1); /* the monitor is gone or broken */
 	return status == 0 ? 0 : -1;
+}
+
+bool perm_name_denied(const struct session *s, const char *path)
+{
+	return namefilter_match(s->set->deny_file, path);
 }

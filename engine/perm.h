@@ -13,6 +13,9 @@ bool perm_upload(const struct session *s);  /* STOR, STOU, APPE */
 bool perm_mkdir(const struct session *s);   /* MKD */
 bool perm_modify(const struct session *s);  /* DELE, RMD, RNFR/RNTO, SITE CHMOD, overwrite */
 
+/* vsftpd's deny_file: PATH (resolved) may not be used at all. */
+bool perm_name_denied(const struct session *s, const char *path);
+
 /* After creating an upload on FD: with chown_uploads, an anonymous
  * session asks the monitor to give the file to chown_username. 0 when
  * done or not needed, -1 when the monitor refused (the upload must fail). */

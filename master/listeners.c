@@ -125,8 +125,11 @@ int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
 
 	for (size_t v = 0; v < cfg->nvhosts; v++) {
 		const struct cfg_vhost *vh = &cfg->vhosts[v];
-		if (want(&next, ls, reused, vh, vh->set.listen_port, false, err,
-			 errsize) < 0)
+		/* implicit_ssl=YES: listen_port is the implicit listener. */
+		bool plain = !(vh->set.ssl_enable &&
+			       vh->set.implicit_ssl_port == vh->set.listen_port);
+		if (plain && want(&next, ls, reused, vh, vh->set.listen_port, false,
+				  err, errsize) < 0)
 			goto fail;
 		if (vh->set.ssl_enable && vh->set.implicit_ssl_port &&
 		    want(&next, ls, reused, vh, vh->set.implicit_ssl_port, true,

@@ -47,6 +47,8 @@ static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
 
 	if (errors == 0)
 		errors = config_check_environment(cfg, stderr);
+	if (errors == 0)
+		errors = config_read_files(cfg, stderr);
 	return errors;
 }
 
@@ -54,7 +56,8 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 	       struct inherited_fds *inherited)
 {
 	const struct cfg_settings *g = &cfg->global;
-	bool inetd = cl->inetd || !g->listen;
+	/* vsftpd's rule: standalone if either listen or listen_ipv6. */
+	bool inetd = cl->inetd || !(g->listen || g->listen_ipv6);
 	struct role_env env = { .xferlog_fd = -1, .report_fd = -1 };
 	struct log_sinks sinks = {
 		.use_syslog = g->syslog_enable,

@@ -347,7 +347,8 @@ static void reload(struct master *m)
 		return;
 	notify_reloading(&m->notify);
 	if (config_load(next, m->opts->config_path, stderr) != 0 ||
-	    config_check_environment(next, stderr) != 0) {
+	    config_check_environment(next, stderr) != 0 ||
+	    config_read_files(next, stderr) != 0) {
 		log_msg(LOG_LVL_ERR, "reload: %s has errors; keeping the old config",
 			m->opts->config_path);
 		free(next);

@@ -61,7 +61,7 @@ int active_connect(const struct cfg_settings *set, const struct net_addr *local,
 		return -1;
 	/* SO_REUSEADDR: port 20 is shared by every session's data connection
 	 * (to different peers), and lingers in TIME_WAIT after each. */
-	net_addr_set_port(&from, set->connect_from_port_20 ? 20 : 0);
+	net_addr_set_port(&from, set->connect_from_port_20 ? set->ftp_data_port : 0);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, (const struct sockaddr *)&from.ss, from.len) < 0 ||
 	    connect_bounded(fd, &to, set->connect_timeout) < 0)

@@ -225,7 +225,12 @@ static void become_preauth(struct monitor *mon)
 		wait_for_start(mon); /* a spare: forked before its connection */
 	if (mon->quiet_start)
 		return; /* after AUTH TLS the client expects no greeting */
-	if (mon->s.set->ftpd_banner[0])
+	if (mon->s.set->banner_text[0])
+		ctrl_reply_text(&mon->s.ctrl, 220, mon->s.set->banner_text,
+				strlen(mon->s.set->banner_text),
+				mon->s.set->ftpd_banner[0] ? mon->s.set->ftpd_banner :
+							     "ftpsd ready.");
+	else if (mon->s.set->ftpd_banner[0])
 		ctrl_reply(&mon->s.ctrl, 220, "%s", mon->s.set->ftpd_banner);
 	else
 		ctrl_reply(&mon->s.ctrl, 220, "ftpsd ready.");
@@ -531,6 +536,9 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 			  kind == USERS_ANON ? " (anonymous)" : "",
 			  kind == USERS_GUEST ? " (guest)" : "");
 	}
+	/* vsftpd's delay_successful_login: ours, as delay_failed_login is. */
+	if (mon->s.set->delay_successful_login)
+		sleep(mon->s.set->delay_successful_login);
 	stop_engine(mon);
 	if (mon->relay > 0)
 		take_over_relay(mon, l);
@@ -829,8 +837,8 @@ static void on_port_connect(struct monitor *mon, struct priv_msg *m)
 
 /* chown_uploads. Untrusted: the fd is whatever the engine chose to send,
  * so only a regular file that the session's own account owns, that it
- * opened for writing and that has one name is given away; set-id bits go
- * first. */
+ * opened for writing and that has one name is given away, with
+ * chown_upload_mode (never set-id bits). */
 static void on_chown_upload(struct monitor *mon, struct priv_msg *m)
 {
 	const struct cfg_settings *set = mon->s.set;
@@ -849,7 +857,8 @@ static void on_chown_upload(struct monitor *mon, struct priv_msg *m)
 	    st.st_uid != mon->acct.uid || st.st_nlink != 1 || (fl & O_ACCMODE) == O_RDONLY)
 		return violation(mon, "CHOWN_UPLOAD of a file that is not the session's upload");
 	pw = getpwnam(set->chown_username);
-	if (pw && fchmod(m->fd, st.st_mode & 0777) == 0 &&
+	/* vsftpd's chown_upload_mode (0600): the new owner's mode. */
+	if (pw && fchmod(m->fd, (mode_t)(set->chown_upload_mode & 0777)) == 0 &&
 	    fchown(m->fd, pw->pw_uid, (gid_t)-1) == 0)
 		status = 0;
 	else

@@ -125,8 +125,9 @@ def test_stou_150_names_the_file(srv, workdir):
     assert open(workdir.path("ftpsd-upload"), "rb").read() == b"abc"
 
 
-def test_type_a_both_directions(srv, workdir):
+def test_type_a_both_directions(server, workdir):
     workdir.write("unix.txt", b"l1\nl2\r\nl3\n")
+    srv = server(ascii_upload_enable=True, ascii_download_enable=True)
     c = srv.login_ctl()
     c.expect(f"CWD {workdir.virt}", 250)
     c.expect("TYPE A", 200)

@@ -153,7 +153,8 @@ def test_anonymous_default_root_is_ftp_users_home(server, accounts):
 
 def test_anonymous_upload_chown_umask(server, anon_root, accounts):
     s = anon_server(server, anon_root, write_enable=True, anon_upload_enable=True,
-                    anon_umask="022", chown_uploads=True, chown_username=CHOWN)
+                    anon_umask="022", chown_uploads=True, chown_username=CHOWN,
+                    chown_upload_mode="0644")   # vsftpd's default is 0600
     f = ftp(s, "anonymous", "a@b")
     f.storbinary("STOR incoming/new.bin", io.BytesIO(b"uploaded"))
     p = os.path.join(anon_root, "incoming", "new.bin")
@@ -426,14 +427,15 @@ def test_user_config_dir_bad_file_refuses_login(server, tmp_path, text, msg):
 
 
 def test_config_check_knows_user_keys(server, tmp_path):
+    # ftp_username must exist now (-t checks it): nobody stands in for ftp.
     s = server(anonymous_enable=True, anon_upload_enable=True, chown_uploads=True,
-               chown_username="root", guest_enable=False, userlist_enable=False,
+               ftp_username="nobody", chown_username="root", guest_enable=False, userlist_enable=False,
                port_enable=True, connect_from_port_20=False, connect_timeout=30,
                force_anon_logins_ssl=False, force_anon_data_ssl=False)
     r = subprocess.run([s.proc.args[0], "-T", "-c", s.conf], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=30)
     out = r.stdout.decode()
-    for k in ("anonymous_enable=YES", "anon_umask=077", "ftp_username=ftp",
+    for k in ("anonymous_enable=YES", "anon_umask=077", "ftp_username=nobody",
               "userlist_file=/etc/ftpsd.user_list", "connect_timeout=30",
               "local_root=", "user_config_dir="):
         assert k in out, out

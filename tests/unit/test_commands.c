@@ -667,10 +667,24 @@ static void test_reply_peer_gone(void **state)
 	sigaction(SIGPIPE, &old, NULL);
 }
 
+/* vsftpd's cmds_allowed / cmds_denied lists. */
+static void test_command_permitted(void **state)
+{
+	(void)state;
+	assert_true(command_permitted("", "", "RETR"));
+	assert_true(command_permitted("user,PASS, retr ,QUIT", "", "RETR"));
+	assert_false(command_permitted("USER,PASS,QUIT", "", "RETR"));
+	assert_false(command_permitted("USER,PASS,QUITX", "", "QUIT"));
+	assert_false(command_permitted("", "DELE,RMD", "RMD"));
+	assert_true(command_permitted("", "DELE,RMD", "RM"));
+	assert_false(command_permitted("RETR,DELE", "dele", "DELE"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_command_permitted),
 		cmocka_unit_test(test_parse_verb_size),
 		cmocka_unit_test(test_find_unknown),
 		cmocka_unit_test(test_find_rfc959_verbs),

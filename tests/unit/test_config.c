@@ -172,7 +172,7 @@ static void test_whitespace_comments_crlf(void **state)
 	assert_string_equal(cfg.global.pid_file, "/run/x.pid");
 }
 
-/* inih reads an indented line as a continuation of the previous value;
+/* inih read an indented line as a continuation of the previous value;
  * we must not let it overwrite the banner with "listen_port=99". */
 static void test_indented_line_is_not_continuation(void **state)
 {
@@ -303,17 +303,151 @@ static void test_string_must_fit(void **state)
 
 static void test_line_too_long(void **state)
 {
-	char text[4096];
+	static char text[20000];
 	int n;
 
 	(void)state;
 	n = snprintf(text, sizeof text, "listen=YES\nftpd_banner=");
-	memset(text + n, 'b', 3000);
-	strcpy(text + n + 3000, "\nlisten_port=x\n");
+	memset(text + n, 'b', 17000);
+	strcpy(text + n + 17000, "\nlisten_port=x\n");
 	assert_int_equal(load(text), 2);
-	assert_non_null(strstr(errtext, "t.conf:2: line longer than "));
+	assert_non_null(strstr(errtext, "t.conf:2: line longer than 16383 "));
 	/* The next line is still line 3. */
 	assert_non_null(strstr(errtext, "t.conf:3: bad value \"x\""));
+}
+
+/* vsftpd.conf files carry long comments and command lists: inih's
+ * 200-byte limit refused them. */
+static void test_long_lines_accepted(void **state)
+{
+	static char text[12000];
+	int n;
+
+	(void)state;
+	n = snprintf(text, sizeof text, "# ");
+	memset(text + n, 'c', 9000);
+	n += 9000;
+	n += snprintf(text + n, sizeof text - (size_t)n, "\ncmds_allowed=");
+	for (int i = 0; i < 60; i++)
+		n += snprintf(text + n, sizeof text - (size_t)n, "%sRETR",
+			      i ? "," : "");
+	snprintf(text + n, sizeof text - (size_t)n, "\nlisten_port=2121");
+	expect_errors(text, 0, "");
+	assert_int_equal(cfg.global.listen_port, 2121);
+	assert_int_equal(strlen(cfg.global.cmds_allowed), 60 * 5 - 1);
+}
+
+/* The last of two lines wins, and the second says so. */
+static void test_duplicate_key_warns(void **state)
+{
+	(void)state;
+	expect_errors("listen_port=2121\n\nlisten_port=2122\n", 0,
+		      "t.conf:3: warning: listen_port is set again (first at "
+		      "line 1): the last value wins\n");
+	assert_int_equal(cfg.global.listen_port, 2122);
+}
+
+/* A template that was never filled in is named as such, with its line. */
+static void test_placeholder_values(void **state)
+{
+	static const char *const bad[] = {
+		"pasv_address=${PASV_ADDRESS}\n", "listen_port={{ ftp_port }}\n",
+		"pasv_min_port=%PASV_MIN%\n", "ftp_username=<your user>\n",
+		"anon_root=@ANON_ROOT@\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(load(bad[i]), 1);
+		assert_non_null(strstr(errtext, "t.conf:1: "));
+		assert_non_null(strstr(errtext, "looks like a template placeholder"));
+	}
+	/* local_root's own token is no placeholder. */
+	expect_errors("local_root=/srv/ftp/$USER\n", 0, "");
+}
+
+static char *dump_of(const struct ftpsd_config *c);
+
+/* vsftpd's listen / listen_ipv6 pair, folded into listen_address. */
+static void test_vsftpd_listen_ipv6(void **state)
+{
+	(void)state;
+	assert_int_equal(load("listen=NO\nlisten_ipv6=YES\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "0.0.0.0,::");
+	assert_int_equal(load("listen=NO\nlisten_ipv6=YES\nlisten_address6=::1\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "::1");
+	assert_int_equal(load("listen_address=127.0.0.1\nlisten_ipv6=YES\n"
+			      "listen_address6=::1\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "127.0.0.1,::1");
+	assert_non_null(strstr(errtext, "warning: listen=YES and listen_ipv6=YES"));
+	expect_errors("listen_address6=127.0.0.1\n", 1,
+		      "t.conf:1: bad value \"127.0.0.1\" for listen_address6: "
+		      "\"127.0.0.1\" is not an IPv6 address\n");
+	/* Without listen_ipv6 nothing changes. */
+	assert_int_equal(load("listen_address=127.0.0.1\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.listen_address, "127.0.0.1");
+}
+
+/* implicit_ssl: listen_port speaks implicit FTPS; no 990 by default. */
+static void test_vsftpd_implicit_ssl(void **state)
+{
+	(void)state;
+	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\n"), 0);
+	assert_int_equal(cfg.vhosts[0].set.implicit_ssl_port, 0);
+	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\n"
+			      "listen_port=990\nimplicit_ssl=YES\n"), 0);
+	assert_int_equal(cfg.vhosts[0].set.implicit_ssl_port, 990);
+	assert_int_equal(load("implicit_ssl=YES\n"), 1);
+	assert_non_null(strstr(errtext, "t.conf:1: implicit_ssl=YES needs ssl_enable=YES"));
+	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\nimplicit_ssl=YES\n"
+			      "implicit_ssl_port=990\n"), 1);
+}
+
+static void test_vsftpd_user_sub_token(void **state)
+{
+	(void)state;
+	assert_int_equal(load("user_sub_token=%u\nlocal_root=/srv/%u/ftp/%u\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.local_root, "/srv/$USER/ftp/$USER");
+	assert_int_equal(load("user_sub_token=$USER\nlocal_root=/srv/$USER\n"), 0);
+	assert_string_equal(cfg.vhosts[0].set.local_root, "/srv/$USER");
+}
+
+/* The four kinds of vsftpd key, each said at its line. */
+static void test_vsftpd_key_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(load("use_localtime=YES\n"), 0);
+	assert_string_equal(errtext, "");
+	assert_int_equal(load("background=YES\n"), 0);
+	assert_non_null(strstr(errtext, "t.conf:1: note: background is vsftpd's: "));
+	assert_int_equal(load("anon_max_rate=0\n"), 0);
+	assert_string_equal(errtext, "");
+	assert_int_equal(load("anon_max_rate=5000\n"), 0);
+	assert_non_null(strstr(errtext, "t.conf:1: warning: anon_max_rate=5000 is "
+				       "not implemented"));
+	assert_int_equal(load("deny_email_enable=NO\n"), 0);
+	assert_int_equal(load("\ndeny_email_enable=YES\n"), 1);
+	assert_non_null(strstr(errtext, "t.conf:2: deny_email_enable=YES is not "
+				       "supported"));
+	/* -T prints what a file set, not every vsftpd key at its default. */
+	assert_int_equal(load("background=YES\n"), 0);
+	{
+		char *text = dump_of(&cfg);
+		assert_non_null(strstr(text, "\nbackground=YES\n"));
+		assert_null(strstr(text, "tcp_wrappers"));
+		free(text);
+	}
+}
+
+/* Trailing blanks, CRLF, no final newline: as people write them. */
+static void test_trailing_blanks(void **state)
+{
+	(void)state;
+	expect_errors("anonymous_enable=YES \t\r\nlocal_enable=no  \n"
+		      "write_enable=true\t", 0, "");
+	assert_true(cfg.global.anonymous_enable);
+	assert_false(cfg.global.local_enable);
+	assert_true(cfg.global.write_enable);
 }
 
 static void test_line_without_equals(void **state)
@@ -884,6 +1018,14 @@ int main(void)
 		cmocka_unit_test_teardown(test_umask_octal, teardown),
 		cmocka_unit_test_teardown(test_string_must_fit, teardown),
 		cmocka_unit_test_teardown(test_line_too_long, teardown),
+		cmocka_unit_test_teardown(test_long_lines_accepted, teardown),
+		cmocka_unit_test_teardown(test_duplicate_key_warns, teardown),
+		cmocka_unit_test_teardown(test_placeholder_values, teardown),
+		cmocka_unit_test_teardown(test_trailing_blanks, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_listen_ipv6, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_implicit_ssl, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_user_sub_token, teardown),
+		cmocka_unit_test_teardown(test_vsftpd_key_kinds, teardown),
 		cmocka_unit_test_teardown(test_line_without_equals, teardown),
 		cmocka_unit_test_teardown(test_nul_byte, teardown),
 		cmocka_unit_test_teardown(test_global_only_in_vhost, teardown),
