@@ -878,6 +878,21 @@ def server(tmp_path_factory, test_user, ftpsd_bin, pam_service):
     f.stop_all()
 
 
+TESTHOOKS = os.path.join(REPO, "tests", "ftpsd-testhooks")
+
+
+@pytest.fixture
+def hooked(tmp_path_factory, test_user, pam_service):
+    """Factory like `server`, for the test build (tests/ftpsd-testhooks, made
+    by `make check`), whose XSBX and XPRIV commands make the engine misbehave
+    as a compromised one would."""
+    if not os.access(TESTHOOKS, os.X_OK):
+        pytest.fail(f"{TESTHOOKS} is not built: run `make tests/ftpsd-testhooks`")
+    f = ServerFactory(tmp_path_factory, test_user, TESTHOOKS, pam_service)
+    yield f
+    f.stop_all()
+
+
 @pytest.fixture(scope="module")
 def module_server(tmp_path_factory, test_user, ftpsd_bin, pam_service):
     """Factory like `server`, for servers shared by a whole module."""
