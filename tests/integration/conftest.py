@@ -659,6 +659,8 @@ def default_settings(tmp, pam=PAM_SERVICE, port=None):
         "listen_address": HOST,
         "listen_port": port or free_port(),
         "pid_file": os.path.join(tmp, "ftpsd.pid"),
+        # Servers of one test run side by side: each its own (ftpsd -w).
+        "who_socket": os.path.join(tmp, "who.sock"),
         "log_file": os.path.join(tmp, "ftpsd.log"),
         "syslog_enable": False,
         "xferlog_enable": True,
