@@ -347,6 +347,42 @@ static int load_user_config(struct monitor *mon, const char *login)
 	return n > 0 || (n < 0 && errno != ENOENT) ? -1 : 0;
 }
 
+/* The name PAM returned, when it is not the one typed: a printable name
+ * the user list lets in as well. False with REASON set otherwise. */
+static bool settled_name_allowed(const struct monitor *mon, const char *typed,
+				 char *reason, size_t size)
+{
+	const char *why;
+
+	if (strcmp(mon->pam.user, typed) == 0)
+		return true;
+	if (!user_name_ok(mon->pam.user)) {
+		snprintf(reason, size, "PAM returned an unusable user name");
+		return false;
+	}
+	if (!users_userlist_allows(mon->s.set, mon->pam.user, &why)) {
+		snprintf(reason, size, "%s (as %.64s, the name PAM settled on)", why,
+			 mon->pam.user);
+		return false;
+	}
+	return true;
+}
+
+/* From here on the name is the one PAM settled on (a module may map the
+ * typed one to another): the user list again, user_config_dir, the chroot
+ * list and the account all go by it. 0, or -1 with REASON set. */
+static int settle_account(struct monitor *mon, enum users_kind kind, const char *typed,
+			  char *reason, size_t size)
+{
+	if (!settled_name_allowed(mon, typed, reason, size))
+		return -1;
+	if (load_user_config(mon, mon->pam.user) < 0) {
+		snprintf(reason, size, "user_config_dir file refused");
+		return -1;
+	}
+	return users_resolve(&mon->user_set, kind, mon->pam.user, &mon->acct, reason, size);
+}
+
 /* vsftpd's names: "ftp" and "anonymous" are anonymous only when
  * anonymous_enable; otherwise they are ordinary local user names. */
 static enum users_kind login_kind(const struct cfg_settings *set, const char *user)
@@ -504,13 +540,7 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 		login_failed(mon, l->user, reason);
 		goto out;
 	}
-	if (load_user_config(mon, l->user) < 0)
-		snprintf(reason, sizeof(reason), "user_config_dir file refused");
-	else if (users_resolve(&mon->user_set, kind,
-			       kind == USERS_LOCAL ? mon->pam.user : l->user,
-			       &mon->acct, reason, sizeof(reason)) == 0)
-		reason[0] = '\0';
-	if (reason[0]) {
+	if (settle_account(mon, kind, l->user, reason, sizeof(reason)) < 0) {
 		pam_login_close(&mon->pam);
 		memset(mon->pam.user, 0, sizeof(mon->pam.user));
 		login_failed(mon, l->user, reason);
