@@ -167,3 +167,24 @@ def test_engine_flooding_progress_is_a_violation(hooked):
     c.send("XPRIV progress 2")
     assert c.eof(timeout=5), c.dump()
     s.wait_log(r"violation: transfer progress more often than once a second")
+
+
+def test_a_monitor_that_cannot_answer_is_listed_busy(server):
+    s = server(delay_failed_login=3)
+    c = s.ctl()
+    c.expect("USER " + USER, 331)
+    c.send("PASS wrong")                     # its monitor sleeps 3 s before the 530
+    time.sleep(0.5)
+    started = time.monotonic()
+    busy = who_json(s)
+    assert time.monotonic() - started < 2    # the master waited 0.3 s, not 3
+    assert len(busy) == 1 and busy[0]["state"] == "busy", busy
+    assert busy[0]["client"] == HOST and busy[0]["pid"] in {p.pid for p in sessions_of(s.pid)}
+    assert "idle_ms" not in busy[0] and busy[0]["user"] is None
+    code, _ = c.reply()
+    assert code == 530
+    # Out of PAM's delay it answers again (its late answer to the first
+    # query is dropped by the master, not taken for this one's).
+    again = who_json(s)
+    assert len(again) == 1 and again[0]["state"] == "login", again
+    assert again[0]["connected_ms"] >= 3000, again
