@@ -515,6 +515,9 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 		log_msg(LOG_LVL_WARN, "pid file %s: %s", cfg->global.pid_file,
 			strerror(errno));
 	/* Read at start only: a reload keeps the socket it has. */
+	if (who_reserve_fds(cfg->global.max_clients) < 0)
+		log_msg(LOG_LVL_WARN, "RLIMIT_NOFILE is below max_clients + 1024: the "
+			"master may run out of descriptors (it keeps one per session)");
 	snprintf(m.who_path, sizeof(m.who_path), "%s", cfg->global.who_socket);
 	if (m.who_path[0] && (m.who_fd = who_listen(m.who_path, err, sizeof(err))) < 0)
 		log_msg(LOG_LVL_WARN, "%s; ftpsd -w will not work", err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -75,6 +76,28 @@ int who_listen(const char *path, char *err, size_t errsize)
 		return who_fail(err, errsize, "cannot listen", path);
 	}
 	return fd;
+}
+
+int who_reserve_fds(unsigned max_clients)
+{
+	/* Listeners, spares, generations, logs: well under this. */
+	const rlim_t other = 1024;
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	/* Unlimited clients: enough for a busy server, not the kernel's
+	 * million that every child would inherit. */
+	want = (rlim_t)(max_clients ? max_clients : 65536) + other;
+	if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+		want = rl.rlim_max;
+	if (want > rl.rlim_cur) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+	}
+	return max_clients && rl.rlim_cur < (rlim_t)max_clients + other ? -1 : 0;
 }
 
 void who_close(int lfd, const char *path)

@@ -31,6 +31,12 @@ int who_listen(const char *path, char *err, size_t errsize);
  * any peer but root. */
 void who_answer(int lfd, const struct master_session *s, size_t n);
 
+/* The master keeps one link per session: raise its soft RLIMIT_NOFILE
+ * (systemd's default is 1024) to fit MAX_CLIENTS of them (0: unlimited,
+ * taken as 65536) besides what it needs anyway. 0, or -1 when the hard
+ * limit is lower (the limit is raised as far as it goes). */
+int who_reserve_fds(unsigned max_clients);
+
 /* Stop listening and remove PATH. */
 void who_close(int lfd, const char *path);
 

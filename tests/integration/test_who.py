@@ -188,3 +188,20 @@ def test_a_monitor_that_cannot_answer_is_listed_busy(server):
     again = who_json(s)
     assert len(again) == 1 and again[0]["state"] == "login", again
     assert again[0]["connected_ms"] >= 3000, again
+
+
+def soft_nofile(pid):
+    with open(f"/proc/{pid}/limits") as f:
+        line = next(l for l in f if l.startswith("Max open files"))
+    return int(line.split()[3])
+
+
+def test_master_makes_room_for_a_link_per_session(server):
+    # systemd's default soft limit is 1024; the master keeps one link per
+    # session, so max_clients=2000 needs more.
+    s = server(wrap=("prlimit", "--nofile=1024:8192"), max_clients=2000)
+    assert soft_nofile(s.pid) == 2000 + 1024
+    assert "RLIMIT_NOFILE is below" not in s.log()
+    t = server(wrap=("prlimit", "--nofile=1024:2048"), max_clients=2000)
+    assert soft_nofile(t.pid) == 2048
+    t.wait_log(r"RLIMIT_NOFILE is below max_clients \+ 1024")
