@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import FTPSD, HOST, PASSWORD, USER, Ctl, sessions_of, wait_until
+from conftest import FTPSD, HOST, PASSWORD, USER, sessions_of, wait_until
 
 
 def who(s, *flags, user=None):
@@ -205,3 +205,17 @@ def test_master_makes_room_for_a_link_per_session(server):
     t = server(wrap=("prlimit", "--nofile=1024:2048"), max_clients=2000)
     assert soft_nofile(t.pid) == 2048
     t.wait_log(r"RLIMIT_NOFILE is below max_clients \+ 1024")
+
+
+def test_ftps_sessions_are_listed_too(server, pki):
+    from tlsutil import client_context, ftps_connect
+    s = server(ssl_enable=True, rsa_cert_file=pki.rsa, rsa_private_key_file=pki.rsa_key,
+               implicit_ssl_port=0)
+    f = ftps_connect(s.port, client_context(ca=pki.ca), user=USER, password=PASSWORD,
+                     register=s._clients.append)
+    f.pwd()
+    time.sleep(1.5)
+    e = who_json(s)
+    assert len(e) == 1, e
+    assert e[0]["user"] == USER and e[0]["state"] == "idle" and e[0]["login"] == "local", e
+    assert e[0]["idle_ms"] >= 1000, e
