@@ -125,6 +125,11 @@ static bool json_str(char *buf, size_t size, size_t *pos, const char *s)
 	return true;
 }
 
+bool log_json_str(char *buf, size_t size, size_t *pos, const char *s)
+{
+	return json_str(buf, size, pos, s);
+}
+
 static bool json_key(char *buf, size_t size, size_t *pos, const char *key,
 		     const char *value)
 {

@@ -53,6 +53,10 @@ void log_msg(int level, const char *fmt, ...)
  * sandboxed process cannot start a forged line of its own. */
 void log_escape(const char *in, char *out, size_t size);
 
+/* S as a JSON string, quotes included, at *POS in BUF (ASCII only: other
+ * bytes are \u00XX). False when it does not fit. */
+bool log_json_str(char *buf, size_t size, size_t *pos, const char *s);
+
 /* Write a preformatted line to the real sinks (the monitor uses this for
  * lines forwarded by its engine). */
 void log_line(int level, const char *line);

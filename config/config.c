@@ -110,6 +110,7 @@ static char *cfg_trim(char *s);
 static const struct cfg_tunable cfg_tunables[] = {
 	CFG_BOOL_ROW(listen, G, true),
 	CFG_STR_ROW(pid_file, G, 1, "/run/ftpsd.pid", cfg_check_path),
+	CFG_STR_ROW(who_socket, G, 0, "/run/ftpsd/who.sock", cfg_check_path),
 	CFG_STR_ROW(log_file, G, 0, "", cfg_check_path),
 	CFG_BOOL_ROW(syslog_enable, G, true),
 	CFG_STR_ROW(syslog_facility, G, 1, "ftp", cfg_check_facility),

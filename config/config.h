@@ -22,6 +22,7 @@ struct cfg_settings {
 	/* global only */
 	bool listen;             /* YES: standalone master; NO: inetd mode */
 	char pid_file[CFG_STR_MAX];
+	char who_socket[CFG_STR_MAX]; /* ftpsd -w's socket; "" = none */
 	char log_file[CFG_STR_MAX]; /* "" = no log file */
 	bool syslog_enable;
 	char syslog_facility[CFG_NAME_MAX]; /* ftp, daemon, local0..local7... */

@@ -127,6 +127,7 @@ int cmd_retr(struct session *s, const char *arg)
 		return rc == -2 ? -1 : 0;
 	}
 	xfer_begin(&x, s, &dc, false, remaining);
+	x.path = path;
 	/* TYPE A converts only with ascii_download_enable (vsftpd's rule). */
 	xs = xfer_send_file(&x, file, s->ascii && s->set->ascii_download_enable);
 	close(file);
@@ -368,6 +369,7 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		return rc == -2 ? -1 : 0;
 	}
 	xfer_begin(&x, s, &dc, true, 0);
+	x.path = u.target;
 	xs = xfer_recv_file(&x, u.fd, s->ascii && s->set->ascii_upload_enable);
 	if (xs == XFER_OK && upload_commit(&u) < 0) {
 		xs = XFER_FILE_ERROR;

@@ -40,7 +40,8 @@ int cmd_xsbx(struct session *s, const char *arg)
  * ignoring it (LOGIN_CLOSE included).
  * XPRIV pasv N: N PASV requests without reading a reply.
  * XPRIV host N: N HOST requests for the default vhost's own name.
- * XPRIV forge N: N LOG lines that try to start a forged line of ours. */
+ * XPRIV forge N: N LOG lines that try to start a forged line of ours.
+ * XPRIV progress N: N transfer progress reports at once (who's on). */
 int cmd_xpriv(struct session *s, const char *arg)
 {
 	static struct priv_login l;
@@ -50,7 +51,7 @@ int cmd_xpriv(struct session *s, const char *arg)
 	int n = 0;
 
 	if (sscanf(arg, "%15s %d", what, &n) != 2 || n <= 0 || n > 100000)
-		return ctrl_reply(&s->ctrl, 501, "XPRIV login|pasv|host|forge N");
+		return ctrl_reply(&s->ctrl, 501, "XPRIV login|pasv|host|forge|progress N");
 	for (int i = 0; i < n; i++) {
 		if (strcasecmp(what, "login") == 0) {
 			snprintf(l.user, sizeof(l.user), "%s", "nosuchuser");
@@ -63,11 +64,16 @@ int cmd_xpriv(struct session *s, const char *arg)
 			snprintf(v.line, sizeof(v.line), "%s", "x\n2026-01-01T00:00:00Z ftpsd[1]: "
 				 "login failed: user root client 203.0.113.9 (forged)");
 			priv_encode_log(&m, &v);
+		} else if (strcasecmp(what, "progress") == 0) {
+			struct priv_xfer_progress v = { .direction = XFER_DOWNLOAD,
+							.bytes = (uint64_t)i };
+			snprintf(v.path, sizeof(v.path), "%s", "/flood");
+			priv_encode_xfer_progress(&m, &v);
 		} else if (strcasecmp(what, "host") == 0) {
 			snprintf(h.name, sizeof(h.name), "%s", "localhost");
 			priv_encode_host(&m, &h);
 		} else {
-			return ctrl_reply(&s->ctrl, 501, "XPRIV login|pasv|host|forge N");
+			return ctrl_reply(&s->ctrl, 501, "XPRIV login|pasv|host|forge|progress N");
 		}
 		if (priv_send(s->priv_fd, &m) < 0 ||
 		    (strcasecmp(what, "login") == 0 && priv_recv(s->priv_fd, &m) != 1))

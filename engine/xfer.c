@@ -140,6 +140,7 @@ static enum xfer_status xfer_poll_ctrl(struct xfer *x)
 {
 	struct pollfd p = { .fd = x->s->ctrl.fd, .events = POLLIN };
 
+	xfer_progress(x);
 	if (!x->watch_ctrl || poll(&p, 1, 0) <= 0)
 		return XFER_OK;
 	return xfer_control(x);
@@ -157,10 +158,15 @@ static enum xfer_status xfer_wait(struct xfer *x, short events)
 			{ .fd = x->s->ctrl.fd, .events = POLLIN },
 		};
 		int64_t left = deadline - now_ms();
-		int r;
+		int r, due;
 
+		xfer_progress(x);
 		if (left <= 0)
 			return XFER_TIMEOUT;
+		/* Bytes moved before this wait reach the monitor on time. */
+		due = xfer_progress_due_ms(x);
+		if (due >= 0 && due < left)
+			left = due + 1;
 		r = poll(p, x->watch_ctrl ? 2 : 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -168,7 +174,7 @@ static enum xfer_status xfer_wait(struct xfer *x, short events)
 			return XFER_NET_ERROR;
 		}
 		if (r == 0)
-			return XFER_TIMEOUT;
+			continue; /* the deadline, or a report due: the top decides */
 		if (x->watch_ctrl && p[1].revents) {
 			enum xfer_status st = xfer_control(x);
 			if (st != XFER_OK)

@@ -31,6 +31,11 @@ struct xfer {
 	bool upload;
 	bool watch_ctrl;    /* false once a pipelined command waits */
 	int err;            /* errno of an XFER_FILE_ERROR */
+	/* RETR/STOR: the file, told to the monitor for `ftpsd -w` with the
+	 * bytes so far (engine/progress.c); NULL for listings. */
+	const char *path;
+	int64_t progress_ms; /* when the monitor was last told, 0 = never */
+	uint64_t progress_bytes; /* what it was told */
 };
 
 /* Start a transfer on the open data connection DC (data_open succeeded):
@@ -54,6 +59,13 @@ enum xfer_status xfer_recv_file(struct xfer *x, int file, bool ascii);
  * -1 when the control connection is gone. */
 int xfer_reply_failure(struct session *s, const struct xfer *x,
 		       enum xfer_status st);
+
+/* Tell the monitor how far X is: at its first call, then at most once a
+ * second (engine/progress.c). Cheap enough to call for every chunk. */
+void xfer_progress(struct xfer *x);
+/* Milliseconds until bytes the monitor has not heard of may be told, or
+ * -1 when there are none: a wait for the client stops then. */
+int xfer_progress_due_ms(const struct xfer *x);
 
 /* Tell the monitor about a finished transfer (transfer log, xferlog). */
 void xfer_report(struct session *s, uint32_t direction, const char *path,

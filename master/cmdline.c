@@ -13,6 +13,7 @@ struct cmdline_state {
 	bool dump;     /* -T */
 	bool help;     /* -h */
 	bool version;  /* -v */
+	bool who;      /* -w */
 	bool have_config;
 	char *err;
 	unsigned errsize;
@@ -73,6 +74,12 @@ static int cmdline_take_flag(struct cmdline_state *st, char c)
 	case 'v':
 		st->version = true;
 		return 0;
+	case 'w':
+		st->who = true;
+		return 0;
+	case 'j':
+		st->out.json = true;
+		return 0;
 	default:
 		if (c >= 0x20 && c < 0x7f)
 			return cmdline_fail(st, "unknown option -%c", c);
@@ -109,6 +116,8 @@ static enum cmdline_action cmdline_action_of(const struct cmdline_state *st)
 		return CMDLINE_TEST;
 	if (st->dump)
 		return CMDLINE_DUMP;
+	if (st->who)
+		return CMDLINE_WHO;
 	return CMDLINE_RUN;
 }
 
@@ -143,6 +152,10 @@ int cmdline_parse(struct cmdline *out, int argc, char *const argv[],
 				    argv[i]);
 	if (st.test && st.dump)
 		return cmdline_fail(&st, "options -t and -T exclude each other");
+	if (st.who && (st.test || st.dump))
+		return cmdline_fail(&st, "option -w excludes -t and -T");
+	if (st.out.json && !st.who)
+		return cmdline_fail(&st, "option -j goes with -w");
 	st.out.action = cmdline_action_of(&st);
 	*out = st.out;
 	return 0;
@@ -152,6 +165,7 @@ const char *cmdline_usage(void)
 {
 	return "usage: ftpsd [-f] [-i] [-c FILE]\n"
 	       "       ftpsd -t | -T [-c FILE]\n"
+	       "       ftpsd -w [-j] [-c FILE]\n"
 	       "       ftpsd -h | -v\n"
 	       "  -c FILE  configuration file (default " FTPSD_DEFAULT_CONFIG
 	       ")\n"
@@ -159,6 +173,8 @@ const char *cmdline_usage(void)
 	       "  -i       inetd mode: serve the connection on fd 0/1\n"
 	       "  -t       check the configuration, exit 1 on any problem\n"
 	       "  -T       print the effective configuration\n"
+	       "  -w       list the running server's sessions (root)\n"
+	       "  -j       with -w: as JSON\n"
 	       "  -h       print this help\n"
 	       "  -v       print the version\n";
 }

@@ -12,6 +12,7 @@ enum cmdline_action {
 	CMDLINE_DUMP,        /* -T: print effective config */
 	CMDLINE_HELP,        /* -h */
 	CMDLINE_VERSION,     /* -v */
+	CMDLINE_WHO,         /* -w: list the sessions of the running master */
 };
 
 struct cmdline {
@@ -19,6 +20,7 @@ struct cmdline {
 	const char *config_path; /* -c FILE, default FTPSD_DEFAULT_CONFIG */
 	bool foreground;         /* -f: no daemonizing, log to stderr too */
 	bool inetd;              /* -i: serve the connection on fd 0 */
+	bool json;               /* -j: with -w, JSON instead of a table */
 };
 
 /* Parse ARGV. On error returns -1 and writes a one-line reason into ERR. */

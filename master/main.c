@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "common/log.h"
 #include "master/master.h"
+#include "master/who_client.h"
 #include "config/resolver.h"
 #include "sandbox/role.h"
 #include "zygote/zygote.h"
@@ -45,7 +46,9 @@ static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
 {
 	int errors = config_load(cfg, cl->config_path, stderr);
 
-	if (errors == 0)
+	/* -w only reads who_socket: certificates and directories are the
+	 * running server's business. */
+	if (errors == 0 && cl->action != CMDLINE_WHO)
 		errors = config_check_environment(cfg, stderr);
 	if (errors == 0)
 		errors = config_read_files(cfg, stderr);
@@ -169,5 +172,7 @@ int main(int argc, char **argv)
 		config_dump(cfg, stdout);
 		return 0;
 	}
+	if (cl.action == CMDLINE_WHO)
+		return who_client_run(cfg->global.who_socket, cl.json, stdout, stderr);
 	return run(cfg, &cl, &inherited);
 }

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "master/pool.h"
 #include "master/throttle.h"
+#include "master/who.h"
 #include "config/resolver.h"
 #include "master/generation.h"
 #include "master/natmap_ctl.h"
@@ -30,12 +31,6 @@
 #include "config/vhosts.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
-
-/* A session in progress, for max_clients and max_per_ip. */
-struct master_session {
-	pid_t pid;
-	struct net_addr peer;
-};
 
 struct master {
 	struct ftpsd_config *cfg;
@@ -54,6 +49,8 @@ struct master {
 	struct throttle *throttle;
 	struct notifier notify;    /* systemd's NOTIFY_SOCKET, if any */
 	size_t status_sent;        /* the session count STATUS= last told */
+	int who_fd;                /* who_socket's listener, or -1 */
+	char who_path[CFG_STR_MAX]; /* where it listens (reloads keep it) */
 	bool stop;
 };
 
@@ -106,23 +103,29 @@ static size_t sessions_from(const struct master *m, const struct net_addr *peer)
 	return n;
 }
 
-static void track_session(struct master *m, pid_t pid, const struct net_addr *peer)
+static void track_session(struct master *m, pid_t pid, const struct net_addr *peer,
+			  int link)
 {
 	if (m->nsessions == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
 		struct master_session *grown = realloc(m->sessions, cap * sizeof(*grown));
-		if (!grown)
+		if (!grown) {
+			close(link);
 			return; /* uncounted: limits are a little generous, no more */
+		}
 		m->sessions = grown;
 		m->cap = cap;
 	}
-	m->sessions[m->nsessions++] = (struct master_session){ .pid = pid, .peer = *peer };
+	m->sessions[m->nsessions++] =
+		(struct master_session){ .pid = pid, .peer = *peer, .link = link };
 }
 
 static void untrack_session(struct master *m, pid_t pid)
 {
 	for (size_t i = 0; i < m->nsessions; i++) {
 		if (m->sessions[i].pid == pid) {
+			if (m->sessions[i].link >= 0)
+				close(m->sessions[i].link);
 			m->sessions[i] = m->sessions[--m->nsessions];
 			return;
 		}
@@ -149,6 +152,7 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 	const struct cfg_settings *g = &m->cfg->global;
 	unsigned per_ip = l->vhost->set.max_per_ip;
 	struct net_addr peer;
+	int link = -1;
 	pid_t pid;
 
 	if (net_addr_from_peer(&peer, fd) < 0) {
@@ -173,13 +177,13 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 			  "failed logins (throttled)", ip, l->vhost->name);
 		return refuse(fd, "421 Too many failed logins from your address; try again later.\r\n");
 	}
-	pid = pool_assign(&m->pool, m->cfg, l, fd);
+	pid = pool_assign(&m->pool, m->cfg, l, fd, &link);
 	if (pid < 0) { /* no spare left (or prefork_spares=0): one now */
 		pool_fill(&m->pool, 1, &m->gen, session_ended, m);
-		pid = pool_assign(&m->pool, m->cfg, l, fd);
+		pid = pool_assign(&m->pool, m->cfg, l, fd, &link);
 	}
 	if (pid > 0)
-		track_session(m, pid, &peer);
+		track_session(m, pid, &peer, link);
 	close(fd);
 }
 
@@ -460,7 +464,7 @@ static int write_pidfile(const char *path)
 
 static void serve(struct master *m)
 {
-	struct pollfd pfd[LISTENERS_MAX + 4];
+	struct pollfd pfd[LISTENERS_MAX + 5];
 
 	while (!m->stop) {
 		size_t n = m->ls.n;
@@ -470,8 +474,9 @@ static void serve(struct master *m)
 		pfd[n + 1] = (struct pollfd){ .fd = m->report_fd, .events = POLLIN };
 		pfd[n + 2] = (struct pollfd){ .fd = m->gen.link, .events = POLLIN };
 		pfd[n + 3] = (struct pollfd){ .fd = m->nat.link, .events = POLLIN };
+		pfd[n + 4] = (struct pollfd){ .fd = m->who_fd, .events = POLLIN };
 		int timeout = m->masq ? resolver_timeout_ms(m->masq, m->cfg, time(NULL)) : -1;
-		if (poll(pfd, n + 4, timeout) < 0) {
+		if (poll(pfd, n + 5, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
@@ -493,6 +498,8 @@ static void serve(struct master *m)
 		for (size_t i = 0; i < n && !m->stop; i++)
 			if (pfd[i + 1].revents & POLLIN)
 				accept_ready(m, &m->ls.l[i]);
+		if (pfd[n + 4].revents & POLLIN)
+			who_answer(m->who_fd, m->sessions, m->nsessions);
 		/* Last: a reload may replace the listener table. */
 		if (pfd[0].revents & POLLIN)
 			handle_signals(m);
@@ -510,6 +517,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 {
 	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1,
 			    .report_fd = -1, .gen = { .link = -1 }, .nat = NATMAP_CTL_INIT,
+			    .who_fd = -1,
 			    .ls = { .inherited = opts->inherited } };
 	char err[512];
 	int report[2];
@@ -537,6 +545,13 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	if (cfg->global.pid_file[0] && write_pidfile(cfg->global.pid_file) < 0)
 		log_msg(LOG_LVL_WARN, "pid file %s: %s", cfg->global.pid_file,
 			strerror(errno));
+	/* Read at start only: a reload keeps the socket it has. */
+	if (who_reserve_fds(cfg->global.max_clients) < 0)
+		log_msg(LOG_LVL_WARN, "RLIMIT_NOFILE is below max_clients + 1024: the "
+			"master may run out of descriptors (it keeps one per session)");
+	snprintf(m.who_path, sizeof(m.who_path), "%s", cfg->global.who_socket);
+	if (m.who_path[0] && (m.who_fd = who_listen(m.who_path, err, sizeof(err))) < 0)
+		log_msg(LOG_LVL_WARN, "%s; ftpsd -w will not work", err);
 	m.sigfd = block_signals(NULL);
 	if (m.sigfd < 0) {
 		log_msg(LOG_LVL_ERR, "signals: %s", strerror(errno));
@@ -577,6 +592,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	pool_drain(&m.pool);
 	generation_retire(&m.gen, session_ended, &m);
 	listeners_close_all(&m.ls);
+	who_close(m.who_fd, m.who_path);
 	if (m.cfg->global.pid_file[0])
 		unlink(m.cfg->global.pid_file);
 	log_msg(LOG_LVL_INFO, "stopping; %zu sessions finish on their own", m.nsessions);

@@ -1,5 +1,6 @@
 #include "master/pool.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -30,7 +31,7 @@ void pool_fill(struct pool *p, unsigned want, struct generation *g,
 }
 
 pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg,
-		  const struct listener *l, int fd)
+		  const struct listener *l, int fd, int *link)
 {
 	struct priv_assign a = {
 		.vhost = (uint32_t)(l->vhost - cfg->vhosts),
@@ -43,10 +44,12 @@ pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg,
 	 * no cache anyway, and a dead one just fails the send. */
 	while (p->n > 0) {
 		struct pool_spare s = p->spare[--p->n];
-		int rc = priv_send(s.fd, &m);
-		close(s.fd);
-		if (rc == 0)
+		if (priv_send(s.fd, &m) == 0) {
+			(void)fcntl(s.fd, F_SETFL, fcntl(s.fd, F_GETFL) | O_NONBLOCK);
+			*link = s.fd;
 			return s.pid;
+		}
+		close(s.fd);
 		kill(s.pid, SIGKILL);
 	}
 	return -1;

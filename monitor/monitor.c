@@ -36,6 +36,7 @@
 #include "monitor/active.h"
 #include "monitor/broker.h"
 #include "monitor/pam_login.h"
+#include "monitor/who_state.h"
 #include "config/pasv.h"
 #include "privsep/proto.h"
 #include "relay/relay.h"
@@ -76,6 +77,9 @@ struct monitor {
 	unsigned handshake_signs; /* signatures for the control handshake */
 	bool data_sign_ok;      /* a brokered data connection may sign once */
 	long long login_deadline; /* CLOCK_MONOTONIC ms; 0 = none */
+	int master_fd;          /* the master's link (ftpsd -w), or -1 */
+	long long started_ms;   /* CLOCK_MONOTONIC, when the session began */
+	struct who_xfer who;    /* the transfer in progress, as reported */
 };
 
 struct mon_handler {
@@ -351,6 +355,42 @@ static int load_user_config(struct monitor *mon, const char *login)
 	return n > 0 || (n < 0 && errno != ENOENT) ? -1 : 0;
 }
 
+/* The name PAM returned, when it is not the one typed: a printable name
+ * the user list lets in as well. False with REASON set otherwise. */
+static bool settled_name_allowed(const struct monitor *mon, const char *typed,
+				 char *reason, size_t size)
+{
+	const char *why;
+
+	if (strcmp(mon->pam.user, typed) == 0)
+		return true;
+	if (!user_name_ok(mon->pam.user)) {
+		snprintf(reason, size, "PAM returned an unusable user name");
+		return false;
+	}
+	if (!users_userlist_allows(mon->s.set, mon->pam.user, &why)) {
+		snprintf(reason, size, "%s (as %.64s, the name PAM settled on)", why,
+			 mon->pam.user);
+		return false;
+	}
+	return true;
+}
+
+/* From here on the name is the one PAM settled on (a module may map the
+ * typed one to another): the user list again, user_config_dir, the chroot
+ * list and the account all go by it. 0, or -1 with REASON set. */
+static int settle_account(struct monitor *mon, enum users_kind kind, const char *typed,
+			  char *reason, size_t size)
+{
+	if (!settled_name_allowed(mon, typed, reason, size))
+		return -1;
+	if (load_user_config(mon, mon->pam.user) < 0) {
+		snprintf(reason, size, "user_config_dir file refused");
+		return -1;
+	}
+	return users_resolve(&mon->user_set, kind, mon->pam.user, &mon->acct, reason, size);
+}
+
 /* vsftpd's names: "ftp" and "anonymous" are anonymous only when
  * anonymous_enable; otherwise they are ordinary local user names. */
 static enum users_kind login_kind(const struct cfg_settings *set, const char *user)
@@ -508,13 +548,7 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 		login_failed(mon, l->user, reason);
 		goto out;
 	}
-	if (load_user_config(mon, l->user) < 0)
-		snprintf(reason, sizeof(reason), "user_config_dir file refused");
-	else if (users_resolve(&mon->user_set, kind,
-			       kind == USERS_LOCAL ? mon->pam.user : l->user,
-			       &mon->acct, reason, sizeof(reason)) == 0)
-		reason[0] = '\0';
-	if (reason[0]) {
+	if (settle_account(mon, kind, l->user, reason, sizeof(reason)) < 0) {
 		pam_login_close(&mon->pam);
 		memset(mon->pam.user, 0, sizeof(mon->pam.user));
 		login_failed(mon, l->user, reason);
@@ -933,7 +967,57 @@ static void on_xfer(struct monitor *mon, struct priv_msg *m)
 		  (unsigned long long)x->bytes, x->complete ? "" : " (incomplete)");
 	if (mon->env->xferlog_fd >= 0)
 		write_xferlog(mon, x);
+	who_xfer_end(&mon->who);
 	free(x);
+}
+
+static long long monotonic_ms(void);
+
+/* Untrusted: from the engine, for `ftpsd -w` only. */
+static void on_xfer_progress(struct monitor *mon, struct priv_msg *m)
+{
+	struct priv_xfer_progress p;
+	const char *why;
+
+	if (priv_decode_xfer_progress(m, &p) < 0)
+		return violation(mon, "malformed XFER_PROGRESS");
+	if (who_progress_take(&mon->who, &p, monotonic_ms(), &why) < 0)
+		violation(mon, why);
+}
+
+static uint32_t who_kind(const struct monitor *mon)
+{
+	if (mon->state != MON_POSTAUTH)
+		return WHO_KIND_NONE;
+	return mon->acct.kind == USERS_ANON ? WHO_KIND_ANON :
+	       mon->acct.kind == USERS_GUEST ? WHO_KIND_GUEST : WHO_KIND_LOCAL;
+}
+
+/* The master asks (ftpsd -w); one that went away leaves us alone: the
+ * session goes on without it. */
+static void on_master(struct monitor *mon, struct priv_msg *m)
+{
+	struct who_session ws = {
+		.vhost = mon->s.vhost ? mon->s.vhost->name : NULL,
+		.client = mon->s.peer_ip,
+		.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL,
+		.kind = who_kind(mon),
+		.started_ms = mon->started_ms,
+		.client_fd = mon->client_fd,
+	};
+	struct priv_who_state st;
+
+	if (priv_recv(mon->master_fd, m) != 1 || m->type != PRIV_WHO ||
+	    priv_msg_check(m) < 0) {
+		if (m->fd >= 0)
+			close(m->fd);
+		close(mon->master_fd);
+		mon->master_fd = -1;
+		return;
+	}
+	who_state_fill(&st, &ws, &mon->who, monotonic_ms());
+	priv_encode_who_state(m, &st);
+	(void)priv_send(mon->master_fd, m); /* non-blocking: never waits */
 }
 
 /* Ask the key holder; the answer (or a refusal) goes back on REPLY_FD. */
@@ -1114,6 +1198,7 @@ static const struct mon_handler handlers[] = {
 	{ PRIV_PORT_CONNECT, MON_POSTAUTH, on_port_connect },
 	{ PRIV_CHOWN_UPLOAD, MON_POSTAUTH, on_chown_upload },
 	{ PRIV_SIGN, MON_POSTAUTH, on_engine_sign },
+	{ PRIV_XFER_PROGRESS, MON_POSTAUTH, on_xfer_progress },
 };
 
 /* The relay's link carries only these. */
@@ -1255,11 +1340,12 @@ static void serve(struct monitor *mon)
 	if (!m)
 		return;
 	while (!mon->done) {
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ .fd = mon->priv_fd, .events = POLLIN },
 			{ .fd = mon->relay_fd, .events = POLLIN },
+			{ .fd = mon->master_fd, .events = POLLIN },
 		};
-		int r = poll(p, mon->relay_fd >= 0 ? 2 : 1, login_time_left(mon));
+		int r = poll(p, 3, login_time_left(mon));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1276,6 +1362,8 @@ static void serve(struct monitor *mon)
 		if (mon->relay_fd >= 0 && p[1].revents && !mon->done &&
 		    receive_one(mon, m, true) < 0)
 			break;
+		if (mon->master_fd >= 0 && p[2].revents && !mon->done)
+			on_master(mon, m);
 	}
 	free(m);
 }
@@ -1375,6 +1463,7 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 	mon->relay_fd = -1;
 	mon->client_fd = -1;
 	mon->ctrl_fd = -1;
+	mon->master_fd = -1;
 	mon->state = MON_PREAUTH;
 	mon->s.cfg = cfg;
 	mon->s.pasv_fd = -1;
@@ -1415,6 +1504,7 @@ __attribute__((noreturn)) static void monitor_serve_session(
 	struct log_fields f = LOG_FIELDS("session_start");
 
 	clock_gettime(CLOCK_MONOTONIC, &started);
+	mon->started_ms = monotonic_ms();
 	f.vhost = vhost->name;
 	f.client = mon->s.peer_ip;
 	f.reason = implicit_tls ? "implicit TLS" : NULL;
@@ -1521,7 +1611,10 @@ void monitor_spare_run(const struct ftpsd_config *cfg,
 		stop_engine(mon);
 		_exit(0); /* drained by the master, or it went away */
 	}
-	close(fd);
+	/* The link stays: the master asks it who is on (PRIV_WHO). Our
+	 * answers never wait for it. */
+	mon->master_fd = fd;
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fd = fcntl(m.fd, F_DUPFD_CLOEXEC, 3);
 	close(m.fd);
 	if (fd < 0)

@@ -60,6 +60,15 @@
  *                   gateway: vhost, protocol, external IPv4, lease, the
  *                   ports mapped, reason; the master re-checks every field
  * PRIV_NAT_STOP     master → NAT helper: remove the mappings and exit
+ * Who's on (ftpsd -w; master/who.c, monitor/who_state.c):
+ * PRIV_XFER_PROGRESS engine  POSTAUTH, at the start of a RETR/STOR and then
+ *                            at most once a second: direction, bytes, path
+ *                            (the monitor holds the engine to that)  none
+ * PRIV_WHO          master → monitor, on the spare's link kept after
+ *                   PRIV_ASSIGN: "your state now"            WHO_STATE
+ *                   master → ftpsd -w: the end of the list
+ * PRIV_WHO_STATE    monitor → master: its session's state; master →
+ *                   ftpsd -w: the same, with the pid and the master's part
  */
 #ifndef FTPSD_PRIVSEP_PROTO_H
 #define FTPSD_PRIVSEP_PROTO_H
@@ -104,6 +113,9 @@ enum priv_type {
 	PRIV_TLS_HANDOFF,
 	PRIV_NAT_STATE,
 	PRIV_NAT_STOP,
+	PRIV_XFER_PROGRESS,
+	PRIV_WHO,
+	PRIV_WHO_STATE,
 	PRIV_TYPE_END
 };
 
@@ -350,5 +362,45 @@ struct priv_nat_state {
 void priv_encode_nat_state(struct priv_msg *m, const struct priv_nat_state *v);
 int priv_decode_nat_state(struct priv_msg *m, struct priv_nat_state *v);
 void priv_encode_nat_stop(struct priv_msg *m);
+/* Who's on. Paths and names are cut to fit: they are only ever shown. */
+#define PRIV_WHO_PATH_MAX 256
+#define PRIV_WHO_NAME_MAX 64
+
+struct priv_xfer_progress {
+	uint32_t direction;    /* XFER_DOWNLOAD or XFER_UPLOAD */
+	uint64_t bytes;        /* moved so far in this transfer */
+	char path[PRIV_WHO_PATH_MAX];
+};
+
+enum priv_who_session {
+	WHO_LOGIN = 1,         /* connected, not logged in */
+	WHO_IDLE,              /* logged in, no transfer */
+	WHO_DOWNLOAD,
+	WHO_UPLOAD,
+	WHO_NO_ANSWER,         /* the master's entry: its monitor did not answer */
+};
+
+enum priv_who_kind { WHO_KIND_NONE = 0, WHO_KIND_LOCAL, WHO_KIND_GUEST, WHO_KIND_ANON };
+
+struct priv_who_state {
+	int32_t pid;           /* the monitor's; filled in by the master */
+	uint32_t state;        /* WHO_* */
+	uint32_t kind;         /* WHO_KIND_* */
+	uint64_t connected_ms; /* since the session started */
+	uint64_t idle_ms;      /* since the client last sent on the control
+				* connection (the kernel's TCP_INFO) */
+	uint64_t xfer_bytes;   /* the current transfer's, as the engine says */
+	uint64_t xfer_ms;      /* since it started, on the monitor's clock */
+	char vhost[PRIV_WHO_NAME_MAX];
+	char client[NETADDR_STRLEN];
+	char user[PRIV_USER_MAX];
+	char path[PRIV_WHO_PATH_MAX];
+};
+
+void priv_encode_xfer_progress(struct priv_msg *m, const struct priv_xfer_progress *v);
+int priv_decode_xfer_progress(struct priv_msg *m, struct priv_xfer_progress *v);
+/* PRIV_WHO has no body: priv_msg_init(m, PRIV_WHO), priv_msg_check(m). */
+void priv_encode_who_state(struct priv_msg *m, const struct priv_who_state *v);
+int priv_decode_who_state(struct priv_msg *m, struct priv_who_state *v);
 
 #endif

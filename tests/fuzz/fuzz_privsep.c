@@ -25,6 +25,8 @@ static union {
 	struct priv_sign sign;
 	struct priv_sign_result sign_result;
 	struct priv_keys_cert keys_cert;
+	struct priv_xfer_progress xfer_progress;
+	struct priv_who_state who_state;
 	struct net_addr addr;
 	char name[PRIV_HOST_NAME_MAX];
 } out;
@@ -70,6 +72,9 @@ static int decode_as(uint16_t type)
 	case PRIV_ZYG_SPAWNED:
 	case PRIV_ZYG_EXITED: return priv_decode_zyg_pid(&m, &pid);
 	case PRIV_ZYG_MASQ: return priv_decode_zyg_masq(&m, &u, &ok, &out.addr);
+	case PRIV_XFER_PROGRESS: return priv_decode_xfer_progress(&m, &out.xfer_progress);
+	case PRIV_WHO: return priv_msg_check(&m);
+	case PRIV_WHO_STATE: return priv_decode_who_state(&m, &out.who_state);
 	default: return -1;
 	}
 }

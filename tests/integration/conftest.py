@@ -659,6 +659,8 @@ def default_settings(tmp, pam=PAM_SERVICE, port=None):
         "listen_address": HOST,
         "listen_port": port or free_port(),
         "pid_file": os.path.join(tmp, "ftpsd.pid"),
+        # Servers of one test run side by side: each its own (ftpsd -w).
+        "who_socket": os.path.join(tmp, "who.sock"),
         "log_file": os.path.join(tmp, "ftpsd.log"),
         "syslog_enable": False,
         "xferlog_enable": True,
@@ -874,6 +876,21 @@ class ServerFactory:
 def server(tmp_path_factory, test_user, ftpsd_bin, pam_service):
     """Factory: server(**config_overrides) starts ftpsd -f; stopped at teardown."""
     f = ServerFactory(tmp_path_factory, test_user, ftpsd_bin, pam_service)
+    yield f
+    f.stop_all()
+
+
+TESTHOOKS = os.path.join(REPO, "tests", "ftpsd-testhooks")
+
+
+@pytest.fixture
+def hooked(tmp_path_factory, test_user, pam_service):
+    """Factory like `server`, for the test build (tests/ftpsd-testhooks, made
+    by `make check`), whose XSBX and XPRIV commands make the engine misbehave
+    as a compromised one would."""
+    if not os.access(TESTHOOKS, os.X_OK):
+        pytest.fail(f"{TESTHOOKS} is not built: run `make tests/ftpsd-testhooks`")
+    f = ServerFactory(tmp_path_factory, test_user, TESTHOOKS, pam_service)
     yield f
     f.stop_all()
 

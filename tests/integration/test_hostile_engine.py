@@ -4,20 +4,7 @@ engine misbehave towards its monitor the way a compromised one would."""
 import os
 import socket
 
-import pytest
-
-from conftest import HOST, REPO, ServerFactory, Ctl, all_procs, session_procs, wait_until
-
-TESTHOOKS = os.path.join(REPO, "tests", "ftpsd-testhooks")
-
-
-@pytest.fixture
-def hooked(tmp_path_factory, test_user, pam_service):
-    if not os.access(TESTHOOKS, os.X_OK):
-        pytest.fail(f"{TESTHOOKS} is not built: run `make tests/ftpsd-testhooks`")
-    f = ServerFactory(tmp_path_factory, test_user, TESTHOOKS, pam_service)
-    yield f
-    f.stop_all()
+from conftest import HOST, wait_until
 
 
 def listeners_in(lo, hi):

@@ -12,25 +12,14 @@ import subprocess
 
 import pytest
 
-from conftest import (HOST, PASSWORD, REPO, USER, ServerFactory, Ctl, all_procs,
-                      children, session_procs, sessions_of, wait_until)
+from conftest import HOST, all_procs, session_procs, sessions_of, wait_until
 
-TESTHOOKS = os.path.join(REPO, "tests", "ftpsd-testhooks")
 CAP_NONE = "0000000000000000"
 # The master's and monitors' bounding set (master/main.c session_caps).
 KEPT_CAPS = {"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2,
              "CAP_FOWNER": 3, "CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7,
              "CAP_SETPCAP": 8, "CAP_NET_BIND_SERVICE": 10, "CAP_SYS_CHROOT": 18,
              "CAP_AUDIT_WRITE": 29}
-
-
-@pytest.fixture
-def hooked(tmp_path_factory, test_user, pam_service):
-    if not os.access(TESTHOOKS, os.X_OK):
-        pytest.fail(f"{TESTHOOKS} is not built: run `make tests/ftpsd-testhooks`")
-    f = ServerFactory(tmp_path_factory, test_user, TESTHOOKS, pam_service)
-    yield f
-    f.stop_all()
 
 
 def status(pid):

@@ -182,6 +182,26 @@ static void test_repeatable(void **state)
 	}
 }
 
+static void test_who(void **state)
+{
+	char *a1[] = { "ftpsd", "-w" };
+	char *a2[] = { "ftpsd", "-wj", "-c", "/tmp/w.conf" };
+	char *bad1[] = { "ftpsd", "-j" };
+	char *bad2[] = { "ftpsd", "-w", "-t" };
+	struct cmdline c;
+
+	(void)state;
+	assert_int_equal(parse(&c, ARGC(a1), a1), 0);
+	assert_int_equal(c.action, CMDLINE_WHO);
+	assert_false(c.json);
+	assert_int_equal(parse(&c, ARGC(a2), a2), 0);
+	assert_int_equal(c.action, CMDLINE_WHO);
+	assert_true(c.json);
+	assert_string_equal(c.config_path, "/tmp/w.conf");
+	expect_failure(ARGC(bad1), bad1, "option -j goes with -w");
+	expect_failure(ARGC(bad2), bad2, "option -w excludes -t and -T");
+}
+
 static void test_small_error_buffer(void **state)
 {
 	char *argv[] = { "ftpsd", "-x" };
@@ -198,7 +218,7 @@ static void test_small_error_buffer(void **state)
 static void test_usage_mentions_every_option(void **state)
 {
 	static const char *const opts[] = { "-c FILE", "-f", "-i", "-t", "-T",
-					    "-h", "-v" };
+					    "-h", "-v", "-w", "-j" };
 	const char *u = cmdline_usage();
 
 	(void)state;
@@ -220,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_config_twice),
 		cmocka_unit_test(test_positional_arguments),
 		cmocka_unit_test(test_repeatable),
+		cmocka_unit_test(test_who),
 		cmocka_unit_test(test_small_error_buffer),
 		cmocka_unit_test(test_usage_mentions_every_option),
 	};
