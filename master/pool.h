@@ -29,10 +29,13 @@ struct pool {
 void pool_fill(struct pool *p, unsigned want, struct generation *g,
 	       generation_exit_fn on_exit, void *ctx);
 
-/* Hand the accepted FD, which arrived on L, to a live spare. Returns the
- * spare's pid (now a session), or -1 when no spare could take it. */
+/* Hand the accepted FD, which arrived on L, to a live spare; when a
+ * trusted PROXY carried it, with the CLIENT its header named (else PROXY
+ * is NULL and the spare asks the socket). Returns the spare's pid (now a
+ * session), or -1 when no spare could take it. */
 pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg,
-		  const struct listener *l, int fd);
+		  const struct listener *l, int fd, const struct net_addr *client,
+		  const struct net_addr *proxy);
 
 /* PID exited: if it was a spare, forget it and return true. */
 bool pool_forget(struct pool *p, pid_t pid);
