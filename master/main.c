@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "master/master.h"
 #include "config/resolver.h"
+#include "config/proxytrust.h"
 #include "sandbox/role.h"
 #include "zygote/zygote.h"
 #include "keys/keys.h"
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 	if (cl.action == CMDLINE_TEST) {
 		/* Warnings only: DNS may differ where the daemon runs. */
 		(void)resolver_check(cfg, stderr);
+		(void)proxy_check(cfg, stderr);
 		printf("ftpsd: %s: configuration OK\n", cl.config_path);
 		return 0;
 	}

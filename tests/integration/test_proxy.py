@@ -287,3 +287,17 @@ def test_config_test_refuses_proxy_without_trusted(tmp_path, ftpsd_bin):
     conf.write_text("proxy_protocol=YES\nproxy_trusted=10.0.0.0/8\n")
     r = subprocess.run([ftpsd_bin, "-t", "-c", str(conf)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    assert "overlaps" not in r.stderr
+    # A trusted network that holds exempt (LAN) clients: they would be
+    # refused when they connect directly. A warning, not an error; a
+    # single proxy address in a private network is fine.
+    conf.write_text("proxy_protocol=YES\nproxy_trusted=10.0.0.0/24\n"
+                    "pasv_address_exempt=private\n")
+    r = subprocess.run([ftpsd_bin, "-t", "-c", str(conf)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert ("warning: vhost default: proxy_trusted 10.0.0.0/24 overlaps "
+            "pasv_address_exempt 10.0.0.0/8") in r.stderr, r.stderr
+    conf.write_text("proxy_protocol=YES\nproxy_trusted=10.0.0.30\n"
+                    "pasv_address_exempt=private\n")
+    r = subprocess.run([ftpsd_bin, "-t", "-c", str(conf)], capture_output=True, text=True)
+    assert r.returncode == 0 and "overlaps" not in r.stderr, r.stderr
