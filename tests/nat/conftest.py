@@ -167,7 +167,7 @@ class NatServer:
 
     def __init__(self, tmp, settings, vhosts=()):
         self.tmp = tmp
-        self.log_path = os.path.join(tmp, "ftpsd.log")
+        self.log_path = settings.get("log_file") or os.path.join(tmp, "ftpsd.log")
         self.conf = os.path.join(tmp, "ftpsd.conf")
         with open(self.conf, "w") as f:
             for k, v in settings.items():

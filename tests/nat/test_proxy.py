@@ -9,6 +9,8 @@ straight to the server is told the LAN address, and ftpsd's log names the
 outside client's real address, not the proxy's. Without the PROXY protocol
 (the usual reverse-proxy guide) pasv_address_rule gives the proxy the public
 address. A PROXY header from a host that is not the proxy is not believed.
+Two instances behind the one HAProxy, each with its own half of the
+passive range, serve clients balanced between them (scale-out).
 """
 
 import io
@@ -21,7 +23,7 @@ import time
 import pytest
 
 from conftest import (FTPS, IN_LAN, NS, OUT_WAN, PASSWORD, PUBLIC3, PXY_LAN, SRV_LAN,
-                      TIMEOUT, USER, in_ns, lab, run_in)
+                      SRV_LAN2, TIMEOUT, USER, in_ns, lab, run_in)
 
 import tlsutil
 
@@ -37,16 +39,19 @@ def proxy_host(nat_lab):
     # nat_lab's `lab.sh down` at the end removes the namespace too.
 
 
-def haproxy_conf(path, ctrl_opts, data_opts):
-    with open(path, "w") as f:
-        f.write(f"""global
+HAPROXY_HEAD = """global
     maxconn 256
 defaults
     mode tcp
     timeout connect 5s
     timeout client 60s
     timeout server 60s
-frontend ftp_control
+"""
+
+
+def haproxy_conf(path, ctrl_opts, data_opts):
+    with open(path, "w") as f:
+        f.write(HAPROXY_HEAD + f"""frontend ftp_control
     bind {PXY_LAN}:21
     default_backend ftpsd_control
 backend ftpsd_control
@@ -71,9 +76,13 @@ def haproxy(proxy_host, tmp_path):
     namespace until the test ends."""
     procs = []
 
-    def start(ctrl_opts="", data_opts=""):
+    def start(ctrl_opts="", data_opts="", text=None):
         conf = str(tmp_path / f"haproxy{len(procs)}.cfg")
-        haproxy_conf(conf, ctrl_opts, data_opts)
+        if text:
+            with open(conf, "w") as f:
+                f.write(HAPROXY_HEAD + text)
+        else:
+            haproxy_conf(conf, ctrl_opts, data_opts)
         check = run_in("pxy", "haproxy", "-c", "-f", conf)
         assert check.returncode == 0, check.stdout + check.stderr
         p = subprocess.Popen(["ip", "netns", "exec", NS["pxy"], "haproxy", "-db", "-f",
@@ -208,3 +217,50 @@ def test_forged_header_not_believed(nat_server, haproxy):
     assert banner.startswith(b"220") and reply.startswith(b"500"), (banner, reply)
     s.wait_log(rf"PROXY header from client {re.escape(OUT_WAN)} not believed")
     assert "192.0.2.66" not in s.log().replace("PROXY TCP4 192.0.2.66", "")
+
+
+def test_scale_out_two_instances_behind_one_haproxy(nat_server, haproxy, pki, payload,
+                                                   tmp_path):
+    """Two ftpsd instances (10.99.0.10 and .11), control connections
+    balanced round-robin, each instance's own half of the passive range
+    forwarded to it: clients of both are told the public address and a
+    port of their instance, and transfer byte-exact."""
+    half = (PMIN + PMAX) // 2
+    common = dict(pasv_address=PUBLIC3, pasv_address_exempt="private",
+                  proxy_protocol=True, proxy_trusted=PXY_LAN, proxy_protocol_data=True)
+    a = nat_server(**server_settings(listen_address=SRV_LAN, pasv_max_port=half,
+                                     log_file=str(tmp_path / "a.log"), **common))
+    b = nat_server(**server_settings(listen_address=SRV_LAN2, pasv_min_port=half + 1,
+                                     log_file=str(tmp_path / "b.log"), **common))
+    haproxy(text=f"""frontend ftp_control
+    bind {PXY_LAN}:21
+    default_backend ftpsd_control
+backend ftpsd_control
+    balance roundrobin
+    server a {SRV_LAN}:{CTRL} send-proxy-v2
+    server b {SRV_LAN2}:{CTRL} send-proxy-v2
+frontend passive_a
+    bind {PXY_LAN}:{PMIN}-{half}
+    default_backend passive_a
+backend passive_a
+    server a {SRV_LAN} send-proxy-v2
+frontend passive_b
+    bind {PXY_LAN}:{half + 1}-{PMAX}
+    default_backend passive_b
+backend passive_b
+    server b {SRV_LAN2} send-proxy-v2
+""")
+    ports = []
+    for _ in range(4):
+        resp, data = in_ns("out", session, PUBLIC3, 21, pki.ca, payload)
+        ip, port = told(resp)
+        assert ip == PUBLIC3, resp
+        assert data == payload[1]
+        ports.append(port)
+    # Round-robin: each instance served two of the four, from its range.
+    in_a = [p for p in ports if PMIN <= p <= half]
+    in_b = [p for p in ports if half < p <= PMAX]
+    assert len(in_a) == 2 and len(in_b) == 2, ports
+    for s in (a, b):
+        s.wait_log(rf"login ok: user {USER} client {re.escape(OUT_WAN)}")
+        assert f"client {PXY_LAN}" not in s.log(), s.log()
