@@ -9,11 +9,12 @@ before any session starts."""
 import re
 import socket
 import struct
+import subprocess
 import time
 
 import pytest
 
-from conftest import HOST, PASSWORD, TIMEOUT, USER, Ctl, wait_until
+from conftest import HOST, TIMEOUT, USER, Ctl, free_port, wait_until
 from tlsutil import client_context
 
 PROXY = "127.0.0.1"
@@ -259,7 +260,6 @@ def test_data_headers_name_the_control_client(server, payloads):
 
 def test_implicit_tls_after_the_header(server, pki):
     """On an implicit FTPS port the header comes before the ClientHello."""
-    from conftest import free_port
     iport = free_port()
     s = server(proxy_protocol=True, proxy_trusted=PROXY, ssl_enable=True,
                rsa_cert_file=pki.rsa, rsa_private_key_file=pki.rsa_key,
@@ -278,7 +278,6 @@ def test_implicit_tls_after_the_header(server, pki):
 
 
 def test_config_test_refuses_proxy_without_trusted(tmp_path, ftpsd_bin):
-    import subprocess
     conf = tmp_path / "p.conf"
     conf.write_text("proxy_protocol=YES\n")
     r = subprocess.run([ftpsd_bin, "-t", "-c", str(conf)], capture_output=True, text=True)
