@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from conftest import HOST, TIMEOUT, USER, Ctl, free_port, wait_until
+from conftest import HOST, TIMEOUT, USER, Ctl, free_port, wait_until, write_settings
+from test_daemon import Socat
 from tlsutil import client_context
 
 PROXY = "127.0.0.1"
@@ -300,3 +301,27 @@ def test_config_test_refuses_proxy_without_trusted(tmp_path, ftpsd_bin):
                     "pasv_address_exempt=private\n")
     r = subprocess.run([ftpsd_bin, "-t", "-c", str(conf)], capture_output=True, text=True)
     assert r.returncode == 0 and "overlaps" not in r.stderr, r.stderr
+
+
+@pytest.fixture
+def inetd(tmp_path, test_user, ftpsd_bin, pam_service):
+    s = Socat(str(tmp_path), pam_service)
+    yield s
+    s.stop()
+
+
+def test_inetd_mode_reads_the_header(inetd):
+    """inetd mode (socat runs `ftpsd -i` per connection): the header is
+    read before the session, with the same rules."""
+    inetd.settings.update(proxy_protocol=True, proxy_trusted=PROXY)
+    write_settings(inetd.conf, inetd.settings)
+    c = Ctl(HOST, inetd.port, read_banner=False)
+    c.send_raw(v2("203.0.113.120", HOST, 1, 21))
+    assert c.reply()[0] == 220, c.dump()
+    c.login().expect("QUIT", 221)
+    assert wait_until(lambda: "login ok: user %s client 203.0.113.120" % USER in inetd.log())
+    c = Ctl(HOST, inetd.port, read_banner=False)
+    c.send_raw(b"USER x\r\n")
+    assert c.eof(timeout=8), c.dump()
+    assert wait_until(lambda: "refused: connection from proxy 127.0.0.1: not a PROXY header"
+                      in inetd.log()), inetd.log()
