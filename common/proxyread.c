@@ -24,6 +24,7 @@ enum proxy_status proxy_read_step(struct proxy_reader *r, int fd,
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return PROXY_MORE;
 	if (n <= 0) {
+		r->closed = n == 0;
 		*why = n == 0 ? "closed before its PROXY header" : "socket error";
 		return PROXY_ERROR;
 	}

@@ -13,6 +13,7 @@
 struct proxy_reader {
 	uint8_t buf[PROXY_HEADER_MAX];
 	size_t have; /* consumed so far, all of it header */
+	bool closed; /* the peer closed (PROXY_ERROR from a step) */
 };
 
 /* One step on FD, which may be non-blocking: takes what has arrived, up

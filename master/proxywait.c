@@ -29,6 +29,7 @@ int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener,
 	c->proxy = *proxy;
 	c->deadline = now_ms() + PROXY_READ_TIMEOUT_MS;
 	c->r.have = 0;
+	c->r.closed = false;
 	return 0;
 }
 
@@ -55,15 +56,20 @@ int proxy_wait_timeout_ms(const struct proxy_wait *w)
 	return (int)least;
 }
 
+/* A connection closed before its first byte is a proxy's TCP health
+ * check (HAProxy's `check` without `check-send-proxy`): every few seconds,
+ * so not a warning. */
 static void refused(const struct proxy_wait_conn *c, const char *why)
 {
 	char ip[NETADDR_STRLEN];
 	struct log_fields f = LOG_FIELDS("proxy_refused");
+	bool check = c->r.closed && c->r.have == 0;
 
 	net_addr_ip_string(&c->proxy, ip, sizeof(ip));
 	f.client = ip;
 	f.reason = why;
-	log_event(LOG_LVL_WARN, &f, "refused: connection from proxy %s: %s", ip, why);
+	log_event(check ? LOG_LVL_INFO : LOG_LVL_WARN, &f,
+		  "refused: connection from proxy %s: %s", ip, why);
 	close(c->fd);
 }
 

@@ -283,6 +283,15 @@ static void test_reader(void **state)
 	assert_int_equal(proxy_read(sv[0], 1000, &h, &why), PROXY_ERROR);
 	assert_string_equal(why, "closed before its PROXY header");
 	close(sv[0]);
+
+	/* A peer that closes before its first byte (a TCP health check). */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	r = (struct proxy_reader){ .have = 0 };
+	assert_int_equal(proxy_read_step(&r, sv[0], &h, &why), PROXY_ERROR);
+	assert_true(r.closed);
+	assert_int_equal(r.have, 0);
+	close(sv[0]);
 }
 
 int main(void)
