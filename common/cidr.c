@@ -128,6 +128,17 @@ bool cidr_match(const struct cidr *c, const struct net_addr *addr)
 	return ((a[full] ^ c->addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
 }
 
+bool cidr_overlap(const struct cidr *a, const struct cidr *b)
+{
+	unsigned prefix = a->prefix < b->prefix ? a->prefix : b->prefix;
+	unsigned full = prefix / 8, rest = prefix % 8;
+
+	if (a->family != b->family || memcmp(a->addr, b->addr, full) != 0)
+		return false;
+	return rest == 0 ||
+	       ((a->addr[full] ^ b->addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
+}
+
 int cidr_list_match(const struct cidr_list *list, const struct net_addr *addr)
 {
 	for (size_t i = 0; i < list->n; i++)

@@ -38,6 +38,8 @@ int cidr_add_private(struct cidr_list *list);
 
 /* Does ADDR fall in C? An IPv4-mapped IPv6 address matches IPv4 prefixes. */
 bool cidr_match(const struct cidr *c, const struct net_addr *addr);
+/* Do A and B share an address (one holds the other)? */
+bool cidr_overlap(const struct cidr *a, const struct cidr *b);
 /* Index of the first entry of LIST that ADDR falls in, or -1. */
 int cidr_list_match(const struct cidr_list *list, const struct net_addr *addr);
 

@@ -150,6 +150,9 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_BOOL_ROW(nat_port_mapping, V, false),
 	CFG_STR_ROW(server_name, V, 0, "", cfg_check_names),
 	CFG_UINT_ROW(max_per_ip, V, 0, 100000, 50),
+	CFG_BOOL_ROW(proxy_protocol, V, false),
+	CFG_STR_ROW(proxy_trusted, V, 0, "", cfg_check_cidrs),
+	CFG_BOOL_ROW(proxy_protocol_data, V, false),
 	CFG_UINT_ROW(login_timeout, V, 0, 86400, 120),
 	CFG_UINT_ROW(max_login_fails, V, 1, 1000, 3),
 	CFG_UINT_ROW(delay_failed_login, V, 0, 600, 1),
@@ -1202,6 +1205,22 @@ static void cfg_check_pasv(struct cfg_parser *p, const struct cfg_section *sec)
 				s->pasv_min_port, s->pasv_max_port);
 }
 
+/* A header is believed only from the proxies named: without them every
+ * connection would be refused, or (worse, if we guessed) anyone believed. */
+static void cfg_check_proxy(struct cfg_parser *p, const struct cfg_section *sec)
+{
+	const struct cfg_settings *s = sec->set;
+
+	if (s->proxy_protocol && !s->proxy_trusted[0])
+		cfg_report_keys(p, sec, CFG_KEY(proxy_protocol), CFG_KEY(proxy_trusted),
+				"proxy_protocol=YES needs proxy_trusted (the proxies' "
+				"addresses or networks)");
+	else if (s->proxy_protocol_data && !s->proxy_protocol)
+		cfg_report_keys(p, sec, CFG_KEY(proxy_protocol_data),
+				CFG_KEY(proxy_protocol),
+				"proxy_protocol_data=YES needs proxy_protocol=YES");
+}
+
 static int cfg_check_facility(const char *value, char *why, size_t whysize)
 {
 	if (log_facility_from_name(value) < 0) {
@@ -1540,6 +1559,7 @@ static void cfg_finish(struct cfg_parser *p)
 		cfg_keep_lines(&cfg->vhosts[0], &p->global, &p->global);
 		/* No vhost: the global section is the one served. */
 		cfg_check_pasv(p, &p->global);
+		cfg_check_proxy(p, &p->global);
 		cfg_check_offset(p, &p->global);
 		cfg_check_ssl(p, &p->global);
 		(void)cfg_copy_string(cfg->vhosts[0].name,
@@ -1552,6 +1572,7 @@ static void cfg_finish(struct cfg_parser *p)
 	 * incomplete global section is fine if every vhost completes it. */
 	for (size_t i = 0; i < cfg->nvhosts; i++) {
 		cfg_check_pasv(p, &p->vhost[i]);
+		cfg_check_proxy(p, &p->vhost[i]);
 		cfg_check_offset(p, &p->vhost[i]);
 		cfg_check_ssl(p, &p->vhost[i]);
 		/* The first clash is enough to point at the vhost. */

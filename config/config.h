@@ -65,6 +65,11 @@ struct cfg_settings {
 	bool nat_port_mapping;           /* ask the gateway to map our ports */
 	char server_name[CFG_STR_MAX];   /* names for HOST and SNI, comma list */
 	unsigned max_per_ip;             /* 0 = unlimited */
+	/* Behind an L4 proxy (DESIGN §3): connections from proxy_trusted
+	 * start with a PROXY header naming the real client. */
+	bool proxy_protocol;
+	char proxy_trusted[CFG_STR_MAX]; /* CIDR list of the proxies */
+	bool proxy_protocol_data;        /* passive data connections carry one too */
 	unsigned login_timeout;          /* seconds from connect to login; 0 = none */
 	unsigned max_login_fails;
 	unsigned delay_failed_login;     /* seconds */

@@ -100,7 +100,7 @@ int cmd_help(struct session *s, const char *arg)
 	for (size_t i = 0; (c = command_at(i)) != NULL; i++) {
 		int n;
 
-		if (c->handler == cmd_unsupported)
+		if (c->handler == cmd_unsupported || c->handler == cmd_proxy)
 			continue;
 		n = snprintf(text + off, sizeof(text) - off, "%s%-5s", col == 0 ? " " : " ",
 			     c->name);

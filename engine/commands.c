@@ -60,6 +60,8 @@ static const struct command commands[] = {
 	{ "PBSZ", false, ARG_REQUIRED, cmd_pbsz },
 	{ "PROT", false, ARG_REQUIRED, cmd_prot },
 	{ "CCC", false, ARG_NONE, cmd_ccc },
+	/* Not a command: a forged PROXY header, refused and logged. */
+	{ "PROXY", false, ARG_OPTIONAL, cmd_proxy },
 #ifdef FTPSD_TEST_HOOKS
 	{ "XSBX", false, ARG_REQUIRED, cmd_xsbx },
 	{ "XPRIV", false, ARG_REQUIRED, cmd_xpriv },

@@ -39,6 +39,7 @@ int command_parse(const char *line, char *verb, unsigned verb_size,
 int cmd_user(struct session *s, const char *arg);
 int cmd_pass(struct session *s, const char *arg);
 int cmd_quit(struct session *s, const char *arg);
+int cmd_proxy(struct session *s, const char *arg);
 int cmd_syst(struct session *s, const char *arg);
 int cmd_feat(struct session *s, const char *arg);
 int cmd_opts(struct session *s, const char *arg);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/proxyread.h"
+#include "config/proxytrust.h"
 #include "privsep/proto.h"
 
 int data_pasv_request(struct session *s, uint32_t kind,
@@ -47,11 +49,39 @@ static void set_timeouts(int fd, unsigned seconds)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* Is the data connection FD, from PEER, the control client's? Directly
+ * from it, or through a proxy: with proxy_protocol_data a trusted proxy's
+ * header must name the control's real client (read here, bounded and
+ * with its deadline, before a byte of data); without, a proxied session's
+ * data comes from the proxy that carried its control connection. */
+static bool data_peer_ok(const struct session *s, int fd, const struct net_addr *peer,
+			 const char **why)
+{
+	struct proxy_header h;
+
+	*why = NULL;
+	if (s->set->proxy_protocol_data && proxy_is_trusted(s->set, peer)) {
+		if (proxy_read(fd, PROXY_READ_TIMEOUT_MS, &h, why) != PROXY_DONE)
+			return false;
+		if (h.local || !net_addr_same_ip(&h.src, &s->peer)) {
+			*why = h.local ? "PROXY header names no client" :
+					 "PROXY header names another client";
+			return false;
+		}
+		return true;
+	}
+	if (net_addr_same_ip(peer, &s->peer))
+		return true;
+	return s->proxy.len && !s->set->proxy_protocol_data &&
+	       net_addr_same_ip(peer, &s->proxy);
+}
+
 /* Returns the connection, -1 on timeout/error, -2 for a foreign peer. */
 static int accept_from_client(struct session *s)
 {
 	struct pollfd p = { .fd = s->pasv_fd, .events = POLLIN };
 	struct net_addr peer;
+	const char *why = NULL;
 	int r, fd;
 
 	do
@@ -64,12 +94,12 @@ static int accept_from_client(struct session *s)
 		     SOCK_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (!s->set->pasv_promiscuous && !net_addr_same_ip(&peer, &s->peer)) {
+	if (!s->set->pasv_promiscuous && !data_peer_ok(s, fd, &peer, &why)) {
 		char ip[NETADDR_STRLEN];
 		net_addr_ip_string(&peer, ip, sizeof(ip));
 		log_msg(LOG_LVL_WARN,
-			"violation: data connection from %s refused (control client %s)",
-			ip, s->peer_ip);
+			"violation: data connection from %s refused (control client %s)%s%s",
+			ip, s->peer_ip, why ? ": " : "", why ? why : "");
 		close(fd);
 		return -2;
 	}

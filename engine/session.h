@@ -21,6 +21,9 @@ struct session {
 	const struct tls_vhost *tls;    /* this vhost's TLS contexts */
 	struct net_addr peer;           /* control client */
 	struct net_addr local;          /* where it connected to */
+	struct net_addr proxy;          /* the trusted proxy that carried the
+					 * control connection (a PROXY
+					 * header named peer); len 0: none */
 	char peer_ip[NETADDR_STRLEN];
 	int priv_fd;                    /* privsep socket to the monitor */
 	struct ctrl ctrl;

@@ -14,6 +14,7 @@
 #include "master/master.h"
 #include "master/who_client.h"
 #include "config/resolver.h"
+#include "config/proxytrust.h"
 #include "sandbox/role.h"
 #include "zygote/zygote.h"
 #include "keys/keys.h"
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
 		/* Warnings only: DNS may differ where the daemon runs. */
 		(void)resolver_check(cfg, stderr);
 		(void)natmap_check(cfg, stderr);
+		(void)proxy_check(cfg, stderr);
 		printf("ftpsd: %s: configuration OK\n", cl.config_path);
 		return 0;
 	}

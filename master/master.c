@@ -20,6 +20,8 @@
 #include "master/notify.h"
 #include "common/log.h"
 #include "master/pool.h"
+#include "master/proxywait.h"
+#include "config/proxytrust.h"
 #include "master/throttle.h"
 #include "master/who.h"
 #include "config/resolver.h"
@@ -41,6 +43,7 @@ struct master {
 	struct pasv_masq *masq;    /* per vhost, as last resolved */
 	struct natmap_ctl nat;     /* the NAT helper (pasv_address=auto...) */
 	struct listeners ls;
+	struct proxy_wait proxied; /* trusted proxies' headers still arriving */
 	struct pool pool;
 	int sigfd;
 	struct master_session *sessions;
@@ -147,7 +150,11 @@ static void session_ended(pid_t pid, void *ctx)
 		untrack_session(m, pid);
 }
 
-static void start_session(struct master *m, const struct listener *l, int fd)
+/* FD arrived on L from CLIENT: the socket's peer, or the client a trusted
+ * proxy (PROXY, else NULL) named. From here on CLIENT is the session's
+ * peer address for every limit, log line and decision. */
+static void start_session(struct master *m, const struct listener *l, int fd,
+			  const struct net_addr *client, const struct net_addr *proxy)
 {
 	const struct cfg_settings *g = &m->cfg->global;
 	unsigned per_ip = l->vhost->set.max_per_ip;
@@ -155,12 +162,8 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 	int link = -1;
 	pid_t pid;
 
-	if (net_addr_from_peer(&peer, fd) < 0) {
-		close(fd);
-		return;
-	}
 	/* Limits count clients, and an IPv6 client is its prefix. */
-	peer = cidr_client_key(&peer, g->ipv6_client_prefix);
+	peer = cidr_client_key(client, g->ipv6_client_prefix);
 	if (g->max_clients && m->nsessions >= g->max_clients)
 		return refuse(fd, "421 There are too many connected users, please try later.\r\n");
 	if (per_ip && sessions_from(m, &peer) >= per_ip)
@@ -177,18 +180,53 @@ static void start_session(struct master *m, const struct listener *l, int fd)
 			  "failed logins (throttled)", ip, l->vhost->name);
 		return refuse(fd, "421 Too many failed logins from your address; try again later.\r\n");
 	}
-	pid = pool_assign(&m->pool, m->cfg, l, fd, &link);
+	pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, &link);
 	if (pid < 0) { /* no spare left (or prefork_spares=0): one now */
 		pool_fill(&m->pool, 1, &m->gen, session_ended, m);
-		pid = pool_assign(&m->pool, m->cfg, l, fd, &link);
+		pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, &link);
 	}
 	if (pid > 0)
 		track_session(m, pid, &peer, link);
 	close(fd);
 }
 
-static void accept_ready(struct master *m, const struct listener *l)
+static void header_ready(void *ctx, size_t listener, int fd,
+			 const struct net_addr *client, const struct net_addr *proxy)
 {
+	struct master *m = ctx;
+
+	start_session(m, &m->ls.l[listener], fd, client, proxy);
+}
+
+/* The one place a control connection's peer address enters: the socket's
+ * own, unless it is a trusted proxy, whose header is awaited (the
+ * connection is non-blocking until then). */
+static void accepted(struct master *m, size_t listener, int fd)
+{
+	const struct listener *l = &m->ls.l[listener];
+	struct net_addr peer;
+
+	if (net_addr_from_peer(&peer, fd) < 0) {
+		close(fd);
+		return;
+	}
+	if (!proxy_is_trusted(&l->vhost->set, &peer)) {
+		start_session(m, l, fd, &peer, NULL);
+		return;
+	}
+	if (proxy_wait_add(&m->proxied, fd, listener, &peer) < 0) {
+		char ip[NETADDR_STRLEN];
+		net_addr_ip_string(&peer, ip, sizeof(ip));
+		log_msg(LOG_LVL_WARN, "refused: connection from proxy %s: %d PROXY "
+			"headers already awaited", ip, PROXY_WAIT_MAX);
+		close(fd);
+	}
+}
+
+static void accept_ready(struct master *m, size_t listener)
+{
+	const struct listener *l = &m->ls.l[listener];
+
 	/* Drain the backlog: listeners are non-blocking. */
 	for (int i = 0; i < 64; i++) {
 		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -197,8 +235,9 @@ static void accept_ready(struct master *m, const struct listener *l)
 				log_msg(LOG_LVL_ERR, "accept: %s", strerror(errno));
 			return;
 		}
-		/* The session's sockets are blocking; only accept() is not. */
-		start_session(m, l, fd);
+		/* The session's sockets are blocking; only accept() is not
+		 * (and recv while a PROXY header is awaited: MSG_DONTWAIT). */
+		accepted(m, listener, fd);
 	}
 }
 
@@ -322,8 +361,10 @@ static int install(struct master *m, struct ftpsd_config *next, const char *what
 		free(next);
 		return -1;
 	}
-	/* Spares were forked with the old config: replace them. */
+	/* Spares were forked with the old config: replace them. Headers
+	 * awaited name listeners of the old table. */
 	pool_drain(&m->pool);
+	proxy_wait_clear(&m->proxied);
 	generation_retire(&m->gen, session_ended, m);
 	m->gen = gen;
 	m->gen_started = time(NULL);
@@ -464,10 +505,10 @@ static int write_pidfile(const char *path)
 
 static void serve(struct master *m)
 {
-	struct pollfd pfd[LISTENERS_MAX + 5];
+	struct pollfd pfd[LISTENERS_MAX + 5 + PROXY_WAIT_MAX];
 
 	while (!m->stop) {
-		size_t n = m->ls.n;
+		size_t n = m->ls.n, np;
 		pfd[0] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
 		for (size_t i = 0; i < n; i++)
 			pfd[i + 1] = (struct pollfd){ .fd = m->ls.l[i].fd, .events = POLLIN };
@@ -476,7 +517,11 @@ static void serve(struct master *m)
 		pfd[n + 3] = (struct pollfd){ .fd = m->nat.link, .events = POLLIN };
 		pfd[n + 4] = (struct pollfd){ .fd = m->who_fd, .events = POLLIN };
 		int timeout = m->masq ? resolver_timeout_ms(m->masq, m->cfg, time(NULL)) : -1;
-		if (poll(pfd, n + 5, timeout) < 0) {
+		int headers = proxy_wait_timeout_ms(&m->proxied);
+		np = proxy_wait_pollfds(&m->proxied, pfd + n + 5, PROXY_WAIT_MAX);
+		if (headers >= 0 && (timeout < 0 || headers < timeout))
+			timeout = headers;
+		if (poll(pfd, n + 5 + np, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_LVL_ERR, "poll: %s", strerror(errno));
@@ -495,9 +540,11 @@ static void serve(struct master *m)
 		/* Reports first: a client that just failed is not let in again. */
 		if (pfd[n + 1].revents & POLLIN)
 			read_reports(m);
+		/* Headers that arrived (or expired), then new connections. */
+		proxy_wait_run(&m->proxied, pfd + n + 5, np, header_ready, m);
 		for (size_t i = 0; i < n && !m->stop; i++)
 			if (pfd[i + 1].revents & POLLIN)
-				accept_ready(m, &m->ls.l[i]);
+				accept_ready(m, i);
 		if (pfd[n + 4].revents & POLLIN)
 			who_answer(m->who_fd, m->sessions, m->nsessions);
 		/* Last: a reload may replace the listener table. */
@@ -590,6 +637,8 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	notify_stopping(&m.notify, m.nsessions);
 	natmap_ctl_stop(&m.nat);
 	pool_drain(&m.pool);
+	proxy_wait_clear(&m.proxied);
+	free(m.proxied.c);
 	generation_retire(&m.gen, session_ended, &m);
 	listeners_close_all(&m.ls);
 	who_close(m.who_fd, m.who_path);
@@ -603,6 +652,29 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 	return 0;
 }
 
+/* Inetd mode, the connection on fd 0 from a trusted proxy: its header,
+ * read here (root, before anything else sees the connection) within the
+ * deadline; one that does not come, or is broken, ends the connection. */
+static void inetd_proxy_header(const struct cfg_settings *set, struct priv_assign *a)
+{
+	struct proxy_header h;
+	const char *why;
+	char ip[NETADDR_STRLEN];
+
+	if (net_addr_from_peer(&a->proxy, 0) < 0 || !proxy_is_trusted(set, &a->proxy))
+		return;
+	if (proxy_read(0, PROXY_READ_TIMEOUT_MS, &h, &why) != PROXY_DONE) {
+		struct log_fields f = LOG_FIELDS("proxy_refused");
+		net_addr_ip_string(&a->proxy, ip, sizeof(ip));
+		f.client = ip;
+		f.reason = why;
+		log_event(LOG_LVL_WARN, &f, "refused: connection from proxy %s: %s", ip, why);
+		_exit(1);
+	}
+	a->proxied = 1;
+	a->client = h.local ? a->proxy : h.src;
+}
+
 /* Inetd mode: this process was just exec'd, so it is clean; it starts a
  * key holder of its own and does the zygote's part itself before it
  * becomes the session's monitor. */
@@ -611,6 +683,7 @@ void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 	struct monitor_env env = { .xferlog_fd = renv->xferlog_fd, .report_fd = -1,
 				   .key_fd = -1 };
 	struct net_addr local;
+	struct priv_assign a = { .proxied = 0 };
 	const struct cfg_vhost *vh;
 	bool implicit = false;
 	char err[512];
@@ -647,5 +720,7 @@ void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 		_exit(1);
 	}
 	vh = listeners_vhost_for(cfg, &local, &implicit);
-	monitor_run(cfg, vh, 0, implicit, &env);
+	inetd_proxy_header(&vh->set, &a);
+	a.implicit_tls = implicit;
+	monitor_run(cfg, vh, 0, &a, &env);
 }

@@ -31,14 +31,20 @@ void pool_fill(struct pool *p, unsigned want, struct generation *g,
 }
 
 pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg,
-		  const struct listener *l, int fd, int *link)
+		  const struct listener *l, int fd, const struct net_addr *client,
+		  const struct net_addr *proxy, int *link)
 {
 	struct priv_assign a = {
 		.vhost = (uint32_t)(l->vhost - cfg->vhosts),
 		.implicit_tls = l->implicit_tls,
+		.proxied = proxy != NULL,
 	};
 	struct priv_msg m;
 
+	if (proxy) {
+		a.client = *client;
+		a.proxy = *proxy;
+	}
 	priv_encode_assign(&m, &a, fd);
 	/* Newest first: the oldest spares are the likeliest to be warm in
 	 * no cache anyway, and a dead one just fails the send. */

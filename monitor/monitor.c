@@ -1429,8 +1429,11 @@ static int settle_fds(int client_fd, bool keep_stderr)
 	return fd;
 }
 
+/* The session's peer: the client a trusted proxy's header named (the
+ * master or inetd_run read it), else the socket's. Everything after this
+ * (limits, PAM_RHOST, the passive address, PORT checks, logs) uses it. */
 static void init_session(struct monitor *mon, const struct ftpsd_config *cfg,
-			 const struct cfg_vhost *vhost)
+			 const struct cfg_vhost *vhost, const struct priv_assign *a)
 {
 	mon->s.cfg = cfg;
 	mon->s.vhost = vhost;
@@ -1443,6 +1446,11 @@ static void init_session(struct monitor *mon, const struct ftpsd_config *cfg,
 		log_msg(LOG_LVL_ERR, "session: not a connected socket: %s",
 			strerror(errno));
 		_exit(1);
+	}
+	memset(&mon->s.proxy, 0, sizeof(mon->s.proxy));
+	if (a->proxied) {
+		mon->s.proxy = mon->s.peer;
+		mon->s.peer = a->client;
 	}
 	net_addr_ip_string(&mon->s.peer, mon->s.peer_ip, sizeof(mon->s.peer_ip));
 }
@@ -1489,16 +1497,17 @@ static int send_start(struct monitor *mon)
  * earlier (a spare's) is waiting for PRIV_START. */
 __attribute__((noreturn)) static void monitor_serve_session(
 	struct monitor *mon, const struct cfg_vhost *vhost, int client_fd,
-	bool implicit_tls)
+	const struct priv_assign *a)
 {
 	const struct ftpsd_config *cfg = mon->s.cfg;
+	bool implicit_tls = a->implicit_tls;
 
 	mon->client_fd = client_fd;
 	mon->ctrl_fd = client_fd;
 	/* Replies and TLS records are small and must not wait ~40 ms for the
 	 * client's delayed ACK (Nagle); every holder shares this socket. */
 	(void)setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	init_session(mon, cfg, vhost);
+	init_session(mon, cfg, vhost, a);
 	mon->s.tls = &mon->env->tls[vhost - cfg->vhosts];
 	struct timespec started;
 	struct log_fields f = LOG_FIELDS("session_start");
@@ -1508,8 +1517,16 @@ __attribute__((noreturn)) static void monitor_serve_session(
 	f.vhost = vhost->name;
 	f.client = mon->s.peer_ip;
 	f.reason = implicit_tls ? "implicit TLS" : NULL;
-	log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s", mon->s.peer_ip,
-		  vhost->name, implicit_tls ? " (implicit TLS)" : "");
+	if (mon->s.proxy.len) {
+		char proxy[NETADDR_STRLEN];
+		net_addr_ip_string(&mon->s.proxy, proxy, sizeof(proxy));
+		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s via "
+			  "proxy %s", mon->s.peer_ip, vhost->name,
+			  implicit_tls ? " (implicit TLS)" : "", proxy);
+	} else {
+		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s",
+			  mon->s.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "");
+	}
 	if (vhost->set.login_timeout)
 		mon->login_deadline = monotonic_ms() + vhost->set.login_timeout * 1000LL;
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)
@@ -1552,7 +1569,7 @@ __attribute__((noreturn)) static void monitor_serve_session(
 }
 
 void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
-		 int client_fd, bool implicit_tls, const struct monitor_env *env)
+		 int client_fd, const struct priv_assign *a, const struct monitor_env *env)
 {
 	struct monitor *mon = &the_monitor;
 	int fd = settle_fds(client_fd, env->keep_stderr);
@@ -1560,7 +1577,7 @@ void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
 	if (fd < 0)
 		_exit(1);
 	monitor_prepare(mon, cfg, env);
-	monitor_serve_session(mon, vhost, fd, implicit_tls);
+	monitor_serve_session(mon, vhost, fd, a);
 }
 
 /* Wait for the master's PRIV_ASSIGN on MASTER_FD; false if the waiting
@@ -1619,5 +1636,5 @@ void monitor_spare_run(const struct ftpsd_config *cfg,
 	close(m.fd);
 	if (fd < 0)
 		_exit(1);
-	monitor_serve_session(mon, &cfg->vhosts[a.vhost], fd, a.implicit_tls);
+	monitor_serve_session(mon, &cfg->vhosts[a.vhost], fd, &a);
 }

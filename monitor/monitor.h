@@ -25,12 +25,13 @@ struct monitor_env {
 };
 
 /* Serve the session on CLIENT_FD (a connected TCP socket) for VHOST: fork
- * the pre-auth engine (behind a TLS relay at once when IMPLICIT_TLS), run
- * PAM on LOGIN, fork the user's engine, broker its sockets, log. Never
- * returns. */
+ * the pre-auth engine (behind a TLS relay at once when A->implicit_tls),
+ * run PAM on LOGIN, fork the user's engine, broker its sockets, log. The
+ * peer is A->client when A->proxied (a trusted proxy's header named it),
+ * else the socket's. Never returns. */
 __attribute__((noreturn)) void monitor_run(const struct ftpsd_config *cfg,
 					   const struct cfg_vhost *vhost,
-					   int client_fd, bool implicit_tls,
+					   int client_fd, const struct priv_assign *a,
 					   const struct monitor_env *env);
 
 /* A pre-forked spare: fork the pre-auth engine now, sandboxed and

@@ -330,6 +330,11 @@ void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd)
 	priv_msg_init(m, PRIV_ASSIGN);
 	priv_put_u32(m, v->vhost);
 	priv_put_u32(m, v->implicit_tls);
+	priv_put_u32(m, v->proxied);
+	if (v->proxied) {
+		put_addr(m, &v->client);
+		put_addr(m, &v->proxy);
+	}
 	m->fd = fd;
 }
 
@@ -337,7 +342,13 @@ int priv_decode_assign(struct priv_msg *m, struct priv_assign *v)
 {
 	v->vhost = priv_get_u32(m);
 	v->implicit_tls = priv_get_u32(m);
-	if (v->implicit_tls > 1 || m->fd < 0)
+	v->proxied = priv_get_u32(m);
+	memset(&v->client, 0, sizeof(v->client));
+	memset(&v->proxy, 0, sizeof(v->proxy));
+	if (v->proxied == 1 &&
+	    (get_addr(m, &v->client) < 0 || get_addr(m, &v->proxy) < 0))
+		return -1;
+	if (v->implicit_tls > 1 || v->proxied > 1 || m->fd < 0)
 		return -1;
 	return priv_msg_check(m);
 }

@@ -277,6 +277,9 @@ struct priv_start {
 struct priv_assign {
 	uint32_t vhost;
 	uint32_t implicit_tls;
+	uint32_t proxied;        /* a trusted proxy's PROXY header named: */
+	struct net_addr client;  /*   the real client (the session's peer) */
+	struct net_addr proxy;   /*   the proxy, the socket's own peer */
 };
 
 void priv_encode_start(struct priv_msg *m, const struct priv_start *v, int fd);

@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libssl-dev libcap-dev libseccomp-dev \
 libpam0g-dev libcmocka-dev python3 python3-pytest curl lftp socat \
 openssl iproute2 nftables procps passwd systemd fail2ban \
 debhelper dpkg-dev adduser ssl-cert logrotate clang-14 libclang-rt-14-dev \
-miniupnpd-nftables"
+miniupnpd-nftables haproxy"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

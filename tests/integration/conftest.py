@@ -416,14 +416,17 @@ class Ctl:
         assert m, f"malformed 229 reply {text!r}\n" + self.dump()
         return int(m.group(2))
 
-    def data_cmd(self, line, mode="pasv", source=None, payload=None):
-        """Open a passive data connection, run LINE, return (final code, data bytes)."""
+    def data_cmd(self, line, mode="pasv", source=None, payload=None, preamble=None):
+        """Open a passive data connection, run LINE, return (final code, data bytes).
+        PREAMBLE is sent on the data connection first (a proxy's PROXY header)."""
         if mode == "pasv":
             host, port = self.pasv()
         else:
             host, port = self.sock.getpeername()[0], self.epsv()
         d = socket.create_connection((host, port), timeout=TIMEOUT, source_address=source)
         try:
+            if preamble:
+                d.sendall(preamble)
             code, text = self.cmd(line)
             if code >= 200:
                 return code, b""

@@ -30,7 +30,7 @@ import tlsutil  # noqa: E402  (the integration suite's PKI and FTPS client)
 FTPSD = os.path.join(REPO, "ftpsd")
 LAB = os.path.join(HERE, "lab.sh")
 PREFIX = "ftpsd-nat"
-NS = {k: f"{PREFIX}-{k}" for k in ("srv", "rtr", "in", "out")}
+NS = {k: f"{PREFIX}-{k}" for k in ("srv", "rtr", "in", "out", "pxy")}
 HOSTS = f"/etc/netns/{NS['srv']}/hosts"
 
 USER = "ftpsd-nat"            # our own user: the integration suite may run
@@ -41,6 +41,7 @@ PAM_DST = f"/etc/pam.d/{PAM_SERVICE}"
 PUBLIC, PUBLIC2 = "203.0.113.10", "203.0.113.99"
 SRV_LAN, SRV_LAN2 = "10.99.0.10", "10.99.0.11"
 IN_LAN, OUT_WAN = "10.99.0.20", "198.51.100.7"
+PXY_LAN, PUBLIC3 = "10.99.0.30", "203.0.113.50"   # `lab.sh proxy`: the reverse proxy
 PASV_MIN, PASV_MAX = 40000, 40009
 TIMEOUT = 10
 CLONE_NEWNET = 0x40000000
@@ -150,7 +151,7 @@ def pki(tmp_path_factory):
     p.lan = tlsutil.issue_cert(d, "lan", "ftpsd lan", ca, "rsa", serial=3001,
                                names=(SRV_LAN, "lan.nat.test"))
     p.wan = tlsutil.issue_cert(d, "wan", "ftpsd wan", ca, "rsa", serial=3002,
-                               names=(PUBLIC, PUBLIC2, SRV_LAN, "ftp.nat.test"))
+                               names=(PUBLIC, PUBLIC2, PUBLIC3, SRV_LAN, "ftp.nat.test"))
     p.sni = tlsutil.issue_cert(d, "sni", "ftpsd sni", ca, "rsa", serial=3003,
                                names=(SRV_LAN, "b.nat.test"))
     os.chmod(d, 0o755)
@@ -166,7 +167,7 @@ class NatServer:
 
     def __init__(self, tmp, settings, vhosts=()):
         self.tmp = tmp
-        self.log_path = os.path.join(tmp, "ftpsd.log")
+        self.log_path = settings.get("log_file") or os.path.join(tmp, "ftpsd.log")
         self.conf = os.path.join(tmp, "ftpsd.conf")
         with open(self.conf, "w") as f:
             for k, v in settings.items():

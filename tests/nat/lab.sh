@@ -24,6 +24,12 @@
 #   lab.sh exec srv|rtr|in|out CMD...            run CMD in a namespace
 #   lab.sh helper on|off                         FTP conntrack helper on port 21
 #   lab.sh status                                addresses and ruleset
+#   lab.sh proxy PASV_MIN PASV_MAX               add the reverse-proxy host
+#
+# `proxy` adds a LAN host for an L4 proxy (HAProxy in the tests), ns
+# PREFIX-pxy at 10.99.0.30/24, and a third public address 203.0.113.50 on
+# the router, DNATed from wan to it for port 21 and PASV_MIN-PASV_MAX (the
+# proxy forwards them to the server); `down` removes it too.
 # Environment: LAB_PREFIX (default ftpsd-nat) names the namespaces.
 # A hosts file for the server namespace lives in /etc/netns/PREFIX-srv/hosts
 # (ip netns exec bind-mounts it over /etc/hosts; edit it in place), and a
@@ -31,11 +37,12 @@
 set -eu
 
 P=${LAB_PREFIX:-ftpsd-nat}
-SRV=$P-srv RTR=$P-rtr IN=$P-in OUT=$P-out
+SRV=$P-srv RTR=$P-rtr IN=$P-in OUT=$P-out PXY=$P-pxy
 
 LAN_NET=10.99.0.0/24 RTR_LAN=10.99.0.1 SRV_LAN=10.99.0.10 SRV_LAN2=10.99.0.11
 IN_LAN=10.99.0.20 RTR_WAN=198.51.100.1 OUT_WAN=198.51.100.7
 PUBLIC=203.0.113.10 PUBLIC2=203.0.113.99
+PXY_LAN=10.99.0.30 PUBLIC3=203.0.113.50
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 nsx() { ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -119,8 +126,25 @@ up() {
 	trap - EXIT
 }
 
+# The reverse proxy's host on the LAN, reached from wan through PUBLIC3.
+proxy() { # PASV_MIN PASV_MAX
+	[ $# -eq 2 ] || die "proxy PASV_MIN PASV_MAX"
+	ip netns list | grep -qw "$PXY" && die "$PXY exists"
+	ip netns add $PXY
+	nsx $PXY ip link set lo up
+	veth $RTR pxy0 $PXY eth0
+	nsx $RTR ip link set pxy0 master br0
+	nsx $RTR ip link set pxy0 up
+	nsx $PXY ip addr add $PXY_LAN/24 dev eth0
+	nsx $PXY ip link set eth0 up
+	nsx $PXY ip route add default via $RTR_LAN
+	nsx $RTR ip addr add $PUBLIC3/32 dev wan
+	nsx $RTR nft add rule ip lab dnat_in iifname "wan" ip daddr $PUBLIC3 \
+		tcp dport "{ 21, $1-$2 }" dnat to $PXY_LAN
+}
+
 down() {
-	for ns in $SRV $RTR $IN $OUT; do
+	for ns in $PXY $SRV $RTR $IN $OUT; do
 		if ip netns list | grep -qw "$ns"; then
 			# Processes left in a namespace keep it alive: end them.
 			for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -152,12 +176,14 @@ exec)
 	exec ip netns exec "$ns" "$@"
 	;;
 helper) helper "${1:-}" ;;
+proxy) proxy "$@" ;;
 status)
-	for ns in $SRV $RTR $IN $OUT; do
+	for ns in $SRV $RTR $IN $OUT $PXY; do
+		ip netns list | grep -qw "$ns" || continue
 		echo "== $ns"
 		nsx "$ns" ip -br addr
 	done
 	nsx $RTR nft list ruleset
 	;;
-*) sed -n '2,32p' "$0"; exit 2 ;;
+*) sed -n '2,38p' "$0"; exit 2 ;;
 esac

@@ -203,6 +203,32 @@ static void test_client_key(void **state)
 	assert_string_equal(ip, "192.0.2.7");
 }
 
+static void test_overlap(void **state)
+{
+	const struct {
+		const char *a, *b;
+		bool overlap;
+	} cases[] = {
+		{ "10.0.0.0/8", "10.1.2.3", true },
+		{ "10.1.2.3", "10.0.0.0/8", true },
+		{ "10.0.0.0/24", "10.0.1.0/24", false },
+		{ "10.0.0.0/23", "10.0.1.0/24", true },
+		{ "0.0.0.0/0", "192.0.2.1", true },
+		{ "2001:db8::/32", "2001:db8:1::/48", true },
+		{ "2001:db8::/32", "2001:db9::/32", false },
+		{ "10.0.0.0/8", "::/0", false }, /* families never overlap */
+	};
+	struct cidr a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cidr_parse(&a, cases[i].a), 0);
+		assert_int_equal(cidr_parse(&b, cases[i].b), 0);
+		if (cidr_overlap(&a, &b) != cases[i].overlap)
+			fail_msg("%s ~ %s", cases[i].a, cases[i].b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_private),
 		cmocka_unit_test(test_client_key),
+		cmocka_unit_test(test_overlap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

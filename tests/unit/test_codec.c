@@ -303,6 +303,42 @@ static void test_rt_pasv(void **state)
 	}
 }
 
+/* PRIV_ASSIGN with and without the client a trusted proxy named. */
+static void test_rt_assign(void **state)
+{
+	static struct priv_msg m, r;
+	struct priv_assign a = { .vhost = 3, .implicit_tls = 1, .proxied = 1 }, got;
+	char ip[NETADDR_STRLEN];
+	(void)state;
+
+	assert_int_equal(net_addr_parse(&a.client, "2001:db8::9", 4711), 0);
+	assert_int_equal(net_addr_parse(&a.proxy, "10.0.0.5", 33000), 0);
+	priv_encode_assign(&m, &a, -1);
+	wire_round_trip(&m, &r);
+	r.fd = 7; /* as if passed: ASSIGN needs its connection */
+	assert_int_equal(priv_decode_assign(&r, &got), 0);
+	assert_int_equal(got.vhost, 3);
+	assert_int_equal(got.proxied, 1);
+	net_addr_string(&got.client, ip, sizeof(ip));
+	assert_string_equal(ip, "[2001:db8::9]:4711");
+	net_addr_string(&got.proxy, ip, sizeof(ip));
+	assert_string_equal(ip, "10.0.0.5:33000");
+
+	a.proxied = 0;
+	priv_encode_assign(&m, &a, -1);
+	wire_round_trip(&m, &r);
+	r.fd = 7;
+	assert_int_equal(priv_decode_assign(&r, &got), 0);
+	assert_int_equal(got.proxied, 0);
+	assert_int_equal(got.client.len, 0);
+	/* "proxied" is a flag, and a proxied one carries two addresses. */
+	a.proxied = 2;
+	priv_encode_assign(&m, &a, -1);
+	wire_round_trip(&m, &r);
+	r.fd = 7;
+	assert_int_equal(priv_decode_assign(&r, &got), -1);
+}
+
 static void test_rt_xfer(void **state)
 {
 	static struct priv_msg m, r;
@@ -1539,6 +1575,7 @@ int main(void)
 		cmocka_unit_test(test_rt_login_result),
 		cmocka_unit_test(test_rt_pasv),
 		cmocka_unit_test(test_rt_xfer),
+		cmocka_unit_test(test_rt_assign),
 		cmocka_unit_test(test_rt_pasv_result_error_statuses),
 		cmocka_unit_test(test_rt_pasv_result_fd_passing),
 		cmocka_unit_test(test_rt_all_over_socket),

@@ -665,6 +665,23 @@ static void test_pasv_in_vhost(void **state)
 		      "must both be set, or both 0\n");
 }
 
+static void test_proxy_needs_trusted(void **state)
+{
+	(void)state;
+	expect_errors("proxy_protocol=YES\n", 1,
+		      "t.conf:1: proxy_protocol=YES needs proxy_trusted (the "
+		      "proxies' addresses or networks)\n");
+	expect_errors("proxy_protocol_data=YES\nproxy_trusted=10.0.0.1\n", 1,
+		      "t.conf:1: proxy_protocol_data=YES needs proxy_protocol=YES\n");
+	expect_errors("proxy_trusted=10.0.0.0/8 2001:db8::1\n[vhost a]\nlisten_port=1\n"
+		      "proxy_protocol=YES\nproxy_protocol_data=YES\n", 0, "");
+	assert_true(cfg.vhosts[0].set.proxy_protocol);
+	assert_string_equal(cfg.vhosts[0].set.proxy_trusted, "10.0.0.0/8 2001:db8::1");
+	expect_errors("proxy_trusted=10.0.0.1/8\n", 1,
+		      "t.conf:1: bad value \"10.0.0.1/8\" for proxy_trusted: \"10.0.0.1/8\" is not a network "
+		      "(ADDRESS/PREFIX without host bits, an address, or \"private\")\n");
+}
+
 static void test_listen_address(void **state)
 {
 	(void)state;
@@ -1041,6 +1058,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pasv_inverted, teardown),
 		cmocka_unit_test_teardown(test_pasv_one_zero, teardown),
 		cmocka_unit_test_teardown(test_pasv_in_vhost, teardown),
+		cmocka_unit_test_teardown(test_proxy_needs_trusted, teardown),
 		cmocka_unit_test_teardown(test_listen_address, teardown),
 		cmocka_unit_test_teardown(test_vhost_address_clash, teardown),
 		cmocka_unit_test_teardown(test_ssl_needs_cert, teardown),
