@@ -40,6 +40,10 @@ int tls_warm_up(SSL_CTX *server_ctx)
 		SSL_set_bio(server, sb, sb);
 		SSL_set_connect_state(client);
 		SSL_set_accept_state(server);
+		/* No ticket: there is no session key here (tls_session_key_new
+		 * runs in each session's monitor), and nobody to resume. */
+		SSL_set_num_tickets(server, 0);
+		SSL_set_options(server, SSL_OP_NO_TICKET);
 		r = handshake(client, server);
 		/* Nothing of this handshake may be resumed by anyone. */
 		SSL_CTX_remove_session(server_ctx, SSL_get_session(server));

@@ -1,6 +1,7 @@
 #include "zygote/prewarm.h"
 
 #include <dlfcn.h>
+#include <openssl/err.h>
 #include <link.h>
 #include <malloc.h>
 #include <security/pam_appl.h>
@@ -26,8 +27,9 @@ static void warm_tls(const struct ftpsd_config *cfg, const struct tls_vhost *tls
 	tls_proxy_set_channel(link);
 	for (size_t v = 0; v < cfg->nvhosts; v++)
 		if (tls[v].full && tls_warm_up(tls[v].full) < 0)
-			log_msg(LOG_LVL_DEBUG, "vhost %s: TLS warm-up handshake failed",
-				cfg->vhosts[v].name);
+			log_msg(LOG_LVL_DEBUG, "vhost %s: TLS warm-up handshake failed: %s",
+				cfg->vhosts[v].name,
+				ERR_reason_error_string(ERR_get_error()));
 	tls_proxy_set_channel(-1);
 	close(link);
 }

@@ -155,7 +155,7 @@ def wan_cert(pki, tmp_path_factory):
 
 
 def auto_server(nat_server, wan_cert, **kw):
-    settings = dict(pasv_address="auto", nat_port_mapping=True,
+    settings = dict(pasv_address="auto", nat_port_mapping=True, implicit_ssl_port=990,
                     rsa_cert_file=wan_cert[0], rsa_private_key_file=wan_cert[1])
     settings.update(kw)
     return nat_server(**settings)
