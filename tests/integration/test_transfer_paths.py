@@ -10,26 +10,15 @@ flushes."""
 import hashlib
 import io
 import os
-import socket
 import time
 
 import pytest
 
-from conftest import TIMEOUT, USER, PASSWORD
+from conftest import data_sock
 
 K, M = 1024, 1024 * 1024
 # Around TLS records (16 KiB), read chunks (256 KiB) and splice batches (1 MiB).
 SIZES = [1, 16 * K - 1, 16 * K + 1, 256 * K - 1, 256 * K + 1, M - 1, M + 1, 3 * M + 7]
-
-
-def data_sock(c, rcvbuf=None):
-    host, port = c.pasv()
-    d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if rcvbuf:
-        d.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    d.settimeout(TIMEOUT)
-    d.connect((host, port))
-    return d
 
 
 def recv_all(d):
@@ -39,6 +28,20 @@ def recv_all(d):
         if not b:
             return b"".join(chunks)
         chunks.append(b)
+
+
+def change_file(p, grow):
+    """While the server is blocked on full socket buffers mid-download:
+    append M + 3 bytes (returned) or truncate to M (b"" returned)."""
+    time.sleep(0.3)
+    extra = os.urandom(M + 3) if grow else b""
+    with open(p, "r+b") as f:
+        if grow:
+            f.seek(0, os.SEEK_END)
+            f.write(extra)
+        else:
+            f.truncate(M)
+    return extra
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -85,14 +88,7 @@ def test_plain_download_of_changing_file(srv, workdir, grow):
     d = data_sock(c, rcvbuf=4096)
     c.expect("RETR moving.bin", 150)
     head = d.recv(100000)
-    time.sleep(0.3)                     # the server is blocked on a full socket
-    extra = os.urandom(M + 3)
-    with open(p, "r+b") as f:
-        if grow:
-            f.seek(0, os.SEEK_END)
-            f.write(extra)
-        else:
-            f.truncate(M)
+    extra = change_file(p, grow)
     got = head + recv_all(d)
     d.close()
     assert c.final()[0] == 226
@@ -109,23 +105,6 @@ def test_plain_download_of_changing_file(srv, workdir, grow):
 # --------------------------------------------------------------------------
 # TLS: read-ahead on uploads, gathered records on downloads
 # --------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def tls_pki(tmp_path_factory):
-    from tlsutil import make_pki
-    return make_pki(str(tmp_path_factory.mktemp("pki")))
-
-
-@pytest.fixture
-def tls_ftp(server, tls_pki):
-    from tlsutil import client_context, ftps_connect
-    s = server(ssl_enable=True, rsa_cert_file=tls_pki.rsa,
-               rsa_private_key_file=tls_pki.rsa_key, implicit_ssl_port=0)
-    f = ftps_connect(s.port, client_context(ca=tls_pki.ca), host=s.host,
-                     user=USER, password=PASSWORD)
-    s._clients.append(f)
-    return f
-
 
 def retr(f, path):
     out = io.BytesIO()
@@ -150,15 +129,10 @@ def test_tls_type_a_both_ways(tls_ftp, workdir):
     f = tls_ftp
     f.voidcmd("TYPE A")             # retrbinary/storbinary would send TYPE I
     conn = f.transfercmd(f"RETR {workdir.virt}/unix.txt")
-    chunks = []
-    while True:
-        b = conn.recv(65536)
-        if not b:
-            break
-        chunks.append(b)
+    got = recv_all(conn)
     conn.close()
     assert f.voidresp().startswith("226")
-    assert b"".join(chunks) == text.replace(b"\n", b"\r\n")
+    assert got == text.replace(b"\n", b"\r\n")
     conn = f.transfercmd(f"STOR {workdir.virt}/dos.txt")
     conn.sendall(text.replace(b"\n", b"\r\n"))
     conn.unwrap()
@@ -176,22 +150,9 @@ def test_tls_download_of_changing_file(tls_ftp, workdir, grow):
     f.voidcmd("TYPE I")
     conn = f.transfercmd(f"RETR {workdir.virt}/moving.bin")
     head = conn.recv(100000)
-    time.sleep(0.3)                     # the server is blocked on full buffers
-    extra = os.urandom(M + 3)
-    with open(p, "r+b") as fh:
-        if grow:
-            fh.seek(0, os.SEEK_END)
-            fh.write(extra)
-        else:
-            fh.truncate(M)
-    chunks = [head]
-    while True:
-        b = conn.recv(65536)
-        if not b:
-            break
-        chunks.append(b)
+    extra = change_file(p, grow)
+    got = head + recv_all(conn)
     conn.close()
-    got = b"".join(chunks)
     assert f.voidresp().startswith("226")
     if grow:
         assert hashlib.sha256(got).digest() == hashlib.sha256(original + extra).digest()
