@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <stdio.h>
@@ -23,10 +22,6 @@
 #include "engine/xfer_io.h"
 #include "common/log.h"
 #include "privsep/proto.h"
-
-/* Downloads: records gathered per write() (engine/xfer_send.c hands
- * SSL_write_ex this much at a time). */
-#define TLS_WRITE_BUFFER (256 * 1024)
 
 static int64_t now_ms(void)
 {
@@ -53,25 +48,6 @@ static void set_cork(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 }
 
-/* Downloads: OpenSSL writes each record (16 KiB at most) with its own
- * write(); a buffer BIO between it and the socket gathers them into
- * TLS_WRITE_BUFFER-sized writes. What it holds is flushed by
- * xfer_flush(), and by OpenSSL itself after an alert (close_notify). */
-static void tls_gather_writes(SSL *ssl)
-{
-	BIO *sock = SSL_get_wbio(ssl);
-	BIO *buf = BIO_new(BIO_f_buffer());
-
-	if (!sock || !buf || BIO_set_write_buffer_size(buf, TLS_WRITE_BUFFER) != 1 ||
-	    BIO_up_ref(sock) != 1) {
-		BIO_free(buf); /* unbuffered: still correct */
-		return;
-	}
-	/* The SSL's old reference to SOCK goes (its read side keeps one);
-	 * the chain BUF -> SOCK takes the one just added. */
-	SSL_set0_wbio(ssl, BIO_push(buf, sock));
-}
-
 /* One transfer at a time per engine, so its TLS buffers may stay for the
  * whole transfer (the contexts release them when idle, which would
  * otherwise mean a malloc and free per SSL_write). Uploads read ahead: one
@@ -84,8 +60,6 @@ static void tls_for_bulk(SSL *ssl, bool upload)
 	SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
 	if (upload)
 		SSL_set_read_ahead(ssl, 1);
-	else
-		tls_gather_writes(ssl);
 }
 
 void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc,
@@ -307,26 +281,6 @@ static enum xfer_status put_plain(struct xfer *x, const char *buf, size_t len)
 			return st;
 	}
 	return XFER_OK;
-}
-
-enum xfer_status xfer_flush(struct xfer *x)
-{
-	BIO *b;
-
-	if (!x->dc->ssl)
-		return XFER_OK;
-	b = SSL_get_wbio(x->dc->ssl);
-	for (;;) {
-		enum xfer_status st;
-
-		if (BIO_flush(b) > 0)
-			return XFER_OK;
-		if (!BIO_should_retry(b))
-			return XFER_NET_ERROR;
-		st = xfer_wait(x, POLLOUT);
-		if (st != XFER_OK)
-			return st;
-	}
 }
 
 enum xfer_status xfer_put(struct xfer *x, const char *buf, size_t len)

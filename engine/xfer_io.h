@@ -34,12 +34,8 @@ enum xfer_status xfer_poll_ctrl(struct xfer *x);
  * connection meanwhile; data_connection_timeout without progress ends it. */
 enum xfer_status xfer_wait(struct xfer *x, short events);
 
-/* Send all LEN bytes (TLS or plain), accounting them as they go. TLS
- * records may wait in the write buffer until xfer_flush(). */
+/* Send all LEN bytes (TLS or plain), accounting them as they go. */
 enum xfer_status xfer_put(struct xfer *x, const char *buf, size_t len);
-
-/* Everything xfer_put() took is on its way (in the socket). */
-enum xfer_status xfer_flush(struct xfer *x);
 
 /* Receive up to LEN bytes: the count, 0 at the client's end of data, or
  * -1 with *ST set; without WAIT, also -1 with *ST == XFER_OK when nothing
