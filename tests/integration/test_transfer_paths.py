@@ -1,9 +1,8 @@
 """The transfer loop's paths (engine/xfer_send.c, engine/xfer_recv.c), byte
 for byte: plain uploads through splice() in bursts and at sizes around its
 1 MiB batches, APPE and REST+STOR (in place, APPE through the copy path),
-TLS uploads with read-ahead and TLS downloads whose records are gathered
-into large writes, at sizes around the 16 KiB record and the 256 KiB
-chunk, TYPE A over TLS, a file truncated or grown while it is downloaded
+TLS uploads with read-ahead and 256 KiB file writes and TLS downloads in
+128 KiB chunks, at sizes around the 16 KiB record and those chunks, TYPE A over TLS, a file truncated or grown while it is downloaded
 (plain sendfile and TLS), and a listing over TLS that spans many
 flushes."""
 
@@ -17,7 +16,7 @@ import pytest
 from conftest import data_sock
 
 K, M = 1024, 1024 * 1024
-# Around TLS records (16 KiB), read chunks (256 KiB) and splice batches (1 MiB).
+# Around TLS records (16 KiB), read/write chunks (128/256 KiB) and splice batches (1 MiB).
 SIZES = [1, 16 * K - 1, 16 * K + 1, 256 * K - 1, 256 * K + 1, M - 1, M + 1, 3 * M + 7]
 
 
