@@ -222,9 +222,10 @@ enum xfer_status xfer_file_error(struct xfer *x, int err)
 	return XFER_FILE_ERROR;
 }
 
-enum xfer_status xfer_progress(struct xfer *x, size_t n)
+enum xfer_status xfer_account(struct xfer *x, size_t n)
 {
 	x->bytes += n;
+	xfer_progress(x); /* to the monitor, at most once a second */
 	if (x->bytes < x->ctrl_due)
 		return XFER_OK;
 	x->ctrl_due = x->bytes + XFER_CTRL_EVERY;
@@ -244,7 +245,7 @@ static enum xfer_status put_tls(struct xfer *x, const char *buf, size_t len)
 
 		ERR_clear_error();
 		if (SSL_write_ex(ssl, buf, len, &done) == 1)
-			return xfer_progress(x, done);
+			return xfer_account(x, done);
 		switch (SSL_get_error(ssl, 0)) {
 		case SSL_ERROR_WANT_WRITE:
 			st = xfer_wait(x, POLLOUT);
@@ -269,7 +270,7 @@ static enum xfer_status put_plain(struct xfer *x, const char *buf, size_t len)
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
-			st = xfer_progress(x, (size_t)n);
+			st = xfer_account(x, (size_t)n);
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {

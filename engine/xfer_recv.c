@@ -68,7 +68,7 @@ static enum xfer_status recv_copy(struct xfer *x, int file, bool ascii)
 
 		if (n > 0) {
 			b.fill += (size_t)n;
-			st = xfer_progress(x, (size_t)n);
+			st = xfer_account(x, (size_t)n);
 			if (st == XFER_OK && b.fill < RECV_BUF)
 				continue;
 		}
@@ -172,7 +172,7 @@ static enum xfer_status recv_spliced(struct xfer *x, struct spliced *sp, int fil
 
 		if (n > 0) {
 			sp->queued += (size_t)n;
-			st = xfer_progress(x, (size_t)n);
+			st = xfer_account(x, (size_t)n);
 			if (st == XFER_OK && sp->queued >= SPLICE_BATCH && drain(sp, file) < 0)
 				st = xfer_file_error(x, errno);
 		} else if (n == -2) {

@@ -31,7 +31,7 @@ static enum xfer_status send_sendfile(struct xfer *x, int file)
 		enum xfer_status st;
 
 		if (n > 0)
-			st = xfer_progress(x, (size_t)n);
+			st = xfer_account(x, (size_t)n);
 		else if (n == 0)
 			return XFER_OK;
 		else if (errno == EINTR)
