@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import data_sock
+from conftest import USER, PASSWORD, data_sock
 
 K, M = 1024, 1024 * 1024
 # Around TLS records (16 KiB), read/write chunks (128/256 KiB) and splice batches (1 MiB).
@@ -122,10 +122,16 @@ def test_tls_both_ways_at_boundaries(tls_ftp, workdir):
     f.quit()
 
 
-def test_tls_type_a_both_ways(tls_ftp, workdir):
+def test_tls_type_a_both_ways(server, tls_pki, workdir):
+    from tlsutil import client_context, ftps_connect
+    s = server(ssl_enable=True, rsa_cert_file=tls_pki.rsa,
+               rsa_private_key_file=tls_pki.rsa_key, implicit_ssl_port=0,
+               ascii_download_enable=True, ascii_upload_enable=True)
+    f = ftps_connect(s.port, client_context(ca=tls_pki.ca), host=s.host,
+                     user=USER, password=PASSWORD)
+    s._clients.append(f)
     text = b"".join(b"line %d\n" % i for i in range(200000))   # ~1.5 MB
     workdir.write("unix.txt", text)
-    f = tls_ftp
     f.voidcmd("TYPE A")             # retrbinary/storbinary would send TYPE I
     conn = f.transfercmd(f"RETR {workdir.virt}/unix.txt")
     got = recv_all(conn)
