@@ -1,25 +1,27 @@
+/* The transfer loop's shared parts: setting a data connection up for
+ * bulk transfer, the control connection during a transfer, moving bytes
+ * (engine/xfer_io.h), the replies and the report. The directions are in
+ * xfer_send.c and xfer_recv.c. */
 #include "engine/xfer.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/ascii.h"
-#include "common/fdio.h"
+#include "engine/xfer_io.h"
 #include "common/log.h"
 #include "privsep/proto.h"
-
-#define XFER_CHUNK (128 * 1024)
-#define SENDFILE_CHUNK (1 << 20)
 
 static int64_t now_ms(void)
 {
@@ -37,6 +39,29 @@ static void set_nonblocking(int fd, bool on)
 		(void)fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 }
 
+/* Downloads are corked: the kernel sends full segments rather than one
+ * per write() when the peer keeps up, fewer packets for both ends. */
+static void set_cork(int fd)
+{
+	int on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
+/* One transfer at a time per engine, so its TLS buffers may stay for the
+ * whole transfer (the contexts release them when idle, which would
+ * otherwise mean a malloc and free per SSL_write). Uploads read ahead: one
+ * read() per record instead of a header read and a body read. With
+ * OpenSSL's own buffer size: a larger one (SSL_set_default_read_buffer_len)
+ * makes OpenSSL move the unread rest of it to the front for every record,
+ * which measured slower (bench/README.md). */
+static void tls_for_bulk(SSL *ssl, bool upload)
+{
+	SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+	if (upload)
+		SSL_set_read_ahead(ssl, 1);
+}
+
 void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc,
 		bool upload, uint64_t expected)
 {
@@ -47,6 +72,10 @@ void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc,
 	x->expected = expected;
 	x->watch_ctrl = true;
 	set_nonblocking(dc->fd, true);
+	if (dc->ssl)
+		tls_for_bulk(dc->ssl, upload);
+	if (!upload)
+		set_cork(dc->fd);
 }
 
 void xfer_end(struct xfer *x, enum xfer_status st)
@@ -57,6 +86,8 @@ void xfer_end(struct xfer *x, enum xfer_status st)
 		else if (x->dc->ssl)
 			SSL_set_quiet_shutdown(x->dc->ssl, 1); /* nobody listens */
 	}
+	/* A corked download's tail, close_notify included, goes out with
+	 * the FIN when data_close() closes the socket. */
 	data_close(x->dc);
 }
 
@@ -136,7 +167,7 @@ static enum xfer_status xfer_control(struct xfer *x)
 }
 
 /* Between chunks: a transfer that never blocks must still see ABOR. */
-static enum xfer_status xfer_poll_ctrl(struct xfer *x)
+enum xfer_status xfer_poll_ctrl(struct xfer *x)
 {
 	struct pollfd p = { .fd = x->s->ctrl.fd, .events = POLLIN };
 
@@ -146,9 +177,7 @@ static enum xfer_status xfer_poll_ctrl(struct xfer *x)
 	return xfer_control(x);
 }
 
-/* Wait until the data connection has EVENTS, watching the control
- * connection meanwhile; data_connection_timeout without progress ends it. */
-static enum xfer_status xfer_wait(struct xfer *x, short events)
+enum xfer_status xfer_wait(struct xfer *x, short events)
 {
 	int64_t deadline = now_ms() + (int64_t)x->s->set->data_connection_timeout * 1000;
 
@@ -187,50 +216,67 @@ static enum xfer_status xfer_wait(struct xfer *x, short events)
 
 /* ---- data connection I/O ---- */
 
-static enum xfer_status put(struct xfer *x, const char *buf, size_t len)
+enum xfer_status xfer_file_error(struct xfer *x, int err)
 {
-	struct data_conn *dc = x->dc;
+	x->err = err;
+	return XFER_FILE_ERROR;
+}
 
-	while (len > 0) {
+enum xfer_status xfer_account(struct xfer *x, size_t n)
+{
+	x->bytes += n;
+	xfer_progress(x); /* to the monitor, at most once a second */
+	if (x->bytes < x->ctrl_due)
+		return XFER_OK;
+	x->ctrl_due = x->bytes + XFER_CTRL_EVERY;
+	return xfer_poll_ctrl(x);
+}
+
+/* SSL_write_ex with the same buffer and length until it has all of it
+ * (OpenSSL requires the same arguments after WANT_*); several records per
+ * call when LEN allows. */
+static enum xfer_status put_tls(struct xfer *x, const char *buf, size_t len)
+{
+	SSL *ssl = x->dc->ssl;
+
+	for (;;) {
+		size_t done = 0;
 		enum xfer_status st;
 
-		if (dc->ssl) {
-			size_t done = 0;
+		ERR_clear_error();
+		if (SSL_write_ex(ssl, buf, len, &done) == 1)
+			return xfer_account(x, done);
+		switch (SSL_get_error(ssl, 0)) {
+		case SSL_ERROR_WANT_WRITE:
+			st = xfer_wait(x, POLLOUT);
+			break;
+		case SSL_ERROR_WANT_READ:
+			st = xfer_wait(x, POLLIN);
+			break;
+		default:
+			return XFER_NET_ERROR;
+		}
+		if (st != XFER_OK)
+			return st;
+	}
+}
 
-			ERR_clear_error();
-			if (SSL_write_ex(dc->ssl, buf, len, &done) == 1) {
-				buf += done;
-				len -= done;
-				x->bytes += done;
-				continue;
-			}
-			/* Retried with the same buffer and length, as
-			 * OpenSSL requires after WANT_*. */
-			switch (SSL_get_error(dc->ssl, 0)) {
-			case SSL_ERROR_WANT_WRITE:
-				st = xfer_wait(x, POLLOUT);
-				break;
-			case SSL_ERROR_WANT_READ:
-				st = xfer_wait(x, POLLIN);
-				break;
-			default:
-				return XFER_NET_ERROR;
-			}
+static enum xfer_status put_plain(struct xfer *x, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(x->dc->fd, buf, len, MSG_NOSIGNAL);
+		enum xfer_status st;
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			st = xfer_account(x, (size_t)n);
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			st = xfer_wait(x, POLLOUT);
 		} else {
-			ssize_t n = send(dc->fd, buf, len, MSG_NOSIGNAL);
-
-			if (n > 0) {
-				buf += n;
-				len -= (size_t)n;
-				x->bytes += (uint64_t)n;
-				continue;
-			}
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				st = xfer_wait(x, POLLOUT);
-			else
-				return XFER_NET_ERROR;
+			return XFER_NET_ERROR;
 		}
 		if (st != XFER_OK)
 			return st;
@@ -238,173 +284,66 @@ static enum xfer_status put(struct xfer *x, const char *buf, size_t len)
 	return XFER_OK;
 }
 
-/* Returns bytes read, 0 at the client's end of data, -1 with *ST set. */
-static ssize_t get(struct xfer *x, char *buf, size_t len, enum xfer_status *st)
+enum xfer_status xfer_put(struct xfer *x, const char *buf, size_t len)
+{
+	if (len == 0)
+		return XFER_OK;
+	return x->dc->ssl ? put_tls(x, buf, len) : put_plain(x, buf, len);
+}
+
+/* One read attempt: bytes, 0 at the end of data, -1 with *ST set, or -2
+ * when it would block, with *EVENTS what to wait for. */
+static ssize_t get_once(struct xfer *x, char *buf, size_t len,
+			enum xfer_status *st, short *events)
 {
 	struct data_conn *dc = x->dc;
+	ssize_t n;
 
-	for (;;) {
-		if (dc->ssl) {
-			size_t got = 0;
+	*events = POLLIN;
+	if (dc->ssl) {
+		size_t got = 0;
 
-			ERR_clear_error();
-			if (SSL_read_ex(dc->ssl, buf, len, &got) == 1)
-				return (ssize_t)got;
-			switch (SSL_get_error(dc->ssl, 0)) {
-			case SSL_ERROR_ZERO_RETURN:
-				/* close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF)
-				 * a plain TCP close */
-				return 0;
-			case SSL_ERROR_WANT_READ:
-				*st = xfer_wait(x, POLLIN);
-				break;
-			case SSL_ERROR_WANT_WRITE:
-				*st = xfer_wait(x, POLLOUT);
-				break;
-			default:
-				*st = XFER_NET_ERROR;
-				return -1;
-			}
-		} else {
-			ssize_t n = recv(dc->fd, buf, len, 0);
-
-			if (n >= 0)
-				return n;
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				*st = XFER_NET_ERROR;
-				return -1;
-			}
-			*st = xfer_wait(x, POLLIN);
-		}
-		if (*st != XFER_OK)
+		ERR_clear_error();
+		if (SSL_read_ex(dc->ssl, buf, len, &got) == 1)
+			return (ssize_t)got;
+		switch (SSL_get_error(dc->ssl, 0)) {
+		case SSL_ERROR_ZERO_RETURN:
+			/* close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF)
+			 * a plain TCP close */
+			return 0;
+		case SSL_ERROR_WANT_WRITE:
+			*events = POLLOUT;
+			/* fall through */
+		case SSL_ERROR_WANT_READ:
+			return -2;
+		default:
+			*st = XFER_NET_ERROR;
 			return -1;
+		}
 	}
+	do
+		n = recv(dc->fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -2;
+	*st = XFER_NET_ERROR;
+	return -1;
 }
 
-/* Plaintext binary downloads go file -> socket inside the kernel. */
-static enum xfer_status send_sendfile(struct xfer *x, int file)
+ssize_t xfer_get(struct xfer *x, char *buf, size_t len, bool wait,
+		 enum xfer_status *st)
 {
 	for (;;) {
-		enum xfer_status st = xfer_poll_ctrl(x);
-		ssize_t n;
+		short events;
+		ssize_t n = get_once(x, buf, len, st, &events);
 
-		if (st != XFER_OK)
-			return st;
-		n = sendfile(x->dc->fd, file, NULL, SENDFILE_CHUNK);
-		if (n > 0) {
-			x->bytes += (uint64_t)n;
-			continue;
-		}
-		if (n == 0)
-			return XFER_OK;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			st = xfer_wait(x, POLLOUT);
-			if (st != XFER_OK)
-				return st;
-			continue;
-		}
-		if (errno == EIO || errno == EOVERFLOW) {
-			x->err = errno;
-			return XFER_FILE_ERROR;
-		}
-		return XFER_NET_ERROR;
-	}
-}
-
-/* TLS and TYPE A: one large buffer per write so TLS fills whole records. */
-static enum xfer_status send_copy(struct xfer *x, int file, bool ascii)
-{
-	char in[XFER_CHUNK];
-	char out[XFER_CHUNK * 2];
-	bool prev_cr = false;
-
-	for (;;) {
-		enum xfer_status st = xfer_poll_ctrl(x);
-		ssize_t n;
-		const char *w = in;
-		size_t wn;
-
-		if (st != XFER_OK)
-			return st;
-		n = read(file, in, sizeof(in));
-		if (n == 0)
-			return XFER_OK;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			x->err = errno;
-			return XFER_FILE_ERROR;
-		}
-		wn = (size_t)n;
-		if (ascii) {
-			wn = ascii_to_network(in, (size_t)n, out, &prev_cr);
-			w = out;
-		}
-		st = put(x, w, wn);
-		if (st != XFER_OK)
-			return st;
-	}
-}
-
-enum xfer_status xfer_send_file(struct xfer *x, int file, bool ascii)
-{
-	if (!x->dc->ssl && !ascii)
-		return send_sendfile(x, file);
-	return send_copy(x, file, ascii);
-}
-
-enum xfer_status xfer_send_buf(struct xfer *x, const void *buf, size_t len)
-{
-	enum xfer_status st = xfer_poll_ctrl(x);
-
-	return st != XFER_OK ? st : put(x, buf, len);
-}
-
-enum xfer_status xfer_recv_file(struct xfer *x, int file, bool ascii)
-{
-	char in[XFER_CHUNK];
-	char out[XFER_CHUNK + 1];
-	bool pending_cr = false;
-
-	for (;;) {
-		enum xfer_status st = xfer_poll_ctrl(x);
-		ssize_t n;
-		const char *w = in;
-		size_t wn;
-
-		if (st != XFER_OK)
-			return st;
-		n = get(x, in, sizeof(in), &st);
-		if (n < 0)
-			return st;
-		if (n == 0) {
-			/* The client's last word may be ABOR or a hang-up
-			 * racing its end of data: a client that is gone has
-			 * not seen a 226, so its upload does not count. */
-			st = xfer_poll_ctrl(x);
-			if (st != XFER_OK)
-				return st;
-			wn = ascii ? ascii_from_network_end(out, &pending_cr) : 0;
-			if (fd_write_all(file, out, wn) < 0) {
-				x->err = errno;
-				return XFER_FILE_ERROR;
-			}
-			return XFER_OK;
-		}
-		x->bytes += (uint64_t)n;
-		wn = (size_t)n;
-		if (ascii) {
-			wn = ascii_from_network(in, (size_t)n, out, &pending_cr);
-			w = out;
-		}
-		if (fd_write_all(file, w, wn) < 0) {
-			x->err = errno;
-			return XFER_FILE_ERROR;
-		}
+		if (n != -2)
+			return n;
+		*st = wait ? xfer_wait(x, events) : XFER_OK;
+		if (!wait || *st != XFER_OK)
+			return -1;
 	}
 }
 

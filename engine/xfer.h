@@ -28,6 +28,7 @@ struct xfer {
 	struct data_conn *dc;
 	uint64_t bytes;     /* moved over the data connection so far */
 	uint64_t expected;  /* download size for STAT, 0 = unknown */
+	uint64_t ctrl_due;  /* BYTES at which to look at the control connection */
 	bool upload;
 	bool watch_ctrl;    /* false once a pipelined command waits */
 	int err;            /* errno of an XFER_FILE_ERROR */

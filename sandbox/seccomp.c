@@ -59,7 +59,7 @@ static const char *const keys_calls[] = {
  * or fork. */
 static const char *const engine_calls[] = {
 	"accept", "accept4", "setsockopt", "getsockopt", "getsockname",
-	"getpeername", "shutdown", "sendfile", "splice",
+	"getpeername", "shutdown", "sendfile", "splice", "pipe2",
 	"stat", "lstat", "statx", "statfs", "fstatfs",
 	"getdents64", "readlink", "readlinkat", "access", "faccessat", "faccessat2",
 	"fadvise64", "pread64", "chdir", "fchdir", "getcwd",

@@ -940,3 +940,34 @@ def pki(tmp_path_factory):
     127.0.0.1/localhost, and client certificates from both CAs (tlsutil.PKI)."""
     import tlsutil
     return tlsutil.make_pki(str(tmp_path_factory.mktemp("pki")))
+
+
+def data_sock(c, rcvbuf=None):
+    """A passive data connection for the raw client C, with a small receive
+    buffer when RCVBUF is given (to hold a download back)."""
+    host, port = c.pasv()
+    d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        d.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    d.settimeout(TIMEOUT)
+    d.connect((host, port))
+    return d
+
+
+# TLS for transfer tests: a PKI per module and a logged-in FTPS client (PROT P,
+# data connections resume the control session) on a fresh TLS server.
+@pytest.fixture(scope="module")
+def tls_pki(tmp_path_factory):
+    from tlsutil import make_pki
+    return make_pki(str(tmp_path_factory.mktemp("pki")))
+
+
+@pytest.fixture
+def tls_ftp(server, tls_pki):
+    from tlsutil import client_context, ftps_connect
+    s = server(ssl_enable=True, rsa_cert_file=tls_pki.rsa,
+               rsa_private_key_file=tls_pki.rsa_key, implicit_ssl_port=0)
+    f = ftps_connect(s.port, client_context(ca=tls_pki.ca), host=s.host,
+                     user=USER, password=PASSWORD)
+    s._clients.append(f)
+    return f

@@ -14,19 +14,9 @@ import time
 
 import pytest
 
-from conftest import HOST, TIMEOUT, USER, PASSWORD, curl, curl_report, wait_until
+from conftest import HOST, TIMEOUT, USER, PASSWORD, curl, curl_report, data_sock, wait_until
 
 BIG = 8 * 1024 * 1024
-
-
-def data_sock(c, rcvbuf=None):
-    host, port = c.pasv()
-    d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if rcvbuf:
-        d.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    d.settimeout(TIMEOUT)
-    d.connect((host, port))
-    return d
 
 
 def leftovers(wd):
@@ -337,23 +327,6 @@ def test_quit_during_transfer_waits_for_it(srv, workdir):
 # --------------------------------------------------------------------------
 # the same loop over TLS: control through the relay, data TLS in the engine
 # --------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def tls_pki(tmp_path_factory):
-    from tlsutil import make_pki
-    return make_pki(str(tmp_path_factory.mktemp("pki")))
-
-
-@pytest.fixture
-def tls_ftp(server, tls_pki):
-    from tlsutil import client_context, ftps_connect
-    s = server(ssl_enable=True, rsa_cert_file=tls_pki.rsa,
-               rsa_private_key_file=tls_pki.rsa_key, implicit_ssl_port=0)
-    f = ftps_connect(s.port, client_context(ca=tls_pki.ca), host=s.host,
-                     user=USER, password=PASSWORD)
-    s._clients.append(f)
-    return f
-
 
 def test_tls_abor_download_and_upload(tls_ftp, payloads, workdir):
     f = tls_ftp
