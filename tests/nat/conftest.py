@@ -83,6 +83,19 @@ def in_ns(ns, fn, *args, **kw):
     return out.get("v")
 
 
+def stop_process(p):
+    """SIGTERM a helper process the test started (miniupnpd, STUN, HAProxy),
+    SIGKILL it if it has not gone in 10 s."""
+    if p.poll() is not None:
+        return
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait(5)
+
+
 def run_in(ns, *cmd, timeout=60, input=None):
     return subprocess.run(["ip", "netns", "exec", NS[ns], *cmd], timeout=timeout,
                           input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

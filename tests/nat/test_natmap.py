@@ -24,7 +24,7 @@ import time
 import pytest
 
 from conftest import (FTPSD, HERE, NS, PASSWORD, PASV_MAX, PASV_MIN, SRV_LAN, TIMEOUT, USER,
-                      FTPS, in_ns, run_in)
+                      FTPS, in_ns, run_in, stop_process)
 from test_nat import get, parse227, sha
 
 import tlsutil
@@ -122,13 +122,7 @@ uuid=3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b
 
     def stop(self):
         for p in (self.proc, self.stun):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(5)
+            stop_process(p)
         run_in("rtr", "nft", "delete", "table", "inet", TABLE)
 
 

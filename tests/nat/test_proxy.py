@@ -16,14 +16,13 @@ passive range, serve clients balanced between them (scale-out).
 import io
 import os
 import re
-import signal
 import subprocess
 import time
 
 import pytest
 
 from conftest import (FTPS, IN_LAN, NS, OUT_WAN, PASSWORD, PUBLIC3, PXY_LAN, SRV_LAN,
-                      SRV_LAN2, TIMEOUT, USER, in_ns, lab, run_in)
+                      SRV_LAN2, TIMEOUT, USER, in_ns, lab, run_in, stop_process)
 
 import tlsutil
 
@@ -99,13 +98,7 @@ def haproxy(proxy_host, tmp_path):
 
     yield start
     for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(5)
+        stop_process(p)
 
 
 def server_settings(**kw):
