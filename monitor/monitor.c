@@ -473,11 +473,18 @@ static void take_over_relay(struct monitor *mon, struct priv_login *l)
 	priv_encode_relay_handoff(m);
 	if (priv_send(mon->relay_fd, m) < 0)
 		goto out; /* gone: the session ends with it */
-	while ((r = poll(&p, 1, 10000)) == 1 && priv_recv(mon->relay_fd, m) == 1 &&
+	while ((r = poll(&p, 1, 10000)) == 1 && (r = priv_recv(mon->relay_fd, m)) == 1 &&
 	       m->type == PRIV_LOG)
 		on_relay_log(mon, m);
-	if (r != 1 || m->type != PRIV_TLS_HANDOFF ||
-	    (r = priv_decode_tls_handoff(m, &k)) < 0 ||
+	if (r != 1) {
+		/* Gone or stuck (killed, or its client hung up): no answer is
+		 * not a hostile one; the session ends. */
+		log_msg(LOG_LVL_INFO, "client %s: the relay ended before the handoff",
+			mon->s.peer_ip);
+		mon->done = true;
+		goto out;
+	}
+	if (m->type != PRIV_TLS_HANDOFF || (r = priv_decode_tls_handoff(m, &k)) < 0 ||
 	    (r == 1 && !tls13_suite_ok(k.suite, k.secret_len))) {
 		violation(mon, "no valid TLS_HANDOFF from the relay");
 		goto out;
