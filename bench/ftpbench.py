@@ -765,8 +765,8 @@ class Server:
             time.sleep(0.05)
 
     # Processes that serve all sessions, not one: a session's root is never
-    # one of these or above them (ftpsd's zygote forks the sessions).
-    SHARED_COMMS = ("ftpsd-master", "ftpsd-zygote", "ftpsd-keys")
+    # one of these or above them (ftpsd's zygote's spawners fork the sessions).
+    SHARED_COMMS = ("ftpsd-master", "ftpsd-zygote", "ftpsd-spawner", "ftpsd-keys")
 
     def session_roots(self, conns, table):
         """The top process serving each client connection in CONNS: from the

@@ -53,6 +53,9 @@
  * PRIV_ZYG_EXITED   zygote → master: a session or spare ended (pid)
  * PRIV_ZYG_MASQ     master → zygote: a vhost's masquerade address changed
  * PRIV_ZYG_RETIRE   master → zygote: fork no more; exit after the last child
+ * The zygote passes PRIV_ZYG_SPAWN and _MASQ on to its current spawner, and
+ * _RETIRE to one it moves on from (zygote/spawner.h); spawners send
+ * PRIV_ZYG_SPAWNED and _EXITED to the master on the zygote's link.
  *
  * The NAT helper's link (natmap/natmap.c, master/natmap_ctl.c):
  * PRIV_LOG          NAT helper → master: a line for the log

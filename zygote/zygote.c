@@ -19,6 +19,7 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 #include "zygote/prewarm.h"
+#include "zygote/spawner.h"
 
 static void free_certs(struct tls_certs *certs, size_t n)
 {
@@ -90,87 +91,121 @@ int zygote_key_link(int keys_fd)
 }
 
 struct zygote {
-	const struct ftpsd_config *cfg;
-	struct monitor_env env;
-	struct pasv_masq *masq;
-	int master_fd, keys_fd, sigfd;
+	struct spawner_env e; /* what every spawner starts with */
+	pid_t spawner;        /* the current one, 0: none */
+	int spawner_fd;
+	unsigned spawned;     /* spares forwarded to the current spawner */
 	bool retired;
 };
 
-static void report(struct zygote *z, uint16_t type, pid_t pid)
+static void report_spawn_failed(struct zygote *z)
 {
 	struct priv_msg m;
 
-	priv_encode_zyg_pid(&m, type, (int32_t)pid);
-	if (priv_send(z->master_fd, &m) < 0)
+	priv_encode_zyg_pid(&m, PRIV_ZYG_SPAWNED, 0);
+	if (priv_send(z->e.master_fd, &m) < 0)
 		z->retired = true; /* the master is gone */
 }
 
-static void spawn(struct zygote *z, int link)
+/* The current spawner forks no more; it ends after its last child. */
+static void retire_spawner(struct zygote *z)
 {
-	int key = zygote_key_link(z->keys_fd);
-	pid_t pid = key < 0 ? -1 : fork();
+	struct priv_msg m;
 
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		close(z->master_fd);
-		close(z->keys_fd);
-		close(z->sigfd);
-		z->env.key_fd = key;
-		monitor_spare_run(z->cfg, &z->env, link);
-	}
-	if (key >= 0)
-		close(key);
-	close(link);
-	report(z, PRIV_ZYG_SPAWNED, pid > 0 ? pid : 0);
+	if (z->spawner_fd < 0)
+		return;
+	priv_encode_zyg_retire(&m);
+	(void)priv_send(z->spawner_fd, &m); /* a dead one ends anyway */
+	close(z->spawner_fd);
+	z->spawner_fd = -1;
+	z->spawner = 0;
 }
 
-static void set_masq(struct zygote *z, struct priv_msg *m)
+/* The spawner for the next spare: a new one every SPAWNER_FANOUT. */
+static int current_spawner(struct zygote *z)
+{
+	if (z->spawner_fd >= 0 && z->spawned < SPAWNER_FANOUT)
+		return z->spawner_fd;
+	retire_spawner(z);
+	z->spawner = spawner_start(&z->e, &z->spawner_fd);
+	z->spawned = 0;
+	if (z->spawner < 0)
+		z->spawner = 0;
+	return z->spawner_fd;
+}
+
+/* PRIV_ZYG_SPAWN and PRIV_ZYG_MASQ go on to the current spawner as
+ * they came; it answers the master itself. */
+static void forward(struct zygote *z, struct priv_msg *m)
+{
+	int fd = current_spawner(z);
+
+	if (fd >= 0 && priv_send(fd, m) == 0)
+		z->spawned++;
+	else {
+		retire_spawner(z);
+		report_spawn_failed(z);
+	}
+}
+
+int zygote_apply_masq(struct pasv_masq *masq, size_t nvhosts, struct priv_msg *m)
 {
 	struct net_addr addr;
 	uint32_t v;
 	bool ok;
 
-	if (priv_decode_zyg_masq(m, &v, &ok, &addr) < 0 || v >= z->cfg->nvhosts)
-		return;
-	z->masq[v].ok = ok;
+	if (priv_decode_zyg_masq(m, &v, &ok, &addr) < 0 || v >= nvhosts)
+		return -1;
+	masq[v].ok = ok;
 	if (ok)
-		z->masq[v].addr = addr;
+		masq[v].addr = addr;
+	return 0;
+}
+
+/* Spawners forked from now on copy ours; the current one is told. */
+static void set_masq(struct zygote *z, struct priv_msg *m)
+{
+	if (zygote_apply_masq(z->e.masq, z->e.cfg->nvhosts, m) == 0 && z->spawner_fd >= 0)
+		(void)priv_send(z->spawner_fd, m);
 }
 
 static void from_master(struct zygote *z, struct priv_msg *m)
 {
-	int r = priv_recv(z->master_fd, m);
+	int r = priv_recv(z->e.master_fd, m);
 
 	if (r != 1) {
 		z->retired = true;
 		return;
 	}
 	if (m->type == PRIV_ZYG_SPAWN && priv_decode_zyg_spawn(m) == 0)
-		return spawn(z, m->fd);
-	if (m->fd >= 0)
-		close(m->fd);
-	if (m->type == PRIV_ZYG_MASQ)
+		forward(z, m);
+	else if (m->type == PRIV_ZYG_MASQ)
 		set_masq(z, m);
 	else if (m->type == PRIV_ZYG_RETIRE)
 		z->retired = true;
+	if (m->fd >= 0)
+		close(m->fd);
 }
 
+/* Our children are spawners only; their sessions are theirs to report. */
 static void reap(struct zygote *z)
 {
 	struct signalfd_siginfo si;
 	pid_t pid;
-	int status;
 
-	while (read(z->sigfd, &si, sizeof(si)) == sizeof(si))
+	while (read(z->e.sigfd, &si, sizeof(si)) == sizeof(si))
 		;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (!z->retired)
-			report(z, PRIV_ZYG_EXITED, pid);
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		if (pid == z->spawner) {
+			log_msg(LOG_LVL_WARN, "zygote: spawner %d ended", (int)pid);
+			close(z->spawner_fd);
+			z->spawner_fd = -1;
+			z->spawner = 0;
+		}
 }
 
+/* Retired, we just go: each spawner sees its link close and goes too,
+ * and the master inherits the sessions. */
 __attribute__((noreturn)) static void serve(struct zygote *z)
 {
 	struct priv_msg *m = malloc(sizeof(*m));
@@ -179,8 +214,8 @@ __attribute__((noreturn)) static void serve(struct zygote *z)
 		_exit(1);
 	while (!z->retired) {
 		struct pollfd p[2] = {
-			{ .fd = z->master_fd, .events = POLLIN },
-			{ .fd = z->sigfd, .events = POLLIN },
+			{ .fd = z->e.master_fd, .events = POLLIN },
+			{ .fd = z->e.sigfd, .events = POLLIN },
 		};
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			_exit(1);
@@ -189,9 +224,6 @@ __attribute__((noreturn)) static void serve(struct zygote *z)
 		if (p[0].revents)
 			from_master(z, m);
 	}
-	/* The last reports: who ended before the retirement. */
-	z->retired = false;
-	reap(z);
 	_exit(0);
 }
 
@@ -210,27 +242,28 @@ void zygote_run(const struct ftpsd_config *cfg, const struct role_env *env,
 		int master_fd, int keys_fd)
 {
 	struct zygote z = {
-		.cfg = cfg, .master_fd = master_fd, .keys_fd = keys_fd,
-		.env = { .xferlog_fd = env->xferlog_fd, .report_fd = env->report_fd,
-			 .keep_stderr = env->foreground, .key_fd = -1 },
+		.e = { .cfg = cfg, .master_fd = master_fd, .keys_fd = keys_fd,
+		       .env = { .xferlog_fd = env->xferlog_fd, .report_fd = env->report_fd,
+				.keep_stderr = env->foreground, .key_fd = -1 } },
+		.spawner_fd = -1,
 	};
 	char err[512] = "";
 	struct priv_msg m;
 
 	sandbox_set_name("ftpsd-zygote");
-	z.masq = calloc(cfg->nvhosts, sizeof(*z.masq));
-	z.env.masq = z.masq;
-	z.env.tls = zygote_receive_certs(keys_fd, cfg, err, sizeof(err));
-	if (z.env.tls && cfg->global.seccomp_sandbox && sandbox_seccomp_prepare() < 0)
+	z.e.masq = calloc(cfg->nvhosts, sizeof(*z.e.masq));
+	z.e.env.masq = z.e.masq;
+	z.e.env.tls = zygote_receive_certs(keys_fd, cfg, err, sizeof(err));
+	if (z.e.env.tls && cfg->global.seccomp_sandbox && sandbox_seccomp_prepare() < 0)
 		snprintf(err, sizeof(err), "cannot compile the seccomp filters");
-	else if (z.env.tls)
+	else if (z.e.env.tls)
 		err[0] = '\0';
-	z.sigfd = block_sigchld();
-	if (!z.masq || z.sigfd < 0)
+	z.e.sigfd = block_sigchld();
+	if (!z.e.masq || z.e.sigfd < 0)
 		snprintf(err, sizeof(err), "out of resources");
 	priv_encode_keys_status(&m, err[0] ? 1 : 0, err);
 	if (priv_send(master_fd, &m) < 0 || err[0])
 		_exit(1);
-	zygote_prewarm(cfg, z.env.tls, keys_fd);
+	zygote_prewarm(cfg, z.e.env.tls, keys_fd);
 	serve(&z);
 }

@@ -13,6 +13,8 @@
 #define FTPSD_ZYGOTE_H
 
 #include "config/config.h"
+#include "config/resolver.h"
+#include "privsep/codec.h"
 #include "sandbox/role.h"
 #include "tls/tls.h"
 
@@ -23,6 +25,9 @@ struct tls_vhost *zygote_receive_certs(int keys_fd, const struct ftpsd_config *c
 
 /* A new link to the key holder on KEYS_FD: our end, or -1. */
 int zygote_key_link(int keys_fd);
+
+/* A PRIV_ZYG_MASQ into MASQ (NVHOSTS entries). 0, or -1 if malformed. */
+int zygote_apply_masq(struct pasv_masq *masq, size_t nvhosts, struct priv_msg *m);
 
 __attribute__((noreturn)) void zygote_run(const struct ftpsd_config *cfg,
 					  const struct role_env *env,

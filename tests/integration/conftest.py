@@ -141,11 +141,19 @@ def zygotes(master_pid, procs=None):
     return [p for p in children(master_pid, procs) if p.comm == "ftpsd-zygote"]
 
 
-def sessions_of(master_pid, procs=None):
-    """The monitors (sessions and spares) of MASTER: children of its zygote,
-    or of the master itself once a reload retired their zygote."""
+def spawners(master_pid, procs=None):
+    """The zygotes' spawners: each forks and reaps up to 128 sessions."""
     procs = procs or all_procs()
-    parents = {master_pid} | {z.pid for z in zygotes(master_pid, procs)}
+    zs = {z.pid for z in zygotes(master_pid, procs)}
+    return [p for p in procs.values() if p.ppid in zs and p.comm == "ftpsd-spawner"]
+
+
+def sessions_of(master_pid, procs=None):
+    """The monitors (sessions and spares) of MASTER: children of a spawner
+    of its zygote, or of the master itself once a reload retired their
+    zygote."""
+    procs = procs or all_procs()
+    parents = {master_pid} | {s.pid for s in spawners(master_pid, procs)}
     return [p for p in procs.values() if p.ppid in parents and p.comm == "ftpsd-monitor"]
 
 

@@ -39,7 +39,7 @@ def test_preauth_session_tree(srv):
     mon, eng = session_procs(c.sock)
     assert mon is not None, "no ftpsd-monitor holds the connection\n" + describe(srv)
     assert mon.pid in {m.pid for m in sessions_of(srv.pid)}, \
-        f"monitor {mon} is not a child of the master's zygote\n" + describe(srv)
+        f"monitor {mon} is not a child of a spawner of the master's zygote\n" + describe(srv)
     assert mon.ruid == 0 and mon.euid == 0, mon
     assert eng is not None, f"no engine under {mon}\n" + describe(srv)
     assert eng.comm == "ftpsd-preauth", eng
