@@ -1445,10 +1445,28 @@ def scale_levels(n, spec):
     return levels
 
 
+def sessionless(srv):
+    """Processes of SRV's tree, not counting ftpsd's spawners: one forks up to
+    128 sessions and ends with the last of them, so after a ramp the tree may
+    keep one more than it started with while it is back at rest."""
+    t = proc_table()
+    return sum(1 for p in descendants(srv.reaper.pid, t) if t[p][0] != "ftpsd-spawner")
+
+
+def kdamond_cpu_s(table):
+    """CPU-seconds of the kernel's DAMON threads (kdamond.N). Some kernels run
+    DAMON's proactive reclaim, whose reverse-map walks cost in proportion to
+    the number of processes mapping each page: with 20,000 processes it took
+    most of a core here, whoever's processes they were."""
+    return sum(p[3] for p in table.values() if p[0].startswith("kdamond")) / CLK_TCK
+
+
 def scale_probes(srv, ctx, count, time_budget):
     """COUNT fresh FTPS logins (AUTH TLS, USER, PASS, QUIT), one after
-    another; stops after TIME_BUDGET seconds or 5 failures in a row."""
+    another; stops after TIME_BUDGET seconds or 5 failures in a row. Also the
+    server's CPU per login and the kdamond threads' share of a core meanwhile."""
     lat, errors, in_a_row = [], [], 0
+    t0, cpu0, kd0 = time.monotonic(), srv.cpu(), kdamond_cpu_s(proc_table())
     t_end = time.monotonic() + time_budget
     for _ in range(count):
         if time.monotonic() > t_end or in_a_row >= 5:
@@ -1459,7 +1477,11 @@ def scale_probes(srv, ctx, count, time_budget):
         except Exception as e:
             errors.append(f"{type(e).__name__}: {e}")
             in_a_row += 1
+    time.sleep(0.5)                     # the last session ends and is reaped
+    cpu1, kd1, t1 = srv.cpu(), kdamond_cpu_s(proc_table()), time.monotonic()
     return {"logins": len(lat), "errors": len(errors),
+            "server_cpu_ms_per_login": (cpu1 - cpu0) * 1000 / len(lat) if lat else None,
+            "kdamond_core_share": (kd1 - kd0) / (t1 - t0),
             "first_error": errors[0] if errors else None,
             "ms_median": (median(lat) or 0) * 1000 if lat else None,
             "ms_p95": (pct(lat, 95) or 0) * 1000 if lat else None,
@@ -1509,6 +1531,7 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
     floor = max(1 << 20, meminfo()["MemTotal"] // 10)
     srv.wait_quiet()
     base_tree = tree_mem(srv)
+    base_sessionless = sessionless(srv)
     base_avail, base_client = mem_available_kib(5), self_mem()
     held = []
     drv = SessionDriver(srv.port, ctx, window=args.scale_window, timeout=120.0)
@@ -1577,7 +1600,9 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
             log(f"scale {daemon}: {k:,} idle sessions: fresh login median/p95 "
                 f"{fmt(c['ms_median'], '{:.1f}')}/{fmt(c['ms_p95'], '{:.1f}')} ms (cheap hash), "
                 f"{fmt(d['ms_median'], '{:.1f}')}/{fmt(d['ms_p95'], '{:.1f}')} ms "
-                f"(default hash), {c['errors'] + d['errors']} failed; MemAvailable drop "
+                f"(default hash), {c['errors'] + d['errors']} failed; server CPU "
+                f"{fmt(c['server_cpu_ms_per_login'], '{:.1f}')} ms/login (cheap); kdamond "
+                f"{c['kdamond_core_share'] * 100:.0f}% of a core; MemAvailable drop "
                 f"{fmt(lvl.get('mem_available_drop_kib_per_session'), '{:.0f}')} KiB/session")
             if out["stopped_early"]:
                 break
@@ -1599,11 +1624,62 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
         held.clear()
         t_wait = time.monotonic() + 300
         while time.monotonic() < t_wait:
-            if len(descendants(srv.reaper.pid, proc_table())) <= base_tree["procs"]:
+            if sessionless(srv) <= base_sessionless:
                 break
             time.sleep(1.0)
-        srv.stop()
+        try:
+            if out["levels"] and not out["stopped_early"]:
+                out["control"] = scale_control(env, srv, ctx, args, out["levels"][-1])
+        finally:
+            env.set_password()
+            srv.stop()
     return out
+
+
+def idle_processes(n):
+    """N idle processes forked from this one, none of them the server's; the
+    caller kills them. Stops early (and says so) when fork fails."""
+    pids = []
+    for _ in range(n):
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            try:
+                while True:
+                    signal.pause()
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    return pids
+
+
+def scale_control(env, srv, ctx, args, top):
+    """The control for the top level: no sessions, but as many unrelated idle
+    processes as the sessions had (the server's whole tree), and the same
+    probes. What grows here grows for any server on this machine (the
+    kernel's process-count costs, kdamond), not because of its sessions."""
+    n = max(0, top["server_procs"] - 10)
+    log(f"scale {srv.daemon}: control: 0 sessions and {n:,} idle processes of ours")
+    pids = idle_processes(n)
+    try:
+        time.sleep(2.0)
+        ctl = {"idle_processes": len(pids)}
+        for label, method in (("cheap", CHEAP_HASH), ("default", None)):
+            env.set_password(method)
+            ctl[f"login_{label}"] = scale_probes(srv, ctx, args.scale_probes, 120.0)
+        c = ctl["login_cheap"]
+        log(f"scale {srv.daemon}: control: fresh login median/p95 "
+            f"{fmt(c['ms_median'], '{:.1f}')}/{fmt(c['ms_p95'], '{:.1f}')} ms (cheap hash), "
+            f"server CPU {fmt(c['server_cpu_ms_per_login'], '{:.1f}')} ms/login, kdamond "
+            f"{c['kdamond_core_share'] * 100:.0f}% of a core")
+        return ctl
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        for pid in pids:
+            os.waitpid(pid, 0)
 
 
 def bench_list(srv, ctx, reps, nfiles):
@@ -2101,7 +2177,7 @@ def print_scale(S, meta):
               f"(opened {s['window']} at a time with the cheap hash); fresh logins: "
               f"{s['probes']} per hash and level; times in ms, memory in KiB per session")
         hdr = ("idle sessions", "login ms median", "p95", "default hash: median", "p95",
-               "failed", "MemAvailable drop/sess", "minus client USS", "server PSS/sess",
+               "failed", "server CPU ms/login", "kdamond % core", "MemAvailable drop/sess", "minus client USS", "server PSS/sess",
                "server USS/sess", "USS+PTE+stacks", "procs/sess")
         lines = []
         for lv in s["levels"]:
@@ -2109,6 +2185,8 @@ def print_scale(S, meta):
             lines.append((f"{lv['sessions']:,}", fmt(c["ms_median"], "{:.1f}"),
                           fmt(c["ms_p95"], "{:.1f}"), fmt(h["ms_median"], "{:.1f}"),
                           fmt(h["ms_p95"], "{:.1f}"), str(c["errors"] + h["errors"]),
+                          fmt(c.get("server_cpu_ms_per_login"), "{:.1f}"),
+                          fmt(c.get("kdamond_core_share", 0) * 100, "{:.0f}"),
                           fmt(lv.get("mem_available_drop_kib_per_session"), "{:.0f}"),
                           fmt(lv.get("mem_available_drop_minus_client_kib_per_session"),
                               "{:.0f}"),
@@ -2116,7 +2194,19 @@ def print_scale(S, meta):
                           fmt(lv.get("server_uss_kib_per_session"), "{:.0f}"),
                           fmt(lv.get("server_uss_plus_kernel_kib_per_session"), "{:.0f}"),
                           fmt(lv.get("server_procs_per_session"), "{:.2f}")))
+        ctl = s.get("control")
+        if ctl:
+            c, h = ctl["login_cheap"], ctl["login_default"]
+            lines.append((f"0 + {ctl['idle_processes']:,} idle processes", fmt(c["ms_median"], "{:.1f}"),
+                          fmt(c["ms_p95"], "{:.1f}"), fmt(h["ms_median"], "{:.1f}"),
+                          fmt(h["ms_p95"], "{:.1f}"), str(c["errors"] + h["errors"]),
+                          fmt(c.get("server_cpu_ms_per_login"), "{:.1f}"),
+                          fmt(c.get("kdamond_core_share", 0) * 100, "{:.0f}"))
+                         + ("-",) * 6)
         print(format_table(hdr, lines, {0}))
+        if ctl:
+            print("  last row, the control: no sessions, but as many unrelated idle processes as "
+                  "the top level's server tree; what grows there grows for any server here")
         for rp in s["ramps"]:
             print(f"  ramp {rp['from']:,} -> {rp['to']:,}: {rp['seconds']:.1f} s, "
                   f"{fmt(rp['per_s'], '{:.0f}')} logins/s, {rp['errors']} failed"
