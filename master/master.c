@@ -510,6 +510,22 @@ static int write_pidfile(const char *path)
 	return close(fd);
 }
 
+/* ftpsd -w (the sessions) or -T (the live NAT state), root only. */
+static void who_request(struct master *m)
+{
+	uint16_t request;
+	int c = who_accept(m->who_fd, &request);
+
+	if (c < 0)
+		return;
+	if (request == PRIV_NAT_SHOW)
+		natmap_ctl_describe(&m->nat, m->cfg, who_send_line, &c);
+	else
+		who_send_sessions(c, m->sessions, m->nsessions);
+	who_send_end(c);
+	close(c);
+}
+
 static void serve(struct master *m)
 {
 	struct pollfd pfd[LISTENERS_MAX + 5 + PROXY_WAIT_MAX];
@@ -553,7 +569,7 @@ static void serve(struct master *m)
 			if (pfd[i + 1].revents & POLLIN)
 				accept_ready(m, i);
 		if (pfd[n + 4].revents & POLLIN)
-			who_answer(m->who_fd, m->sessions, m->nsessions);
+			who_request(m);
 		/* Last: a reload may replace the listener table. */
 		if (pfd[0].revents & POLLIN)
 			handle_signals(m);

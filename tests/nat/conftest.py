@@ -242,6 +242,7 @@ def nat_server(nat_lab, nat_user, pki, tmp_path):
         settings = {
             "listen": True, "listen_address": SRV_LAN, "listen_port": 21,
             "pid_file": os.path.join(str(tmp_path), f"ftpsd{len(servers)}.pid"),
+            "who_socket": os.path.join(str(tmp_path), f"who{len(servers)}.sock"),
             "log_file": os.path.join(str(tmp_path), "ftpsd.log"),
             "syslog_enable": False, "log_ftp_protocol": True,
             "pam_service_name": PAM_SERVICE, "local_enable": True,
