@@ -189,6 +189,7 @@ int who_accept(int lfd, uint16_t *request)
 	struct timeval tv = { .tv_sec = 2 };
 	struct pollfd p;
 	struct priv_msg *m;
+	bool got;
 	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (c < 0)
@@ -203,16 +204,16 @@ int who_accept(int lfd, uint16_t *request)
 	/* Root's own client sends its question at once. */
 	p = (struct pollfd){ .fd = c, .events = POLLIN };
 	m = malloc(sizeof(*m));
-	if (!m || poll(&p, 1, WHO_REQUEST_MS) != 1 || priv_recv(c, m) != 1 ||
-	    (m->type != PRIV_WHO && m->type != PRIV_NAT_SHOW) || priv_msg_check(m) < 0) {
-		if (m && m->fd >= 0)
-			close(m->fd);
+	/* M->fd is set only by a message received whole. */
+	got = m && poll(&p, 1, WHO_REQUEST_MS) == 1 && priv_recv(c, m) == 1;
+	if (got && m->fd >= 0)
+		close(m->fd);
+	if (!got || (m->type != PRIV_WHO && m->type != PRIV_NAT_SHOW) ||
+	    priv_msg_check(m) < 0) {
 		free(m);
 		close(c);
 		return -1;
 	}
-	if (m->fd >= 0)
-		close(m->fd);
 	*request = m->type;
 	free(m);
 	return c;
