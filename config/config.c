@@ -153,6 +153,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_BOOL_ROW(proxy_protocol, V, false),
 	CFG_STR_ROW(proxy_trusted, V, 0, "", cfg_check_cidrs),
 	CFG_BOOL_ROW(proxy_protocol_data, V, false),
+	CFG_STR_ROW(proxy_destination, V, 0, "", cfg_check_cidrs),
 	CFG_UINT_ROW(login_timeout, V, 0, 86400, 120),
 	CFG_UINT_ROW(max_login_fails, V, 1, 1000, 3),
 	CFG_UINT_ROW(delay_failed_login, V, 0, 600, 1),
@@ -1219,6 +1220,11 @@ static void cfg_check_proxy(struct cfg_parser *p, const struct cfg_section *sec)
 		cfg_report_keys(p, sec, CFG_KEY(proxy_protocol_data),
 				CFG_KEY(proxy_protocol),
 				"proxy_protocol_data=YES needs proxy_protocol=YES");
+	else if (s->proxy_destination[0] && !s->proxy_protocol)
+		cfg_report_keys(p, sec, CFG_KEY(proxy_destination),
+				CFG_KEY(proxy_protocol),
+				"proxy_destination needs proxy_protocol=YES (only a "
+				"trusted proxy's header names a destination)");
 }
 
 static int cfg_check_facility(const char *value, char *why, size_t whysize)
@@ -1518,9 +1524,7 @@ static bool cfg_check_clash(struct cfg_parser *p, const struct cfg_section *a,
 
 	if (a->set->listen_port != b->set->listen_port)
 		return false;
-	/* A vhost with server_name may share an earlier vhost's address:
-	 * HOST (RFC 7151) and TLS SNI select it there. */
-	if (b->set->server_name[0])
+	if (cfg_may_share_address(b->set))
 		return false;
 	while (cfg_list_next(&list, mine, sizeof mine) == 1) {
 		if (cfg_ip_parse(mine, &ip) == 0 &&

@@ -70,6 +70,8 @@ struct cfg_settings {
 	bool proxy_protocol;
 	char proxy_trusted[CFG_STR_MAX]; /* CIDR list of the proxies */
 	bool proxy_protocol_data;        /* passive data connections carry one too */
+	char proxy_destination[CFG_STR_MAX]; /* CIDR list: a header's destination
+					      * there selects this vhost */
 	unsigned login_timeout;          /* seconds from connect to login; 0 = none */
 	unsigned max_login_fails;
 	unsigned delay_failed_login;     /* seconds */
@@ -262,6 +264,14 @@ int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err
 static inline bool cfg_pasv_address_auto(const struct cfg_settings *s)
 {
 	return s->pasv_address[0] == 'a' && __builtin_strcmp(s->pasv_address, "auto") == 0;
+}
+
+/* May a vhost with SET listen where an earlier one does? Then something
+ * else selects it there: a name (server_name, for HOST and TLS SNI) or a
+ * trusted proxy's header (proxy_destination). */
+static inline bool cfg_may_share_address(const struct cfg_settings *s)
+{
+	return s->server_name[0] || s->proxy_destination[0];
 }
 
 #endif

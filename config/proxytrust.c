@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "common/cidr.h"
+#include "config/vhosts.h"
 
 bool proxy_is_trusted(const struct cfg_settings *set, const struct net_addr *peer)
 {
@@ -15,6 +16,35 @@ bool proxy_is_trusted(const struct cfg_settings *set, const struct net_addr *pee
 	if (cidr_list_parse(&list, set->proxy_trusted, bad, sizeof(bad)) < 0)
 		return false;
 	return cidr_list_match(&list, peer) >= 0;
+}
+
+static bool lists_destination(const struct cfg_settings *set, const struct net_addr *dst)
+{
+	struct cidr_list list;
+	char bad[CIDR_STRLEN];
+
+	return set->proxy_destination[0] &&
+	       cidr_list_parse(&list, set->proxy_destination, bad, sizeof(bad)) == 0 &&
+	       cidr_list_match(&list, dst) >= 0;
+}
+
+const struct cfg_vhost *proxy_vhost_for(const struct ftpsd_config *cfg,
+					const struct cfg_vhost *deflt,
+					const struct net_addr *local,
+					const struct net_addr *proxy,
+					const struct net_addr *dst)
+{
+	if (!dst)
+		return deflt;
+	/* Each condition is the chosen vhost's own: it must listen here and
+	 * believe this proxy, or a header could reach any vhost. */
+	for (size_t v = 0; v < cfg->nvhosts; v++) {
+		const struct cfg_vhost *vh = &cfg->vhosts[v];
+		if (lists_destination(&vh->set, dst) && vhost_serves(vh, local) &&
+		    proxy_is_trusted(&vh->set, proxy))
+			return vh;
+	}
+	return deflt;
 }
 
 static int warn_overlaps(const struct ftpsd_config *cfg, const struct cfg_vhost *vh,

@@ -87,8 +87,8 @@ static int want(struct listeners *next, const struct listeners *ls,
 		struct listener *l = &next->l[next->n];
 		int old = find(ls, &addrs[i]);
 		/* Shared with an earlier vhost: its socket serves both, and
-		 * HOST or TLS SNI pick this one by server_name. */
-		if (vh->set.server_name[0] && covered(next, &addrs[i]))
+		 * HOST, TLS SNI or a PROXY header's destination pick this one. */
+		if (cfg_may_share_address(&vh->set) && covered(next, &addrs[i]))
 			continue;
 		if (next->n == LISTENERS_MAX || find(next, &addrs[i]) >= 0) {
 			snprintf(err, errsize, "too many or duplicate listen addresses "

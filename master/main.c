@@ -172,6 +172,15 @@ int main(int argc, char **argv)
 	}
 	if (cl.action == CMDLINE_DUMP) {
 		config_dump(cfg, stdout);
+		/* What the running server learned from the gateway, as
+		 * comments: the output stays a configuration file. */
+		if (natmap_config_wanted(cfg) && cfg->global.listen) {
+			fflush(stdout);
+			printf("\n# live NAT state of the running server (who_socket %s):\n",
+			       cfg->global.who_socket);
+			if (who_client_nat(cfg->global.who_socket, "# ", stdout, stderr) != 0)
+				printf("# (not available: see the message above)\n");
+		}
 		return 0;
 	}
 	if (cl.action == CMDLINE_WHO)

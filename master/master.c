@@ -190,12 +190,19 @@ static void start_session(struct master *m, const struct listener *l, int fd,
 	close(fd);
 }
 
+/* The header's destination may choose another vhost on this listener
+ * (proxy_destination): one ftpsd behind one proxy, several public names. */
 static void header_ready(void *ctx, size_t listener, int fd,
-			 const struct net_addr *client, const struct net_addr *proxy)
+			 const struct net_addr *client, const struct net_addr *proxy,
+			 const struct net_addr *dst)
 {
 	struct master *m = ctx;
+	struct listener chosen = m->ls.l[listener];
+	struct net_addr local;
 
-	start_session(m, &m->ls.l[listener], fd, client, proxy);
+	if (dst && net_addr_from_local(&local, fd) == 0)
+		chosen.vhost = proxy_vhost_for(m->cfg, chosen.vhost, &local, proxy, dst);
+	start_session(m, &chosen, fd, client, proxy);
 }
 
 /* The one place a control connection's peer address enters: the socket's
@@ -503,6 +510,22 @@ static int write_pidfile(const char *path)
 	return close(fd);
 }
 
+/* ftpsd -w (the sessions) or -T (the live NAT state), root only. */
+static void who_request(struct master *m)
+{
+	uint16_t request;
+	int c = who_accept(m->who_fd, &request);
+
+	if (c < 0)
+		return;
+	if (request == PRIV_NAT_SHOW)
+		natmap_ctl_describe(&m->nat, m->cfg, who_send_line, &c);
+	else
+		who_send_sessions(c, m->sessions, m->nsessions);
+	who_send_end(c);
+	close(c);
+}
+
 static void serve(struct master *m)
 {
 	struct pollfd pfd[LISTENERS_MAX + 5 + PROXY_WAIT_MAX];
@@ -546,7 +569,7 @@ static void serve(struct master *m)
 			if (pfd[i + 1].revents & POLLIN)
 				accept_ready(m, i);
 		if (pfd[n + 4].revents & POLLIN)
-			who_answer(m->who_fd, m->sessions, m->nsessions);
+			who_request(m);
 		/* Last: a reload may replace the listener table. */
 		if (pfd[0].revents & POLLIN)
 			handle_signals(m);
@@ -654,15 +677,19 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 
 /* Inetd mode, the connection on fd 0 from a trusted proxy: its header,
  * read here (root, before anything else sees the connection) within the
- * deadline; one that does not come, or is broken, ends the connection. */
-static void inetd_proxy_header(const struct cfg_settings *set, struct priv_assign *a)
+ * deadline; one that does not come, or is broken, ends the connection.
+ * Its destination may choose another vhost serving LOCAL: the one served. */
+static const struct cfg_vhost *inetd_proxy_header(const struct ftpsd_config *cfg,
+						  const struct cfg_vhost *vh,
+						  const struct net_addr *local,
+						  struct priv_assign *a)
 {
 	struct proxy_header h;
 	const char *why;
 	char ip[NETADDR_STRLEN];
 
-	if (net_addr_from_peer(&a->proxy, 0) < 0 || !proxy_is_trusted(set, &a->proxy))
-		return;
+	if (net_addr_from_peer(&a->proxy, 0) < 0 || !proxy_is_trusted(&vh->set, &a->proxy))
+		return vh;
 	if (proxy_read(0, PROXY_READ_TIMEOUT_MS, &h, &why) != PROXY_DONE) {
 		struct log_fields f = LOG_FIELDS("proxy_refused");
 		net_addr_ip_string(&a->proxy, ip, sizeof(ip));
@@ -673,6 +700,7 @@ static void inetd_proxy_header(const struct cfg_settings *set, struct priv_assig
 	}
 	a->proxied = 1;
 	a->client = h.local ? a->proxy : h.src;
+	return proxy_vhost_for(cfg, vh, local, &a->proxy, h.local ? NULL : &h.dst);
 }
 
 /* Inetd mode: this process was just exec'd, so it is clean; it starts a
@@ -720,7 +748,7 @@ void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 		_exit(1);
 	}
 	vh = listeners_vhost_for(cfg, &local, &implicit);
-	inetd_proxy_header(&vh->set, &a);
+	vh = inetd_proxy_header(cfg, vh, &local, &a);
 	a.implicit_tls = implicit;
 	monitor_run(cfg, vh, 0, &a, &env);
 }

@@ -19,6 +19,14 @@
 /* Removing the mappings takes the helper at most 5 s (natmap.c). */
 #define NATMAP_STOP_WAIT_MS 8000
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void log_note(const char *line, void *ctx)
 {
 	(void)ctx;
@@ -28,6 +36,7 @@ static void log_note(const char *line, void *ctx)
 void natmap_ctl_bound(struct ftpsd_config *cfg)
 {
 	natmap_bound_range(cfg, log_note, NULL);
+	natmap_note_ipv6(cfg, log_note, NULL);
 }
 
 int natmap_ctl_start(struct natmap_ctl *c, const struct ftpsd_config *cfg,
@@ -117,26 +126,68 @@ static bool address_plausible(uint32_t ip)
 	return h >> 24 != 0 && h >> 24 != 127 && h >> 28 < 14;
 }
 
-static void log_state(const struct cfg_vhost *vh, const struct priv_nat_state *s,
-		      const char *ip, const char *verdict)
+/* What the master makes of S's address: NULL when usable (*ADDR set),
+ * else why not. IP gets the address as text. */
+static const char *verdict_of(const struct priv_nat_state *s, struct net_addr *addr,
+			      char *ip, size_t ipsize)
 {
-	char ports[512], reason[4 * PRIV_NAT_REASON_MAX], lease[32];
+	struct sockaddr_in *sin = (struct sockaddr_in *)&addr->ss;
+	struct in_addr a = { .s_addr = s->external_ip };
+
+	memset(addr, 0, sizeof(*addr));
+	snprintf(ip, ipsize, "unknown");
+	if (!s->proto)
+		return "";
+	inet_ntop(AF_INET, &a, ip, (socklen_t)ipsize);
+	sin->sin_family = AF_INET;
+	sin->sin_addr = a;
+	addr->len = sizeof(*sin);
+	if (!address_plausible(s->external_ip))
+		return " (not an address a client can reach: not used)";
+	if (cidr_is_private(addr))
+		return " (private or carrier-grade NAT shared space: this gateway is "
+		       "itself behind another NAT, its mappings do not reach the "
+		       "internet; not used)";
+	return NULL;
+}
+
+/* The line that says what S means for VH, as logged and as ftpsd -T
+ * shows it (with LEFT, the lease's seconds left, when LEFT >= 0). */
+static void state_text(const struct cfg_vhost *vh, const struct priv_nat_state *s,
+		       long long left, char *buf, size_t size)
+{
+	char ports[512], reason[4 * PRIV_NAT_REASON_MAX], lease[96], ip[INET_ADDRSTRLEN];
+	struct net_addr addr;
+	const char *verdict = verdict_of(s, &addr, ip, sizeof(ip));
 
 	if (s->proto == 0) {
 		log_escape(s->reason, reason, sizeof(reason));
-		log_msg(LOG_LVL_WARN, "vhost %s: NAT: no gateway protocol worked "
-			"(%s); using the static settings", vh->name, reason);
+		snprintf(buf, size, "vhost %s: NAT: no gateway protocol worked (%s); "
+			 "using the static settings", vh->name, reason);
 		return;
 	}
 	ports_text(s, ports, sizeof(ports));
-	if (s->lifetime)
-		snprintf(lease, sizeof(lease), "lease %u s", s->lifetime);
-	else
+	if (!s->lifetime)
 		snprintf(lease, sizeof(lease), "permanent lease");
-	log_msg(verdict ? LOG_LVL_WARN : LOG_LVL_INFO, "vhost %s: NAT: %s: external "
-		"address %s%s, mapped TCP ports %s (%s)", vh->name,
-		natmap_proto_name((enum natmap_proto)s->proto), ip, verdict ? verdict : "",
-		ports, lease);
+	else if (left >= 0)
+		snprintf(lease, sizeof(lease), "lease %u s, %lld s left, renewed at "
+			 "half", s->lifetime, left);
+	else
+		snprintf(lease, sizeof(lease), "lease %u s", s->lifetime);
+	snprintf(buf, size, "vhost %s: NAT: %s: external address %s%s, mapped TCP "
+		 "ports %s (%s)", vh->name, natmap_proto_name((enum natmap_proto)s->proto),
+		 ip, verdict ? verdict : "", ports, lease);
+}
+
+static void log_state(const struct cfg_vhost *vh, const struct priv_nat_state *s)
+{
+	char line[4 * PRIV_NAT_REASON_MAX + 1024];
+	struct net_addr addr;
+	char ip[INET_ADDRSTRLEN];
+
+	state_text(vh, s, -1, line, sizeof(line));
+	log_msg(s->proto && !verdict_of(s, &addr, ip, sizeof(ip)) ? LOG_LVL_INFO :
+		LOG_LVL_WARN, "%s", line);
 }
 
 /* The masquerade value S gives vhost V: true when it changed. */
@@ -146,35 +197,43 @@ static bool apply_state(struct natmap_ctl *c, const struct ftpsd_config *cfg,
 	const struct cfg_vhost *vh = &cfg->vhosts[s->vhost];
 	struct pasv_masq *m = &masq[s->vhost];
 	struct pasv_masq next = { .ok = false };
-	const char *verdict = NULL;
-	char ip[INET_ADDRSTRLEN] = "unknown";
-	struct in_addr a = { .s_addr = s->external_ip };
+	char ip[INET_ADDRSTRLEN];
 	bool changed;
 
-	if (s->proto) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&next.addr.ss;
-		inet_ntop(AF_INET, &a, ip, sizeof(ip));
-		sin->sin_family = AF_INET;
-		sin->sin_addr = a;
-		next.addr.len = sizeof(*sin);
-		if (!address_plausible(s->external_ip))
-			verdict = " (not an address a client can reach: not used)";
-		else if (cidr_is_private(&next.addr))
-			verdict = " (private or carrier-grade NAT shared space: this "
-				  "gateway is itself behind another NAT, its mappings "
-				  "do not reach the internet; not used)";
-		else
-			next.ok = true;
-	}
+	next.ok = s->proto && !verdict_of(s, &next.addr, ip, sizeof(ip));
 	if (!c->have[s->vhost] || memcmp(&c->last[s->vhost], s, sizeof(*s)) != 0)
-		log_state(vh, s, ip, verdict);
+		log_state(vh, s);
 	c->have[s->vhost] = true;
 	c->last[s->vhost] = *s;
+	c->at[s->vhost] = mono_ms();
 	if (!cfg_pasv_address_auto(&vh->set))
 		return false;
 	changed = next.ok != m->ok || (next.ok && !net_addr_same_ip(&next.addr, &m->addr));
 	*m = next;
 	return changed;
+}
+
+void natmap_ctl_describe(const struct natmap_ctl *c, const struct ftpsd_config *cfg,
+			 void (*emit)(const char *line, void *ctx), void *ctx)
+{
+	char line[4 * PRIV_NAT_REASON_MAX + 1024];
+
+	for (size_t v = 0; v < cfg->nvhosts; v++) {
+		const struct cfg_vhost *vh = &cfg->vhosts[v];
+		const struct priv_nat_state *s = &c->last[v];
+		if (!natmap_vhost_wanted(vh))
+			continue;
+		if (c->pid <= 0)
+			snprintf(line, sizeof(line), "vhost %s: NAT: the helper is not "
+				 "running; using the static settings", vh->name);
+		else if (!c->have[v])
+			snprintf(line, sizeof(line), "vhost %s: NAT: no result from the "
+				 "gateway yet; using the static settings", vh->name);
+		else
+			state_text(vh, s, s->lifetime ? (long long)s->lifetime -
+				   (mono_ms() - c->at[v]) / 1000 : -1, line, sizeof(line));
+		emit(line, ctx);
+	}
 }
 
 bool natmap_ctl_read(struct natmap_ctl *c, const struct ftpsd_config *cfg,
@@ -226,14 +285,6 @@ bool natmap_ctl_exited(struct natmap_ctl *c, pid_t pid, int status,
 		close(c->link);
 	*c = (struct natmap_ctl)NATMAP_CTL_INIT;
 	return true;
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void natmap_ctl_stop(struct natmap_ctl *c)

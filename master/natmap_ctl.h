@@ -16,7 +16,8 @@ struct natmap_ctl {
 	pid_t pid;      /* 0: not running */
 	int link;       /* -1: none */
 	bool have[CFG_MAX_VHOSTS];
-	struct priv_nat_state last[CFG_MAX_VHOSTS]; /* as last logged */
+	struct priv_nat_state last[CFG_MAX_VHOSTS]; /* as last reported */
+	long long at[CFG_MAX_VHOSTS];               /* when (CLOCK_MONOTONIC ms) */
 };
 
 #define NATMAP_CTL_INIT { .pid = 0, .link = -1 }
@@ -41,6 +42,12 @@ bool natmap_ctl_read(struct natmap_ctl *c, const struct ftpsd_config *cfg,
 bool natmap_ctl_exited(struct natmap_ctl *c, pid_t pid, int status,
 		       const struct ftpsd_config *cfg, struct pasv_masq *masq,
 		       bool *changed);
+
+/* ftpsd -T: one line per vhost with NAT settings, to EMIT: the protocol
+ * that worked, the external address (and whether it is used), the ports
+ * mapped and the lease's seconds left; or why the static settings apply. */
+void natmap_ctl_describe(const struct natmap_ctl *c, const struct ftpsd_config *cfg,
+			 void (*emit)(const char *line, void *ctx), void *ctx);
 
 /* Ask the helper to remove its mappings and exit; waits a bounded time,
  * then kills it. */

@@ -105,7 +105,7 @@ void proxy_wait_run(struct proxy_wait *w, const struct pollfd *pfd, size_t n,
 			struct proxy_wait_conn done = *c;
 			drop(w, i);
 			ready(ctx, done.listener, done.fd, h.local ? &done.proxy : &h.src,
-			      &done.proxy);
+			      &done.proxy, h.local ? NULL : &h.dst);
 			continue;
 		}
 		drop(w, i);

@@ -29,10 +29,12 @@ struct proxy_wait {
 };
 
 /* What a whole header became: CLIENT is whom the session is for (the
- * header's source, or the proxy itself for a health check). */
+ * header's source, or the proxy itself for a health check), DST the
+ * address that client dialled (NULL for a health check). */
 typedef void (*proxy_ready_fn)(void *ctx, size_t listener, int fd,
 			       const struct net_addr *client,
-			       const struct net_addr *proxy);
+			       const struct net_addr *proxy,
+			       const struct net_addr *dst);
 
 /* Wait for FD's header. -1 (FD untouched) when full or out of memory. */
 int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener,

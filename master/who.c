@@ -184,24 +184,46 @@ static bool peer_is_root(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && cr.uid == 0;
 }
 
-void who_answer(int lfd, const struct master_session *s, size_t n)
+int who_accept(int lfd, uint16_t *request)
 {
 	struct timeval tv = { .tv_sec = 2 };
-	struct priv_who_state *st;
+	struct pollfd p;
 	struct priv_msg *m;
+	bool got;
 	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (c < 0)
-		return;
+		return -1;
 	/* The socket is 0600 already; this holds if its mode is changed. */
 	if (!peer_is_root(c)) {
 		log_msg(LOG_LVL_WARN, "who_socket: refused a client that is not root");
 		close(c);
-		return;
+		return -1;
 	}
 	(void)setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	st = calloc(n ? n : 1, sizeof(*st));
+	/* Root's own client sends its question at once. */
+	p = (struct pollfd){ .fd = c, .events = POLLIN };
 	m = malloc(sizeof(*m));
+	/* M->fd is set only by a message received whole. */
+	got = m && poll(&p, 1, WHO_REQUEST_MS) == 1 && priv_recv(c, m) == 1;
+	if (got && m->fd >= 0)
+		close(m->fd);
+	if (!got || (m->type != PRIV_WHO && m->type != PRIV_NAT_SHOW) ||
+	    priv_msg_check(m) < 0) {
+		free(m);
+		close(c);
+		return -1;
+	}
+	*request = m->type;
+	free(m);
+	return c;
+}
+
+void who_send_sessions(int c, const struct master_session *s, size_t n)
+{
+	struct priv_who_state *st = calloc(n ? n : 1, sizeof(*st));
+	struct priv_msg *m = malloc(sizeof(*m));
+
 	if (st && m) {
 		who_collect(s, n, st, m);
 		for (size_t i = 0; i < n; i++) {
@@ -209,10 +231,25 @@ void who_answer(int lfd, const struct master_session *s, size_t n)
 			if (priv_send(c, m) < 0)
 				break;
 		}
-		priv_msg_init(m, PRIV_WHO); /* the end of the list */
-		(void)priv_send(c, m);
 	}
 	free(st);
 	free(m);
-	close(c);
+}
+
+void who_send_line(const char *line, void *ctx)
+{
+	struct priv_log v = { .level = LOG_LVL_INFO };
+	struct priv_msg m;
+
+	snprintf(v.line, sizeof(v.line), "%s", line);
+	priv_encode_log(&m, &v);
+	(void)priv_send(*(const int *)ctx, &m);
+}
+
+void who_send_end(int c)
+{
+	struct priv_msg m;
+
+	priv_msg_init(&m, PRIV_WHO);
+	(void)priv_send(c, &m);
 }

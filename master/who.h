@@ -6,6 +6,7 @@
 #define FTPSD_MASTER_WHO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/netaddr.h"
@@ -27,9 +28,24 @@ struct master_session {
  * non-blocking listener, or -1 with ERR set. */
 int who_listen(const char *path, char *err, size_t errsize);
 
-/* A client is waiting on LFD: answer it with the N sessions S. Refuses
- * any peer but root. */
-void who_answer(int lfd, const struct master_session *s, size_t n);
+/* How long a connected client has to ask its question (PRIV_WHO or
+ * PRIV_NAT_SHOW): the master waits for nothing else meanwhile. */
+#define WHO_REQUEST_MS 500
+
+/* A client is waiting on LFD: accept it if it is root and asks a question
+ * within WHO_REQUEST_MS. The connection, and *REQUEST the question's type;
+ * -1 (closed) otherwise. */
+int who_accept(int lfd, uint16_t *request);
+
+/* Answer PRIV_WHO on C: the N sessions S, each completed by its monitor. */
+void who_send_sessions(int c, const struct master_session *s, size_t n);
+
+/* One line of text on the connection *CTX (an int): the answer to
+ * PRIV_NAT_SHOW, a line at a time. */
+void who_send_line(const char *line, void *ctx);
+
+/* The end of every answer. */
+void who_send_end(int c);
 
 /* The master keeps one link per session: raise its soft RLIMIT_NOFILE
  * (systemd's default is 1024) to fit MAX_CLIENTS of them (0: unlimited,

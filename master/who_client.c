@@ -202,36 +202,56 @@ static void print_one(const struct priv_who_state *s, bool json, bool first, FIL
 	}
 }
 
+/* Connect to PATH and ask REQUEST (PRIV_WHO, PRIV_NAT_SHOW): the
+ * connection, or -1 with the reason on ERR. */
+static int who_ask(const char *path, uint16_t request, struct priv_msg *m, FILE *err)
+{
+	int fd = who_connect(path, err);
+
+	if (fd < 0)
+		return -1;
+	priv_msg_init(m, request);
+	if (priv_send(fd, m) < 0) {
+		fprintf(err, "ftpsd: who_socket %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The next message of the answer on FD: 1 with M, 0 at its end, -1 (said
+ * on ERR) when it stops short. */
+static int who_next(int fd, const char *path, struct priv_msg *m, FILE *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, WHO_CLIENT_TIMEOUT_MS) != 1 || priv_recv(fd, m) != 1) {
+		fprintf(err, "ftpsd: who_socket %s: no complete answer\n", path);
+		return -1;
+	}
+	if (m->fd >= 0)
+		close(m->fd);
+	return m->type == PRIV_WHO && priv_msg_check(m) == 0 ? 0 : 1;
+}
+
 int who_client_run(const char *path, bool json, FILE *out, FILE *err)
 {
 	struct priv_msg *m = malloc(sizeof(*m));
 	struct priv_who_state st;
-	struct pollfd p;
 	size_t count = 0;
-	int fd, status = 1;
+	int fd, rc, status = 1;
 
 	if (!m)
 		return 1;
-	fd = who_connect(path, err);
+	fd = who_ask(path, PRIV_WHO, m, err);
 	if (fd < 0) {
 		free(m);
 		return 1;
 	}
-	p = (struct pollfd){ .fd = fd, .events = POLLIN };
 	fputs(json ? "[" : "", out);
 	if (!json)
 		fprintf(out, "%s\n", who_format_header());
-	for (;;) {
-		if (poll(&p, 1, WHO_CLIENT_TIMEOUT_MS) != 1 || priv_recv(fd, m) != 1) {
-			fprintf(err, "ftpsd: who_socket %s: no complete answer\n", path);
-			break;
-		}
-		if (m->fd >= 0)
-			close(m->fd);
-		if (m->type == PRIV_WHO && priv_msg_check(m) == 0) {
-			status = 0;
-			break;
-		}
+	while ((rc = who_next(fd, path, m, err)) == 1) {
 		if (m->type != PRIV_WHO_STATE || priv_decode_who_state(m, &st) < 0) {
 			fprintf(err, "ftpsd: who_socket %s: malformed answer\n", path);
 			break;
@@ -239,9 +259,36 @@ int who_client_run(const char *path, bool json, FILE *out, FILE *err)
 		print_one(&st, json, count == 0, out);
 		count++;
 	}
+	status = rc == 0 ? 0 : 1;
 	if (json)
 		fputs(count ? "\n]\n" : "]\n", out);
 	close(fd);
 	free(m);
 	return status;
+}
+
+int who_client_nat(const char *path, const char *prefix, FILE *out, FILE *err)
+{
+	struct priv_msg *m = malloc(sizeof(*m));
+	struct priv_log v;
+	char safe[4 * PRIV_LINE_MAX];
+	int fd, rc = -1;
+
+	if (!m)
+		return 1;
+	fd = who_ask(path, PRIV_NAT_SHOW, m, err);
+	while (fd >= 0 && (rc = who_next(fd, path, m, err)) == 1) {
+		if (m->type != PRIV_LOG || priv_decode_log(m, &v) < 0) {
+			fprintf(err, "ftpsd: who_socket %s: malformed answer\n", path);
+			rc = -1;
+			break;
+		}
+		/* The master's words; escaped again for the terminal. */
+		log_escape(v.line, safe, sizeof(safe));
+		fprintf(out, "%s%s\n", prefix, safe);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(m);
+	return rc == 0 ? 0 : 1;
 }

@@ -10,6 +10,11 @@
  * exit status: 0, or 1 with a reason on ERR. */
 int who_client_run(const char *path, bool json, FILE *out, FILE *err);
 
+/* `ftpsd -T`: the live NAT state of the master on PATH, one line per vhost
+ * with NAT settings, each after PREFIX, to OUT. 0, or 1 with a reason on
+ * ERR. */
+int who_client_nat(const char *path, const char *prefix, FILE *out, FILE *err);
+
 /* One session as a table row / a JSON object (no newline); pure, for the
  * unit tests. BUF of SIZE; false when it does not fit. */
 struct priv_who_state;

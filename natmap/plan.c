@@ -1,6 +1,9 @@
 #include "natmap/plan.h"
 
 #include <string.h>
+#include <sys/socket.h>
+
+#include "config/vhosts.h"
 
 
 bool natmap_vhost_wanted(const struct cfg_vhost *vh)
@@ -63,6 +66,40 @@ void natmap_bound_range(struct ftpsd_config *cfg,
 	}
 }
 
+/* The line for VH when it maps ports and listens on IPv6 too. */
+static bool ipv6_unmapped(const struct cfg_vhost *vh, char *buf, size_t size)
+{
+	struct net_addr addrs[32];
+	char ip[NETADDR_STRLEN];
+	int n;
+
+	if (!vh->set.nat_port_mapping)
+		return false;
+	n = vhost_addresses(vh, vh->set.listen_port, addrs, 32);
+	for (int i = 0; i < n; i++) {
+		if (net_addr_family(&addrs[i]) != AF_INET6)
+			continue;
+		net_addr_ip_string(&addrs[i], ip, sizeof(ip));
+		snprintf(buf, size, "vhost %s: nat_port_mapping maps IPv4 ports only: "
+			 "IPv6 (listening on %s) is served without NAT, and no "
+			 "pinhole is opened for it on the router; let its control "
+			 "and passive ports through the router's IPv6 firewall "
+			 "yourself", vh->name, ip);
+		return true;
+	}
+	return false;
+}
+
+void natmap_note_ipv6(const struct ftpsd_config *cfg,
+		      void (*note)(const char *line, void *ctx), void *ctx)
+{
+	char line[512];
+
+	for (size_t i = 0; i < cfg->nvhosts; i++)
+		if (ipv6_unmapped(&cfg->vhosts[i], line, sizeof(line)))
+			note(line, ctx);
+}
+
 bool natmap_config_same(const struct ftpsd_config *a, const struct ftpsd_config *b)
 {
 	if (a->nvhosts != b->nvhosts ||
@@ -97,6 +134,7 @@ static int warn_vhost(const struct ftpsd_config *cfg, const struct cfg_vhost *vh
 		      FILE *err)
 {
 	const struct cfg_settings *s = &vh->set;
+	char line[512];
 	int n = 0;
 
 	if (s->nat_port_mapping && !cfg_pasv_address_auto(s) && s->pasv_address[0]) {
@@ -126,6 +164,10 @@ static int warn_vhost(const struct ftpsd_config *cfg, const struct cfg_vhost *vh
 		fprintf(err, "%s: warning: vhost %s: nat_port_mapping=YES maps each "
 			"passive port to itself, but pasv_port_offset=%u advertises "
 			"other ports\n", cfg->path, vh->name, s->pasv_port_offset);
+		n++;
+	}
+	if (ipv6_unmapped(vh, line, sizeof(line))) {
+		fprintf(err, "%s: warning: %s\n", cfg->path, line);
 		n++;
 	}
 	if (cfg_pasv_address_auto(s) && rules_shadow_auto(s)) {

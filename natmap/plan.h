@@ -38,6 +38,13 @@ void natmap_plan_vhost(const struct cfg_vhost *vh, struct natmap_plan *out);
 void natmap_bound_range(struct ftpsd_config *cfg,
 			void (*note)(const char *line, void *ctx), void *ctx);
 
+/* IPv6 has no NAT to map through, and the helper opens no IPv6 pinholes
+ * (PCP could; not done): an IPv6 listen address of a nat_port_mapping
+ * vhost is served as ever, and nothing is opened for it on the router.
+ * Calls NOTE with a line saying so for each such vhost. */
+void natmap_note_ipv6(const struct ftpsd_config *cfg,
+		      void (*note)(const char *line, void *ctx), void *ctx);
+
 /* Whether the NAT part of two configurations is the same (a reload that
  * does not touch it keeps the helper and its mappings). */
 bool natmap_config_same(const struct ftpsd_config *a, const struct ftpsd_config *b);

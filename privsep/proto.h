@@ -63,13 +63,16 @@
  *                   gateway: vhost, protocol, external IPv4, lease, the
  *                   ports mapped, reason; the master re-checks every field
  * PRIV_NAT_STOP     master → NAT helper: remove the mappings and exit
+ * PRIV_NAT_SHOW     ftpsd -T → master, on who_socket: "the live NAT state";
+ *                   answered with PRIV_LOG lines, then PRIV_WHO (the end)
  * Who's on (ftpsd -w; master/who.c, monitor/who_state.c):
  * PRIV_XFER_PROGRESS engine  POSTAUTH, at the start of a RETR/STOR and then
  *                            at most once a second: direction, bytes, path
  *                            (the monitor holds the engine to that)  none
  * PRIV_WHO          master → monitor, on the spare's link kept after
  *                   PRIV_ASSIGN: "your state now"            WHO_STATE
- *                   master → ftpsd -w: the end of the list
+ *                   ftpsd -w → master, on who_socket: "the sessions"
+ *                   master → ftpsd -w or -T: the end of the list
  * PRIV_WHO_STATE    monitor → master: its session's state; master →
  *                   ftpsd -w: the same, with the pid and the master's part
  */
@@ -119,6 +122,7 @@ enum priv_type {
 	PRIV_XFER_PROGRESS,
 	PRIV_WHO,
 	PRIV_WHO_STATE,
+	PRIV_NAT_SHOW,
 	PRIV_TYPE_END
 };
 
@@ -405,7 +409,8 @@ struct priv_who_state {
 
 void priv_encode_xfer_progress(struct priv_msg *m, const struct priv_xfer_progress *v);
 int priv_decode_xfer_progress(struct priv_msg *m, struct priv_xfer_progress *v);
-/* PRIV_WHO has no body: priv_msg_init(m, PRIV_WHO), priv_msg_check(m). */
+/* PRIV_WHO and PRIV_NAT_SHOW have no body: priv_msg_init(m, TYPE),
+ * priv_msg_check(m). */
 void priv_encode_who_state(struct priv_msg *m, const struct priv_who_state *v);
 int priv_decode_who_state(struct priv_msg *m, struct priv_who_state *v);
 

@@ -73,7 +73,8 @@ static int decode_as(uint16_t type)
 	case PRIV_ZYG_EXITED: return priv_decode_zyg_pid(&m, &pid);
 	case PRIV_ZYG_MASQ: return priv_decode_zyg_masq(&m, &u, &ok, &out.addr);
 	case PRIV_XFER_PROGRESS: return priv_decode_xfer_progress(&m, &out.xfer_progress);
-	case PRIV_WHO: return priv_msg_check(&m);
+	case PRIV_WHO:
+	case PRIV_NAT_SHOW: return priv_msg_check(&m);
 	case PRIV_WHO_STATE: return priv_decode_who_state(&m, &out.who_state);
 	default: return -1;
 	}

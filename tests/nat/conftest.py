@@ -42,6 +42,7 @@ PUBLIC, PUBLIC2 = "203.0.113.10", "203.0.113.99"
 SRV_LAN, SRV_LAN2 = "10.99.0.10", "10.99.0.11"
 IN_LAN, OUT_WAN = "10.99.0.20", "198.51.100.7"
 PXY_LAN, PUBLIC3 = "10.99.0.30", "203.0.113.50"   # `lab.sh proxy`: the reverse proxy
+PXY_LAN2, PUBLIC4 = "10.99.0.31", "203.0.113.51"  # its second frontend
 PASV_MIN, PASV_MAX = 40000, 40009
 TIMEOUT = 10
 CLONE_NEWNET = 0x40000000
@@ -241,6 +242,7 @@ def nat_server(nat_lab, nat_user, pki, tmp_path):
         settings = {
             "listen": True, "listen_address": SRV_LAN, "listen_port": 21,
             "pid_file": os.path.join(str(tmp_path), f"ftpsd{len(servers)}.pid"),
+            "who_socket": os.path.join(str(tmp_path), f"who{len(servers)}.sock"),
             "log_file": os.path.join(str(tmp_path), "ftpsd.log"),
             "syslog_enable": False, "log_ftp_protocol": True,
             "pam_service_name": PAM_SERVICE, "local_enable": True,

@@ -27,9 +27,10 @@
 #   lab.sh proxy PASV_MIN PASV_MAX               add the reverse-proxy host
 #
 # `proxy` adds a LAN host for an L4 proxy (HAProxy in the tests), ns
-# PREFIX-pxy at 10.99.0.30/24, and a third public address 203.0.113.50 on
-# the router, DNATed from wan to it for port 21 and PASV_MIN-PASV_MAX (the
-# proxy forwards them to the server); `down` removes it too.
+# PREFIX-pxy at 10.99.0.30/24 and 10.99.0.31/24, and two more public
+# addresses on the router, 203.0.113.50 and 203.0.113.51, DNATed from wan
+# to those two for port 21 and PASV_MIN-PASV_MAX (the proxy forwards them
+# to the server; two frontends, two public names); `down` removes it too.
 # Environment: LAB_PREFIX (default ftpsd-nat) names the namespaces.
 # A hosts file for the server namespace lives in /etc/netns/PREFIX-srv/hosts
 # (ip netns exec bind-mounts it over /etc/hosts; edit it in place), and a
@@ -42,7 +43,7 @@ SRV=$P-srv RTR=$P-rtr IN=$P-in OUT=$P-out PXY=$P-pxy
 LAN_NET=10.99.0.0/24 RTR_LAN=10.99.0.1 SRV_LAN=10.99.0.10 SRV_LAN2=10.99.0.11
 IN_LAN=10.99.0.20 RTR_WAN=198.51.100.1 OUT_WAN=198.51.100.7
 PUBLIC=203.0.113.10 PUBLIC2=203.0.113.99
-PXY_LAN=10.99.0.30 PUBLIC3=203.0.113.50
+PXY_LAN=10.99.0.30 PUBLIC3=203.0.113.50 PXY_LAN2=10.99.0.31 PUBLIC4=203.0.113.51
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 nsx() { ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -136,11 +137,15 @@ proxy() { # PASV_MIN PASV_MAX
 	nsx $RTR ip link set pxy0 master br0
 	nsx $RTR ip link set pxy0 up
 	nsx $PXY ip addr add $PXY_LAN/24 dev eth0
+	nsx $PXY ip addr add $PXY_LAN2/24 dev eth0
 	nsx $PXY ip link set eth0 up
 	nsx $PXY ip route add default via $RTR_LAN
 	nsx $RTR ip addr add $PUBLIC3/32 dev wan
+	nsx $RTR ip addr add $PUBLIC4/32 dev wan
 	nsx $RTR nft add rule ip lab dnat_in iifname "wan" ip daddr $PUBLIC3 \
 		tcp dport "{ 21, $1-$2 }" dnat to $PXY_LAN
+	nsx $RTR nft add rule ip lab dnat_in iifname "wan" ip daddr $PUBLIC4 \
+		tcp dport "{ 21, $1-$2 }" dnat to $PXY_LAN2
 }
 
 down() {
@@ -185,5 +190,5 @@ status)
 	done
 	nsx $RTR nft list ruleset
 	;;
-*) sed -n '2,38p' "$0"; exit 2 ;;
+*) sed -n '2,39p' "$0"; exit 2 ;;
 esac

@@ -31,6 +31,7 @@ import tlsutil
 
 RTR_WAN, RTR_LAN, OUT_WAN = "198.51.100.1", "10.99.0.1", "198.51.100.7"
 RTR_WAN2 = "198.51.100.2"   # the router's address after the "ISP" changed it
+SRV6, IN6 = "fd99::10", "fd99::20"   # ULAs on the LAN, added by the IPv6 test
 TABLE = "ftpsd_natmap"
 MAPPED = f"21, 990, {PASV_MIN}-{PASV_MAX}"
 MAPPED_PORTS = [21, 990] + list(range(PASV_MIN, PASV_MAX + 1))
@@ -145,7 +146,7 @@ def wan_cert(pki, tmp_path_factory):
     d = str(tmp_path_factory.mktemp("natmapcert"))
     os.chmod(d, 0o755)
     return tlsutil.issue_cert(d, "rtr", "ftpsd natmap", (pki.ca, pki.ca_key), "rsa",
-                              serial=3101, names=(RTR_WAN, RTR_WAN2, SRV_LAN))
+                              serial=3101, names=(RTR_WAN, RTR_WAN2, SRV_LAN, SRV6))
 
 
 def auto_server(nat_server, wan_cert, **kw):
@@ -216,6 +217,16 @@ def transfer_through_mappings(r, ca, payload):
     assert up == payload[1][:200000]
 
 
+def live_nat_state(s):
+    """`ftpsd -T` while S runs: the lines of its live NAT state."""
+    r = subprocess.run([FTPSD, "-T", "-c", s.conf], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "\n# live NAT state of the running server" in out, out
+    return [line[2:] for line in out.split("# live NAT state", 1)[1].splitlines()[1:]]
+
+
 def stop_removes_mappings(r, s):
     s.stop()
     assert s.proc.returncode == 0
@@ -236,6 +247,12 @@ def test_pcp_maps_ports_outside_client_transfers_and_sigterm_removes(
                rf"mapped TCP ports {MAPPED} \(lease 3600 s\)", timeout=15)
     transfer_through_mappings(r, pki.ca, payload)
     s.wait_log(r"PASV: client 198\.51\.100\.7 told 198\.51\.100\.1:\d+")
+    # ftpsd -T asks the running master (who_socket) what it learned.
+    state = live_nat_state(s)
+    assert len(state) == 1 and re.fullmatch(
+        rf"vhost default: NAT: PCP: external address 198\.51\.100\.1, mapped TCP ports "
+        rf"{MAPPED} \(lease 3600 s, (\d+) s left, renewed at half\)", state[0]), state
+    assert 3500 < int(re.search(r"(\d+) s left", state[0]).group(1)) <= 3600, state
     # The helper runs sandboxed: nopriv, empty root, seccomp.
     pid = subprocess.run(["pgrep", "-x", "ftpsd-natmap"], stdout=subprocess.PIPE,
                          check=True).stdout.split()[0].decode()
@@ -244,6 +261,7 @@ def test_pcp_maps_ports_outside_client_transfers_and_sigterm_removes(
     assert re.search(r"Uid:\s+65534", status) and "Seccomp:\t2" in status, status
     assert os.readlink(f"/proc/{pid}/root") != "/"
     stop_removes_mappings(r, s)
+    assert live_nat_state(s) == ["(not available: see the message above)"]
 
 
 # 2 ------------------------------------------------------------------------
@@ -376,6 +394,9 @@ def test_hostile_gateway_logged_and_static(nat_lab, nat_server, wan_cert, pki, m
         # The master serves on, and advertises no learned address.
         assert parse227(inside_pasv(pki.ca)[0])[0] == SRV_LAN
         assert "violation" not in s.log()
+        # ftpsd -T says the same of the running server.
+        state = live_nat_state(s)
+        assert len(state) == 1 and re.search(why, state[0]), state
     finally:
         g.stopped = True
         g.join(5)
@@ -441,3 +462,45 @@ def test_config_test_warns_on_contradictions(tmp_path):
     assert r.returncode == 0, err
     assert "nat_port_mapping=YES with a static pasv_address=203.0.113.5" in err, err
     assert "will be cut to 40000-40031" in err, err
+
+
+# 9 ------------------------------------------------------------------------
+
+def lan_ipv6(add):
+    """SRV6 on the server, IN6 on the inside client (one bridge): IPv6
+    on the LAN, which no NAT touches."""
+    for ns, addr in (("srv", SRV6), ("in", IN6)):
+        cmd = ["ip", "-6", "addr", "add" if add else "del", f"{addr}/64", "dev", "eth0"]
+        r = run_in(ns, *(cmd + ["nodad"] if add else cmd))
+        assert r.returncode == 0 or not add, r.stderr
+
+
+def test_ipv6_listener_served_beside_ipv4_mappings(router, nat_server, wan_cert, pki,
+                                                   payload):
+    """nat_port_mapping maps IPv4 only: an IPv6 listen address of the same
+    vhost is served as ever (EPSV, byte-exact), the IPv4 mappings are made,
+    and the log says that nothing is opened for IPv6."""
+    r = router()
+    lan_ipv6(True)
+    try:
+        s = auto_server(nat_server, wan_cert, listen_address=f"{SRV_LAN},{SRV6}")
+        s.wait_log(r"vhost default: nat_port_mapping maps IPv4 ports only: IPv6 "
+                   r"\(listening on fd99::10\) is served without NAT")
+        s.wait_log(rf"vhost default: NAT: PCP: external address 198\.51\.100\.1, "
+                   rf"mapped TCP ports {MAPPED}", timeout=15)
+        expect_mapped(r, MAPPED_PORTS)
+
+        def client():
+            f = FTPS(context=tlsutil.client_context(ca=pki.ca), timeout=TIMEOUT)
+            f.connect(SRV6, 21, timeout=TIMEOUT)
+            f.auth()
+            f.login(USER, PASSWORD)
+            f.prot_p()
+            data = get(f, payload[0])   # ftplib uses EPSV on IPv6
+            f.quit()
+            return data
+        assert sha(in_ns("in", client)) == sha(payload[1])
+        s.wait_log(r"client fd99::20")
+        assert "violation" not in s.log()
+    finally:
+        lan_ipv6(False)

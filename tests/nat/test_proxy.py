@@ -10,7 +10,10 @@ outside client's real address, not the proxy's. Without the PROXY protocol
 (the usual reverse-proxy guide) pasv_address_rule gives the proxy the public
 address. A PROXY header from a host that is not the proxy is not believed.
 Two instances behind the one HAProxy, each with its own half of the
-passive range, serve clients balanced between them (scale-out).
+passive range, or both with the same range and the second advertising it
+shifted by pasv_port_offset, serve clients balanced between them
+(scale-out). Two HAProxy frontends (two public names) in front of one
+ftpsd: the header's destination selects the vhost (proxy_destination).
 """
 
 import io
@@ -21,19 +24,22 @@ import time
 
 import pytest
 
-from conftest import (FTPS, IN_LAN, NS, OUT_WAN, PASSWORD, PUBLIC3, PXY_LAN, SRV_LAN,
-                      SRV_LAN2, TIMEOUT, USER, in_ns, lab, run_in, stop_process)
+from conftest import (FTPS, IN_LAN, NS, OUT_WAN, PASSWORD, PUBLIC3, PUBLIC4, PXY_LAN,
+                      PXY_LAN2, SRV_LAN, SRV_LAN2, TIMEOUT, USER, in_ns, lab, run_in,
+                      stop_process)
 
 import tlsutil
 
 CTRL = 2121                     # ftpsd's control port behind the proxy
 PMIN, PMAX = 40100, 40109       # forwarded by the router and by HAProxy
+OFFSET = 10                     # the second instance's pasv_port_offset
 PASV_RE = re.compile(r"\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)")
 
 
 @pytest.fixture(scope="module")
 def proxy_host(nat_lab):
-    r = lab("proxy", str(PMIN), str(PMAX), check=False)
+    # The router forwards the offset instance's ports too.
+    r = lab("proxy", str(PMIN), str(PMAX + OFFSET), check=False)
     assert r.returncode == 0, r.stderr.decode(errors="replace")
     # nat_lab's `lab.sh down` at the end removes the namespace too.
 
@@ -212,18 +218,29 @@ def test_forged_header_not_believed(nat_server, haproxy):
     assert "192.0.2.66" not in s.log().replace("PROXY TCP4 192.0.2.66", "")
 
 
+# Scale-out, two shapes: (a's bound range, b's bound range, b's offset).
+HALF = (PMIN + PMAX) // 2
+SHAPES = {"own-ranges": ((PMIN, HALF), (HALF + 1, PMAX), 0),
+          "one-range-offset": ((PMIN, PMAX), (PMIN, PMAX), OFFSET)}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_scale_out_two_instances_behind_one_haproxy(nat_server, haproxy, pki, payload,
-                                                   tmp_path):
+                                                   tmp_path, shape):
     """Two ftpsd instances (10.99.0.10 and .11), control connections
-    balanced round-robin, each instance's own half of the passive range
-    forwarded to it: clients of both are told the public address and a
-    port of their instance, and transfer byte-exact."""
-    half = (PMIN + PMAX) // 2
+    balanced round-robin; each instance its own half of the passive range
+    forwarded to it, or both the same range with b advertising it shifted
+    by pasv_port_offset and HAProxy mapping the shifted ports back (server
+    b ADDR:-OFFSET). Clients of both are told the public address and a port
+    of their instance, reach it through the proxy, and transfer byte-exact."""
+    (amin, amax), (bmin, bmax), off = SHAPES[shape]
     common = dict(pasv_address=PUBLIC3, pasv_address_exempt="private",
                   proxy_protocol=True, proxy_trusted=PXY_LAN, proxy_protocol_data=True)
-    a = nat_server(**server_settings(listen_address=SRV_LAN, pasv_max_port=half,
-                                     log_file=str(tmp_path / "a.log"), **common))
-    b = nat_server(**server_settings(listen_address=SRV_LAN2, pasv_min_port=half + 1,
+    a = nat_server(**server_settings(listen_address=SRV_LAN, pasv_min_port=amin,
+                                     pasv_max_port=amax, log_file=str(tmp_path / "a.log"),
+                                     **common))
+    b = nat_server(**server_settings(listen_address=SRV_LAN2, pasv_min_port=bmin,
+                                     pasv_max_port=bmax, pasv_port_offset=off or None,
                                      log_file=str(tmp_path / "b.log"), **common))
     haproxy(text=f"""frontend ftp_control
     bind {PXY_LAN}:21
@@ -233,15 +250,15 @@ backend ftpsd_control
     server a {SRV_LAN}:{CTRL} send-proxy-v2
     server b {SRV_LAN2}:{CTRL} send-proxy-v2
 frontend passive_a
-    bind {PXY_LAN}:{PMIN}-{half}
+    bind {PXY_LAN}:{amin}-{amax}
     default_backend passive_a
 backend passive_a
     server a {SRV_LAN} send-proxy-v2
 frontend passive_b
-    bind {PXY_LAN}:{half + 1}-{PMAX}
+    bind {PXY_LAN}:{bmin + off}-{bmax + off}
     default_backend passive_b
 backend passive_b
-    server b {SRV_LAN2} send-proxy-v2
+    server b {SRV_LAN2}{f":-{off}" if off else ""} send-proxy-v2
 """)
     ports = []
     for _ in range(4):
@@ -251,9 +268,71 @@ backend passive_b
         assert data == payload[1]
         ports.append(port)
     # Round-robin: each instance served two of the four, from its range.
-    in_a = [p for p in ports if PMIN <= p <= half]
-    in_b = [p for p in ports if half < p <= PMAX]
+    in_a = [p for p in ports if amin <= p <= amax]
+    in_b = [p for p in ports if bmin + off <= p <= bmax + off]
     assert len(in_a) == 2 and len(in_b) == 2, ports
     for s in (a, b):
         s.wait_log(rf"login ok: user {USER} client {re.escape(OUT_WAN)}")
         assert f"client {PXY_LAN}" not in s.log(), s.log()
+
+
+def welcome_and_session(host, port, ca, payload):
+    """(banner, 227 reply, bytes downloaded) of one session to HOST:PORT."""
+    f = ftps(host, port, ca)
+    resp = f.sendcmd("PASV")
+    chunks = []
+    f.retrbinary(f"RETR {payload[0]}", chunks.append)
+    f.quit()
+    return f.welcome, resp, b"".join(chunks)
+
+
+def test_proxy_destination_selects_the_vhost(nat_server, haproxy, pki, payload, tmp_path):
+    """One ftpsd behind one HAProxy with two frontends (10.99.0.30 and .31,
+    reached from outside as 203.0.113.50 and .51), both sent to the same
+    ftpsd port: the v2 header's destination (the frontend the client
+    dialled) selects vhost b for the second. Each client gets its vhost's
+    banner and certificate (b's names only 203.0.113.51, and the client
+    checks it), is told its own public address, and transfers byte-exact."""
+    d = str(tmp_path / "pdst")
+    os.mkdir(d)
+    os.chmod(d, 0o755)
+    bcert = tlsutil.issue_cert(d, "b", "ftpsd vhost b", (pki.ca, pki.ca_key), "rsa",
+                               serial=3201, names=(PUBLIC4,))
+    proxied = dict(proxy_protocol=True, proxy_trusted=PXY_LAN + "," + PXY_LAN2,
+                   proxy_protocol_data=True, pasv_address_exempt="private")
+    s = nat_server(vhosts=[
+        ("a", dict(listen_address=SRV_LAN, ftpd_banner="vhost a", pasv_address=PUBLIC3,
+                   **proxied)),
+        ("b", dict(listen_address=SRV_LAN, ftpd_banner="vhost b", pasv_address=PUBLIC4,
+                   proxy_destination=PXY_LAN2, rsa_cert_file=bcert[0],
+                   rsa_private_key_file=bcert[1], **proxied)),
+    ], **server_settings())
+    haproxy(text=f"""frontend ftp_a
+    bind {PXY_LAN}:21
+    default_backend ftpsd_control
+frontend ftp_b
+    bind {PXY_LAN2}:21
+    default_backend ftpsd_control
+backend ftpsd_control
+    server ftpsd {SRV_LAN}:{CTRL} send-proxy-v2
+frontend ftp_passive
+    bind :{PMIN}-{PMAX}
+    default_backend ftpsd_passive
+backend ftpsd_passive
+    server ftpsd {SRV_LAN} send-proxy-v2
+""")
+    for public, name in ((PUBLIC4, "b"), (PUBLIC3, "a")):
+        banner, resp, data = in_ns("out", welcome_and_session, public, 21, pki.ca, payload)
+        assert banner == f"220 vhost {name}", banner
+        ip, port = told(resp)
+        assert ip == public and PMIN <= port <= PMAX, resp
+        assert data == payload[1]
+        s.wait_log(rf"session start: client {re.escape(OUT_WAN)} vhost {name} via proxy "
+                   r"10\.99\.0\.3[01]")
+    # From the LAN, straight to the server: no header, the listener's vhost.
+    banner, resp, data = in_ns("in", welcome_and_session, SRV_LAN, CTRL, pki.ca, payload)
+    assert banner == "220 vhost a", banner
+    assert told(resp)[0] == SRV_LAN, resp
+    assert data == payload[1]
+    assert "violation" not in s.log(), s.log()
+

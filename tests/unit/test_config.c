@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "config/proxytrust.h"
 
 /* struct ftpsd_config is large (64 vhosts): keep it off the stack. */
 static struct ftpsd_config cfg;
@@ -682,6 +683,48 @@ static void test_proxy_needs_trusted(void **state)
 		      "(ADDRESS/PREFIX without host bits, an address, or \"private\")\n");
 }
 
+static const struct cfg_vhost *by_destination(const char *local, const char *proxy,
+					      const char *dst)
+{
+	struct net_addr l, p, d;
+
+	assert_int_equal(net_addr_parse(&l, local, 2121), 0);
+	assert_int_equal(net_addr_parse(&p, proxy, 40000), 0);
+	if (dst)
+		assert_int_equal(net_addr_parse(&d, dst, 21), 0);
+	return proxy_vhost_for(&cfg, &cfg.vhosts[0], &l, &p, dst ? &d : NULL);
+}
+
+/* A trusted proxy's header names the address its client dialled; a vhost
+ * that lists it in proxy_destination, listens here and trusts that proxy
+ * is chosen, else the listener's own. */
+static void test_proxy_destination(void **state)
+{
+	(void)state;
+	expect_errors("proxy_destination=10.0.0.31\n", 1,
+		      "t.conf:1: proxy_destination needs proxy_protocol=YES (only a "
+		      "trusted proxy's header names a destination)\n");
+	/* b and c share a's address: their destinations select them. */
+	expect_errors("listen_address=10.0.0.5\nlisten_port=2121\nproxy_protocol=YES\n"
+		      "proxy_trusted=10.0.0.30\n[vhost a]\n[vhost b]\n"
+		      "proxy_destination=10.0.0.31,203.0.113.51\n[vhost c]\n"
+		      "proxy_destination=10.0.0.32\nproxy_trusted=10.0.0.99\n", 0, "");
+	static const struct { const char *local, *proxy, *dst; size_t vhost; } cases[] = {
+		{ "10.0.0.5", "10.0.0.30", "10.0.0.31", 1 },
+		{ "10.0.0.5", "10.0.0.30", "203.0.113.51", 1 },
+		{ "10.0.0.5", "10.0.0.30", "10.0.0.40", 0 },  /* listed nowhere */
+		{ "10.0.0.5", "10.0.0.30", NULL, 0 },         /* LOCAL: no destination */
+		{ "10.0.0.5", "10.0.0.30", "10.0.0.32", 0 },  /* c does not trust it */
+		{ "10.0.0.5", "10.0.0.99", "10.0.0.32", 2 },
+		{ "10.0.0.6", "10.0.0.30", "10.0.0.31", 0 },  /* b does not listen there */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_ptr_equal(by_destination(cases[i].local, cases[i].proxy, cases[i].dst),
+				 &cfg.vhosts[cases[i].vhost]);
+	/* Without a selector, sharing an address is still a clash. */
+	assert_int_equal(load("listen_address=10.0.0.5\n[vhost a]\n[vhost b]\n"), 1);
+}
+
 static void test_listen_address(void **state)
 {
 	(void)state;
@@ -1059,6 +1102,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pasv_one_zero, teardown),
 		cmocka_unit_test_teardown(test_pasv_in_vhost, teardown),
 		cmocka_unit_test_teardown(test_proxy_needs_trusted, teardown),
+		cmocka_unit_test_teardown(test_proxy_destination, teardown),
 		cmocka_unit_test_teardown(test_listen_address, teardown),
 		cmocka_unit_test_teardown(test_vhost_address_clash, teardown),
 		cmocka_unit_test_teardown(test_ssl_needs_cert, teardown),

@@ -284,6 +284,12 @@ static void test_check_warnings(void **state)
 				  "pasv_address_rule=any 203.0.113.9\n"), 1);
 	/* inetd mode */
 	assert_int_equal(warnings("listen=NO\npasv_address=auto\n"), 1);
+	/* an IPv6 listener, which nothing maps */
+	assert_int_equal(warnings("listen_address=10.0.0.5,2001:db8::5\n"
+				  "pasv_address=auto\nnat_port_mapping=YES\n"
+				  "pasv_min_port=40000\npasv_max_port=40009\n"), 1);
+	assert_int_equal(warnings("listen_address=10.0.0.5,2001:db8::5\n"
+				  "pasv_address=auto\n"), 0);
 }
 
 static void test_protocols(void **state)
