@@ -51,7 +51,7 @@ libftpsd.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)))
+%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)) $(addsuffix /*.def,$(LAYERS)))
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c libftpsd.a
@@ -78,7 +78,7 @@ unit: $(UNIT_BINS) $(REPLAY_BINS)
 
 # libFuzzer builds: the library again with clang, ASan, UBSan and
 # coverage, in tests/fuzz/obj (apart from the normal objects).
-tests/fuzz/obj/%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)))
+tests/fuzz/obj/%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)) $(addsuffix /*.def,$(LAYERS)))
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

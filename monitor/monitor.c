@@ -39,6 +39,7 @@
 #include "monitor/who_state.h"
 #include "config/pasv.h"
 #include "privsep/proto.h"
+#include "privsep/rules.h"
 #include "relay/relay.h"
 #include "tls/tls13_record.h"
 #include "config/users.h"
@@ -47,8 +48,6 @@
 
 /* Seconds a send to the engine or relay may block before the session ends. */
 #define PRIV_SEND_TIMEOUT 10
-
-enum mon_state { MON_PREAUTH = 1u << 0, MON_POSTAUTH = 1u << 1 };
 
 struct monitor {
 	struct session s;       /* the connection; copied into each engine */
@@ -60,7 +59,8 @@ struct monitor {
 	int relay_fd;           /* privsep link to the relay, or -1 */
 	struct priv_tls_session tls_sess; /* control session, for resumption */
 	pid_t pid;              /* ours: children die with it */
-	enum mon_state state;
+	unsigned state;         /* PRIV_ST_* */
+	uint64_t taken;         /* ONCE messages granted (privsep/rules.h) */
 	pid_t engine;
 	int priv_fd;            /* monitor's end of the current link */
 	unsigned fails;
@@ -71,7 +71,6 @@ struct monitor {
 	struct users_account acct;    /* who the login became (config/users.c) */
 	struct cfg_settings user_set; /* the vhost's settings + user_config_dir */
 	bool done;
-	bool tls_ready;         /* the relay reported its handshake */
 	bool quiet_start;       /* next pre-auth engine sends no 220 (SNI switch) */
 	int key_fd;             /* link to the key holder, -1 once not needed */
 	unsigned handshake_signs; /* signatures for the control handshake */
@@ -82,16 +81,17 @@ struct monitor {
 	struct who_xfer who;    /* the transfer in progress, as reported */
 };
 
-struct mon_handler {
-	uint16_t type;
-	unsigned states;
-	void (*fn)(struct monitor *mon, struct priv_msg *m);
-};
+typedef void mon_handler(struct monitor *mon, struct priv_msg *m);
 
-/* The only engine message that carries an fd. */
-static bool carries_fd(uint16_t type)
+/* A ONCE message (privsep/messages.def) took effect: another is refused. */
+static void grant(struct monitor *mon, uint16_t type)
 {
-	return type == PRIV_CHOWN_UPLOAD;
+	mon->taken |= 1ull << type;
+}
+
+static bool granted(const struct monitor *mon, uint16_t type)
+{
+	return mon->taken & (1ull << type);
 }
 
 static void violation(struct monitor *mon, const char *what)
@@ -100,10 +100,10 @@ static void violation(struct monitor *mon, const char *what)
 
 	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 	f.client = mon->s.peer_ip;
-	f.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL;
+	f.user = mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : NULL;
 	f.reason = what;
 	log_event(LOG_LVL_WARN, &f, "violation: %s (client %s, user %s)", what,
-		  mon->s.peer_ip, mon->state == MON_POSTAUTH ? mon->pam.user : "-");
+		  mon->s.peer_ip, mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : "-");
 	mon->done = true;
 }
 
@@ -588,7 +588,7 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 	mon->s.pbsz_done = (l->carry & CARRY_PBSZ) && mon->s.tls_control;
 	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
 	mon->s.mlst_facts = l->mlst_facts & FACT_DEFAULT;
-	mon->state = MON_POSTAUTH;
+	mon->state = PRIV_ST_POSTAUTH;
 	/* Give back what PAM freed (heap, and the deep stack of its hashing)
 	 * before the engine shares our pages: a trim in either process after
 	 * the fork would write to (and so copy) pages the two still share. */
@@ -637,10 +637,6 @@ static void on_host(struct monitor *mon, struct priv_msg *m)
 		free(h);
 		return violation(mon, "malformed HOST");
 	}
-	if (mon->s.host_done) {
-		free(h);
-		return violation(mon, "HOST after a HOST");
-	}
 	for (char *p = h->name; *p; p++)
 		if ((unsigned char)*p < 0x21 || *p == 0x7f)
 			*p = '?'; /* only ever logged or compared */
@@ -656,6 +652,7 @@ static void on_host(struct monitor *mon, struct priv_msg *m)
 	}
 	snprintf(how, sizeof(how), "HOST %s", h->name);
 	switch_vhost(mon, vi, how);
+	grant(mon, PRIV_HOST);
 	mon->s.host_done = true; /* the next engine refuses another HOST */
 	/* Before AUTH TLS the relay does not exist yet: its ticket key can
 	 * still be drawn for the new vhost. */
@@ -686,11 +683,9 @@ static void on_tls_ready(struct monitor *mon, struct priv_msg *m)
 	struct priv_msg reply;
 	int vi = -1;
 
-	if (mon->tls_ready)
-		return violation(mon, "TLS_READY twice");
 	if (priv_decode_tls_ready(m, name, sizeof(name)) < 0)
 		return violation(mon, "malformed TLS_READY");
-	mon->tls_ready = true;
+	grant(mon, PRIV_TLS_READY);
 	if (name[0])
 		vi = vhost_find_by_name(mon->s.cfg, &mon->s.local, name);
 	if (vi >= 0 && &mon->s.cfg->vhosts[vi] != mon->s.vhost &&
@@ -732,7 +727,7 @@ static void forward_log(struct monitor *mon, struct priv_msg *m, const char *rol
 
 static void on_log(struct monitor *mon, struct priv_msg *m)
 {
-	forward_log(mon, m, mon->state == MON_POSTAUTH ? "ftpsd-engine" : "ftpsd-preauth");
+	forward_log(mon, m, mon->state == PRIV_ST_POSTAUTH ? "ftpsd-engine" : "ftpsd-preauth");
 }
 
 static void on_relay_log(struct monitor *mon, struct priv_msg *m)
@@ -994,7 +989,7 @@ static void on_xfer_progress(struct monitor *mon, struct priv_msg *m)
 
 static uint32_t who_kind(const struct monitor *mon)
 {
-	if (mon->state != MON_POSTAUTH)
+	if (mon->state != PRIV_ST_POSTAUTH)
 		return WHO_KIND_NONE;
 	return mon->acct.kind == USERS_ANON ? WHO_KIND_ANON :
 	       mon->acct.kind == USERS_GUEST ? WHO_KIND_GUEST : WHO_KIND_LOCAL;
@@ -1007,14 +1002,16 @@ static void on_master(struct monitor *mon, struct priv_msg *m)
 	struct who_session ws = {
 		.vhost = mon->s.vhost ? mon->s.vhost->name : NULL,
 		.client = mon->s.peer_ip,
-		.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL,
+		.user = mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : NULL,
 		.kind = who_kind(mon),
 		.started_ms = mon->started_ms,
 		.client_fd = mon->client_fd,
 	};
 	struct priv_who_state st;
 
-	if (priv_recv(mon->master_fd, m) != 1 || m->type != PRIV_WHO ||
+	if (priv_recv(mon->master_fd, m) != 1 ||
+	    priv_admit(PRIV_LINK_MASTER, mon->state, mon->taken, m->type, m->fd >= 0) !=
+		    PRIV_ADMIT ||
 	    priv_msg_check(m) < 0) {
 		if (m->fd >= 0)
 			close(m->fd);
@@ -1078,7 +1075,7 @@ static void on_relay_sign(struct monitor *mon, struct priv_msg *m)
 	vi = req->name[0] ? vhost_find_by_name(mon->s.cfg, &mon->s.local, req->name) : -1;
 	if (vi < 0 || !mon->env->tls[vi].full)
 		vi = (int)session_vhost(mon);
-	if (mon->tls_ready)
+	if (granted(mon, PRIV_TLS_READY))
 		violation(mon, "SIGN after the control handshake");
 	else if (mon->handshake_signs++ > 0)
 		violation(mon, "SIGN twice in one control handshake");
@@ -1164,6 +1161,7 @@ static int start_relay(struct monitor *mon)
 	bound_sends(link[0]);
 	mon->ctrl_fd = plain[0];
 	mon->s.tls_control = true;
+	grant(mon, PRIV_AUTH_TLS); /* implicit TLS too: TLS once per session */
 	return 0;
 }
 
@@ -1174,8 +1172,6 @@ static void on_auth_tls(struct monitor *mon, struct priv_msg *m)
 
 	if (priv_decode_auth_tls(m) < 0)
 		return violation(mon, "malformed AUTH_TLS");
-	if (mon->s.tls_control)
-		return violation(mon, "AUTH_TLS twice");
 	if (mon->s.set->ssl_enable && start_relay(mon) == 0)
 		status = 0;
 	else if (mon->s.set->ssl_enable)
@@ -1187,34 +1183,46 @@ static void on_auth_tls(struct monitor *mon, struct priv_msg *m)
 
 static void on_tls_session(struct monitor *mon, struct priv_msg *m)
 {
-	if (mon->tls_sess.len)
-		return violation(mon, "TLS_SESSION twice");
 	if (priv_decode_tls_session(m, &mon->tls_sess) < 0) {
 		mon->tls_sess.len = 0;
 		return violation(mon, "malformed TLS_SESSION");
 	}
+	grant(mon, PRIV_TLS_SESSION);
 }
 
-static const struct mon_handler handlers[] = {
-	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_log },
-	{ PRIV_LOGIN, MON_PREAUTH, on_login },
-	{ PRIV_PASV, MON_POSTAUTH, on_pasv },
-	{ PRIV_XFER, MON_POSTAUTH, on_xfer },
-	{ PRIV_AUTH_TLS, MON_PREAUTH, on_auth_tls },
-	{ PRIV_HOST, MON_PREAUTH, on_host },
-	{ PRIV_PORT_CONNECT, MON_POSTAUTH, on_port_connect },
-	{ PRIV_CHOWN_UPLOAD, MON_POSTAUTH, on_chown_upload },
-	{ PRIV_SIGN, MON_POSTAUTH, on_engine_sign },
-	{ PRIV_XFER_PROGRESS, MON_POSTAUTH, on_xfer_progress },
+/* Which function takes each message on each link; whether it may come
+ * at all is privsep/messages.def's call (priv_admit). */
+static mon_handler *const engine_handlers[PRIV_TYPE_END] = {
+	[PRIV_LOG] = on_log,
+	[PRIV_LOGIN] = on_login,
+	[PRIV_PASV] = on_pasv,
+	[PRIV_XFER] = on_xfer,
+	[PRIV_AUTH_TLS] = on_auth_tls,
+	[PRIV_HOST] = on_host,
+	[PRIV_PORT_CONNECT] = on_port_connect,
+	[PRIV_CHOWN_UPLOAD] = on_chown_upload,
+	[PRIV_SIGN] = on_engine_sign,
+	[PRIV_XFER_PROGRESS] = on_xfer_progress,
 };
 
-/* The relay's link carries only these. */
-static const struct mon_handler relay_handlers[] = {
-	{ PRIV_LOG, MON_PREAUTH | MON_POSTAUTH, on_relay_log },
-	{ PRIV_TLS_SESSION, MON_PREAUTH | MON_POSTAUTH, on_tls_session },
-	{ PRIV_TLS_READY, MON_PREAUTH, on_tls_ready },
-	{ PRIV_SIGN, MON_PREAUTH, on_relay_sign },
+static mon_handler *const relay_handlers[PRIV_TYPE_END] = {
+	[PRIV_LOG] = on_relay_log,
+	[PRIV_TLS_SESSION] = on_tls_session,
+	[PRIV_TLS_READY] = on_tls_ready,
+	[PRIV_SIGN] = on_relay_sign,
 };
+
+bool monitor_handles(enum priv_link link, uint16_t type)
+{
+	if (type >= PRIV_TYPE_END)
+		return false;
+	if (link == PRIV_LINK_ENGINE)
+		return engine_handlers[type] != NULL;
+	if (link == PRIV_LINK_RELAY)
+		return relay_handlers[type] != NULL;
+	/* on_master; a spare's PRIV_ASSIGN (monitor_spare_run) */
+	return link == PRIV_LINK_MASTER && (type == PRIV_WHO || type == PRIV_ASSIGN);
+}
 
 /* The other side reads each reply before it sends its next message, so a
  * message that arrives while our last reply is unread is a hostile peer
@@ -1226,21 +1234,22 @@ static bool reply_unread(int link)
 	return ioctl(link, SIOCOUTQ, &queued) == 0 && queued > 0;
 }
 
-static void dispatch(struct monitor *mon, const struct mon_handler *table,
-		     size_t n, struct priv_msg *m, int link)
+static void dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m)
 {
-	if (reply_unread(link))
+	mon_handler *const *table = link == PRIV_LINK_RELAY ? relay_handlers : engine_handlers;
+	enum priv_verdict v = priv_admit(link, mon->state, mon->taken, m->type, m->fd >= 0);
+	const struct priv_rule *r = priv_rule(m->type);
+	char why[128];
+
+	if (reply_unread(link == PRIV_LINK_RELAY ? mon->relay_fd : mon->priv_fd))
 		return violation(mon, "a request while our last reply is unread");
-	for (size_t i = 0; i < n; i++) {
-		if (table[i].type != m->type)
-			continue;
-		if (!(table[i].states & mon->state))
-			return violation(mon, "message not allowed in this state");
-		if (m->fd >= 0 && !carries_fd(m->type))
-			return violation(mon, "unexpected fd");
-		return table[i].fn(mon, m);
-	}
-	violation(mon, "unknown message type");
+	if (v == PRIV_ADMIT && table[m->type])
+		return table[m->type](mon, m);
+	if (v == PRIV_ADMIT)
+		v = PRIV_WRONG_LINK; /* the table and the handlers disagree */
+	snprintf(why, sizeof(why), "%s%s%s", r ? r->name : "", r ? ": " : "",
+		 priv_verdict_string(v));
+	violation(mon, why);
 }
 
 static void log_engine_end(struct monitor *mon)
@@ -1285,12 +1294,7 @@ static int receive_one(struct monitor *mon, struct priv_msg *m, bool from_relay)
 			violation(mon, "malformed privsep message");
 		return -1;
 	}
-	if (from_relay)
-		dispatch(mon, relay_handlers,
-			 sizeof(relay_handlers) / sizeof(relay_handlers[0]), m, mon->relay_fd);
-	else
-		dispatch(mon, handlers, sizeof(handlers) / sizeof(handlers[0]), m,
-			 mon->priv_fd);
+	dispatch(mon, from_relay ? PRIV_LINK_RELAY : PRIV_LINK_ENGINE, m);
 	if (m->fd >= 0)
 		close(m->fd);
 	return 0;
@@ -1323,7 +1327,7 @@ static int login_time_left(const struct monitor *mon)
 {
 	long long left;
 
-	if (mon->state != MON_PREAUTH || !mon->login_deadline)
+	if (mon->state != PRIV_ST_PREAUTH || !mon->login_deadline)
 		return -1;
 	left = mon->login_deadline - monotonic_ms();
 	return left < 0 ? 0 : left > 86400000 ? 86400000 : (int)left;
@@ -1479,7 +1483,7 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 	mon->client_fd = -1;
 	mon->ctrl_fd = -1;
 	mon->master_fd = -1;
-	mon->state = MON_PREAUTH;
+	mon->state = PRIV_ST_SPARE;
 	mon->s.cfg = cfg;
 	mon->s.pasv_fd = -1;
 	mon->s.mlst_facts = FACT_DEFAULT;
@@ -1511,6 +1515,7 @@ __attribute__((noreturn)) static void monitor_serve_session(
 
 	mon->client_fd = client_fd;
 	mon->ctrl_fd = client_fd;
+	mon->state = PRIV_ST_PREAUTH;
 	/* Replies and TLS records are small and must not wait ~40 ms for the
 	 * client's delayed ACK (Nagle); every holder shares this socket. */
 	(void)setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
@@ -1567,7 +1572,7 @@ __attribute__((noreturn)) static void monitor_serve_session(
 		clock_gettime(CLOCK_MONOTONIC, &ended);
 		e.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 		e.client = mon->s.peer_ip;
-		e.user = mon->state == MON_POSTAUTH ? mon->pam.user : NULL;
+		e.user = mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : NULL;
 		e.duration_ms = (ended.tv_sec - started.tv_sec) * 1000LL +
 				(ended.tv_nsec - started.tv_nsec) / 1000000;
 		log_event(LOG_LVL_INFO, &e, "session end: client %s", mon->s.peer_ip);
@@ -1629,6 +1634,8 @@ void monitor_spare_run(const struct ftpsd_config *cfg,
 	}
 	/* Untrusted? No: the master. Checked all the same. */
 	if (priv_recv(fd, &m) != 1 || m.type != PRIV_ASSIGN ||
+	    priv_admit(PRIV_LINK_MASTER, mon->state, mon->taken, m.type, m.fd >= 0) !=
+		    PRIV_ADMIT ||
 	    priv_decode_assign(&m, &a) < 0 || a.vhost >= cfg->nvhosts) {
 		if (m.fd >= 0)
 			close(m.fd);

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "config/resolver.h"
+#include "privsep/rules.h"
 #include "tls/tls.h"
 
 struct monitor_env {
@@ -41,6 +42,11 @@ __attribute__((noreturn)) void monitor_run(const struct ftpsd_config *cfg,
 __attribute__((noreturn)) void monitor_spare_run(const struct ftpsd_config *cfg,
 						 const struct monitor_env *env,
 						 int master_fd);
+
+/* Whether the dispatch has a handler for TYPE on LINK (the rules say
+ * whether it may come at all). tests/unit/test_rules.c holds the two to
+ * each other: a row no handler takes, or a handler no row admits, fails. */
+bool monitor_handles(enum priv_link link, uint16_t type);
 
 /* Create secure_chroot_dir if missing (root-owned, 0555). 0 or -1. */
 int monitor_prepare_empty_dir(const char *path);

@@ -1,4 +1,5 @@
 #include "privsep/codec.h"
+#include "privsep/rules.h"
 
 #include <errno.h>
 #include <string.h>
@@ -101,7 +102,9 @@ void priv_get_str(struct priv_msg *m, char *out, size_t size)
 
 int priv_msg_check(const struct priv_msg *m)
 {
-	return (!m->bad && m->pos == m->len) ? 0 : -1;
+	if (m->bad || m->pos != m->len)
+		return -1;
+	return priv_fd_rule_ok(m);
 }
 
 int priv_msg_encode(const struct priv_msg *m, uint8_t *wire, size_t size)

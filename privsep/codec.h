@@ -38,7 +38,8 @@ size_t priv_get_bytes(struct priv_msg *m, void *out, size_t size);
  * SIZE-1 marks the message bad. */
 void priv_get_str(struct priv_msg *m, char *out, size_t size);
 
-/* 0 if every read stayed in bounds and consumed the whole body. */
+/* 0 if every read stayed in bounds and consumed the whole body, and an
+ * fd came with it exactly where privsep/messages.def has one. */
 int priv_msg_check(const struct priv_msg *m);
 
 /* Serialise into WIRE (at least PRIV_HDR_LEN + PRIV_BODY_MAX). Returns the

@@ -267,9 +267,7 @@ void priv_encode_chown_upload(struct priv_msg *m, int fd)
 
 int priv_decode_chown_upload(struct priv_msg *m)
 {
-	if (priv_msg_check(m) < 0 || m->fd < 0)
-		return -1;
-	return 0;
+	return priv_msg_check(m);
 }
 
 void priv_encode_chown_result(struct priv_msg *m, uint32_t status)
@@ -320,7 +318,7 @@ int priv_decode_start(struct priv_msg *m, struct priv_start *v)
 	v->vhost = priv_get_u32(m);
 	v->flags = priv_get_u32(m);
 	if (get_addr(m, &v->peer) < 0 || get_addr(m, &v->local) < 0 ||
-	    (v->flags & ~PRIV_START_TLS_CONTROL) || m->fd < 0)
+	    (v->flags & ~PRIV_START_TLS_CONTROL))
 		return -1;
 	return priv_msg_check(m);
 }
@@ -348,7 +346,7 @@ int priv_decode_assign(struct priv_msg *m, struct priv_assign *v)
 	if (v->proxied == 1 &&
 	    (get_addr(m, &v->client) < 0 || get_addr(m, &v->proxy) < 0))
 		return -1;
-	if (v->implicit_tls > 1 || v->proxied > 1 || m->fd < 0)
+	if (v->implicit_tls > 1 || v->proxied > 1)
 		return -1;
 	return priv_msg_check(m);
 }
@@ -371,8 +369,7 @@ int priv_decode_sign(struct priv_msg *m, struct priv_sign *v)
 	priv_get_str(m, v->name, sizeof(v->name));
 	v->len = (uint32_t)priv_get_bytes(m, v->in, sizeof(v->in));
 	if (v->key_type >= KEY_TYPES || v->op < SIGN_RSA_PKCS1 || v->op > SIGN_ECDSA ||
-	    (v->op == SIGN_ECDSA) != (v->key_type == KEY_ECDSA) || v->len == 0 ||
-	    m->fd >= 0)
+	    (v->op == SIGN_ECDSA) != (v->key_type == KEY_ECDSA) || v->len == 0)
 		return -1;
 	return priv_msg_check(m);
 }
@@ -388,7 +385,7 @@ int priv_decode_sign_result(struct priv_msg *m, struct priv_sign_result *v)
 {
 	v->status = priv_get_u32(m);
 	v->len = (uint32_t)priv_get_bytes(m, v->sig, sizeof(v->sig));
-	if ((v->status == 0) != (v->len > 0) || m->fd >= 0)
+	if ((v->status == 0) != (v->len > 0))
 		return -1;
 	return priv_msg_check(m);
 }
@@ -408,8 +405,7 @@ int priv_decode_keys_cert(struct priv_msg *m, struct priv_keys_cert *v)
 	v->key_type = priv_get_u32(m);
 	v->index = priv_get_u32(m);
 	v->len = (uint32_t)priv_get_bytes(m, v->der, sizeof(v->der));
-	if (v->key_type >= KEY_TYPES || v->index >= PRIV_CHAIN_MAX || v->len == 0 ||
-	    m->fd >= 0)
+	if (v->key_type >= KEY_TYPES || v->index >= PRIV_CHAIN_MAX || v->len == 0)
 		return -1;
 	return priv_msg_check(m);
 }
@@ -426,8 +422,6 @@ int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why,
 {
 	*status = priv_get_u32(m);
 	priv_get_str(m, why, size);
-	if (m->fd >= 0)
-		return -1;
 	return priv_msg_check(m);
 }
 
@@ -439,7 +433,7 @@ void priv_encode_keys_link(struct priv_msg *m, int fd)
 
 int priv_decode_keys_link(struct priv_msg *m)
 {
-	return m->fd < 0 ? -1 : priv_msg_check(m);
+	return priv_msg_check(m);
 }
 
 void priv_encode_zyg_spawn(struct priv_msg *m, int fd)
@@ -450,7 +444,7 @@ void priv_encode_zyg_spawn(struct priv_msg *m, int fd)
 
 int priv_decode_zyg_spawn(struct priv_msg *m)
 {
-	return m->fd < 0 ? -1 : priv_msg_check(m);
+	return priv_msg_check(m);
 }
 
 void priv_encode_zyg_pid(struct priv_msg *m, uint16_t type, int32_t pid)
@@ -462,7 +456,7 @@ void priv_encode_zyg_pid(struct priv_msg *m, uint16_t type, int32_t pid)
 int priv_decode_zyg_pid(struct priv_msg *m, int32_t *pid)
 {
 	*pid = (int32_t)priv_get_u32(m);
-	if (*pid < 0 || m->fd >= 0)
+	if (*pid < 0)
 		return -1;
 	return priv_msg_check(m);
 }
@@ -485,7 +479,7 @@ int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok,
 	*vhost = priv_get_u32(m);
 	flag = priv_get_u32(m);
 	*ok = flag == 1;
-	if (flag > 1 || m->fd >= 0 || (*ok && get_addr(m, addr) < 0))
+	if (flag > 1 || (*ok && get_addr(m, addr) < 0))
 		return -1;
 	return priv_msg_check(m);
 }

@@ -1,81 +1,7 @@
-/* The privsep message table: every message the engine and the monitor
- * exchange, who sends it, when, and what it carries. The monitor's dispatch
- * (monitor/monitor.c) enforces the "when".
- *
- * type              from     session state   body                     reply
- * PRIV_LOG          engine   any             level, line              none
- * PRIV_LOGIN        engine   PREAUTH         user, pass, pending      LOGIN_RESULT(FAIL|CLOSE)
- *                                                                     or, on success, the
- *                                                                     pre-auth engine is ended
- * PRIV_LOGIN_RESULT monitor  -               result                   -
- * PRIV_PASV         engine   POSTAUTH        kind (PASV/EPSV)         PASV_RESULT
- * PRIV_PASV_RESULT  monitor  -               status, ip, port, +fd    -
- * PRIV_XFER         engine   POSTAUTH        transfer record          none
- * PRIV_AUTH_TLS     engine   PREAUTH, once   -                        AUTH_TLS_RESULT
- * PRIV_AUTH_TLS_RESULT monitor -             status, +fd (plaintext)  -
- * PRIV_TLS_SESSION  relay    once            DER session              none
- * PRIV_PORT_CONNECT engine   POSTAUTH        ip, port                 PORT_RESULT
- * PRIV_PORT_RESULT  monitor  -               status, +fd (connected)  -
- * PRIV_CHOWN_UPLOAD engine   POSTAUTH, anon  +fd (the new upload)     CHOWN_RESULT
- * PRIV_CHOWN_RESULT monitor  -               status                   -
- * PRIV_HOST         engine   PREAUTH         name, carry, pending     HOST_RESULT(UNKNOWN), or
- *                                                                     on success the pre-auth
- *                                                                     engine is replaced by one
- *                                                                     of the new vhost (RFC 7151)
- * PRIV_HOST_RESULT  monitor  -               status                   -
- * PRIV_TLS_READY    relay    once            SNI name ("" if none)    TLS_READY_ACK (the relay
- *                                                                     forwards nothing before)
- * PRIV_TLS_READY_ACK monitor -               -                        -
- * PRIV_RELAY_HANDOFF monitor at login, once  -                        TLS_HANDOFF
- * PRIV_TLS_HANDOFF  relay    -               status; suite, traffic   - (status 0: the
- *                                            secrets, record numbers  relay has stopped
- *                                                                     and exits; the user's
- *                                                                     engine speaks TLS)
- *
- * PRIV_SIGN         relay    during the control handshake, once per handshake
- *                   engine   POSTAUTH, require_ssl_reuse=NO, once per data
- *                            connection the monitor brokered
- *                            vhost, key type, operation, SNI, input  SIGN_RESULT
- *                   monitor → key holder: the same, after its checks
- * PRIV_SIGN_RESULT  monitor/key holder  status, signature           -
- *
- * The relay's link carries only PRIV_LOG, PRIV_TLS_SESSION, PRIV_TLS_READY,
- * PRIV_SIGN and PRIV_TLS_HANDOFF.
- *
- * Links between the master's helpers (keys/keys.c, zygote/zygote.c):
- * PRIV_KEYS_CERT    key holder → zygote   vhost, key type, chain index, DER
- *                                          (public: the certificates only)
- * PRIV_KEYS_STATUS  key holder → zygote, zygote → master: status, reason;
- *                   status 0 ends the certificate list and means "ready"
- * PRIV_KEYS_LINK    zygote → key holder, +fd: a new session's key link
- * PRIV_ZYG_SPAWN    master → zygote, +fd: fork a spare monitor on that link
- * PRIV_ZYG_SPAWNED  zygote → master: its pid (0: the fork failed)
- * PRIV_ZYG_EXITED   zygote → master: a session or spare ended (pid)
- * PRIV_ZYG_MASQ     master → zygote: a vhost's masquerade address changed
- * PRIV_ZYG_RETIRE   master → zygote: fork no more; exit after the last child
- * The zygote passes PRIV_ZYG_SPAWN and _MASQ on to its current spawner, and
- * _RETIRE to one it moves on from (zygote/spawner.h); spawners send
- * PRIV_ZYG_SPAWNED and _EXITED to the master on the zygote's link.
- *
- * The NAT helper's link (natmap/natmap.c, master/natmap_ctl.c):
- * PRIV_LOG          NAT helper → master: a line for the log
- * PRIV_NAT_STATE    NAT helper → master, after each round with a vhost's
- *                   gateway: vhost, protocol, external IPv4, lease, the
- *                   ports mapped, reason; the master re-checks every field
- * PRIV_NAT_STOP     master → NAT helper: remove the mappings and exit
- * PRIV_NAT_SHOW     ftpsd -T → master, on who_socket: "the live NAT state";
- *                   answered with PRIV_LOG lines, then PRIV_WHO (the end)
- * Who's on (ftpsd -w; master/who.c, monitor/who_state.c):
- * PRIV_XFER_PROGRESS engine  POSTAUTH, at the start of a RETR/STOR and then
- *                            at most once a second: direction, bytes, path
- *                            (the monitor holds the engine to that)  none
- * PRIV_WHO          master → monitor, on the spare's link kept after
- *                   PRIV_ASSIGN: "your state now"            WHO_STATE
- *                   ftpsd -w → master, on who_socket: "the sessions"
- *                   master → ftpsd -w or -T: the end of the list
- * PRIV_WHO_STATE    monitor → master: its session's state; master →
- *                   ftpsd -w: the same, with the pid and the master's part
- */
+/* The privsep messages' bodies, encoders and decoders. Who sends each
+ * message, when, with what rules and which reply is written once, in
+ * privsep/messages.def; the enum below and the monitor's admission rules
+ * (privsep/rules.h) come from it. */
 #ifndef FTPSD_PRIVSEP_PROTO_H
 #define FTPSD_PRIVSEP_PROTO_H
 
@@ -86,45 +12,14 @@
 #include "privsep/codec.h"
 
 enum priv_type {
-	PRIV_LOG = 1,
-	PRIV_LOGIN,
-	PRIV_LOGIN_RESULT,
-	PRIV_PASV,
-	PRIV_PASV_RESULT,
-	PRIV_XFER,
-	PRIV_AUTH_TLS,
-	PRIV_AUTH_TLS_RESULT,
-	PRIV_TLS_SESSION,
-	PRIV_PORT_CONNECT,
-	PRIV_PORT_RESULT,
-	PRIV_CHOWN_UPLOAD,
-	PRIV_CHOWN_RESULT,
-	PRIV_HOST,
-	PRIV_HOST_RESULT,
-	PRIV_TLS_READY,
-	PRIV_TLS_READY_ACK,
-	PRIV_START,
-	PRIV_ASSIGN,
-	PRIV_SIGN,
-	PRIV_SIGN_RESULT,
-	PRIV_KEYS_LINK,
-	PRIV_KEYS_CERT,
-	PRIV_KEYS_STATUS,
-	PRIV_ZYG_SPAWN,
-	PRIV_ZYG_SPAWNED,
-	PRIV_ZYG_EXITED,
-	PRIV_ZYG_MASQ,
-	PRIV_ZYG_RETIRE,
-	PRIV_RELAY_HANDOFF,
-	PRIV_TLS_HANDOFF,
-	PRIV_NAT_STATE,
-	PRIV_NAT_STOP,
-	PRIV_XFER_PROGRESS,
-	PRIV_WHO,
-	PRIV_WHO_STATE,
-	PRIV_NAT_SHOW,
+	PRIV_NONE = 0, /* no reply; never on the wire */
+#define PRIV_MSG(name, from, engine, relay, master, flags, reply, body) PRIV_##name,
+#include "privsep/messages.def"
+#undef PRIV_MSG
 	PRIV_TYPE_END
 };
+/* The monitor keeps a bit per type for its once-only rule. */
+_Static_assert(PRIV_TYPE_END <= 64, "too many privsep message types");
 
 #define PRIV_USER_MAX 256
 #define PRIV_PASS_MAX 256
