@@ -7,6 +7,7 @@
 #include "engine/data.h"
 #include "common/log.h"
 #include "engine/port.h"
+#include "privsep/client.h"
 #include "privsep/proto.h"
 
 /* Shared by PORT and EPRT once the argument parsed. Refusals are the
@@ -87,13 +88,11 @@ int cmd_eprt(struct session *s, const char *arg)
 
 int data_active_connect(struct session *s)
 {
-	struct priv_msg m;
 	uint32_t status;
+	int fd;
 
 	s->active = false; /* one PORT, one transfer (as vsftpd) */
-	priv_encode_port_connect(&m, &s->active_addr);
-	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
-	    m.type != PRIV_PORT_RESULT || priv_decode_port_result(&m, &status) < 0)
+	if (priv_ask_port(s->priv_fd, &s->active_addr, &status, &fd) < 0)
 		_exit(1); /* the monitor is gone or broken */
-	return status == PORT_CONN_OK ? m.fd : -1;
+	return fd;
 }

@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include "engine/commands.h"
+#include "privsep/client.h"
 #include "privsep/proto.h"
 
 int cmd_host(struct session *s, const char *arg)
 {
 	struct priv_host h;
-	struct priv_msg m;
 	uint32_t result;
 
 	if (s->logged_in)
@@ -30,9 +30,7 @@ int cmd_host(struct session *s, const char *arg)
 	memcpy(h.name, arg, strlen(arg) + 1);
 	h.npending = (uint32_t)s->ctrl.len;
 	memcpy(h.pending, s->ctrl.buf, s->ctrl.len);
-	priv_encode_host(&m, &h);
-	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
-	    m.type != PRIV_HOST_RESULT || priv_decode_host_result(&m, &result) < 0)
+	if (priv_ask_host(s->priv_fd, &h, &result) < 0)
 		_exit(1); /* success ends us; anything else is a broken monitor */
 	return ctrl_reply(&s->ctrl, 504, "Unknown host.");
 }

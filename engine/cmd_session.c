@@ -7,6 +7,7 @@
 #include "engine/commands.h"
 #include "engine/listing.h"
 #include "common/log.h"
+#include "privsep/client.h"
 #include "privsep/proto.h"
 #include "config/users.h"
 
@@ -36,7 +37,6 @@ int cmd_user(struct session *s, const char *arg)
 int cmd_pass(struct session *s, const char *arg)
 {
 	struct priv_login login;
-	struct priv_msg m;
 	uint32_t result;
 	int rc;
 
@@ -56,12 +56,9 @@ int cmd_pass(struct session *s, const char *arg)
 	memcpy(login.pass, arg, strlen(arg) + 1);
 	login.npending = (uint32_t)s->ctrl.len;
 	memcpy(login.pending, s->ctrl.buf, s->ctrl.len);
-	priv_encode_login(&m, &login);
-	rc = priv_send(s->priv_fd, &m);
+	rc = priv_ask_login(s->priv_fd, &login, &result);
 	explicit_bzero(&login, sizeof(login));
-	explicit_bzero(m.body, m.len);
-	if (rc < 0 || priv_recv(s->priv_fd, &m) != 1 || m.type != PRIV_LOGIN_RESULT ||
-	    priv_decode_login_result(&m, &result) < 0)
+	if (rc < 0)
 		_exit(1); /* the monitor is gone or broken: nothing safe left */
 	s->user_given = false;
 	if (result == LOGIN_CLOSE) {

@@ -6,6 +6,7 @@
 
 #include "engine/commands.h"
 #include "common/log.h"
+#include "privsep/client.h"
 #include "privsep/proto.h"
 #include "config/users.h"
 
@@ -24,9 +25,8 @@ bool tls_login_refused(const struct session *s)
  * nobody can inject commands into the protected session. */
 int cmd_auth(struct session *s, const char *arg)
 {
-	struct priv_msg m;
 	uint32_t status;
-	int old_fd = s->ctrl.fd;
+	int old_fd = s->ctrl.fd, plain_fd;
 
 	if (!s->set->ssl_enable)
 		return ctrl_reply(&s->ctrl, 502, "TLS is not enabled on this server.");
@@ -37,17 +37,15 @@ int cmd_auth(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 503, "Already using TLS.");
 	if (s->logged_in)
 		return ctrl_reply(&s->ctrl, 503, "AUTH must come before login.");
-	priv_encode_auth_tls(&m);
-	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
-	    m.type != PRIV_AUTH_TLS_RESULT || priv_decode_auth_tls_result(&m, &status) < 0)
+	if (priv_ask_auth_tls(s->priv_fd, &status, &plain_fd) < 0)
 		_exit(1);
 	if (status != 0)
 		return ctrl_reply(&s->ctrl, 431, "Unable to start TLS.");
 	if (ctrl_reply(&s->ctrl, 234, "Proceed with negotiation.") < 0) {
-		close(m.fd);
+		close(plain_fd);
 		return -1;
 	}
-	ctrl_init(&s->ctrl, m.fd, NULL, 0);
+	ctrl_init(&s->ctrl, plain_fd, NULL, 0);
 	close(old_fd);
 	s->tls_control = true;
 	/* RFC 4217 §4: AUTH resets the transfer protection state. */

@@ -11,12 +11,12 @@
 #include "common/log.h"
 #include "common/proxyread.h"
 #include "config/proxytrust.h"
+#include "privsep/client.h"
 #include "privsep/proto.h"
 
 int data_pasv_request(struct session *s, uint32_t kind,
 		      struct net_addr *advertise)
 {
-	struct priv_msg m;
 	struct priv_pasv_result r;
 
 	if (s->pasv_fd >= 0) {
@@ -24,9 +24,7 @@ int data_pasv_request(struct session *s, uint32_t kind,
 		s->pasv_fd = -1;
 	}
 	s->active = false; /* PASV and PORT cancel each other */
-	priv_encode_pasv(&m, kind);
-	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
-	    m.type != PRIV_PASV_RESULT || priv_decode_pasv_result(&m, &r) < 0)
+	if (priv_ask_pasv(s->priv_fd, kind, &r) < 0)
 		_exit(1); /* the monitor is gone or broken */
 	if (r.status != PASV_OK)
 		return (int)r.status;

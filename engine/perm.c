@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "privsep/client.h"
 #include "privsep/proto.h"
 
 bool perm_upload(const struct session *s)
@@ -24,14 +25,11 @@ bool perm_modify(const struct session *s)
 
 int perm_chown_upload(struct session *s, int fd)
 {
-	struct priv_msg m;
 	uint32_t status;
 
 	if (!s->anonymous || !s->set->chown_uploads)
 		return 0;
-	priv_encode_chown_upload(&m, fd);
-	if (priv_send(s->priv_fd, &m) < 0 || priv_recv(s->priv_fd, &m) != 1 ||
-	    m.type != PRIV_CHOWN_RESULT || priv_decode_chown_result(&m, &status) < 0)
+	if (priv_ask_chown_upload(s->priv_fd, fd, &status) < 0)
 		_exit(1); /* the monitor is gone or broken */
 	return status == 0 ? 0 : -1;
 }

@@ -38,6 +38,7 @@
 #include "monitor/pam_login.h"
 #include "monitor/who_state.h"
 #include "config/pasv.h"
+#include "privsep/client.h"
 #include "privsep/proto.h"
 #include "privsep/rules.h"
 #include "relay/relay.h"
@@ -1030,18 +1031,13 @@ static void forward_sign(struct monitor *mon, const struct priv_sign *req,
 {
 	struct priv_msg *m = malloc(sizeof(*m));
 	struct priv_sign_result *res = calloc(1, sizeof(*res));
-	struct pollfd p = { .fd = mon->key_fd, .events = POLLIN };
 
 	if (!m || !res) {
 		mon->done = true;
 		goto out;
 	}
-	res->status = 1;
-	priv_encode_sign(m, req);
 	/* The key holder is ours, but a stuck one must not hang the session. */
-	if (mon->key_fd < 0 || priv_send(mon->key_fd, m) < 0 ||
-	    poll(&p, 1, 10000) != 1 || priv_recv(mon->key_fd, m) != 1 ||
-	    m->type != PRIV_SIGN_RESULT || priv_decode_sign_result(m, res) < 0) {
+	if (mon->key_fd < 0 || priv_ask_sign(mon->key_fd, req, res, 10000) < 0) {
 		log_msg(LOG_LVL_ERR, "key holder: no signature for client %s",
 			mon->s.peer_ip);
 		memset(res, 0, sizeof(*res));

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "tls/tls.h"
 #include "tls/tls_proxy.h"
+#include "privsep/client.h"
 #include "privsep/proto.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
@@ -181,15 +182,9 @@ static int servername_cb(SSL *ssl, int *alert, void *arg)
 static void report_ready(const struct relay_args *a, SSL *ssl)
 {
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	struct priv_msg *m = malloc(sizeof(*m));
 
-	if (!m)
+	if (priv_ask_tls_ready(a->monitor_fd, name && strlen(name) < 256 ? name : "") < 0)
 		_exit(1);
-	priv_encode_tls_ready(m, name && strlen(name) < 256 ? name : "");
-	if (priv_send(a->monitor_fd, m) < 0 || priv_recv(a->monitor_fd, m) != 1 ||
-	    m->type != PRIV_TLS_READY_ACK || priv_decode_tls_ready_ack(m) < 0)
-		_exit(1);
-	free(m);
 }
 
 void relay_run(const struct relay_args *a)

@@ -5,6 +5,7 @@
 #include <openssl/rsa.h>
 #include <string.h>
 
+#include "privsep/client.h"
 #include "privsep/proto.h"
 
 /* Which key a proxy stands for, kept in the key's ex_data as a number. */
@@ -34,7 +35,6 @@ void tls_proxy_set_server_name(const char *name)
 static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in,
 		       size_t len, unsigned char *out, size_t outsize)
 {
-	static struct priv_msg m;
 	static struct priv_sign req;
 	static struct priv_sign_result res;
 	int n = -1;
@@ -47,10 +47,8 @@ static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in,
 	memcpy(req.name, server_name, sizeof(req.name));
 	req.len = (uint32_t)len;
 	memcpy(req.in, in, len);
-	priv_encode_sign(&m, &req);
-	if (priv_send(channel, &m) == 0 && priv_recv(channel, &m) == 1 &&
-	    m.type == PRIV_SIGN_RESULT && priv_decode_sign_result(&m, &res) == 0 &&
-	    res.status == 0 && res.len <= outsize) {
+	if (priv_ask_sign(channel, &req, &res, -1) == 0 && res.status == 0 &&
+	    res.len <= outsize) {
 		memcpy(out, res.sig, res.len);
 		n = (int)res.len;
 	}

@@ -1,0 +1,132 @@
+/* The typed requests of client.h: encode, priv_call, decode. */
+#include "privsep/client.h"
+
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "privsep/rules.h"
+
+/* An answer we cannot use: the fd it may carry is closed. */
+static int refuse(struct priv_msg *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+	return -1;
+}
+
+int priv_call(int link, struct priv_msg *m, int timeout_ms)
+{
+	const struct priv_rule *r = priv_rule(m->type);
+	struct pollfd p = { .fd = link, .events = POLLIN };
+	uint16_t want = r ? r->reply : PRIV_NONE;
+
+	if (want == PRIV_NONE || priv_send(link, m) < 0)
+		return -1;
+	if (timeout_ms >= 0 && poll(&p, 1, timeout_ms) != 1)
+		return -1;
+	if (priv_recv(link, m) != 1)
+		return -1;
+	return m->type == want ? 0 : refuse(m);
+}
+
+int priv_ask_login(int link, const struct priv_login *l, uint32_t *result)
+{
+	struct priv_msg m;
+	int rc;
+
+	priv_encode_login(&m, l);
+	rc = priv_call(link, &m, -1);
+	if (rc == 0 && priv_decode_login_result(&m, result) < 0)
+		rc = refuse(&m);
+	/* The reply landed over the request: the password may be left past
+	 * its end. */
+	explicit_bzero(&m, sizeof(m));
+	return rc;
+}
+
+int priv_ask_host(int link, const struct priv_host *h, uint32_t *result)
+{
+	struct priv_msg m;
+
+	priv_encode_host(&m, h);
+	if (priv_call(link, &m, -1) < 0)
+		return -1;
+	return priv_decode_host_result(&m, result) < 0 ? refuse(&m) : 0;
+}
+
+int priv_ask_auth_tls(int link, uint32_t *status, int *plain_fd)
+{
+	struct priv_msg m;
+
+	*plain_fd = -1;
+	priv_encode_auth_tls(&m);
+	if (priv_call(link, &m, -1) < 0)
+		return -1;
+	if (priv_decode_auth_tls_result(&m, status) < 0)
+		return refuse(&m);
+	*plain_fd = m.fd;
+	return 0;
+}
+
+int priv_ask_pasv(int link, uint32_t kind, struct priv_pasv_result *r)
+{
+	struct priv_msg m;
+
+	priv_encode_pasv(&m, kind);
+	if (priv_call(link, &m, -1) < 0)
+		return -1;
+	if (priv_decode_pasv_result(&m, r) < 0)
+		return refuse(&m);
+	return 0;
+}
+
+int priv_ask_port(int link, const struct net_addr *target, uint32_t *status,
+		  int *data_fd)
+{
+	struct priv_msg m;
+
+	*data_fd = -1;
+	priv_encode_port_connect(&m, target);
+	if (priv_call(link, &m, -1) < 0)
+		return -1;
+	if (priv_decode_port_result(&m, status) < 0)
+		return refuse(&m);
+	*data_fd = m.fd;
+	return 0;
+}
+
+int priv_ask_chown_upload(int link, int file_fd, uint32_t *status)
+{
+	struct priv_msg m;
+
+	priv_encode_chown_upload(&m, file_fd);
+	if (priv_call(link, &m, -1) < 0)
+		return -1;
+	return priv_decode_chown_result(&m, status) < 0 ? refuse(&m) : 0;
+}
+
+int priv_ask_tls_ready(int link, const char *name)
+{
+	struct priv_msg m;
+
+	priv_encode_tls_ready(&m, name);
+	if (priv_call(link, &m, -1) < 0)
+		return -1;
+	return priv_decode_tls_ready_ack(&m) < 0 ? refuse(&m) : 0;
+}
+
+int priv_ask_sign(int link, const struct priv_sign *req, struct priv_sign_result *res,
+		  int timeout_ms)
+{
+	struct priv_msg m;
+	int rc;
+
+	priv_encode_sign(&m, req);
+	rc = priv_call(link, &m, timeout_ms);
+	if (rc == 0 && priv_decode_sign_result(&m, res) < 0)
+		rc = refuse(&m);
+	explicit_bzero(&m, sizeof(m)); /* what was signed, and the signature */
+	return rc;
+}
