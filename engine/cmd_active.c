@@ -1,6 +1,6 @@
 /* Active mode: PORT (RFC 959) and EPRT (RFC 2428). The engine only checks
  * and remembers the address; the monitor connects at transfer time and
- * checks it again (monitor/monitor.c, on_port_connect). */
+ * checks it again (monitor/data_broker.c, mon_on_port_connect). */
 #include <unistd.h>
 
 #include "engine/commands.h"

@@ -1,0 +1,225 @@
+/* The monitor's engine processes: each forked on a fresh privsep link
+ * and turned into its role (the sandboxed pre-auth engine, the user's
+ * engine after login), stopped, and reaped. */
+#include "monitor/monitor_state.h"
+
+#include <errno.h>
+#include <nss.h>
+#include <pwd.h>
+#include <sys/wait.h>
+
+#include "engine/engine.h"
+#include "engine/listing.h"
+#include "common/log.h"
+#include "engine/perm.h"
+#include "tls/tls_proxy.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
+
+/* A peer that stops reading cannot block us: our sends time out. */
+void mon_bound_sends(int link)
+{
+	struct timeval tv = { .tv_sec = PRIV_SEND_TIMEOUT };
+
+	(void)setsockopt(link, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Fork an engine joined to us by a fresh privsep link. In the child,
+ * BECOME turns it into its role; it then serves FTP. */
+int mon_fork_engine(struct monitor *mon, const char *name,
+		    void (*become)(struct monitor *mon), const void *pending,
+		    size_t npending)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int keep[] = { mon->ctrl_fd, sv[1] };
+		sandbox_set_name(name);
+		signal(SIGCHLD, SIG_DFL);
+		sandbox_close_fds_except(keep, 2);
+		mon->s.priv_fd = sv[1];
+		ctrl_init(&mon->s.ctrl, mon->ctrl_fd, pending, npending);
+		log_set_forward(engine_log_forward, &mon->s);
+		become(mon);
+		engine_run(&mon->s);
+	}
+	close(sv[1]);
+	if (mon->priv_fd >= 0)
+		close(mon->priv_fd);
+	mon->priv_fd = sv[0];
+	mon_bound_sends(sv[0]);
+	mon->engine = pid;
+	return 0;
+}
+
+void mon_stop_engine(struct monitor *mon)
+{
+	int status;
+
+	if (mon->engine <= 0)
+		return;
+	kill(mon->engine, SIGKILL);
+	while (waitpid(mon->engine, &status, 0) < 0 && errno == EINTR)
+		;
+	mon->engine = -1;
+	/* Its link goes with it: serve() must not wait on a dead one. */
+	if (mon->priv_fd >= 0)
+		close(mon->priv_fd);
+	mon->priv_fd = -1;
+}
+
+/* Let the data contexts resume the control session by ID (TLS 1.2 without
+ * tickets); tickets need nothing, they decrypt with the session key. */
+static void install_control_session(struct monitor *mon)
+{
+	const struct tls_vhost *t = mon->s.tls;
+
+	if (!mon->tls_sess.len)
+		return;
+	if (t->resume)
+		(void)tls_session_import(t->resume, mon->tls_sess.der, mon->tls_sess.len);
+	if (t->full)
+		(void)tls_session_import(t->full, mon->tls_sess.der, mon->tls_sess.len);
+	OPENSSL_cleanse(&mon->tls_sess, sizeof(mon->tls_sess));
+}
+
+/* In a spare's pre-auth engine: the connection arrives from the monitor.
+ * The monitor is trusted here (it is the privileged side), but the
+ * message is still checked like any other. */
+static void wait_for_start(struct monitor *mon)
+{
+	struct priv_msg m;
+	struct priv_start st;
+
+	if (priv_recv(mon->s.priv_fd, &m) != 1 || m.type != PRIV_START ||
+	    priv_decode_start(&m, &st) < 0 || st.vhost >= mon->s.cfg->nvhosts)
+		_exit(1);
+	mon->s.vhost = &mon->s.cfg->vhosts[st.vhost];
+	mon->s.set = &mon->s.vhost->set;
+	mon->s.peer = st.peer;
+	mon->s.local = st.local;
+	net_addr_ip_string(&st.peer, mon->s.peer_ip, sizeof(mon->s.peer_ip));
+	ctrl_init(&mon->s.ctrl, m.fd, NULL, 0);
+}
+
+void mon_become_preauth(struct monitor *mon)
+{
+	const struct cfg_settings *g = &mon->s.cfg->global;
+	struct passwd *pw = getpwnam(g->nopriv_user);
+	struct sandbox_identity id = { .root_dir = g->secure_chroot_dir,
+				       .new_netns = g->isolate_network };
+
+	if (!pw) {
+		ctrl_reply(&mon->s.ctrl, 421, "Service not available (nopriv_user).");
+		_exit(1);
+	}
+	id.uid = pw->pw_uid;
+	id.gid = pw->pw_gid;
+	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
+		ctrl_reply(&mon->s.ctrl, 421, "Service not available (sandbox).");
+		_exit(1);
+	}
+	sandbox_die_with_parent(mon->pid);
+	if (g->seccomp_sandbox &&
+	    sandbox_seccomp_apply(ROLE_PREAUTH, mon->s.priv_fd, true) < 0) {
+		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
+		_exit(1);
+	}
+	if (mon->s.ctrl.fd < 0)
+		wait_for_start(mon); /* a spare: forked before its connection */
+	if (mon->quiet_start)
+		return; /* after AUTH TLS the client expects no greeting */
+	if (mon->s.set->banner_text[0])
+		ctrl_reply_text(&mon->s.ctrl, 220, mon->s.set->banner_text,
+				strlen(mon->s.set->banner_text),
+				mon->s.set->ftpd_banner[0] ? mon->s.set->ftpd_banner :
+							     "ftpsd ready.");
+	else if (mon->s.set->ftpd_banner[0])
+		ctrl_reply(&mon->s.ctrl, 220, "%s", mon->s.set->ftpd_banner);
+	else
+		ctrl_reply(&mon->s.ctrl, 220, "ftpsd ready.");
+}
+
+void mon_become_user(struct monitor *mon)
+{
+	const struct users_account *a = &mon->acct;
+	struct sandbox_identity id = {
+		.uid = a->uid,
+		.gid = a->gid,
+		.user = a->account,
+		.root_dir = a->chroot ? a->root : NULL,
+		.work_dir = a->work_dir,
+		.new_netns = mon->s.cfg->global.isolate_network,
+	};
+
+	/* The session stays open in the monitor, which closes it. */
+	pam_login_forget(&mon->pam);
+	/* Names in listings come from the files alone: no NSS module gets
+	 * loaded or opens a socket under the seccomp filter. */
+	__nss_configure_lookup("passwd", "files");
+	__nss_configure_lookup("group", "files");
+	install_control_session(mon);
+	if (mon->s.ctrl_tls.suite && ctrl_start_tls(&mon->s.ctrl, &mon->s.ctrl_tls) < 0)
+		_exit(1);
+	OPENSSL_cleanse(&mon->s.ctrl_tls, sizeof(mon->s.ctrl_tls));
+	/* Full data handshakes (require_ssl_reuse=NO) sign through us. */
+	tls_proxy_set_channel(mon->s.priv_fd);
+	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
+		log_msg(LOG_LVL_ERR, "user %s: cannot become the user: %s", a->login,
+			strerror(errno));
+		ctrl_reply(&mon->s.ctrl, 500, "Cannot change to home directory.");
+		_exit(1);
+	}
+	sandbox_die_with_parent(mon->pid);
+	umask((mode_t)a->umask);
+	mon->s.logged_in = true;
+	mon->s.chrooted = a->chroot;
+	mon->s.anonymous = a->kind == USERS_ANON;
+	mon->s.anon_privs = a->anon_privs;
+	snprintf(mon->s.user, sizeof(mon->s.user), "%s", a->login);
+	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "%s", id.work_dir);
+	/* A session that may change nothing gets a filter that cannot. */
+	if (mon->s.cfg->global.seccomp_sandbox &&
+	    sandbox_seccomp_apply(ROLE_ENGINE, mon->s.priv_fd,
+				  !perm_upload(&mon->s) && !perm_mkdir(&mon->s) &&
+					  !perm_modify(&mon->s)) < 0) {
+		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
+		_exit(1);
+	}
+	ctrl_reply(&mon->s.ctrl, 230, "Login successful.");
+}
+
+void mon_log_engine_end(struct monitor *mon)
+{
+	int status = 0;
+	pid_t pid = 0;
+
+	if (mon->engine <= 0)
+		return; /* never waitpid(-1): that could be the relay */
+	/* Its end of the link is closed, so it is exiting; one that lingers
+	 * (a hostile engine can close the link and stay) is ended. */
+	for (int i = 0; i < 50 && pid == 0; i++) {
+		pid = waitpid(mon->engine, &status, WNOHANG);
+		if (pid == 0)
+			usleep(2000);
+	}
+	if (pid == 0) {
+		kill(mon->engine, SIGKILL);
+		do
+			pid = waitpid(mon->engine, &status, 0);
+		while (pid < 0 && errno == EINTR);
+	}
+	if (pid == mon->engine && WIFSIGNALED(status))
+		log_msg(LOG_LVL_WARN, "engine of client %s killed by signal %d",
+			mon->s.peer_ip, WTERMSIG(status));
+	mon->engine = -1;
+}

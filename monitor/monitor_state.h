@@ -1,0 +1,101 @@
+/* The monitor's own state and the calls its files share (monitor.c holds
+ * the loop and the dispatch; each other file of monitor/ one concern).
+ * Private to monitor/: nothing outside it includes this. */
+#ifndef FTPSD_MONITOR_STATE_H
+#define FTPSD_MONITOR_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/session.h"
+#include "monitor/monitor.h"
+#include "monitor/pam_login.h"
+#include "monitor/who_state.h"
+#include "config/users.h"
+#include "privsep/proto.h"
+#include "privsep/rules.h"
+
+/* Seconds a send to the engine or relay may block before the session ends. */
+#define PRIV_SEND_TIMEOUT 10
+
+struct monitor {
+	struct session s;       /* the connection; copied into each engine */
+	const struct monitor_env *env;
+	int client_fd;          /* the TCP control connection */
+	int ctrl_fd;            /* what engines speak FTP on: client_fd, or the
+				 * plaintext side of the TLS relay */
+	pid_t relay;
+	int relay_fd;           /* privsep link to the relay, or -1 */
+	struct priv_tls_session tls_sess; /* control session, for resumption */
+	pid_t pid;              /* ours: children die with it */
+	unsigned state;         /* PRIV_ST_* */
+	uint64_t taken;         /* ONCE messages granted (privsep/rules.h) */
+	pid_t engine;
+	int priv_fd;            /* monitor's end of the current link */
+	unsigned fails;
+	struct pam_login pam;
+	struct users_account acct;    /* who the login became (config/users.c) */
+	struct cfg_settings user_set; /* the vhost's settings + user_config_dir */
+	bool done;
+	bool quiet_start;       /* next pre-auth engine sends no 220 (SNI switch) */
+	int key_fd;             /* link to the key holder, -1 once not needed */
+	unsigned handshake_signs; /* signatures for the control handshake */
+	bool data_sign_ok;      /* a brokered data connection may sign once */
+	long long login_deadline; /* CLOCK_MONOTONIC ms; 0 = none */
+	int master_fd;          /* the master's link (ftpsd -w), or -1 */
+	long long started_ms;   /* CLOCK_MONOTONIC, when the session began */
+	struct who_xfer who;    /* the transfer in progress, as reported */
+};
+
+/* monitor.c: the loop, the dispatch and the rules it keeps. */
+void mon_violation(struct monitor *mon, const char *what);
+/* A ONCE message (privsep/messages.def) took effect: another is refused. */
+void mon_grant(struct monitor *mon, uint16_t type);
+bool mon_granted(const struct monitor *mon, uint16_t type);
+long long mon_now_ms(void); /* CLOCK_MONOTONIC */
+void mon_on_relay_log(struct monitor *mon, struct priv_msg *m);
+
+/* engines.c: the pre-auth and the user's engine processes. */
+void mon_bound_sends(int link);
+int mon_fork_engine(struct monitor *mon, const char *name,
+		    void (*become)(struct monitor *mon), const void *pending,
+		    size_t npending);
+void mon_stop_engine(struct monitor *mon);
+void mon_log_engine_end(struct monitor *mon);
+void mon_become_preauth(struct monitor *mon);
+void mon_become_user(struct monitor *mon);
+
+/* login.c: LOGIN, PAM, the account, the login deadline. */
+void mon_on_login(struct monitor *mon, struct priv_msg *m);
+int mon_login_time_left(const struct monitor *mon);
+void mon_login_expired(struct monitor *mon);
+
+/* relay_ctl.c: the control connection's TLS relay. */
+int mon_start_relay(struct monitor *mon);
+void mon_stop_relay(struct monitor *mon);
+void mon_on_auth_tls(struct monitor *mon, struct priv_msg *m);
+void mon_on_tls_session(struct monitor *mon, struct priv_msg *m);
+void mon_on_tls_ready(struct monitor *mon, struct priv_msg *m);
+
+/* relay_handoff.c: the relay's TLS records to the user's engine at login. */
+void mon_take_over_relay(struct monitor *mon, struct priv_login *l);
+
+/* signing.c: private-key operations relayed to the key holder. */
+void mon_on_relay_sign(struct monitor *mon, struct priv_msg *m);
+void mon_on_engine_sign(struct monitor *mon, struct priv_msg *m);
+
+/* vhost_switch.c: HOST and SNI select another vhost before login. */
+void mon_switch_vhost(struct monitor *mon, int vi, const char *how);
+void mon_on_host(struct monitor *mon, struct priv_msg *m);
+
+/* data_broker.c: passive listeners, active connections, chown_uploads. */
+void mon_on_pasv(struct monitor *mon, struct priv_msg *m);
+void mon_on_port_connect(struct monitor *mon, struct priv_msg *m);
+void mon_on_chown_upload(struct monitor *mon, struct priv_msg *m);
+
+/* xferlog.c: transfer records and progress. */
+void mon_on_xfer(struct monitor *mon, struct priv_msg *m);
+void mon_on_xfer_progress(struct monitor *mon, struct priv_msg *m);
+
+#endif

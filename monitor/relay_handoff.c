@@ -1,0 +1,89 @@
+/* At login, the relay's TLS 1.3 record state goes to the user's engine
+ * and the relay ends (tls/tls13_record.h). */
+#include "monitor/monitor_state.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/wait.h>
+
+#include "common/log.h"
+#include "tls/tls13_record.h"
+
+/* Bytes the relay forwarded that the pre-auth engine did not read: the
+ * user's engine starts with them after the ones the pre-auth engine had.
+ * 0, or -1 if they do not fit (a client pipelining kilobytes at login). */
+static int drain_plaintext(struct monitor *mon, struct priv_login *l)
+{
+	struct pollfd p = { .fd = mon->ctrl_fd, .events = POLLIN };
+
+	while (poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP))) {
+		size_t room = sizeof(l->pending) - l->npending;
+		ssize_t n = room ? read(mon->ctrl_fd, l->pending + l->npending, room) : -1;
+
+		if (n == 0)
+			return 0; /* the relay is gone: nothing more comes */
+		if (n < 0)
+			return errno == EINTR ? 0 : -1;
+		l->npending += (uint32_t)n;
+	}
+	return 0;
+}
+
+/* At login, ask the relay for the control connection's TLS records
+ * (tls/tls13_record.h): the user's engine then speaks them and the relay
+ * ends, so an idle session is two processes. A relay that cannot (TLS 1.2,
+ * a KeyUpdate, bytes inside OpenSSL) says so and stays. Its answer is
+ * checked like any other, and it is killed before the engine exists, so
+ * no two processes ever read the connection at once. */
+void mon_take_over_relay(struct monitor *mon, struct priv_login *l)
+{
+	struct priv_msg *m = malloc(sizeof(*m));
+	struct priv_tls_keys k = { 0 };
+	struct pollfd p = { .fd = mon->relay_fd, .events = POLLIN };
+	int status;
+	int r;
+
+	if (!m)
+		goto out;
+	priv_encode_relay_handoff(m);
+	if (priv_send(mon->relay_fd, m) < 0)
+		goto out; /* gone: the session ends with it */
+	while ((r = poll(&p, 1, 10000)) == 1 && (r = priv_recv(mon->relay_fd, m)) == 1 &&
+	       m->type == PRIV_LOG)
+		mon_on_relay_log(mon, m);
+	if (r != 1) {
+		/* Gone or stuck (killed, or its client hung up): no answer is
+		 * not a hostile one; the session ends. */
+		log_msg(LOG_LVL_INFO, "client %s: the relay ended before the handoff",
+			mon->s.peer_ip);
+		mon->done = true;
+		goto out;
+	}
+	if (m->type != PRIV_TLS_HANDOFF || (r = priv_decode_tls_handoff(m, &k)) < 0 ||
+	    (r == 1 && !tls13_suite_ok(k.suite, k.secret_len))) {
+		mon_violation(mon, "no valid TLS_HANDOFF from the relay");
+		goto out;
+	}
+	if (r == 0)
+		goto out; /* the relay stays for the session */
+	kill(mon->relay, SIGKILL);
+	while (waitpid(mon->relay, &status, 0) < 0 && errno == EINTR)
+		;
+	mon->relay = -1;
+	close(mon->relay_fd);
+	mon->relay_fd = -1;
+	if (drain_plaintext(mon, l) < 0) {
+		log_msg(LOG_LVL_INFO, "client %s: too much pipelined at login",
+			mon->s.peer_ip);
+		mon->done = true;
+		goto out;
+	}
+	close(mon->ctrl_fd);
+	mon->ctrl_fd = mon->client_fd;
+	mon->s.ctrl_tls = k;
+out:
+	OPENSSL_cleanse(&k, sizeof(k));
+	if (m)
+		OPENSSL_cleanse(m, sizeof(*m));
+	free(m);
+}
