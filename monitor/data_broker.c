@@ -22,7 +22,7 @@ static int open_pasv_listener(struct monitor *mon, struct net_addr *bound,
 {
 	const struct cfg_settings *set = mon->s.set;
 	unsigned in_use;
-	int fd = broker_pasv_listen(set, &mon->s.local, bound, &in_use);
+	int fd = mon->ops->pasv_listen(set, &mon->s.local, bound, &in_use);
 
 	*status = PASV_OK;
 	if (fd >= 0)
@@ -40,7 +40,7 @@ static int open_pasv_listener(struct monitor *mon, struct net_addr *bound,
 		*status = PASV_EXHAUSTED;
 		return -1;
 	}
-	fd = broker_pasv_listen_any(&mon->s.local, bound);
+	fd = mon->ops->pasv_listen_any(&mon->s.local, bound);
 	if (fd < 0) {
 		log_msg(LOG_LVL_ERR, "passive listener: %s", strerror(errno));
 		*status = PASV_ERROR;
@@ -136,7 +136,7 @@ void mon_on_port_connect(struct monitor *mon, struct priv_msg *m)
 		return mon_violation(mon, "PORT_CONNECT with port_enable=NO");
 	if (port_check_target(&target, &mon->s.peer) != PORT_CHECK_OK)
 		return mon_violation(mon, "PORT_CONNECT to another host or a port below 1024");
-	fd = active_connect(mon->s.set, &mon->s.local, &target);
+	fd = mon->ops->active_connect(mon->s.set, &mon->s.local, &target);
 	if (fd < 0) {
 		net_addr_string(&target, where, sizeof(where));
 		log_msg(LOG_LVL_WARN, "active data connection to %s failed: %s", where,

@@ -24,11 +24,12 @@ void mon_bound_sends(int link)
 	(void)setsockopt(link, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* Fork an engine joined to us by a fresh privsep link. In the child,
- * BECOME turns it into its role; it then serves FTP. */
-int mon_fork_engine(struct monitor *mon, const char *name,
-		    void (*become)(struct monitor *mon), const void *pending,
-		    size_t npending)
+/* The process: an engine joined to us by a fresh privsep link (our end
+ * in *LINK). In the child, BECOME turns it into its role; it then serves
+ * FTP. */
+pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
+			   void (*become)(struct monitor *mon), const void *pending,
+			   size_t npending, int *link)
 {
 	int sv[2];
 	pid_t pid;
@@ -53,10 +54,24 @@ int mon_fork_engine(struct monitor *mon, const char *name,
 		engine_run(&mon->s);
 	}
 	close(sv[1]);
+	*link = sv[0];
+	return pid;
+}
+
+/* Replace the engine by a new one (the old one is stopped already). */
+int mon_fork_engine(struct monitor *mon, const char *name,
+		    void (*become)(struct monitor *mon), const void *pending,
+		    size_t npending)
+{
+	int link;
+	pid_t pid = mon->ops->spawn_engine(mon, name, become, pending, npending, &link);
+
+	if (pid < 0)
+		return -1;
 	if (mon->priv_fd >= 0)
 		close(mon->priv_fd);
-	mon->priv_fd = sv[0];
-	mon_bound_sends(sv[0]);
+	mon->priv_fd = link;
+	mon_bound_sends(link);
 	mon->engine = pid;
 	return 0;
 }

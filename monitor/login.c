@@ -133,7 +133,7 @@ static bool tls_login_required(const struct cfg_settings *set, enum users_kind k
 /* After login nothing forks or switches identity again: keep only the
  * capabilities the rest of the session uses (port 20, killing the engine,
  * chown of uploads, audit for PAM's close) and the seccomp filter. */
-static int lock_down(struct monitor *mon)
+int mon_sys_lock_down(struct monitor *mon)
 {
 	static const cap_value_t after_login[] = {
 		CAP_CHOWN, CAP_FOWNER, CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE,
@@ -193,13 +193,13 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	if (kind == USERS_ANON) {
 		/* Any password (vsftpd): no PAM. The name is kept for logs. */
 		snprintf(mon->pam.user, sizeof(mon->pam.user), "%s", l->user);
-	} else if (pam_login_open(&mon->pam, mon->s.set->pam_service_name, l->user,
+	} else if (mon->ops->pam_open(&mon->pam, mon->s.set->pam_service_name, l->user,
 				  l->pass, mon->s.peer_ip, reason, sizeof(reason)) < 0) {
 		login_failed(mon, l->user, reason);
 		goto out;
 	}
 	if (settle_account(mon, kind, l->user, reason, sizeof(reason)) < 0) {
-		pam_login_close(&mon->pam);
+		mon->ops->pam_close(&mon->pam);
 		memset(mon->pam.user, 0, sizeof(mon->pam.user));
 		login_failed(mon, l->user, reason);
 		goto out;
@@ -241,7 +241,7 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 		mon->done = true;
 	}
 	OPENSSL_cleanse(&mon->s.ctrl_tls, sizeof(mon->s.ctrl_tls));
-	if (!mon->done && lock_down(mon) < 0) {
+	if (!mon->done && mon->ops->lock_down(mon) < 0) {
 		log_msg(LOG_LVL_ERR, "monitor lock-down: %s", strerror(errno));
 		mon->done = true;
 	}

@@ -147,7 +147,7 @@ static bool reply_unread(int link)
 	return ioctl(link, SIOCOUTQ, &queued) == 0 && queued > 0;
 }
 
-static void dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m)
+void mon_dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m)
 {
 	mon_handler *const *table = link == PRIV_LINK_RELAY ? relay_handlers : engine_handlers;
 	enum priv_verdict v = priv_admit(link, mon->state, mon->taken, m->type, m->fd >= 0);
@@ -181,7 +181,7 @@ static int receive_one(struct monitor *mon, struct priv_msg *m, bool from_relay)
 			mon_violation(mon, "malformed privsep message");
 		return -1;
 	}
-	dispatch(mon, from_relay ? PRIV_LINK_RELAY : PRIV_LINK_ENGINE, m);
+	mon_dispatch(mon, from_relay ? PRIV_LINK_RELAY : PRIV_LINK_ENGINE, m);
 	if (m->fd >= 0)
 		close(m->fd);
 	return 0;
@@ -320,6 +320,7 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 			    const struct monitor_env *env)
 {
 	sandbox_set_name("ftpsd-monitor");
+	mon->ops = &monitor_sys_ops;
 	mon->pid = getpid();
 	mon->env = env;
 	mon->key_fd = env->key_fd;
@@ -412,7 +413,7 @@ __attribute__((noreturn)) static void monitor_serve_session(
 	if (mon->ctrl_fd >= 0 && mon->ctrl_fd != mon->client_fd)
 		close(mon->ctrl_fd);
 	close(mon->client_fd);
-	pam_login_close(&mon->pam);
+	mon->ops->pam_close(&mon->pam);
 	{
 		struct timespec ended;
 		struct log_fields e = LOG_FIELDS("session_end");

@@ -19,7 +19,36 @@
 /* Seconds a send to the engine or relay may block before the session ends. */
 #define PRIV_SEND_TIMEOUT 10
 
+struct monitor;
+
+/* Everything a handler does outside the monitor's own memory that a test
+ * cannot let happen: processes, PAM, binding and connecting sockets, the
+ * monitor's lock-down. The daemon runs with monitor_sys_ops (sys_ops.c);
+ * tests/fuzz/fuzz_monitor.c with fakes, so every handler can be fed any
+ * message in any state. Decisions stay in the handlers, never in these. */
+struct monitor_ops {
+	/* A new process for a role, our end of its link in *LINK (-1: none
+	 * made). The pid, 0 for "no process to signal", or -1. */
+	pid_t (*spawn_engine)(struct monitor *mon, const char *name,
+			      void (*become)(struct monitor *mon), const void *pending,
+			      size_t npending, int *link);
+	pid_t (*spawn_relay)(struct monitor *mon, int *relay_link, int *plain_fd);
+	int (*pam_open)(struct pam_login *l, const char *service, const char *user,
+			const char *pass, const char *rhost, char *reason, size_t size);
+	void (*pam_close)(struct pam_login *l);
+	/* monitor/broker.h and monitor/active.h */
+	int (*pasv_listen)(const struct cfg_settings *set, const struct net_addr *local,
+			   struct net_addr *bound, unsigned *in_use);
+	int (*pasv_listen_any)(const struct net_addr *local, struct net_addr *bound);
+	int (*active_connect)(const struct cfg_settings *set, const struct net_addr *local,
+			      const struct net_addr *target);
+	int (*lock_down)(struct monitor *mon);
+};
+
+extern const struct monitor_ops monitor_sys_ops;
+
 struct monitor {
+	const struct monitor_ops *ops;
 	struct session s;       /* the connection; copied into each engine */
 	const struct monitor_env *env;
 	int client_fd;          /* the TCP control connection */
@@ -56,7 +85,14 @@ bool mon_granted(const struct monitor *mon, uint16_t type);
 long long mon_now_ms(void); /* CLOCK_MONOTONIC */
 void mon_on_relay_log(struct monitor *mon, struct priv_msg *m);
 
+/* The dispatch of one message that LINK delivered (the loop's, and the
+ * fuzz harness's way in). */
+void mon_dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m);
+
 /* engines.c: the pre-auth and the user's engine processes. */
+pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
+			   void (*become)(struct monitor *mon), const void *pending,
+			   size_t npending, int *link);
 void mon_bound_sends(int link);
 int mon_fork_engine(struct monitor *mon, const char *name,
 		    void (*become)(struct monitor *mon), const void *pending,
@@ -68,10 +104,13 @@ void mon_become_user(struct monitor *mon);
 
 /* login.c: LOGIN, PAM, the account, the login deadline. */
 void mon_on_login(struct monitor *mon, struct priv_msg *m);
+/* After login: fewer capabilities, and the monitor's seccomp filter. */
+int mon_sys_lock_down(struct monitor *mon);
 int mon_login_time_left(const struct monitor *mon);
 void mon_login_expired(struct monitor *mon);
 
 /* relay_ctl.c: the control connection's TLS relay. */
+pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd);
 int mon_start_relay(struct monitor *mon);
 void mon_stop_relay(struct monitor *mon);
 void mon_on_auth_tls(struct monitor *mon, struct priv_msg *m);

@@ -11,16 +11,14 @@
 #include "relay/relay.h"
 #include "sandbox/sandbox.h"
 
-/* Fork the relay: it takes the TCP connection's TLS, we and the engines
- * speak plaintext on the other side of a socketpair from now on. */
-int mon_start_relay(struct monitor *mon)
+/* The process: the relay on the TCP connection, with our end of its
+ * privsep link in *RELAY_LINK and the plaintext side in *PLAIN_FD. */
+pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd)
 {
 	const struct cfg_settings *g = &mon->s.cfg->global;
 	int plain[2], link[2];
 	pid_t pid;
 
-	if (!mon->s.tls->full)
-		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, plain) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) < 0) {
@@ -57,10 +55,27 @@ int mon_start_relay(struct monitor *mon)
 		close(link[0]);
 		return -1;
 	}
+	*relay_link = link[0];
+	*plain_fd = plain[0];
+	return pid;
+}
+
+/* Fork the relay: it takes the TCP connection's TLS, we and the engines
+ * speak plaintext on the other side of a socketpair from now on. */
+int mon_start_relay(struct monitor *mon)
+{
+	int link, plain;
+	pid_t pid;
+
+	if (!mon->s.tls->full)
+		return -1;
+	pid = mon->ops->spawn_relay(mon, &link, &plain);
+	if (pid < 0)
+		return -1;
 	mon->relay = pid;
-	mon->relay_fd = link[0];
-	mon_bound_sends(link[0]);
-	mon->ctrl_fd = plain[0];
+	mon->relay_fd = link;
+	mon_bound_sends(link);
+	mon->ctrl_fd = plain;
 	mon->s.tls_control = true;
 	mon_grant(mon, PRIV_AUTH_TLS); /* implicit TLS too: TLS once per session */
 	return 0;
