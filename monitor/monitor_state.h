@@ -85,8 +85,8 @@ bool mon_granted(const struct monitor *mon, uint16_t type);
 long long mon_now_ms(void); /* CLOCK_MONOTONIC */
 void mon_on_relay_log(struct monitor *mon, struct priv_msg *m);
 
-/* The dispatch of one message that LINK delivered (the loop's, and the
- * fuzz harness's way in). */
+/* The dispatch of one message from the engine's or the relay's link (the
+ * master's has its own reader): the loop's way in, and the fuzz harness's. */
 void mon_dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m);
 
 /* engines.c: the pre-auth and the user's engine processes. */

@@ -16,19 +16,27 @@ static int refuse(struct priv_msg *m)
 	return -1;
 }
 
-int priv_call(int link, struct priv_msg *m, int timeout_ms)
+/* The answer to a request of type ASKED, sent already, into M. */
+static int await_reply(int link, struct priv_msg *m, uint16_t asked, int timeout_ms)
 {
-	const struct priv_rule *r = priv_rule(m->type);
+	const struct priv_rule *r = priv_rule(asked);
 	struct pollfd p = { .fd = link, .events = POLLIN };
-	uint16_t want = r ? r->reply : PRIV_NONE;
 
-	if (want == PRIV_NONE || priv_send(link, m) < 0)
-		return -1;
 	if (timeout_ms >= 0 && poll(&p, 1, timeout_ms) != 1)
 		return -1;
 	if (priv_recv(link, m) != 1)
 		return -1;
-	return m->type == want ? 0 : refuse(m);
+	return m->type == r->reply ? 0 : refuse(m);
+}
+
+int priv_call(int link, struct priv_msg *m, int timeout_ms)
+{
+	const struct priv_rule *r = priv_rule(m->type);
+	uint16_t asked = m->type;
+
+	if (!r || r->reply == PRIV_NONE || priv_send(link, m) < 0)
+		return -1;
+	return await_reply(link, m, asked, timeout_ms);
 }
 
 int priv_ask_login(int link, const struct priv_login *l, uint32_t *result)
@@ -37,13 +45,11 @@ int priv_ask_login(int link, const struct priv_login *l, uint32_t *result)
 	int rc;
 
 	priv_encode_login(&m, l);
-	rc = priv_call(link, &m, -1);
-	if (rc == 0 && priv_decode_login_result(&m, result) < 0)
-		rc = refuse(&m);
-	/* The reply landed over the request: the password may be left past
-	 * its end. */
-	explicit_bzero(&m, sizeof(m));
-	return rc;
+	rc = priv_send(link, &m);
+	explicit_bzero(&m, sizeof(m)); /* the password goes before we wait */
+	if (rc < 0 || await_reply(link, &m, PRIV_LOGIN, -1) < 0)
+		return -1;
+	return priv_decode_login_result(&m, result) < 0 ? refuse(&m) : 0;
 }
 
 int priv_ask_host(int link, const struct priv_host *h, uint32_t *result)
