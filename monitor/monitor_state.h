@@ -84,6 +84,8 @@ void mon_grant(struct monitor *mon, uint16_t type);
 bool mon_granted(const struct monitor *mon, uint16_t type);
 long long mon_now_ms(void); /* CLOCK_MONOTONIC */
 void mon_on_relay_log(struct monitor *mon, struct priv_msg *m);
+/* Serve the session's links until it ends. */
+void mon_serve(struct monitor *mon);
 
 /* The dispatch of one message from the engine's or the relay's link (the
  * master's has its own reader): the loop's way in, and the fuzz harness's. */
