@@ -9,9 +9,10 @@
  * Input: one setup byte, then records of
  *   u8 flags (bit 0: the relay's link; bit 1: an fd rides along;
  *             bits 2-3: what the fake broker does next), u16 length, datagram
- * What must hold: a message the rules refuse ends the session; a session
- * never goes back from after login to before; every fd a run opened is
- * closed at its end. */
+ * What must hold: a message the rules refuse ends the session; the only
+ * answer is the reply the table names, on the link the request came by; a
+ * session never goes back from after login to before; every fd a run
+ * opened is closed at its end. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -255,15 +256,19 @@ static void start_session(uint8_t setup)
 	}
 }
 
-/* Read whatever the monitor answered, as the engine or relay would. */
-static void drain(int peer)
+/* Read whatever the monitor answered, as the engine or relay would: only
+ * ever the reply the table names for the request (WANT), on its link. */
+static void drain(int peer, uint16_t want)
 {
 	struct pollfd p = { .fd = peer, .events = POLLIN };
 
 	while (peer >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
-	       priv_recv(peer, &drained) == 1)
+	       priv_recv(peer, &drained) == 1) {
 		if (drained.fd >= 0)
 			close(drained.fd);
+		if (want == PRIV_NONE || drained.type != want)
+			__builtin_trap();
+	}
 }
 
 static void end_session(void)
@@ -289,6 +294,7 @@ static void one_message(uint8_t flags, const uint8_t *wire, size_t n)
 {
 	enum priv_link link = flags & 1 ? PRIV_LINK_RELAY : PRIV_LINK_ENGINE;
 	unsigned before = mon.state;
+	const struct priv_rule *r;
 	enum priv_verdict v;
 
 	broker = (enum broker_mode)((flags >> 2) & 3);
@@ -307,8 +313,9 @@ static void one_message(uint8_t flags, const uint8_t *wire, size_t n)
 		__builtin_trap(); /* the rules refused it, the session goes on */
 	if (before == PRIV_ST_POSTAUTH && mon.state != PRIV_ST_POSTAUTH)
 		__builtin_trap();
-	drain(engine_peer);
-	drain(relay_peer);
+	r = priv_rule(msg.type);
+	drain(engine_peer, link == PRIV_LINK_ENGINE && r ? r->reply : PRIV_NONE);
+	drain(relay_peer, link == PRIV_LINK_RELAY && r ? r->reply : PRIV_NONE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
