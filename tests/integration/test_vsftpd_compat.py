@@ -147,12 +147,12 @@ def test_obsolete_keys_say_what_they_do_now(ftpsd_bin, tmp_path):
 
 
 def test_unimplemented_values_warn_defaults_do_not(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "local_max_rate=100000\nls_recurse_enable=YES\n"
+    conf = write(tmp_path, "tilde_user_enable=YES\nls_recurse_enable=YES\n"
                            "ls_recurse_enable=NO\nanon_max_rate=0\n")
     r = run(ftpsd_bin, "-t", "-c", conf)
     assert r.returncode == 0, r.out
     got = error_lines(conf, r.out)
-    assert got[1][0].startswith("warning: local_max_rate=100000 is not implemented"), r.out
+    assert got[1][0].startswith("warning: tilde_user_enable=YES is not implemented"), r.out
     assert "not implemented" in got[2][0]
     assert all("not implemented" not in m for m in got.get(3, []) + got.get(4, []))
 
