@@ -1950,3 +1950,54 @@ void config_dump(const struct ftpsd_config *cfg, FILE *out)
 						&cfg->vhosts[v].set, out);
 	}
 }
+
+/* ---- the table, for tools that walk it (config/vsftpd_import.c) ------ */
+
+size_t config_key_count(void)
+{
+	return CFG_NTUNABLES;
+}
+
+size_t config_key_index(const char *name)
+{
+	const struct cfg_tunable *t = cfg_find(name);
+
+	return t ? (size_t)(t - cfg_tunables) : CFG_NTUNABLES;
+}
+
+const char *config_key_name(size_t i)
+{
+	return cfg_tunables[i].name;
+}
+
+bool config_key_global(size_t i)
+{
+	return cfg_tunables[i].global_only;
+}
+
+bool config_key_has_effect(size_t i)
+{
+	return cfg_tunables[i].compat != CFG_NOOP;
+}
+
+bool config_key_is_default(size_t i, const struct cfg_settings *s)
+{
+	return cfg_is_default(&cfg_tunables[i], s);
+}
+
+bool config_key_equal(size_t i, const struct cfg_settings *a,
+		      const struct cfg_settings *b)
+{
+	return cfg_values_equal(&cfg_tunables[i], a, b);
+}
+
+void config_key_print(size_t i, const struct cfg_settings *s, FILE *out)
+{
+	cfg_print_value(&cfg_tunables[i], s, out);
+}
+
+int config_key_set(size_t i, struct cfg_settings *s, const char *value,
+		   char *why, size_t whysize)
+{
+	return cfg_set_value(&cfg_tunables[i], s, value, why, whysize);
+}

@@ -15,6 +15,7 @@
 #include "master/who_client.h"
 #include "config/resolver.h"
 #include "config/proxytrust.h"
+#include "config/vsftpd_import.h"
 #include "sandbox/role.h"
 #include "zygote/zygote.h"
 #include "keys/keys.h"
@@ -155,6 +156,9 @@ int main(int argc, char **argv)
 		printf("ftpsd %s\n", FTPSD_VERSION);
 		return 0;
 	}
+	if (cl.action == CMDLINE_IMPORT)
+		return vsftpd_import((const char *const *)cl.import_files, cl.nimport,
+				     stdout, stderr) == 0 ? 0 : 1;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return 1;
