@@ -291,14 +291,11 @@ static const struct cfg_tunable cfg_tunables[] = {
 		 "no effect: OpenSSL's built-in groups are used"),
 	CFG_BOOL_ROW(dirmessage_enable, V, false),
 	CFG_STR_ROW(message_file, V, 1, ".message", NULL),
-	/* vsftpd's default is NO; ftpsd always writes the standard format. */
-	CFG_XBOOL(xferlog_std_format, G, true, UNIMPL,
-		  "transfers are always logged in wu-ftpd's xferlog format to "
-		  "xferlog_file; vsftpd's own format is not written"),
-	CFG_XSTR(vsftpd_log_file, G, 1, "/var/log/vsftpd.log", cfg_check_path,
-		 UNIMPL, "ftpsd logs to syslog and log_file"),
-	CFG_XBOOL(dual_log_enable, G, false, UNIMPL,
-		  "ftpsd logs to syslog and log_file, transfers to xferlog_file"),
+	/* vsftpd's default is NO (its own format); ftpsd's is the format it
+	 * always wrote. */
+	CFG_BOOL_ROW(xferlog_std_format, G, true),
+	CFG_STR_ROW(vsftpd_log_file, G, 1, "/var/log/vsftpd.log", cfg_check_path),
+	CFG_BOOL_ROW(dual_log_enable, G, false),
 	CFG_STR_ROW(banner_file, V, 0, "", cfg_check_path),
 	CFG_XBOOL(ls_recurse_enable, V, false, UNIMPL, "LIST -R is not supported"),
 	CFG_BOOL_ROW(force_dot_files, V, false),

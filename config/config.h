@@ -182,9 +182,9 @@ struct cfg_settings {
 	 * a warning (or, where ignoring it would weaken security, an error) */
 	bool dirmessage_enable;
 	char message_file[CFG_NAME_MAX];
-	bool xferlog_std_format;
+	bool xferlog_std_format;         /* NO: vsftpd's format, vsftpd_log_file */
 	char vsftpd_log_file[CFG_STR_MAX];
-	bool dual_log_enable;
+	bool dual_log_enable;            /* both logs */
 	char banner_file[CFG_STR_MAX];
 	/* Not a key: banner_file's text, read by config_read_files (the
 	 * pre-login engine that sends it cannot open files). */

@@ -63,7 +63,7 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 	const struct cfg_settings *g = &cfg->global;
 	/* vsftpd's rule: standalone if either listen or listen_ipv6. */
 	bool inetd = cl->inetd || !(g->listen || g->listen_ipv6);
-	struct role_env env = { .xferlog_fd = -1, .report_fd = -1 };
+	struct role_env env = { .xferlog_fd = -1, .vsftpd_log_fd = -1, .report_fd = -1 };
 	struct log_sinks sinks = {
 		.use_syslog = g->syslog_enable,
 		.file_fd = open_log(g->log_file),
@@ -84,9 +84,15 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 		fprintf(stderr, "ftpsd: log_file %s: %s\n", g->log_file, strerror(errno));
 		return 1;
 	}
-	if (g->xferlog_enable &&
+	if (cfg_logs_xferlog(g) &&
 	    (env.xferlog_fd = open_log(g->xferlog_file)) < 0) {
 		fprintf(stderr, "ftpsd: xferlog_file %s: %s\n", g->xferlog_file,
+			strerror(errno));
+		return 1;
+	}
+	if (cfg_logs_vsftpd(g) &&
+	    (env.vsftpd_log_fd = open_log(g->vsftpd_log_file)) < 0) {
+		fprintf(stderr, "ftpsd: vsftpd_log_file %s: %s\n", g->vsftpd_log_file,
 			strerror(errno));
 		return 1;
 	}

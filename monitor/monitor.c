@@ -2,6 +2,7 @@
  * privilege. It trusts nothing from the engine: each message is checked
  * for type, shape and the session state that allows it, and any violation
  * ends the session. */
+#include "monitor/vsftpd_log.h"
 #include "monitor/monitor.h"
 
 #include <errno.h>
@@ -299,6 +300,25 @@ static bool user_name_ok(const char *user)
 	return true;
 }
 
+/* A vsftpd_log_file line (xferlog_std_format=NO, dual_log_enable). */
+static void vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok,
+		       const char *user, const struct priv_xfer *x)
+{
+	struct vsftpd_log_entry e = {
+		.event = ev, .ok = ok, .when = time(NULL), .pid = getpid(),
+		.user = user, .client = mon->s.peer_ip,
+	};
+
+	if (mon->env->vsftpd_log_fd < 0)
+		return;
+	if (x) {
+		e.path = x->path;
+		e.bytes = x->bytes;
+		e.msecs = x->msecs;
+	}
+	vsftpd_log_write(mon->env->vsftpd_log_fd, &e);
+}
+
 static void login_failed(struct monitor *mon, const char *user, const char *why)
 {
 	struct priv_msg reply;
@@ -310,6 +330,7 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 	f.reason = why;
 	log_event(LOG_LVL_WARN, &f, "login failed: user %s client %s (%s)", user,
 		  mon->s.peer_ip, why);
+	vsftpd_log(mon, VSFTPD_LOG_LOGIN, false, user, NULL);
 	/* The master counts failures per address across sessions. */
 	if (mon->env->report_fd >= 0)
 		(void)send(mon->env->report_fd, &mon->s.peer, sizeof(mon->s.peer),
@@ -576,6 +597,7 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 			  mon->pam.user, mon->s.peer_ip,
 			  kind == USERS_ANON ? " (anonymous)" : "",
 			  kind == USERS_GUEST ? " (guest)" : "");
+		vsftpd_log(mon, VSFTPD_LOG_LOGIN, true, mon->pam.user, NULL);
 	}
 	/* vsftpd's delay_successful_login: ours, as delay_failed_login is. */
 	if (mon->s.set->delay_successful_login)
@@ -974,6 +996,8 @@ static void on_xfer(struct monitor *mon, struct priv_msg *m)
 		  (unsigned long long)x->bytes, x->complete ? "" : " (incomplete)");
 	if (mon->env->xferlog_fd >= 0)
 		write_xferlog(mon, x);
+	vsftpd_log(mon, x->direction == XFER_DOWNLOAD ? VSFTPD_LOG_DOWNLOAD :
+		   VSFTPD_LOG_UPLOAD, x->complete, mon->pam.user, x);
 	who_xfer_end(&mon->who);
 	free(x);
 }
@@ -1534,6 +1558,7 @@ __attribute__((noreturn)) static void monitor_serve_session(
 		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s",
 			  mon->s.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	}
+	vsftpd_log(mon, VSFTPD_LOG_CONNECT, true, NULL, NULL);
 	if (vhost->set.login_timeout)
 		mon->login_deadline = monotonic_ms() + vhost->set.login_timeout * 1000LL;
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)
