@@ -301,9 +301,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_BOOL_ROW(force_dot_files, V, false),
 	CFG_BOOL_ROW(no_anon_password, V, false),
 	CFG_BOOL_ROW(delete_failed_uploads, V, false),
-	/* vsftpd's default is YES; ftpsd's is what it does. */
-	CFG_XBOOL(lock_upload_files, V, false, UNIMPL,
-		  "uploads take no file lock"),
+	CFG_BOOL_ROW(lock_upload_files, V, true),
 	CFG_BOOL_ROW(mdtm_write, V, true),
 	CFG_XBOOL(text_userdb_names, V, false, NOOP,
 		  "no effect: listings name owners outside a chroot (where the "
