@@ -307,9 +307,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 		  "no effect: listings name owners outside a chroot (where the "
 		  "user database is visible) and number them inside one; "
 		  "hide_ids shows \"ftp\""),
-	CFG_XBOOL(passwd_chroot_enable, V, false, UNIMPL,
-		  "a /./ in a home directory is not a chroot point: the whole "
-		  "home is the root"),
+	CFG_BOOL_ROW(passwd_chroot_enable, V, false),
 	CFG_XBOOL(tilde_user_enable, V, false, UNIMPL, "~user paths are not expanded"),
 	CFG_XBOOL(setproctitle_enable, G, false, UNIMPL,
 		  "process titles are not changed"),

@@ -608,3 +608,21 @@ def test_delay_successful_login(server):
     t = time.monotonic()
     fast.expect(f"PASS {PASSWORD}", 230)
     assert time.monotonic() - t < 0.9
+
+
+def test_passwd_chroot_enable(server, test_user, workdir):
+    """vsftpd's "/./": the chroot is above it, the session starts below."""
+    workdir.write("inside.txt", b"x")
+    s = server(chroot_local_user=True, passwd_chroot_enable=True,
+               local_root=f"{test_user.home}/./{workdir.name}")
+    f = s.ftp()
+    assert f.pwd() == workdir.virt           # started below the mark
+    assert "inside.txt" in f.nlst()
+    f.cwd("/")                               # the root is the home
+    assert workdir.name in f.nlst()
+    # without the key the whole path is the root
+    f = server(chroot_local_user=True,
+               local_root=f"{test_user.home}/./{workdir.name}").ftp()
+    assert f.pwd() == "/"
+    assert "inside.txt" in f.nlst()
+
