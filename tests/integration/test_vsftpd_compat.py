@@ -626,3 +626,17 @@ def test_passwd_chroot_enable(server, test_user, workdir):
     assert f.pwd() == "/"
     assert "inside.txt" in f.nlst()
 
+
+def test_port_promiscuous(server, workdir):
+    """PORT to an address that is not the client's (127.0.0.2, as a second
+    server of an FXP transfer would be) and to a port below 1024 is
+    refused, unless port_promiscuous."""
+    from test_active import port_arg
+    workdir.write("f.txt", b"fxp")
+    c = server().login_ctl()
+    c.expect(f"PORT {port_arg('127.0.0.2', 2000)}", 501)
+    c.expect(f"PORT {port_arg(HOST, 1000)}", 501)
+    c = server(port_promiscuous=True).login_ctl()
+    c.expect(f"CWD {workdir.virt}", 250)
+    code, data, _ = active_cmd(c, "RETR f.txt", host="127.0.0.2")
+    assert (code, data) == (226, b"fxp")
