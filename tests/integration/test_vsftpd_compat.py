@@ -518,6 +518,9 @@ def test_dirmessage(server, workdir):
     assert text.split("\n") == ["250-Welcome to d.", "250-Mirrors: see README",
                                 "250-?bell", "250 Directory successfully changed."], text
     assert c.expect(f"CWD {workdir.virt}/plain", 250)[1] == "250 Directory successfully changed."
+    # once per directory and session, as vsftpd: back in d, no message
+    assert c.expect(f"CWD {workdir.virt}/d", 250)[1] == "250 Directory successfully changed."
+    assert c.expect("CDUP", 250)[1] == "250 Directory successfully changed."
     # ftplib takes the multi-line 250 as it comes
     f = s.ftp()
     assert f.cwd(f"{workdir.virt}/d").startswith("250-Welcome to d.")
