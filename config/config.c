@@ -297,7 +297,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_STR_ROW(vsftpd_log_file, G, 1, "/var/log/vsftpd.log", cfg_check_path),
 	CFG_BOOL_ROW(dual_log_enable, G, false),
 	CFG_STR_ROW(banner_file, V, 0, "", cfg_check_path),
-	CFG_XBOOL(ls_recurse_enable, V, false, UNIMPL, "LIST -R is not supported"),
+	CFG_BOOL_ROW(ls_recurse_enable, V, false),
 	CFG_BOOL_ROW(force_dot_files, V, false),
 	CFG_BOOL_ROW(no_anon_password, V, false),
 	CFG_BOOL_ROW(delete_failed_uploads, V, false),

@@ -147,8 +147,8 @@ def test_obsolete_keys_say_what_they_do_now(ftpsd_bin, tmp_path):
 
 
 def test_unimplemented_values_warn_defaults_do_not(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "tilde_user_enable=YES\nls_recurse_enable=YES\n"
-                           "ls_recurse_enable=NO\nanon_max_rate=0\n")
+    conf = write(tmp_path, "tilde_user_enable=YES\nsetproctitle_enable=YES\n"
+                           "setproctitle_enable=NO\nanon_max_rate=0\n")
     r = run(ftpsd_bin, "-t", "-c", conf)
     assert r.returncode == 0, r.out
     got = error_lines(conf, r.out)
@@ -643,3 +643,35 @@ def test_port_promiscuous(server, workdir):
     c.expect(f"CWD {workdir.virt}", 250)
     code, data, _ = active_cmd(c, "RETR f.txt", host="127.0.0.2")
     assert (code, data) == (226, b"fxp")
+
+
+def test_ls_recurse_enable(server, workdir):
+    """LIST -R (and NLST -R) with ls_recurse_enable: each subdirectory under
+    a "path:" header, not through links, not into hidden or denied ones;
+    without the key -R is ignored as other ls options are."""
+    workdir.write("top.txt", b"")
+    workdir.write("a/in-a.txt", b"")
+    workdir.write("a/b/in-b.txt", b"")
+    workdir.write(".hidden/secret.txt", b"")
+    workdir.write("denied/x.txt", b"")
+    os.symlink(workdir.path("a"), workdir.path("link-to-a"))
+    s = server(ls_recurse_enable=True, deny_file="denied")
+    f = s.ftp()
+    lines = []
+    f.retrlines(f"LIST -R {workdir.virt}", lines.append)
+    text = "\n".join(lines)
+    assert f"{workdir.virt}/a:" in lines and f"{workdir.virt}/a/b:" in lines, text
+    assert text.index(f"{workdir.virt}/a:") < text.index("in-a.txt") < \
+        text.index(f"{workdir.virt}/a/b:") < text.index("in-b.txt"), text
+    assert "secret.txt" not in text and "x.txt" not in text, text
+    assert f"{workdir.virt}/link-to-a:" not in lines, text
+    names = f.nlst(f"-R {workdir.virt}")
+    assert "in-b.txt" in names, names
+    # dot directories with -a
+    lines = []
+    f.retrlines(f"LIST -aR {workdir.virt}", lines.append)
+    assert any(l.endswith("secret.txt") for l in lines), lines
+    # off by default: the top directory only
+    lines = []
+    server().ftp().retrlines(f"LIST -R {workdir.virt}", lines.append)
+    assert not any("in-a.txt" in l for l in lines), lines
