@@ -309,8 +309,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 		  "hide_ids shows \"ftp\""),
 	CFG_BOOL_ROW(passwd_chroot_enable, V, false),
 	CFG_XBOOL(tilde_user_enable, V, false, UNIMPL, "~user paths are not expanded"),
-	CFG_XBOOL(setproctitle_enable, G, false, UNIMPL,
-		  "process titles are not changed"),
+	CFG_BOOL_ROW(setproctitle_enable, G, false),
 	CFG_BOOL_ROW(port_promiscuous, V, false),
 	CFG_XBOOL(userlist_log, V, false, NOOP,
 		  "no effect: refusals by the user list are always logged as "

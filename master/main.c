@@ -11,6 +11,7 @@
 #include "master/cmdline.h"
 #include "config/config.h"
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "master/master.h"
 #include "master/who_client.h"
 #include "config/resolver.h"
@@ -140,6 +141,7 @@ int main(int argc, char **argv)
 	static struct inherited_fds inherited;
 	int nact;
 
+	proctitle_init(argc, argv);
 	/* Whatever fds the parent left open are not ours to pass on to every
 	 * session (inetd mode's client is fd 0). */
 	if (argc == 3 && strcmp(argv[1], "--role") == 0)

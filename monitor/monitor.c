@@ -3,6 +3,7 @@
  * for type, shape and the session state that allows it, and any violation
  * ends the session. */
 #include "monitor/vsftpd_log.h"
+#include "common/proctitle.h"
 #include "monitor/monitor.h"
 
 #include <errno.h>
@@ -598,6 +599,8 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 			  kind == USERS_ANON ? " (anonymous)" : "",
 			  kind == USERS_GUEST ? " (guest)" : "");
 		vsftpd_log(mon, VSFTPD_LOG_LOGIN, true, mon->pam.user, NULL);
+		if (mon->s.cfg->global.setproctitle_enable)
+			proctitle_set("ftpsd: %s: %s", mon->s.peer_ip, mon->pam.user);
 	}
 	/* vsftpd's delay_successful_login: ours, as delay_failed_login is. */
 	if (mon->s.set->delay_successful_login)
@@ -1560,6 +1563,8 @@ __attribute__((noreturn)) static void monitor_serve_session(
 			  mon->s.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	}
 	vsftpd_log(mon, VSFTPD_LOG_CONNECT, true, NULL, NULL);
+	if (cfg->global.setproctitle_enable)
+		proctitle_set("ftpsd: %s: connected", mon->s.peer_ip);
 	if (vhost->set.login_timeout)
 		mon->login_deadline = monotonic_ms() + vhost->set.login_timeout * 1000LL;
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)

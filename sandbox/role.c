@@ -80,16 +80,26 @@ static void place_fds(const int *src, const int *dst, int n)
 }
 
 /* Sanitizer settings are the only environment a role keeps. */
+/* Room for the sessions' process titles (setproctitle_enable,
+ * common/proctitle.c): the title is written over argv and the
+ * environment, and "ftpsd --role zygote" alone is 20 bytes. */
+static char role_title_room[] =
+	"FTPSD_TITLE_ROOM="
+	"................................................................"
+	"................................................................"
+	"................................................................";
+
 static char **role_environment(void)
 {
 	extern char **environ;
 	static char *kept[8];
 	int n = 0;
 
-	for (char **e = environ; *e && n < 7; e++)
+	for (char **e = environ; *e && n < 6; e++)
 		if (!strncmp(*e, "ASAN_OPTIONS=", 13) || !strncmp(*e, "UBSAN_OPTIONS=", 14) ||
 		    !strncmp(*e, "LSAN_OPTIONS=", 13))
 			kept[n++] = *e;
+	kept[n++] = role_title_room;
 	kept[n] = NULL;
 	return kept;
 }

@@ -147,8 +147,8 @@ def test_obsolete_keys_say_what_they_do_now(ftpsd_bin, tmp_path):
 
 
 def test_unimplemented_values_warn_defaults_do_not(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "tilde_user_enable=YES\nsetproctitle_enable=YES\n"
-                           "setproctitle_enable=NO\nanon_max_rate=0\n")
+    conf = write(tmp_path, "tilde_user_enable=YES\ntilde_user_enable=YES\n"
+                           "tilde_user_enable=NO\nanon_max_rate=0\n")
     r = run(ftpsd_bin, "-t", "-c", conf)
     assert r.returncode == 0, r.out
     got = error_lines(conf, r.out)
@@ -675,3 +675,44 @@ def test_ls_recurse_enable(server, workdir):
     lines = []
     server().ftp().retrlines(f"LIST -R {workdir.virt}", lines.append)
     assert not any("in-a.txt" in l for l in lines), lines
+
+
+def titles(sock):
+    """The process titles (/proc/PID/cmdline's first string) of the monitor
+    and engine serving client socket SOCK, as they are now."""
+    from conftest import session_procs
+    out = []
+    for p in session_procs(sock):
+        try:
+            with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+                out.append(f.read().split(b"\0")[0].decode("utf-8", "replace"))
+        except (AttributeError, FileNotFoundError):
+            pass          # no engine at this moment, or gone
+    return out
+
+
+def test_setproctitle_enable(server, workdir):
+    """Titles as vsftpd's, in the session's processes; never a password;
+    none of ftpsd's titles without the key."""
+    from conftest import wait_until
+    workdir.write("big.bin", os.urandom(600_000))
+    s = server(setproctitle_enable=True, local_max_rate=100_000)
+    c = s.ctl()
+    assert wait_until(lambda: f"ftpsd: {HOST}: connected" in titles(c.sock)), titles(c.sock)
+    f = s.ftp()
+    conn = f.transfercmd(f"RETR {workdir.virt}/big.bin")
+    assert conn.recv(1024)
+    want = f"ftpsd: {HOST}: {USER}: RETR {workdir.virt}/big.bin"
+    assert wait_until(lambda: want in titles(f.sock)), titles(f.sock)
+    assert f"ftpsd: {HOST}: {USER}" in titles(f.sock)      # the monitor
+    f.putcmd("ABOR")
+    f.getmultiline()
+    f.getmultiline()
+    conn.close()
+    assert wait_until(lambda: f"ftpsd: {HOST}: {USER}: IDLE" in titles(f.sock)), \
+        titles(f.sock)
+    c.login()
+    assert not any(PASSWORD in t for t in titles(c.sock))
+    # off by default
+    f2 = server().ftp()
+    assert not any(t.startswith("ftpsd: ") for t in titles(f2.sock)), titles(f2.sock)
