@@ -36,11 +36,10 @@ enum cfg_type { CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_STRING, CFG_LIST };
 
 /* What ftpsd does with a key it shares with vsftpd (issue 12). NATIVE: it
  * means what it says. NOOP: accepted, no effect; the note, printed whenever
- * the key is set, says what ftpsd does instead. UNIMPL: the feature is not
- * implemented; a value other than the default is a warning with the note.
- * REFUSE: as UNIMPL, but serving without the feature would weaken what the
- * operator asked for, so such a value is an error. */
-enum cfg_compat { CFG_NATIVE, CFG_NOOP, CFG_UNIMPL, CFG_REFUSE };
+ * the key is set, says what ftpsd does instead. REFUSE: the feature is not
+ * there, and serving without it would weaken what the operator asked for,
+ * so a value other than the default is an error with the note. */
+enum cfg_compat { CFG_NATIVE, CFG_NOOP, CFG_REFUSE };
 
 /* Extra validation of a string value; writes why it is refused. */
 typedef int (*cfg_check_fn)(const char *value, char *why, size_t whysize);
@@ -57,7 +56,7 @@ struct cfg_tunable {
 	const char *def_str; /* default of a string */
 	cfg_check_fn check;
 	enum cfg_compat compat;
-	const char *note;    /* NOOP, UNIMPL, REFUSE: what ftpsd does */
+	const char *note;    /* NOOP, REFUSE: what ftpsd does */
 };
 
 static int cfg_check_path(const char *value, char *why, size_t whysize);
@@ -101,7 +100,6 @@ static char *cfg_trim(char *s);
 #define CFG_LIST_ROW(n, g, chk) \
 	{ #n, CFG_LIST, CFG_FIELD(n, char *), 0, 0, g, 0, "", chk, CFG_NATIVE, NULL }
 #define NOOP CFG_NOOP
-#define UNIMPL CFG_UNIMPL
 #define REFUSE CFG_REFUSE
 
 /* The order here is the order of `ftpsd -T`. Bounds: timeouts of at least
@@ -308,7 +306,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 		  "user database is visible) and number them inside one; "
 		  "hide_ids shows \"ftp\""),
 	CFG_BOOL_ROW(passwd_chroot_enable, V, false),
-	CFG_XBOOL(tilde_user_enable, V, false, UNIMPL, "~user paths are not expanded"),
+	CFG_BOOL_ROW(tilde_user_enable, V, false),
 	CFG_BOOL_ROW(setproctitle_enable, G, false),
 	CFG_BOOL_ROW(port_promiscuous, V, false),
 	CFG_XBOOL(userlist_log, V, false, NOOP,
@@ -337,7 +335,6 @@ static const struct cfg_tunable cfg_tunables[] = {
 #undef G
 #undef V
 #undef NOOP
-#undef UNIMPL
 #undef REFUSE
 
 #define CFG_NTUNABLES (sizeof cfg_tunables / sizeof cfg_tunables[0])
@@ -867,11 +864,6 @@ static void cfg_warn_compat(struct cfg_parser *p, const struct cfg_tunable *t,
 		return;
 	case CFG_NOOP:
 		cfg_note(p, p->lineno, "%s is vsftpd's: %s", t->name, t->note);
-		return;
-	case CFG_UNIMPL:
-		if (!cfg_is_default(t, s))
-			cfg_warn(p, p->lineno, "%s=%.64s is not implemented and is "
-				 "ignored: %s", t->name, value, t->note);
 		return;
 	case CFG_REFUSE:
 		if (!cfg_is_default(t, s))

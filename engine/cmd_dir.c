@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/tilde.h"
 #include "engine/commands.h"
 #include "engine/path.h"
 #include "engine/perm.h"
@@ -75,7 +76,7 @@ static int change_dir(struct session *s, const char *arg)
 	size_t mlen;
 	char target[SESSION_PATH_MAX];
 
-	if (path_resolve(target, sizeof(target), s->cwd, arg) < 0)
+	if (tilde_resolve(s, target, sizeof(target), arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, target))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");

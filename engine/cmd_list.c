@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/tilde.h"
 #include "engine/commands.h"
 #include "engine/data.h"
 #include "engine/glob.h"
@@ -73,7 +74,7 @@ static int list_prepare(struct session *s, const char *arg,
 	if (kind != LISTING_MLSD)
 		arg = skip_list_options(arg, &r->opts.show_hidden, &r->recurse);
 	r->recurse = r->recurse && s->set->ls_recurse_enable;
-	if (path_resolve(r->path, sizeof(r->path), s->cwd, arg) < 0) {
+	if (tilde_resolve(s, r->path, sizeof(r->path), arg) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -265,7 +266,7 @@ int cmd_mlst(struct session *s, const char *arg)
 	int n;
 
 	opts.write_enable = perm_modify(s);
-	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
+	if (tilde_resolve(s, path, sizeof(path), arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, path))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");

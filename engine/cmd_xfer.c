@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/tilde.h"
 #include "engine/filelock.h"
 #include "engine/commands.h"
 #include "engine/data.h"
@@ -94,7 +95,7 @@ int cmd_retr(struct session *s, const char *arg)
 
 	if (!s->set->download_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
+	if (tilde_resolve(s, path, sizeof(path), arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, path))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
@@ -341,7 +342,7 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (kind == UPLOAD_STOU && !arg[0])
 		arg = "ftpsd-upload";
-	if (path_resolve(u.target, sizeof(u.target), s->cwd, arg) < 0 ||
+	if (tilde_resolve(s, u.target, sizeof(u.target), arg) < 0 ||
 	    strcmp(u.target, "/") == 0)
 		return ctrl_reply(&s->ctrl, 553, "Bad file name.");
 	if (perm_name_denied(s, u.target))

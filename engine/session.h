@@ -37,6 +37,7 @@ struct session {
 	char user[256];
 	bool chrooted;
 	char cwd[SESSION_PATH_MAX];     /* virtual, absolute, normalised */
+	char home[SESSION_PATH_MAX];    /* the login directory: "~" */
 	bool ascii;                     /* TYPE A */
 	bool epsv_all;                  /* EPSV ALL locks out PASV */
 	int pasv_fd;                    /* listener from the monitor, or -1 */

@@ -146,15 +146,14 @@ def test_obsolete_keys_say_what_they_do_now(ftpsd_bin, tmp_path):
     assert 5 not in got                      # seccomp_sandbox is ftpsd's own
 
 
-def test_unimplemented_values_warn_defaults_do_not(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "tilde_user_enable=YES\ntilde_user_enable=YES\n"
-                           "tilde_user_enable=NO\nanon_max_rate=0\n")
-    r = run(ftpsd_bin, "-t", "-c", conf)
-    assert r.returncode == 0, r.out
-    got = error_lines(conf, r.out)
-    assert got[1][0].startswith("warning: tilde_user_enable=YES is not implemented"), r.out
-    assert "not implemented" in got[2][0]
-    assert all("not implemented" not in m for m in got.get(3, []) + got.get(4, []))
+def test_no_vsftpd_key_is_left_unimplemented(ftpsd_bin, tmp_path):
+    """Every vsftpd key is implemented, a no-op that says what replaces it,
+    or refused: none is accepted and silently ignored any more."""
+    for k in VSFTPD_KEYS:
+        for v in ("YES", "NO", "1"):
+            conf = write(tmp_path, f"{k}={v}\n")
+            r = run(ftpsd_bin, "-t", "-c", conf)
+            assert "not implemented" not in r.out, (k, v, r.out)
 
 
 def test_unsafe_to_ignore_is_refused(ftpsd_bin, tmp_path):
@@ -716,3 +715,23 @@ def test_setproctitle_enable(server, workdir):
     # off by default
     f2 = server().ftp()
     assert not any(t.startswith("ftpsd: ") for t in titles(f2.sock)), titles(f2.sock)
+
+
+def test_tilde_paths(server, test_user, workdir):
+    """"~" is the login directory always; "~user" with tilde_user_enable
+    where /etc/passwd is readable (no chroot); literal otherwise."""
+    workdir.write("t.txt", b"tilde")
+    f = server().ftp()
+    f.cwd(workdir.virt)
+    f.cwd("~")
+    assert f.pwd() == "/"                       # chrooted: the login directory
+    buf = io.BytesIO()
+    f.retrbinary(f"RETR ~{workdir.virt}/t.txt", buf.write)
+    assert buf.getvalue() == b"tilde"
+    with pytest.raises(ftplib.error_perm):      # ~user is off by default
+        f.cwd(f"~{USER}")
+    f = server(chroot_local_user=False, tilde_user_enable=True).ftp()
+    f.cwd(f"~{USER}/{workdir.name}")
+    assert f.pwd() == workdir.real
+    with pytest.raises(ftplib.error_perm):      # an unknown user stays literal
+        f.cwd("~nosuchuser-ftpsd")
