@@ -169,6 +169,13 @@ static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over,
 				w->where, w->instance, config_key_name(k));
 	if (config_key_equal(addr, over, w->set))
 		return 0;
+	if (strstr(clients, "EXCEPT") != NULL) {
+		/* Rules cannot leave clients out of a network: carrying the
+		 * rest would give the excepted ones the overlay's address. */
+		fprintf(w->err, "%s: %s: a client list with EXCEPT is not carried\n",
+			w->where, w->instance);
+		return 0;
+	}
 	if (inet_pton(AF_INET, over->pasv_address, &any) != 1 &&
 	    inet_pton(AF_INET6, over->pasv_address, &any) != 1) {
 		fprintf(w->err, "%s: %s: pasv_address=%s is not an IP address, "

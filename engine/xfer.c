@@ -274,8 +274,12 @@ enum xfer_status xfer_account(struct xfer *x, size_t n)
 {
 	x->bytes += n;
 	xfer_progress(x); /* to the monitor, at most once a second */
-	if (x->rate)
-		return xfer_pace(x);
+	if (x->rate) {
+		enum xfer_status st = xfer_pace(x);
+
+		if (st != XFER_OK)
+			return st;
+	}
 	if (x->bytes < x->ctrl_due)
 		return XFER_OK;
 	x->ctrl_due = x->bytes + XFER_CTRL_EVERY;
