@@ -312,16 +312,11 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_XBOOL(userlist_log, V, false, NOOP,
 		  "no effect: refusals by the user list are always logged as "
 		  "failed logins"),
-	CFG_XBOOL(deny_email_enable, V, false, REFUSE,
-		  "anonymous passwords are not checked against banned_email_file"),
-	CFG_XSTR(banned_email_file, V, 1, "/etc/vsftpd.banned_emails",
-		 cfg_check_path, NOOP, "no effect: deny_email_enable is not "
-		 "implemented"),
-	CFG_XBOOL(secure_email_list_enable, V, false, REFUSE,
-		  "anonymous passwords are not checked against email_password_file"),
-	CFG_XSTR(email_password_file, V, 1, "/etc/vsftpd.email_passwords",
-		 cfg_check_path, NOOP, "no effect: secure_email_list_enable is "
-		 "not implemented"),
+	CFG_BOOL_ROW(deny_email_enable, V, false),
+	CFG_STR_ROW(banned_email_file, V, 1, "/etc/vsftpd.banned_emails", cfg_check_path),
+	CFG_BOOL_ROW(secure_email_list_enable, V, false),
+	CFG_STR_ROW(email_password_file, V, 1, "/etc/vsftpd.email_passwords",
+		    cfg_check_path),
 	CFG_STR_ROW(deny_file, V, 0, "", NULL),
 	CFG_STR_ROW(hide_file, V, 0, "", NULL),
 	CFG_UINT_ROW(local_max_rate, V, 0, 4294967295u, 0),

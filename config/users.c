@@ -219,6 +219,30 @@ too_long:
 	return -1;
 }
 
+bool users_anon_password_ok(const struct cfg_settings *set, const char *password,
+			    const char **why)
+{
+	int listed;
+
+	if (set->deny_email_enable) {
+		listed = users_file_has(set->banned_email_file, password);
+		if (listed != 0) {
+			*why = listed < 0 ? "banned_email_file cannot be read" :
+					    "a banned e-mail address (banned_email_file)";
+			return false;
+		}
+	}
+	if (set->secure_email_list_enable) {
+		listed = users_file_has(set->email_password_file, password);
+		if (listed != 1) {
+			*why = listed < 0 ? "email_password_file cannot be read" :
+					    "not in email_password_file";
+			return false;
+		}
+	}
+	return true;
+}
+
 bool users_split_chroot(const char *home, char *root, size_t rootsize,
 			char *start, size_t startsize)
 {

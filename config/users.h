@@ -44,6 +44,13 @@ int users_file_has(const char *path, const char *name);
 bool users_userlist_allows(const struct cfg_settings *set, const char *name,
 			   const char **why);
 
+/* vsftpd's checks of an anonymous password (the e-mail address given):
+ * deny_email_enable refuses those in banned_email_file,
+ * secure_email_list_enable admits only those in email_password_file. A
+ * list that cannot be read refuses (fail closed); *WHY says why. */
+bool users_anon_password_ok(const struct cfg_settings *set, const char *password,
+			    const char **why);
+
 /* TMPL with every "$USER" replaced by USER. -1 if it does not fit. */
 int users_expand(char *out, size_t size, const char *tmpl, const char *user);
 

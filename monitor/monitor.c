@@ -570,6 +570,10 @@ static void on_login(struct monitor *mon, struct priv_msg *m)
 		login_failed(mon, l->user, why);
 		goto out;
 	}
+	if (kind == USERS_ANON && !users_anon_password_ok(mon->s.set, l->pass, &why)) {
+		login_failed(mon, l->user, why);
+		goto out;
+	}
 	if (kind == USERS_ANON) {
 		/* Any password (vsftpd): no PAM. The name is kept for logs. */
 		snprintf(mon->pam.user, sizeof(mon->pam.user), "%s", l->user);

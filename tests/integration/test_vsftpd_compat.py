@@ -157,8 +157,8 @@ def test_no_vsftpd_key_is_left_unimplemented(ftpsd_bin, tmp_path):
 
 
 def test_unsafe_to_ignore_is_refused(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "listen=YES\ndeny_email_enable=YES\n"
-                           "secure_email_list_enable=YES\nrun_as_launching_user=YES\n"
+    conf = write(tmp_path, "listen=YES\nhttp_enable=YES\n"
+                           "ftp_enable=NO\nrun_as_launching_user=YES\n"
                            "dsa_cert_file=/etc/vsftpd/dsa.pem\n")
     r = run(ftpsd_bin, "-t", "-c", conf)
     assert r.returncode == 1, r.out
@@ -735,3 +735,27 @@ def test_tilde_paths(server, test_user, workdir):
     assert f.pwd() == workdir.real
     with pytest.raises(ftplib.error_perm):      # an unknown user stays literal
         f.cwd("~nosuchuser-ftpsd")
+
+
+def test_anonymous_email_lists(server, anon_root, accounts, tmp_path):  # noqa: F811
+    """deny_email_enable and secure_email_list_enable check the anonymous
+    password (the e-mail address) against their lists, as vsftpd."""
+    banned = tmp_path / "banned"
+    banned.write_text("# spammers\nbad@example.org\n")
+    s = anon_server(server, anon_root, deny_email_enable=True,
+                    banned_email_file=str(banned))
+    with pytest.raises(ftplib.error_perm, match="^530"):
+        anon_ftp(s, "anonymous", "bad@example.org")
+    anon_ftp(s, "anonymous", "good@example.org").quit()
+    allowed = tmp_path / "allowed"
+    allowed.write_text("letmein\n")
+    s = anon_server(server, anon_root, secure_email_list_enable=True,
+                    email_password_file=str(allowed))
+    with pytest.raises(ftplib.error_perm, match="^530"):
+        anon_ftp(s, "anonymous", "good@example.org")
+    anon_ftp(s, "anonymous", "letmein").quit()
+    # a list that cannot be read refuses (fail closed)
+    s = anon_server(server, anon_root, secure_email_list_enable=True,
+                    email_password_file=str(tmp_path / "missing"))
+    with pytest.raises(ftplib.error_perm, match="^530"):
+        anon_ftp(s, "anonymous", "letmein")
