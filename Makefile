@@ -160,6 +160,15 @@ install: ftpsd
 		install -D -m 0644 etc/ftpsd.conf $(DESTDIR)$(SYSCONFDIR)/ftpsd.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/pam.d/ftpsd || \
 		install -D -m 0644 etc/pam.d/ftpsd $(DESTDIR)$(SYSCONFDIR)/pam.d/ftpsd
+	@# The anonymous account (ftp_username) and secure_chroot_dir, named
+	@# by the installed config; not when staging into DESTDIR, where the
+	@# package's own scripts make them (debian/ftpsd.postinst).
+	if [ -z "$(DESTDIR)" ]; then \
+		key() { sed -n "s/^[[:space:]]*$$1[[:space:]]*=[[:space:]]*//p" \
+			$(SYSCONFDIR)/ftpsd.conf | tail -1; }; \
+		u=$$(key ftp_username); d=$$(key secure_chroot_dir); \
+		sh etc/install-accounts.sh "$${u:-ftp}" /srv/ftp "$${d:-/run/ftpsd/empty}"; \
+	fi
 
 # The Debian package (debian/), built from a copy of this tree in build/deb
 # so that dpkg-buildpackage's output does not land beside the checkout:

@@ -36,11 +36,10 @@ enum cfg_type { CFG_BOOL, CFG_UINT, CFG_OCTAL, CFG_STRING, CFG_LIST };
 
 /* What ftpsd does with a key it shares with vsftpd (issue 12). NATIVE: it
  * means what it says. NOOP: accepted, no effect; the note, printed whenever
- * the key is set, says what ftpsd does instead. UNIMPL: the feature is not
- * implemented; a value other than the default is a warning with the note.
- * REFUSE: as UNIMPL, but serving without the feature would weaken what the
- * operator asked for, so such a value is an error. */
-enum cfg_compat { CFG_NATIVE, CFG_NOOP, CFG_UNIMPL, CFG_REFUSE };
+ * the key is set, says what ftpsd does instead. REFUSE: the feature is not
+ * there, and serving without it would weaken what the operator asked for,
+ * so a value other than the default is an error with the note. */
+enum cfg_compat { CFG_NATIVE, CFG_NOOP, CFG_REFUSE };
 
 /* Extra validation of a string value; writes why it is refused. */
 typedef int (*cfg_check_fn)(const char *value, char *why, size_t whysize);
@@ -57,7 +56,7 @@ struct cfg_tunable {
 	const char *def_str; /* default of a string */
 	cfg_check_fn check;
 	enum cfg_compat compat;
-	const char *note;    /* NOOP, UNIMPL, REFUSE: what ftpsd does */
+	const char *note;    /* NOOP, REFUSE: what ftpsd does */
 };
 
 static int cfg_check_path(const char *value, char *why, size_t whysize);
@@ -101,7 +100,6 @@ static char *cfg_trim(char *s);
 #define CFG_LIST_ROW(n, g, chk) \
 	{ #n, CFG_LIST, CFG_FIELD(n, char *), 0, 0, g, 0, "", chk, CFG_NATIVE, NULL }
 #define NOOP CFG_NOOP
-#define UNIMPL CFG_UNIMPL
 #define REFUSE CFG_REFUSE
 
 /* The order here is the order of `ftpsd -T`. Bounds: timeouts of at least
@@ -291,53 +289,38 @@ static const struct cfg_tunable cfg_tunables[] = {
 		 "no effect: OpenSSL's built-in groups are used"),
 	CFG_BOOL_ROW(dirmessage_enable, V, false),
 	CFG_STR_ROW(message_file, V, 1, ".message", NULL),
-	/* vsftpd's default is NO; ftpsd always writes the standard format. */
-	CFG_XBOOL(xferlog_std_format, G, true, UNIMPL,
-		  "transfers are always logged in wu-ftpd's xferlog format to "
-		  "xferlog_file; vsftpd's own format is not written"),
-	CFG_XSTR(vsftpd_log_file, G, 1, "/var/log/vsftpd.log", cfg_check_path,
-		 UNIMPL, "ftpsd logs to syslog and log_file"),
-	CFG_XBOOL(dual_log_enable, G, false, UNIMPL,
-		  "ftpsd logs to syslog and log_file, transfers to xferlog_file"),
+	/* vsftpd's default is NO (its own format); ftpsd's is the format it
+	 * always wrote. */
+	CFG_BOOL_ROW(xferlog_std_format, G, true),
+	CFG_STR_ROW(vsftpd_log_file, G, 1, "/var/log/vsftpd.log", cfg_check_path),
+	CFG_BOOL_ROW(dual_log_enable, G, false),
 	CFG_STR_ROW(banner_file, V, 0, "", cfg_check_path),
-	CFG_XBOOL(ls_recurse_enable, V, false, UNIMPL, "LIST -R is not supported"),
+	CFG_BOOL_ROW(ls_recurse_enable, V, false),
 	CFG_BOOL_ROW(force_dot_files, V, false),
 	CFG_BOOL_ROW(no_anon_password, V, false),
 	CFG_BOOL_ROW(delete_failed_uploads, V, false),
-	/* vsftpd's default is YES; ftpsd's is what it does. */
-	CFG_XBOOL(lock_upload_files, V, false, UNIMPL,
-		  "uploads take no file lock"),
+	CFG_BOOL_ROW(lock_upload_files, V, true),
 	CFG_BOOL_ROW(mdtm_write, V, true),
 	CFG_XBOOL(text_userdb_names, V, false, NOOP,
 		  "no effect: listings name owners outside a chroot (where the "
 		  "user database is visible) and number them inside one; "
 		  "hide_ids shows \"ftp\""),
-	CFG_XBOOL(passwd_chroot_enable, V, false, UNIMPL,
-		  "a /./ in a home directory is not a chroot point: the whole "
-		  "home is the root"),
-	CFG_XBOOL(tilde_user_enable, V, false, UNIMPL, "~user paths are not expanded"),
-	CFG_XBOOL(setproctitle_enable, G, false, UNIMPL,
-		  "process titles are not changed"),
-	CFG_XBOOL(port_promiscuous, V, false, UNIMPL,
-		  "active data still connects only to the client (no FXP)"),
-	CFG_XBOOL(userlist_log, V, false, UNIMPL,
-		  "refusals by the user list are logged as failed logins"),
-	CFG_XBOOL(deny_email_enable, V, false, REFUSE,
-		  "anonymous passwords are not checked against banned_email_file"),
-	CFG_XSTR(banned_email_file, V, 1, "/etc/vsftpd.banned_emails",
-		 cfg_check_path, NOOP, "no effect: deny_email_enable is not "
-		 "implemented"),
-	CFG_XBOOL(secure_email_list_enable, V, false, REFUSE,
-		  "anonymous passwords are not checked against email_password_file"),
-	CFG_XSTR(email_password_file, V, 1, "/etc/vsftpd.email_passwords",
-		 cfg_check_path, NOOP, "no effect: secure_email_list_enable is "
-		 "not implemented"),
+	CFG_BOOL_ROW(passwd_chroot_enable, V, false),
+	CFG_BOOL_ROW(tilde_user_enable, V, false),
+	CFG_BOOL_ROW(setproctitle_enable, G, false),
+	CFG_BOOL_ROW(port_promiscuous, V, false),
+	CFG_XBOOL(userlist_log, V, false, NOOP,
+		  "no effect: refusals by the user list are always logged as "
+		  "failed logins"),
+	CFG_BOOL_ROW(deny_email_enable, V, false),
+	CFG_STR_ROW(banned_email_file, V, 1, "/etc/vsftpd.banned_emails", cfg_check_path),
+	CFG_BOOL_ROW(secure_email_list_enable, V, false),
+	CFG_STR_ROW(email_password_file, V, 1, "/etc/vsftpd.email_passwords",
+		    cfg_check_path),
 	CFG_STR_ROW(deny_file, V, 0, "", NULL),
 	CFG_STR_ROW(hide_file, V, 0, "", NULL),
-	CFG_XUINT(local_max_rate, V, 0, 4294967295u, 0, UNIMPL,
-		  "transfers are not rate-limited"),
-	CFG_XUINT(anon_max_rate, V, 0, 4294967295u, 0, UNIMPL,
-		  "transfers are not rate-limited"),
+	CFG_UINT_ROW(local_max_rate, V, 0, 4294967295u, 0),
+	CFG_UINT_ROW(anon_max_rate, V, 0, 4294967295u, 0),
 	CFG_XUINT(trans_chunk_size, V, 0, 4294967295u, 0, NOOP,
 		  "no effect: ftpsd chooses its own transfer buffer sizes"),
 	CFG_UINT_ROW(delay_successful_login, V, 0, 600, 0),
@@ -347,7 +330,6 @@ static const struct cfg_tunable cfg_tunables[] = {
 #undef G
 #undef V
 #undef NOOP
-#undef UNIMPL
 #undef REFUSE
 
 #define CFG_NTUNABLES (sizeof cfg_tunables / sizeof cfg_tunables[0])
@@ -877,11 +859,6 @@ static void cfg_warn_compat(struct cfg_parser *p, const struct cfg_tunable *t,
 		return;
 	case CFG_NOOP:
 		cfg_note(p, p->lineno, "%s is vsftpd's: %s", t->name, t->note);
-		return;
-	case CFG_UNIMPL:
-		if (!cfg_is_default(t, s))
-			cfg_warn(p, p->lineno, "%s=%.64s is not implemented and is "
-				 "ignored: %s", t->name, value, t->note);
 		return;
 	case CFG_REFUSE:
 		if (!cfg_is_default(t, s))
@@ -1951,4 +1928,55 @@ void config_dump(const struct ftpsd_config *cfg, FILE *out)
 				cfg_print_value(&cfg_tunables[i],
 						&cfg->vhosts[v].set, out);
 	}
+}
+
+/* ---- the table, for tools that walk it (config/vsftpd_import.c) ------ */
+
+size_t config_key_count(void)
+{
+	return CFG_NTUNABLES;
+}
+
+size_t config_key_index(const char *name)
+{
+	const struct cfg_tunable *t = cfg_find(name);
+
+	return t ? (size_t)(t - cfg_tunables) : CFG_NTUNABLES;
+}
+
+const char *config_key_name(size_t i)
+{
+	return cfg_tunables[i].name;
+}
+
+bool config_key_global(size_t i)
+{
+	return cfg_tunables[i].global_only;
+}
+
+bool config_key_has_effect(size_t i)
+{
+	return cfg_tunables[i].compat != CFG_NOOP;
+}
+
+bool config_key_is_default(size_t i, const struct cfg_settings *s)
+{
+	return cfg_is_default(&cfg_tunables[i], s);
+}
+
+bool config_key_equal(size_t i, const struct cfg_settings *a,
+		      const struct cfg_settings *b)
+{
+	return cfg_values_equal(&cfg_tunables[i], a, b);
+}
+
+void config_key_print(size_t i, const struct cfg_settings *s, FILE *out)
+{
+	cfg_print_value(&cfg_tunables[i], s, out);
+}
+
+int config_key_set(size_t i, struct cfg_settings *s, const char *value,
+		   char *why, size_t whysize)
+{
+	return cfg_set_value(&cfg_tunables[i], s, value, why, whysize);
 }

@@ -182,9 +182,9 @@ struct cfg_settings {
 	 * a warning (or, where ignoring it would weaken security, an error) */
 	bool dirmessage_enable;
 	char message_file[CFG_NAME_MAX];
-	bool xferlog_std_format;
+	bool xferlog_std_format;         /* NO: vsftpd's format, vsftpd_log_file */
 	char vsftpd_log_file[CFG_STR_MAX];
-	bool dual_log_enable;
+	bool dual_log_enable;            /* both logs */
 	char banner_file[CFG_STR_MAX];
 	/* Not a key: banner_file's text, read by config_read_files (the
 	 * pre-login engine that sends it cannot open files). */
@@ -258,6 +258,36 @@ void config_dump(const struct ftpsd_config *cfg, FILE *out);
  * Returns the number of problems, -1 if the file cannot be opened (errno
  * kept; nothing reported, as a missing file is normal). */
 int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err);
+
+/* The table of tunables, walked by tools (config/vsftpd_import.c): keys
+ * are numbered 0..config_key_count()-1 in `ftpsd -T` order. */
+size_t config_key_count(void);
+/* NAME's number, or config_key_count() for an unknown key. */
+size_t config_key_index(const char *name);
+const char *config_key_name(size_t i);
+bool config_key_global(size_t i);
+/* false for vsftpd's keys that ftpsd accepts and ignores */
+bool config_key_has_effect(size_t i);
+bool config_key_is_default(size_t i, const struct cfg_settings *s);
+bool config_key_equal(size_t i, const struct cfg_settings *a,
+		      const struct cfg_settings *b);
+/* "key=value\n" lines as the parser reads them back. */
+void config_key_print(size_t i, const struct cfg_settings *s, FILE *out);
+/* Parse VALUE into key I of S (the table's checks of the type only). */
+int config_key_set(size_t i, struct cfg_settings *s, const char *value,
+		   char *why, size_t whysize);
+
+/* The transfer logs vsftpd's keys ask for: wu-ftpd's xferlog in
+ * xferlog_file, vsftpd's own lines in vsftpd_log_file, or both. */
+static inline bool cfg_logs_xferlog(const struct cfg_settings *s)
+{
+	return (s->xferlog_enable && s->xferlog_std_format) || s->dual_log_enable;
+}
+
+static inline bool cfg_logs_vsftpd(const struct cfg_settings *s)
+{
+	return (s->xferlog_enable && !s->xferlog_std_format) || s->dual_log_enable;
+}
 
 /* pasv_address=auto: learned from the gateway by the NAT helper
  * (natmap/), not resolved as a DNS name. */

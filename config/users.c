@@ -203,7 +203,11 @@ int users_resolve(const struct cfg_settings *set, enum users_kind kind,
 	a->anon_privs = kind == USERS_ANON ||
 			(kind == USERS_GUEST && !set->virtual_use_local_privs);
 	a->umask = a->anon_privs ? set->anon_umask : set->local_umask;
-	if (a->chroot) {
+	if (a->chroot && set->passwd_chroot_enable &&
+	    users_split_chroot(base, a->root, sizeof(a->root), a->work_dir,
+			       sizeof(a->work_dir))) {
+		return 0; /* vsftpd's "/./": the jail is above the home */
+	} else if (a->chroot) {
 		memcpy(a->root, base, strlen(base) + 1);
 		memcpy(a->work_dir, "/", 2);
 	} else {
@@ -213,6 +217,50 @@ int users_resolve(const struct cfg_settings *set, enum users_kind kind,
 too_long:
 	snprintf(why, whysize, "root directory path too long");
 	return -1;
+}
+
+bool users_anon_password_ok(const struct cfg_settings *set, const char *password,
+			    const char **why)
+{
+	int listed;
+
+	if (set->deny_email_enable) {
+		listed = users_file_has(set->banned_email_file, password);
+		if (listed != 0) {
+			*why = listed < 0 ? "banned_email_file cannot be read" :
+					    "a banned e-mail address (banned_email_file)";
+			return false;
+		}
+	}
+	if (set->secure_email_list_enable) {
+		listed = users_file_has(set->email_password_file, password);
+		if (listed != 1) {
+			*why = listed < 0 ? "email_password_file cannot be read" :
+					    "not in email_password_file";
+			return false;
+		}
+	}
+	return true;
+}
+
+bool users_split_chroot(const char *home, char *root, size_t rootsize,
+			char *start, size_t startsize)
+{
+	const char *mark = strstr(home, "/./");
+	size_t rlen, slen;
+
+	if (mark == NULL)
+		return false;
+	rlen = mark == home ? 1 : (size_t)(mark - home); /* "/./x": root "/" */
+	slen = strlen(mark + 2);                           /* "/ftp/alice" */
+	if (rlen >= rootsize || slen + 1 >= startsize)
+		return false;
+	memcpy(root, home, rlen);
+	root[rlen] = '\0';
+	memcpy(start, mark + 2, slen + 1);
+	if (slen == 1) /* "/srv/ftp/./": the start is the root */
+		start[0] = '/';
+	return true;
 }
 
 int users_config_path(const struct cfg_settings *set, const char *login,

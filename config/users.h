@@ -44,8 +44,21 @@ int users_file_has(const char *path, const char *name);
 bool users_userlist_allows(const struct cfg_settings *set, const char *name,
 			   const char **why);
 
+/* vsftpd's checks of an anonymous password (the e-mail address given):
+ * deny_email_enable refuses those in banned_email_file,
+ * secure_email_list_enable admits only those in email_password_file. A
+ * list that cannot be read refuses (fail closed); *WHY says why. */
+bool users_anon_password_ok(const struct cfg_settings *set, const char *password,
+			    const char **why);
+
 /* TMPL with every "$USER" replaced by USER. -1 if it does not fit. */
 int users_expand(char *out, size_t size, const char *tmpl, const char *user);
+
+/* passwd_chroot_enable: a "/./" in HOME marks the chroot point:
+ * "/home/./ftp/alice" is the root "/home" and the start "/ftp/alice".
+ * false (and nothing written) when HOME has none or a part does not fit. */
+bool users_split_chroot(const char *home, char *root, size_t rootsize,
+			char *start, size_t startsize);
 
 /* Fill A for a login of KIND by LOGIN (for local users, the name PAM
  * settled on), from SET. 0, or -1 with a reason for the log in WHY. */

@@ -17,7 +17,7 @@ static int port_accept(struct session *s, const char *verb, struct net_addr *tar
 {
 	char ip[NETADDR_STRLEN];
 
-	switch (port_check_target(target, &s->peer)) {
+	switch (port_check_target(target, &s->peer, s->set->port_promiscuous)) {
 	case PORT_CHECK_OK:
 		break;
 	case PORT_CHECK_FAMILY:

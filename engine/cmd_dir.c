@@ -1,10 +1,13 @@
 /* Working directory commands. The engine's idea of the working directory
  * is s->cwd; chdir keeps the kernel's in step and checks permission. */
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/tilde.h"
 #include "engine/commands.h"
 #include "engine/path.h"
 #include "engine/perm.h"
@@ -18,11 +21,36 @@ int cmd_pwd(struct session *s, const char *arg)
 	return ctrl_reply(&s->ctrl, 257, "\"%s\" is the current directory", quoted);
 }
 
+/* FNV-1a: the directories seen need no more than telling apart. */
+static uint64_t path_hash(const char *p)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* True the first time DIR is asked about in this session. Past
+ * SESSION_MESSAGES_MAX directories every one counts as new: a message
+ * shown twice is better than one never shown. */
+static bool first_visit(struct session *s, const char *dir)
+{
+	uint64_t h = path_hash(dir);
+
+	for (unsigned i = 0; i < s->nmessage_seen; i++)
+		if (s->message_seen[i] == h)
+			return false;
+	if (s->nmessage_seen < SESSION_MESSAGES_MAX)
+		s->message_seen[s->nmessage_seen++] = h;
+	return true;
+}
+
 /* vsftpd's dirmessage_enable: the directory's message_file, at most
- * MESSAGE_MAX bytes of it, into BUF. Returns its length, 0 when none. */
+ * MESSAGE_MAX bytes of it, into BUF, the first time the session enters
+ * DIR. Returns its length, 0 when none. */
 #define MESSAGE_MAX 4096
-static size_t read_dir_message(const struct session *s, const char *dir,
-			       char *buf)
+static size_t read_dir_message(struct session *s, const char *dir, char *buf)
 {
 	char path[SESSION_PATH_MAX];
 	struct stat st;
@@ -30,7 +58,8 @@ static size_t read_dir_message(const struct session *s, const char *dir,
 	int fd;
 
 	if (!s->set->dirmessage_enable ||
-	    path_resolve(path, sizeof(path), dir, s->set->message_file) < 0)
+	    path_resolve(path, sizeof(path), dir, s->set->message_file) < 0 ||
+	    !first_visit(s, dir))
 		return 0;
 	/* O_NONBLOCK: a FIFO named .message must not hang the session. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -47,7 +76,7 @@ static int change_dir(struct session *s, const char *arg)
 	size_t mlen;
 	char target[SESSION_PATH_MAX];
 
-	if (path_resolve(target, sizeof(target), s->cwd, arg) < 0)
+	if (tilde_resolve(s, target, sizeof(target), arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, target))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");

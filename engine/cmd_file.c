@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/tilde.h"
 #include "engine/args.h"
 #include "engine/ascii.h"
 #include "engine/commands.h"
@@ -55,7 +56,7 @@ static int denied(struct session *s)
 /* Resolve ARG into OUT; false (and a 550 sent into *RC) when too long. */
 static bool resolve(struct session *s, const char *arg, char *out, int *rc)
 {
-	if (path_resolve(out, SESSION_PATH_MAX, s->cwd, arg) < 0) {
+	if (tilde_resolve(s, out, SESSION_PATH_MAX, arg) < 0) {
 		*rc = ctrl_reply(&s->ctrl, 550, "Path too long.");
 		return false;
 	}

@@ -13,9 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/tilde.h"
 #include "engine/commands.h"
 #include "engine/data.h"
 #include "engine/glob.h"
+#include "engine/list_recurse.h"
 #include "engine/listing.h"
 #include "engine/path.h"
 #include "engine/perm.h"
@@ -30,16 +32,22 @@ struct list_req {
 	char pattern[GLOB_PATTERN_MAX + 1];
 	unsigned long budget;
 	struct listing_opts opts;
+	bool recurse;                /* -R, and ls_recurse_enable allows it */
 };
 
 /* "LIST -la path": ls-style options are accepted and mostly ignored, as
- * clients send them by habit; -a shows dot files. */
-static const char *skip_list_options(const char *arg, bool *show_hidden)
+ * clients send them by habit; -a shows dot files, -R recurses (where
+ * ls_recurse_enable allows). */
+static const char *skip_list_options(const char *arg, bool *show_hidden,
+				     bool *recurse)
 {
 	while (arg[0] == '-' && arg[1] && arg[1] != ' ') {
-		for (arg++; *arg && *arg != ' '; arg++)
+		for (arg++; *arg && *arg != ' '; arg++) {
 			if (*arg == 'a' || *arg == 'A')
 				*show_hidden = true;
+			if (*arg == 'R')
+				*recurse = true;
+		}
 		while (*arg == ' ')
 			arg++;
 	}
@@ -62,9 +70,11 @@ static int list_prepare(struct session *s, const char *arg,
 	r->opts.utc = !s->set->use_localtime;
 	r->opts.dot_files = s->set->force_dot_files;
 	r->budget = GLOB_BUDGET;
+	r->recurse = false;
 	if (kind != LISTING_MLSD)
-		arg = skip_list_options(arg, &r->opts.show_hidden);
-	if (path_resolve(r->path, sizeof(r->path), s->cwd, arg) < 0) {
+		arg = skip_list_options(arg, &r->opts.show_hidden, &r->recurse);
+	r->recurse = r->recurse && s->set->ls_recurse_enable;
+	if (tilde_resolve(s, r->path, sizeof(r->path), arg) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -141,11 +151,17 @@ static int send_listing(struct session *s, const char *arg, enum listing_kind ki
 	if (rc < 0)
 		return rc == -2 ? -1 : 0;
 	xfer_begin(&x, s, &dc, false, 0);
-	rc = listing_write(r.path, kind, &r.opts, emit_to_xfer, &e);
+	/* A pattern lists one directory: -R goes with a path, not a glob. */
+	if (r.recurse && !r.opts.match)
+		rc = list_recurse_write(s, r.path, kind, &r.opts, emit_to_xfer, &e);
+	else
+		rc = listing_write(r.path, kind, &r.opts, emit_to_xfer, &e);
 	err = errno;
 	if (rc == -1)
 		e.st = XFER_FILE_ERROR;
 	xfer_end(&x, e.st);
+	if (rc == -1 && err == E2BIG && r.recurse && !r.opts.match)
+		return ctrl_reply(&s->ctrl, 451, "Too many directories; listing cut short.");
 	if (rc == -1 && err == E2BIG)
 		return ctrl_reply(&s->ctrl, 451, "Pattern too complex; listing cut short.");
 	if (rc == -1)
@@ -250,7 +266,7 @@ int cmd_mlst(struct session *s, const char *arg)
 	int n;
 
 	opts.write_enable = perm_modify(s);
-	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
+	if (tilde_resolve(s, path, sizeof(path), arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, path))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");

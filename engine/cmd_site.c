@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "engine/tilde.h"
 #include "engine/args.h"
 #include "engine/commands.h"
 #include "engine/path.h"
@@ -25,7 +26,7 @@ static int site_chmod(struct session *s, const char *arg)
 	if (mode & ~0777u)
 		return ctrl_reply(&s->ctrl, 550,
 				  "SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
-	if (path_resolve(path, sizeof(path), s->cwd, space + 1) < 0)
+	if (tilde_resolve(s, path, sizeof(path), space + 1) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, path))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");

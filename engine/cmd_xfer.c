@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/tilde.h"
+#include "engine/filelock.h"
 #include "engine/commands.h"
 #include "engine/data.h"
 #include "engine/path.h"
@@ -93,7 +95,7 @@ int cmd_retr(struct session *s, const char *arg)
 
 	if (!s->set->download_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (path_resolve(path, sizeof(path), s->cwd, arg) < 0)
+	if (tilde_resolve(s, path, sizeof(path), arg) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, path))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
@@ -111,6 +113,11 @@ int cmd_retr(struct session *s, const char *arg)
 	    !(st.st_mode & S_IROTH)) {
 		close(file);
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
+	}
+	if (s->set->lock_upload_files &&
+	    file_lock(file, false, s->set->data_connection_timeout) < 0) {
+		close(file);
+		return ctrl_reply(&s->ctrl, 450, "File busy: an upload holds it.");
 	}
 	if (!xfer_offset_valid(offset, (uint64_t)st.st_size, &remaining) ||
 	    lseek(file, (off_t)offset, SEEK_SET) < 0) {
@@ -211,7 +218,8 @@ static int open_atomic(struct upload *u, bool may_replace)
 
 /* STOR (REST 0, atomic_uploads=NO), REST n + STOR, APPE: in place. */
 static int open_in_place(struct upload *u, enum upload_kind kind,
-			 uint64_t offset, bool may_replace, bool *bad_offset)
+			 uint64_t offset, bool may_replace, bool *bad_offset,
+			 bool lock, unsigned lock_timeout_s)
 {
 	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	struct stat st;
@@ -243,6 +251,9 @@ static int open_in_place(struct upload *u, enum upload_kind kind,
 		errno = EACCES;
 		return -1;
 	}
+	/* Before the truncation: a download in progress finishes first. */
+	if (lock && file_lock(u->fd, true, lock_timeout_s) < 0)
+		return -1;
 	if (kind == UPLOAD_APPE)
 		return 0;
 	if (offset > (uint64_t)st.st_size) {
@@ -331,7 +342,7 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (kind == UPLOAD_STOU && !arg[0])
 		arg = "ftpsd-upload";
-	if (path_resolve(u.target, sizeof(u.target), s->cwd, arg) < 0 ||
+	if (tilde_resolve(s, u.target, sizeof(u.target), arg) < 0 ||
 	    strcmp(u.target, "/") == 0)
 		return ctrl_reply(&s->ctrl, 553, "Bad file name.");
 	if (perm_name_denied(s, u.target))
@@ -344,7 +355,9 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 	} else if (kind == UPLOAD_STOR && offset == 0 && s->set->atomic_uploads) {
 		rc = open_atomic(&u, perm_modify(s));
 	} else {
-		rc = open_in_place(&u, kind, offset, perm_modify(s), &bad_offset);
+		rc = open_in_place(&u, kind, offset, perm_modify(s), &bad_offset,
+				   s->set->lock_upload_files,
+				   s->set->data_connection_timeout);
 	}
 	if (rc < 0) {
 		int err = errno;
@@ -352,6 +365,8 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		upload_discard(&u);
 		if (bad_offset)
 			return ctrl_reply(&s->ctrl, 554, "Invalid REST offset: beyond the end of the file.");
+		if (err == EAGAIN)
+			return ctrl_reply(&s->ctrl, 450, "File busy: another transfer holds it.");
 		return open_error_reply(s, 553, err);
 	}
 	if (perm_chown_upload(s, u.fd) < 0) {

@@ -7,6 +7,7 @@
 
 #include "engine/commands.h"
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "privsep/proto.h"
 
 void engine_log_forward(int level, const char *line, void *ctx)
@@ -35,6 +36,21 @@ static void log_command(const struct session *s, const char *verb,
 		log_msg(LOG_LVL_DEBUG, "command: %s", line);
 }
 
+/* setproctitle_enable: vsftpd's "ftpsd: 192.0.2.7: alice: RETR file"; a
+ * password never shows. */
+static void title_command(const struct session *s, const char *verb,
+			  const char *line)
+{
+	const char *shown = strcmp(verb, "PASS") == 0 ? "PASS" : line;
+
+	if (!s->cfg->global.setproctitle_enable)
+		return;
+	if (s->logged_in)
+		proctitle_set("ftpsd: %s: %s: %s", s->peer_ip, s->user, shown);
+	else
+		proctitle_set("ftpsd: %s: %s", s->peer_ip, shown);
+}
+
 /* Check the argument shape the table asks for, then run the handler. */
 static int dispatch(struct session *s, const char *line)
 {
@@ -45,6 +61,7 @@ static int dispatch(struct session *s, const char *line)
 	if (command_parse(line, verb, sizeof(verb), &arg) < 0)
 		return ctrl_reply(&s->ctrl, 500, "Syntax error, command unrecognized.");
 	log_command(s, verb, line);
+	title_command(s, verb, line);
 	cmd = command_find(verb);
 	if (!cmd)
 		return ctrl_reply(&s->ctrl, 500, "Unknown command.");
@@ -79,9 +96,12 @@ void engine_run(struct session *s)
 				 sizeof(one));
 	s->ctrl.log_protocol = s->cfg->global.log_ftp_protocol;
 	while (!s->quit) {
-		enum ctrl_read r = ctrl_read_line(&s->ctrl, line,
-						  s->set->idle_session_timeout);
+		enum ctrl_read r;
 		int rc = 0;
+
+		if (s->cfg->global.setproctitle_enable && s->logged_in)
+			proctitle_set("ftpsd: %s: %s: IDLE", s->peer_ip, s->user);
+		r = ctrl_read_line(&s->ctrl, line, s->set->idle_session_timeout);
 
 		if (r == CTRL_TIMEOUT) {
 			ctrl_reply(&s->ctrl, 421, "Timeout.");

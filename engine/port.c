@@ -79,13 +79,15 @@ enum port_parse port_parse_eprt(const char *arg, struct net_addr *out)
 }
 
 enum port_check port_check_target(const struct net_addr *target,
-				  const struct net_addr *peer)
+				  const struct net_addr *peer, bool promiscuous)
 {
 	struct in_addr a, b;
 	bool t4 = net_addr_ipv4(target, &a), p4 = net_addr_ipv4(peer, &b);
 
 	if (t4 != p4)
 		return PORT_CHECK_FAMILY;
+	if (promiscuous)
+		return PORT_CHECK_OK;
 	if (!net_addr_same_ip(target, peer))
 		return PORT_CHECK_FOREIGN;
 	if (net_addr_port(target) < 1024)

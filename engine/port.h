@@ -30,9 +30,11 @@ enum port_check {
 
 /* May the server connect to TARGET for a session whose control client is
  * PEER? The same answer in the engine (to reply) and in the monitor (to
- * refuse a hostile engine). IPv4 and its IPv4-mapped IPv6 form are one. */
+ * refuse a hostile engine). IPv4 and its IPv4-mapped IPv6 form are one.
+ * PROMISCUOUS (vsftpd's port_promiscuous) checks the family only: any
+ * host, any port, as FXP between two servers needs. */
 enum port_check port_check_target(const struct net_addr *target,
-				  const struct net_addr *peer);
+				  const struct net_addr *peer, bool promiscuous);
 
 /* TARGET rewritten in the family of LOCAL (the control connection's local
  * address, whose family the data socket gets): an IPv4 address becomes

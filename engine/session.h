@@ -13,6 +13,7 @@
 #include "tls/tls.h"
 
 #define SESSION_PATH_MAX 4096
+#define SESSION_MESSAGES_MAX 256
 
 struct session {
 	const struct ftpsd_config *cfg;
@@ -36,6 +37,7 @@ struct session {
 	char user[256];
 	bool chrooted;
 	char cwd[SESSION_PATH_MAX];     /* virtual, absolute, normalised */
+	char home[SESSION_PATH_MAX];    /* the login directory: "~" */
 	bool ascii;                     /* TYPE A */
 	bool epsv_all;                  /* EPSV ALL locks out PASV */
 	int pasv_fd;                    /* listener from the monitor, or -1 */
@@ -51,6 +53,10 @@ struct session {
 	bool anonymous;                 /* anonymous login (force_anon_* apply) */
 	bool anon_privs;                /* anon_* keys decide writes (engine/perm.c) */
 	uint64_t rest_offset;           /* REST: where the next transfer starts */
+	/* dirmessage_enable: directories whose message was shown (a hash of
+	 * the path each), so each shows once a session, as in vsftpd. */
+	uint64_t message_seen[SESSION_MESSAGES_MAX];
+	unsigned nmessage_seen;
 	bool rnfr_set;                  /* RNFR seen; RNTO must come next */
 	char rnfr[SESSION_PATH_MAX];    /* its resolved path */
 };

@@ -71,6 +71,10 @@ void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc,
 	x->upload = upload;
 	x->expected = expected;
 	x->watch_ctrl = true;
+	/* vsftpd's rule: anonymous sessions anon_max_rate, every other
+	 * (local and guest) local_max_rate; user_config_dir files set either. */
+	x->rate = s->anonymous ? s->set->anon_max_rate : s->set->local_max_rate;
+	x->start_ms = now_ms();
 	set_nonblocking(dc->fd, true);
 	if (dc->ssl)
 		tls_for_bulk(dc->ssl, upload);
@@ -222,14 +226,75 @@ enum xfer_status xfer_file_error(struct xfer *x, int err)
 	return XFER_FILE_ERROR;
 }
 
+int64_t xfer_rate_delay_ms(uint64_t bytes, int64_t elapsed_ms, uint64_t rate)
+{
+	uint64_t due_ms;
+
+	if (rate == 0 || elapsed_ms < 0)
+		return 0;
+	if (bytes / rate > (uint64_t)INT64_MAX / 1000)
+		return INT64_MAX;
+	/* bytes * 1000 could overflow: whole seconds, then the rest. */
+	due_ms = bytes / rate * 1000 + bytes % rate * 1000 / rate;
+	return (int64_t)due_ms > elapsed_ms ? (int64_t)due_ms - elapsed_ms : 0;
+}
+
+/* A rate-limited transfer that is ahead of its rate waits here, watching
+ * the control connection (ABOR, STAT) and telling the monitor its
+ * progress, until it is back on schedule. Pacing after each chunk keeps
+ * every prefix of the transfer at or under the rate, so the whole of it
+ * takes at least its size over the rate. */
+static enum xfer_status xfer_pace(struct xfer *x)
+{
+	for (;;) {
+		struct pollfd p = { .fd = x->s->ctrl.fd, .events = POLLIN };
+		int64_t left = xfer_rate_delay_ms(x->bytes, now_ms() - x->start_ms, x->rate);
+		int due = xfer_progress_due_ms(x);
+		int r;
+
+		xfer_progress(x);
+		if (left <= 0)
+			return XFER_OK;
+		if (due >= 0 && due < left)
+			left = due + 1;
+		if (left > 1000)
+			left = 1000;
+		r = poll(&p, x->watch_ctrl ? 1 : 0, (int)left);
+		if (r < 0 && errno != EINTR)
+			return XFER_NET_ERROR;
+		if (r > 0 && p.revents) {
+			enum xfer_status st = xfer_control(x);
+			if (st != XFER_OK)
+				return st;
+		}
+	}
+}
+
 enum xfer_status xfer_account(struct xfer *x, size_t n)
 {
 	x->bytes += n;
 	xfer_progress(x); /* to the monitor, at most once a second */
+	if (x->rate) {
+		enum xfer_status st = xfer_pace(x);
+
+		if (st != XFER_OK)
+			return st;
+	}
 	if (x->bytes < x->ctrl_due)
 		return XFER_OK;
 	x->ctrl_due = x->bytes + XFER_CTRL_EVERY;
 	return xfer_poll_ctrl(x);
+}
+
+size_t xfer_chunk(const struct xfer *x, size_t want)
+{
+	/* A tenth of a second's worth: the rate holds in small steps rather
+	 * than as a megabyte burst and a long pause. */
+	uint64_t step = x->rate / 10;
+
+	if (x->rate == 0 || step >= want)
+		return want;
+	return step < 4096 ? 4096 : (size_t)step;
 }
 
 /* SSL_write_ex with the same buffer and length until it has all of it

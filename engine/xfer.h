@@ -37,6 +37,10 @@ struct xfer {
 	const char *path;
 	int64_t progress_ms; /* when the monitor was last told, 0 = never */
 	uint64_t progress_bytes; /* what it was told */
+	/* local_max_rate or anon_max_rate, bytes a second; 0 = unlimited.
+	 * Paced from START_MS by xfer_account(). */
+	uint64_t rate;
+	int64_t start_ms;
 };
 
 /* Start a transfer on the open data connection DC (data_open succeeded):
@@ -72,6 +76,11 @@ int xfer_progress_due_ms(const struct xfer *x);
 void xfer_report(struct session *s, uint32_t direction, const char *path,
 		 const struct xfer *x, const struct timespec *start,
 		 bool complete);
+
+/* The rate limit's arithmetic, pure and unit-tested: how many
+ * milliseconds a transfer that has moved BYTES in ELAPSED_MS must wait to
+ * be back at RATE bytes a second (0 when it is not ahead, or RATE is 0). */
+int64_t xfer_rate_delay_ms(uint64_t bytes, int64_t elapsed_ms, uint64_t rate);
 
 /* REST arithmetic, pure and unit-tested.
  * Parse a REST argument: decimal digits only (no sign, no spaces, no

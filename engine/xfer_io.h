@@ -4,7 +4,7 @@
  *
  * The directions are built from these pieces: xfer_send.c (downloads and
  * listings), xfer_recv.c (uploads). Whatever paces or observes a transfer
- * (STAT, ABOR, progress reports, a future rate limit) hooks into
+ * (STAT, ABOR, progress reports, the rate limit) hooks into
  * xfer_account() and xfer_wait(), not into each direction's loop. */
 #ifndef FTPSD_XFER_IO_H
 #define FTPSD_XFER_IO_H
@@ -22,8 +22,14 @@
 
 /* Account N bytes moved (and tell the monitor, engine/progress.c, when
  * due); every XFER_CTRL_EVERY bytes, look for ABOR/STAT on the control
- * connection. XFER_OK to go on. */
+ * connection. A rate-limited transfer (local_max_rate, anon_max_rate)
+ * that is ahead of its rate waits here until it is not, watching the
+ * control connection. XFER_OK to go on. */
 enum xfer_status xfer_account(struct xfer *x, size_t n);
+
+/* How much of WANT bytes to move in one call: all of it, or a tenth of a
+ * second's worth under a rate limit (at least 4 KiB). */
+size_t xfer_chunk(const struct xfer *x, size_t want);
 
 /* Reading or writing the file failed with ERR: XFER_FILE_ERROR. */
 enum xfer_status xfer_file_error(struct xfer *x, int err);

@@ -27,7 +27,8 @@
 static enum xfer_status send_sendfile(struct xfer *x, int file)
 {
 	for (;;) {
-		ssize_t n = sendfile(x->dc->fd, file, NULL, SENDFILE_CHUNK);
+		ssize_t n = sendfile(x->dc->fd, file, NULL,
+				     xfer_chunk(x, SENDFILE_CHUNK));
 		enum xfer_status st;
 
 		if (n > 0)
@@ -59,7 +60,7 @@ static enum xfer_status send_copy(struct xfer *x, int file, bool ascii)
 	enum xfer_status st = XFER_OK;
 
 	while (st == XFER_OK) {
-		ssize_t n = read(file, in, sizeof(in));
+		ssize_t n = read(file, in, xfer_chunk(x, sizeof(in)));
 
 		if (n == 0)
 			break;

@@ -14,6 +14,7 @@ struct cmdline_state {
 	bool help;     /* -h */
 	bool version;  /* -v */
 	bool who;      /* -w */
+	bool import;   /* --import-vsftpd */
 	bool have_config;
 	char *err;
 	unsigned errsize;
@@ -118,6 +119,8 @@ static enum cmdline_action cmdline_action_of(const struct cmdline_state *st)
 		return CMDLINE_DUMP;
 	if (st->who)
 		return CMDLINE_WHO;
+	if (st->import)
+		return CMDLINE_IMPORT;
 	return CMDLINE_RUN;
 }
 
@@ -142,6 +145,14 @@ int cmdline_parse(struct cmdline *out, int argc, char *const argv[],
 			i++;
 			break;
 		}
+		if (strcmp(arg, "--import-vsftpd") == 0) {
+			/* Every argument after it is a file to import. */
+			st.import = true;
+			st.out.import_files = argv + i + 1;
+			st.out.nimport = (unsigned)(argc - i - 1);
+			i = argc;
+			break;
+		}
 		if (arg[0] != '-' || arg[1] == '\0')
 			break;
 		if (cmdline_take_group(&st, argc, argv, &i) < 0)
@@ -154,6 +165,11 @@ int cmdline_parse(struct cmdline *out, int argc, char *const argv[],
 		return cmdline_fail(&st, "options -t and -T exclude each other");
 	if (st.who && (st.test || st.dump))
 		return cmdline_fail(&st, "option -w excludes -t and -T");
+	if (st.import && st.out.nimport == 0)
+		return cmdline_fail(&st, "option --import-vsftpd needs a FILE");
+	if (st.import && (st.test || st.dump || st.who || st.have_config))
+		return cmdline_fail(&st, "option --import-vsftpd excludes -c, -t, -T "
+				    "and -w");
 	if (st.out.json && !st.who)
 		return cmdline_fail(&st, "option -j goes with -w");
 	st.out.action = cmdline_action_of(&st);
@@ -166,6 +182,7 @@ const char *cmdline_usage(void)
 	return "usage: ftpsd [-f] [-i] [-c FILE]\n"
 	       "       ftpsd -t | -T [-c FILE]\n"
 	       "       ftpsd -w [-j] [-c FILE]\n"
+	       "       ftpsd --import-vsftpd FILE...\n"
 	       "       ftpsd -h | -v\n"
 	       "  -c FILE  configuration file (default " FTPSD_DEFAULT_CONFIG
 	       ")\n"
@@ -175,6 +192,8 @@ const char *cmdline_usage(void)
 	       "  -T       print the effective configuration\n"
 	       "  -w       list the running server's sessions (root)\n"
 	       "  -j       with -w: as JSON\n"
+	       "  --import-vsftpd FILE...  print one ftpsd.conf for these vsftpd.conf\n"
+	       "           files (a vhost each) and hosts.allow files\n"
 	       "  -h       print this help\n"
 	       "  -v       print the version\n";
 }

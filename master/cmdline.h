@@ -13,6 +13,7 @@ enum cmdline_action {
 	CMDLINE_HELP,        /* -h */
 	CMDLINE_VERSION,     /* -v */
 	CMDLINE_WHO,         /* -w: list the sessions of the running master */
+	CMDLINE_IMPORT,      /* --import-vsftpd FILE...: print an ftpsd.conf */
 };
 
 struct cmdline {
@@ -21,6 +22,8 @@ struct cmdline {
 	bool foreground;         /* -f: no daemonizing, log to stderr too */
 	bool inetd;              /* -i: serve the connection on fd 0 */
 	bool json;               /* -j: with -w, JSON instead of a table */
+	char *const *import_files; /* --import-vsftpd's FILEs (argv's) */
+	unsigned nimport;
 };
 
 /* Parse ARGV. On error returns -1 and writes a one-line reason into ERR. */

@@ -11,10 +11,12 @@
 #include "master/cmdline.h"
 #include "config/config.h"
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "master/master.h"
 #include "master/who_client.h"
 #include "config/resolver.h"
 #include "config/proxytrust.h"
+#include "config/vsftpd_import.h"
 #include "sandbox/role.h"
 #include "zygote/zygote.h"
 #include "keys/keys.h"
@@ -62,7 +64,7 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 	const struct cfg_settings *g = &cfg->global;
 	/* vsftpd's rule: standalone if either listen or listen_ipv6. */
 	bool inetd = cl->inetd || !(g->listen || g->listen_ipv6);
-	struct role_env env = { .xferlog_fd = -1, .report_fd = -1 };
+	struct role_env env = { .xferlog_fd = -1, .vsftpd_log_fd = -1, .report_fd = -1 };
 	struct log_sinks sinks = {
 		.use_syslog = g->syslog_enable,
 		.file_fd = open_log(g->log_file),
@@ -83,9 +85,15 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 		fprintf(stderr, "ftpsd: log_file %s: %s\n", g->log_file, strerror(errno));
 		return 1;
 	}
-	if (g->xferlog_enable &&
+	if (cfg_logs_xferlog(g) &&
 	    (env.xferlog_fd = open_log(g->xferlog_file)) < 0) {
 		fprintf(stderr, "ftpsd: xferlog_file %s: %s\n", g->xferlog_file,
+			strerror(errno));
+		return 1;
+	}
+	if (cfg_logs_vsftpd(g) &&
+	    (env.vsftpd_log_fd = open_log(g->vsftpd_log_file)) < 0) {
+		fprintf(stderr, "ftpsd: vsftpd_log_file %s: %s\n", g->vsftpd_log_file,
 			strerror(errno));
 		return 1;
 	}
@@ -133,6 +141,7 @@ int main(int argc, char **argv)
 	static struct inherited_fds inherited;
 	int nact;
 
+	proctitle_init(argc, argv);
 	/* Whatever fds the parent left open are not ours to pass on to every
 	 * session (inetd mode's client is fd 0). */
 	if (argc == 3 && strcmp(argv[1], "--role") == 0)
@@ -155,6 +164,9 @@ int main(int argc, char **argv)
 		printf("ftpsd %s\n", FTPSD_VERSION);
 		return 0;
 	}
+	if (cl.action == CMDLINE_IMPORT)
+		return vsftpd_import((const char *const *)cl.import_files, cl.nimport,
+				     stdout, stderr) == 0 ? 0 : 1;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return 1;

@@ -432,7 +432,7 @@ static int reopen_at(int fd, const char *path)
 }
 
 /* SIGUSR1 (logrotate's postrotate): the master reopens log_file and
- * xferlog_file, then starts a new generation with the same config, so new
+ * xferlog_file (and vsftpd_log_file), then starts a new generation with the same config, so new
  * sessions write to the new files. Sessions in progress keep the file they
  * had until they end (they hold their own descriptors): rotate with a delay
  * (logrotate's delaycompress) rather than copytruncate. A path that cannot
@@ -449,6 +449,10 @@ static void reopen_logs(struct master *m)
 	    reopen_at(m->env->xferlog_fd, g->xferlog_file) < 0)
 		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file",
 			g->xferlog_file, strerror(errno));
+	if (m->env->vsftpd_log_fd >= 0 &&
+	    reopen_at(m->env->vsftpd_log_fd, g->vsftpd_log_file) < 0)
+		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file",
+			g->vsftpd_log_file, strerror(errno));
 	log_msg(LOG_LVL_INFO, "log files reopened");
 	same = malloc(sizeof(*same));
 	if (!same)
@@ -708,7 +712,8 @@ static const struct cfg_vhost *inetd_proxy_header(const struct ftpsd_config *cfg
  * becomes the session's monitor. */
 void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 {
-	struct monitor_env env = { .xferlog_fd = renv->xferlog_fd, .report_fd = -1,
+	struct monitor_env env = { .xferlog_fd = renv->xferlog_fd,
+				   .vsftpd_log_fd = renv->vsftpd_log_fd, .report_fd = -1,
 				   .key_fd = -1 };
 	struct net_addr local;
 	struct priv_assign a = { .proxied = 0 };

@@ -134,7 +134,8 @@ void mon_on_port_connect(struct monitor *mon, struct priv_msg *m)
 		return mon_violation(mon, "malformed PORT_CONNECT");
 	if (!mon->s.set->port_enable)
 		return mon_violation(mon, "PORT_CONNECT with port_enable=NO");
-	if (port_check_target(&target, &mon->s.peer) != PORT_CHECK_OK)
+	if (port_check_target(&target, &mon->s.peer, mon->s.set->port_promiscuous) !=
+	    PORT_CHECK_OK)
 		return mon_violation(mon, "PORT_CONNECT to another host or a port below 1024");
 	fd = mon->ops->active_connect(mon->s.set, &mon->s.local, &target);
 	if (fd < 0) {

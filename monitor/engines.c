@@ -202,6 +202,7 @@ void mon_become_user(struct monitor *mon)
 	mon->s.anon_privs = a->anon_privs;
 	snprintf(mon->s.user, sizeof(mon->s.user), "%s", a->login);
 	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "%s", id.work_dir);
+	snprintf(mon->s.home, sizeof(mon->s.home), "%s", id.work_dir);
 	/* A session that may change nothing gets a filter that cannot. */
 	if (mon->s.cfg->global.seccomp_sandbox &&
 	    sandbox_seccomp_apply(ROLE_ENGINE, mon->s.priv_fd,

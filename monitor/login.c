@@ -9,6 +9,7 @@
 
 #include "engine/listing.h"
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "common/memtrim.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
@@ -34,6 +35,7 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 	f.reason = why;
 	log_event(LOG_LVL_WARN, &f, "login failed: user %s client %s (%s)", user,
 		  mon->s.peer_ip, why);
+	mon_vsftpd_log(mon, VSFTPD_LOG_LOGIN, false, user, NULL);
 	/* The master counts failures per address across sessions. */
 	if (mon->env->report_fd >= 0)
 		(void)send(mon->env->report_fd, &mon->s.peer, sizeof(mon->s.peer),
@@ -190,6 +192,10 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 		login_failed(mon, l->user, why);
 		goto out;
 	}
+	if (kind == USERS_ANON && !users_anon_password_ok(mon->s.set, l->pass, &why)) {
+		login_failed(mon, l->user, why);
+		goto out;
+	}
 	if (kind == USERS_ANON) {
 		/* Any password (vsftpd): no PAM. The name is kept for logs. */
 		snprintf(mon->pam.user, sizeof(mon->pam.user), "%s", l->user);
@@ -219,6 +225,9 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 			  mon->pam.user, mon->s.peer_ip,
 			  kind == USERS_ANON ? " (anonymous)" : "",
 			  kind == USERS_GUEST ? " (guest)" : "");
+		mon_vsftpd_log(mon, VSFTPD_LOG_LOGIN, true, mon->pam.user, NULL);
+		if (mon->s.cfg->global.setproctitle_enable)
+			proctitle_set("ftpsd: %s: %s", mon->s.peer_ip, mon->pam.user);
 	}
 	/* vsftpd's delay_successful_login: ours, as delay_failed_login is. */
 	if (mon->s.set->delay_successful_login)

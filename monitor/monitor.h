@@ -11,6 +11,7 @@
 
 struct monitor_env {
 	int xferlog_fd;    /* -1: no xferlog */
+	int vsftpd_log_fd; /* -1: no vsftpd_log_file (monitor/vsftpd_log.h) */
 	bool keep_stderr;  /* foreground standalone: stderr is a log sink */
 	/* TLS contexts, one per cfg->vhosts[] entry. They hold certificates
 	 * only: signatures come from the key holder (tls/tls_proxy.c). */

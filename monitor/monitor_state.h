@@ -11,6 +11,7 @@
 #include "engine/session.h"
 #include "monitor/monitor.h"
 #include "monitor/pam_login.h"
+#include "monitor/vsftpd_log.h"
 #include "monitor/who_state.h"
 #include "config/users.h"
 #include "privsep/proto.h"
@@ -136,6 +137,9 @@ void mon_on_port_connect(struct monitor *mon, struct priv_msg *m);
 void mon_on_chown_upload(struct monitor *mon, struct priv_msg *m);
 
 /* xferlog.c: transfer records and progress. */
+/* A vsftpd_log_file line (xferlog_std_format=NO, dual_log_enable); X may be NULL. */
+void mon_vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok,
+		    const char *user, const struct priv_xfer *x);
 void mon_on_xfer(struct monitor *mon, struct priv_msg *m);
 void mon_on_xfer_progress(struct monitor *mon, struct priv_msg *m);
 

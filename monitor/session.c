@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "engine/listing.h"
 #include "sandbox/sandbox.h"
 
@@ -159,6 +160,9 @@ __attribute__((noreturn)) static void monitor_serve_session(
 		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s",
 			  mon->s.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	}
+	mon_vsftpd_log(mon, VSFTPD_LOG_CONNECT, true, NULL, NULL);
+	if (cfg->global.setproctitle_enable)
+		proctitle_set("ftpsd: %s: connected", mon->s.peer_ip);
 	if (vhost->set.login_timeout)
 		mon->login_deadline = mon_now_ms() + vhost->set.login_timeout * 1000LL;
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)

@@ -6,6 +6,25 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "monitor/vsftpd_log.h"
+
+void mon_vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok,
+		    const char *user, const struct priv_xfer *x)
+{
+	struct vsftpd_log_entry e = {
+		.event = ev, .ok = ok, .when = time(NULL), .pid = getpid(),
+		.user = user, .client = mon->s.peer_ip,
+	};
+
+	if (mon->env->vsftpd_log_fd < 0)
+		return;
+	if (x) {
+		e.path = x->path;
+		e.bytes = x->bytes;
+		e.msecs = x->msecs;
+	}
+	vsftpd_log_write(mon->env->vsftpd_log_fd, &e);
+}
 
 /* A value for one space-separated xferlog field: spaces become '_' (as
  * vsftpd writes them), so a name cannot shift the fields after it. */
@@ -71,6 +90,8 @@ void mon_on_xfer(struct monitor *mon, struct priv_msg *m)
 		  (unsigned long long)x->bytes, x->complete ? "" : " (incomplete)");
 	if (mon->env->xferlog_fd >= 0)
 		write_xferlog(mon, x);
+	mon_vsftpd_log(mon, x->direction == XFER_DOWNLOAD ? VSFTPD_LOG_DOWNLOAD :
+		       VSFTPD_LOG_UPLOAD, x->complete, mon->pam.user, x);
 	who_xfer_end(&mon->who);
 	free(x);
 }

@@ -19,7 +19,7 @@ struct role_header {
 	uint32_t magic;
 	uint32_t config_size;  /* sizeof(struct ftpsd_config) of the writer */
 	uint32_t nvhosts;
-	uint32_t has_log, has_xferlog, has_report, foreground;
+	uint32_t has_log, has_xferlog, has_report, foreground, has_vsftpd_log;
 };
 
 /* The used part of CFG: everything up to the last vhost in use. */
@@ -39,6 +39,7 @@ static int config_memfd(const struct ftpsd_config *cfg, const struct role_env *e
 		.has_xferlog = env->xferlog_fd >= 0,
 		.has_report = env->report_fd >= 0,
 		.foreground = env->foreground,
+		.has_vsftpd_log = env->vsftpd_log_fd >= 0,
 	};
 	int fd = memfd_create("ftpsd-config", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
@@ -79,16 +80,26 @@ static void place_fds(const int *src, const int *dst, int n)
 }
 
 /* Sanitizer settings are the only environment a role keeps. */
+/* Room for the sessions' process titles (setproctitle_enable,
+ * common/proctitle.c): the title is written over argv and the
+ * environment, and "ftpsd --role zygote" alone is 20 bytes. */
+static char role_title_room[] =
+	"FTPSD_TITLE_ROOM="
+	"................................................................"
+	"................................................................"
+	"................................................................";
+
 static char **role_environment(void)
 {
 	extern char **environ;
 	static char *kept[8];
 	int n = 0;
 
-	for (char **e = environ; *e && n < 7; e++)
+	for (char **e = environ; *e && n < 6; e++)
 		if (!strncmp(*e, "ASAN_OPTIONS=", 13) || !strncmp(*e, "UBSAN_OPTIONS=", 14) ||
 		    !strncmp(*e, "LSAN_OPTIONS=", 13))
 			kept[n++] = *e;
+	kept[n++] = role_title_room;
 	kept[n] = NULL;
 	return kept;
 }
@@ -112,6 +123,8 @@ static void exec_child(const char *name, const struct role_env *env, int cfd,
 		src[n] = env->xferlog_fd, dst[n++] = ROLE_FD_XFERLOG;
 	if (env->report_fd >= 0)
 		src[n] = env->report_fd, dst[n++] = ROLE_FD_REPORT;
+	if (env->vsftpd_log_fd >= 0)
+		src[n] = env->vsftpd_log_fd, dst[n++] = ROLE_FD_VSFTPD_LOG;
 	for (int i = 0; i < nlinks; i++)
 		src[n] = links[i], dst[n++] = ROLE_FD_LINKS + i;
 	place_fds(src, dst, n);
@@ -172,6 +185,7 @@ struct ftpsd_config *role_start(struct role_env *env)
 		.log_fd = sinks.file_fd,
 		.xferlog_fd = h.has_xferlog ? ROLE_FD_XFERLOG : -1,
 		.report_fd = h.has_report ? ROLE_FD_REPORT : -1,
+		.vsftpd_log_fd = h.has_vsftpd_log ? ROLE_FD_VSFTPD_LOG : -1,
 		.foreground = h.foreground,
 	};
 	log_init(&sinks);

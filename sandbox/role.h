@@ -4,9 +4,9 @@
  * data. It gets the configuration as a sealed memfd, the log sinks, and
  * its links, at fixed fd numbers:
  *   3 config (struct role_header + the configuration)
- *   4 log_file, 5 xferlog_file, 6 the failed-login report socket (each
- *     present when the header says so)
- *   7... the role's own links, in the order given.
+ *   4 log_file, 5 xferlog_file, 6 the failed-login report socket,
+ *   7 vsftpd_log_file (each present when the header says so)
+ *   8... the role's own links, in the order given.
  * Used for the key holder and the zygote, once per configuration
  * generation, never per session. */
 #ifndef FTPSD_ROLE_H
@@ -21,13 +21,15 @@
 #define ROLE_FD_LOG 4
 #define ROLE_FD_XFERLOG 5
 #define ROLE_FD_REPORT 6
-#define ROLE_FD_LINKS 7
+#define ROLE_FD_VSFTPD_LOG 7
+#define ROLE_FD_LINKS 8
 #define ROLE_LINKS_MAX 4
 
 /* What a role inherits besides the configuration. -1: none. */
 struct role_env {
 	int log_fd;
 	int xferlog_fd;
+	int vsftpd_log_fd;
 	int report_fd;
 	bool foreground;   /* stderr is a log sink */
 };

@@ -243,7 +243,9 @@ void zygote_run(const struct ftpsd_config *cfg, const struct role_env *env,
 {
 	struct zygote z = {
 		.e = { .cfg = cfg, .master_fd = master_fd, .keys_fd = keys_fd,
-		       .env = { .xferlog_fd = env->xferlog_fd, .report_fd = env->report_fd,
+		       .env = { .xferlog_fd = env->xferlog_fd,
+				.vsftpd_log_fd = env->vsftpd_log_fd,
+				.report_fd = env->report_fd,
 				.keep_stderr = env->foreground, .key_fd = -1 } },
 		.spawner_fd = -1,
 	};

@@ -57,12 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (port_parse_port(arg, &a) == PORT_PARSE_OK) {
 		if (net_addr_family(&a) != AF_INET)
 			__builtin_trap();
-		(void)port_check_target(&a, &peer4);
+		(void)port_check_target(&a, &peer4, false);
 		(void)port_target_for_local(&a, &local4);
 	}
 	if (port_parse_eprt(arg, &a) == PORT_PARSE_OK) {
-		(void)port_check_target(&a, &peer4);
-		(void)port_check_target(&a, &peer6);
+		(void)port_check_target(&a, &peer4, false);
+		(void)port_check_target(&a, &peer6, false);
 		(void)port_target_for_local(&a, &local4);
 	}
 	if (xfer_parse_offset(arg, &off) == 0 && off > INT64_MAX)

@@ -146,20 +146,19 @@ def test_obsolete_keys_say_what_they_do_now(ftpsd_bin, tmp_path):
     assert 5 not in got                      # seccomp_sandbox is ftpsd's own
 
 
-def test_unimplemented_values_warn_defaults_do_not(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "local_max_rate=100000\nls_recurse_enable=YES\n"
-                           "ls_recurse_enable=NO\nanon_max_rate=0\n")
-    r = run(ftpsd_bin, "-t", "-c", conf)
-    assert r.returncode == 0, r.out
-    got = error_lines(conf, r.out)
-    assert got[1][0].startswith("warning: local_max_rate=100000 is not implemented"), r.out
-    assert "not implemented" in got[2][0]
-    assert all("not implemented" not in m for m in got.get(3, []) + got.get(4, []))
+def test_no_vsftpd_key_is_left_unimplemented(ftpsd_bin, tmp_path):
+    """Every vsftpd key is implemented, a no-op that says what replaces it,
+    or refused: none is accepted and silently ignored any more."""
+    for k in VSFTPD_KEYS:
+        for v in ("YES", "NO", "1"):
+            conf = write(tmp_path, f"{k}={v}\n")
+            r = run(ftpsd_bin, "-t", "-c", conf)
+            assert "not implemented" not in r.out, (k, v, r.out)
 
 
 def test_unsafe_to_ignore_is_refused(ftpsd_bin, tmp_path):
-    conf = write(tmp_path, "listen=YES\ndeny_email_enable=YES\n"
-                           "secure_email_list_enable=YES\nrun_as_launching_user=YES\n"
+    conf = write(tmp_path, "listen=YES\nhttp_enable=YES\n"
+                           "ftp_enable=NO\nrun_as_launching_user=YES\n"
                            "dsa_cert_file=/etc/vsftpd/dsa.pem\n")
     r = run(ftpsd_bin, "-t", "-c", conf)
     assert r.returncode == 1, r.out
@@ -518,6 +517,9 @@ def test_dirmessage(server, workdir):
     assert text.split("\n") == ["250-Welcome to d.", "250-Mirrors: see README",
                                 "250-?bell", "250 Directory successfully changed."], text
     assert c.expect(f"CWD {workdir.virt}/plain", 250)[1] == "250 Directory successfully changed."
+    # once per directory and session, as vsftpd: back in d, no message
+    assert c.expect(f"CWD {workdir.virt}/d", 250)[1] == "250 Directory successfully changed."
+    assert c.expect("CDUP", 250)[1] == "250 Directory successfully changed."
     # ftplib takes the multi-line 250 as it comes
     f = s.ftp()
     assert f.cwd(f"{workdir.virt}/d").startswith("250-Welcome to d.")
@@ -608,3 +610,152 @@ def test_delay_successful_login(server):
     t = time.monotonic()
     fast.expect(f"PASS {PASSWORD}", 230)
     assert time.monotonic() - t < 0.9
+
+
+def test_passwd_chroot_enable(server, test_user, workdir):
+    """vsftpd's "/./": the chroot is above it, the session starts below."""
+    workdir.write("inside.txt", b"x")
+    s = server(chroot_local_user=True, passwd_chroot_enable=True,
+               local_root=f"{test_user.home}/./{workdir.name}")
+    f = s.ftp()
+    assert f.pwd() == workdir.virt           # started below the mark
+    assert "inside.txt" in f.nlst()
+    f.cwd("/")                               # the root is the home
+    assert workdir.name in f.nlst()
+    # without the key the whole path is the root
+    f = server(chroot_local_user=True,
+               local_root=f"{test_user.home}/./{workdir.name}").ftp()
+    assert f.pwd() == "/"
+    assert "inside.txt" in f.nlst()
+
+
+def test_port_promiscuous(server, workdir):
+    """PORT to an address that is not the client's (127.0.0.2, as a second
+    server of an FXP transfer would be) and to a port below 1024 is
+    refused, unless port_promiscuous."""
+    from test_active import port_arg
+    workdir.write("f.txt", b"fxp")
+    c = server().login_ctl()
+    c.expect(f"PORT {port_arg('127.0.0.2', 2000)}", 501)
+    c.expect(f"PORT {port_arg(HOST, 1000)}", 501)
+    c = server(port_promiscuous=True).login_ctl()
+    c.expect(f"CWD {workdir.virt}", 250)
+    code, data, _ = active_cmd(c, "RETR f.txt", host="127.0.0.2")
+    assert (code, data) == (226, b"fxp")
+
+
+def test_ls_recurse_enable(server, workdir):
+    """LIST -R (and NLST -R) with ls_recurse_enable: each subdirectory under
+    a "path:" header, not through links, not into hidden or denied ones;
+    without the key -R is ignored as other ls options are."""
+    workdir.write("top.txt", b"")
+    workdir.write("a/in-a.txt", b"")
+    workdir.write("a/b/in-b.txt", b"")
+    workdir.write(".hidden/secret.txt", b"")
+    workdir.write("denied/x.txt", b"")
+    os.symlink(workdir.path("a"), workdir.path("link-to-a"))
+    s = server(ls_recurse_enable=True, deny_file="denied")
+    f = s.ftp()
+    lines = []
+    f.retrlines(f"LIST -R {workdir.virt}", lines.append)
+    text = "\n".join(lines)
+    assert f"{workdir.virt}/a:" in lines and f"{workdir.virt}/a/b:" in lines, text
+    assert text.index(f"{workdir.virt}/a:") < text.index("in-a.txt") < \
+        text.index(f"{workdir.virt}/a/b:") < text.index("in-b.txt"), text
+    assert "secret.txt" not in text and "x.txt" not in text, text
+    assert f"{workdir.virt}/link-to-a:" not in lines, text
+    names = f.nlst(f"-R {workdir.virt}")
+    assert "in-b.txt" in names, names
+    # dot directories with -a
+    lines = []
+    f.retrlines(f"LIST -aR {workdir.virt}", lines.append)
+    assert any(l.endswith("secret.txt") for l in lines), lines
+    # off by default: the top directory only
+    lines = []
+    server().ftp().retrlines(f"LIST -R {workdir.virt}", lines.append)
+    assert not any("in-a.txt" in l for l in lines), lines
+
+
+def titles(sock):
+    """The process titles (/proc/PID/cmdline's first string) of the monitor
+    and engine serving client socket SOCK, as they are now."""
+    from conftest import session_procs
+    out = []
+    for p in session_procs(sock):
+        try:
+            with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+                out.append(f.read().split(b"\0")[0].decode("utf-8", "replace"))
+        except (AttributeError, FileNotFoundError):
+            pass          # no engine at this moment, or gone
+    return out
+
+
+def test_setproctitle_enable(server, workdir):
+    """Titles as vsftpd's, in the session's processes; never a password;
+    none of ftpsd's titles without the key."""
+    from conftest import wait_until
+    workdir.write("big.bin", os.urandom(600_000))
+    s = server(setproctitle_enable=True, local_max_rate=100_000)
+    c = s.ctl()
+    assert wait_until(lambda: f"ftpsd: {HOST}: connected" in titles(c.sock)), titles(c.sock)
+    f = s.ftp()
+    conn = f.transfercmd(f"RETR {workdir.virt}/big.bin")
+    assert conn.recv(1024)
+    want = f"ftpsd: {HOST}: {USER}: RETR {workdir.virt}/big.bin"
+    assert wait_until(lambda: want in titles(f.sock)), titles(f.sock)
+    assert f"ftpsd: {HOST}: {USER}" in titles(f.sock)      # the monitor
+    f.putcmd("ABOR")
+    f.getmultiline()
+    f.getmultiline()
+    conn.close()
+    assert wait_until(lambda: f"ftpsd: {HOST}: {USER}: IDLE" in titles(f.sock)), \
+        titles(f.sock)
+    c.login()
+    assert not any(PASSWORD in t for t in titles(c.sock))
+    # off by default
+    f2 = server().ftp()
+    assert not any(t.startswith("ftpsd: ") for t in titles(f2.sock)), titles(f2.sock)
+
+
+def test_tilde_paths(server, test_user, workdir):
+    """"~" is the login directory always; "~user" with tilde_user_enable
+    where /etc/passwd is readable (no chroot); literal otherwise."""
+    workdir.write("t.txt", b"tilde")
+    f = server().ftp()
+    f.cwd(workdir.virt)
+    f.cwd("~")
+    assert f.pwd() == "/"                       # chrooted: the login directory
+    buf = io.BytesIO()
+    f.retrbinary(f"RETR ~{workdir.virt}/t.txt", buf.write)
+    assert buf.getvalue() == b"tilde"
+    with pytest.raises(ftplib.error_perm):      # ~user is off by default
+        f.cwd(f"~{USER}")
+    f = server(chroot_local_user=False, tilde_user_enable=True).ftp()
+    f.cwd(f"~{USER}/{workdir.name}")
+    assert f.pwd() == workdir.real
+    with pytest.raises(ftplib.error_perm):      # an unknown user stays literal
+        f.cwd("~nosuchuser-ftpsd")
+
+
+def test_anonymous_email_lists(server, anon_root, accounts, tmp_path):  # noqa: F811
+    """deny_email_enable and secure_email_list_enable check the anonymous
+    password (the e-mail address) against their lists, as vsftpd."""
+    banned = tmp_path / "banned"
+    banned.write_text("# spammers\nbad@example.org\n")
+    s = anon_server(server, anon_root, deny_email_enable=True,
+                    banned_email_file=str(banned))
+    with pytest.raises(ftplib.error_perm, match="^530"):
+        anon_ftp(s, "anonymous", "bad@example.org")
+    anon_ftp(s, "anonymous", "good@example.org").quit()
+    allowed = tmp_path / "allowed"
+    allowed.write_text("letmein\n")
+    s = anon_server(server, anon_root, secure_email_list_enable=True,
+                    email_password_file=str(allowed))
+    with pytest.raises(ftplib.error_perm, match="^530"):
+        anon_ftp(s, "anonymous", "good@example.org")
+    anon_ftp(s, "anonymous", "letmein").quit()
+    # a list that cannot be read refuses (fail closed)
+    s = anon_server(server, anon_root, secure_email_list_enable=True,
+                    email_password_file=str(tmp_path / "missing"))
+    with pytest.raises(ftplib.error_perm, match="^530"):
+        anon_ftp(s, "anonymous", "letmein")

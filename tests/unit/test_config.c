@@ -423,12 +423,11 @@ static void test_vsftpd_key_kinds(void **state)
 	assert_non_null(strstr(errtext, "t.conf:1: note: background is vsftpd's: "));
 	assert_int_equal(load("anon_max_rate=0\n"), 0);
 	assert_string_equal(errtext, "");
-	assert_int_equal(load("anon_max_rate=5000\n"), 0);
-	assert_non_null(strstr(errtext, "t.conf:1: warning: anon_max_rate=5000 is "
-				       "not implemented"));
-	assert_int_equal(load("deny_email_enable=NO\n"), 0);
-	assert_int_equal(load("\ndeny_email_enable=YES\n"), 1);
-	assert_non_null(strstr(errtext, "t.conf:2: deny_email_enable=YES is not "
+	assert_int_equal(load("anon_max_rate=5000\n"), 0); /* implemented */
+	assert_string_equal(errtext, "");
+	assert_int_equal(load("run_as_launching_user=NO\n"), 0);
+	assert_int_equal(load("\nrun_as_launching_user=YES\n"), 1);
+	assert_non_null(strstr(errtext, "t.conf:2: run_as_launching_user=YES is not "
 				       "supported"));
 	/* -T prints what a file set, not every vsftpd key at its default. */
 	assert_int_equal(load("background=YES\n"), 0);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "engine/path.h"
+#include "engine/tilde.h"
 
 #define OUT_MAX 4096
 
@@ -326,9 +327,29 @@ static void test_random_against_model(void **state)
 	}
 }
 
+static void test_tilde_split(void **state)
+{
+	char user[16];
+	const char *rest;
+
+	(void)state;
+	assert_int_equal(tilde_split("~alice/pub", user, sizeof user, &rest), 0);
+	assert_string_equal(user, "alice");
+	assert_string_equal(rest, "/pub");
+	assert_int_equal(tilde_split("~", user, sizeof user, &rest), 0);
+	assert_string_equal(user, "");
+	assert_string_equal(rest, "");
+	assert_int_equal(tilde_split("~/x", user, sizeof user, &rest), 0);
+	assert_string_equal(user, "");
+	assert_string_equal(rest, "/x");
+	assert_int_equal(tilde_split("a~b", user, sizeof user, &rest), -1);
+	assert_int_equal(tilde_split("~averyveryverylongname", user, sizeof user, &rest), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tilde_split),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_exact_size_buffer),

@@ -159,34 +159,39 @@ static void test_check_target(void **state)
 	(void)state;
 
 	t = addr("127.0.0.1", 1024);
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_OK);
-	assert_int_equal(port_check_target(&t, &mapped), PORT_CHECK_OK);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_OK);
+	assert_int_equal(port_check_target(&t, &mapped, false), PORT_CHECK_OK);
 	t = addr("127.0.0.1", 65535);
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_OK);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_OK);
 	/* RFC 2577: never below 1024 */
 	for (unsigned p = 0; p < 1024; p += (p < 30 ? 1 : 97)) {
 		t = addr("127.0.0.1", p);
-		assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_LOW_PORT);
+		assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_LOW_PORT);
 	}
 	t = addr("127.0.0.1", 19); /* chargen */
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_LOW_PORT);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_LOW_PORT);
 	t = addr("127.0.0.1", 1023);
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_LOW_PORT);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_LOW_PORT);
 	/* foreign addresses, however close */
 	t = addr("127.0.0.2", 2000);
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_FOREIGN);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_FOREIGN);
 	t = addr("0.0.0.0", 2000);
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_FOREIGN);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_FOREIGN);
 	t = addr("10.0.0.1", 80);
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_FOREIGN);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_FOREIGN);
 	t = addr("::2", 2000);
-	assert_int_equal(port_check_target(&t, &peer6), PORT_CHECK_FOREIGN);
+	assert_int_equal(port_check_target(&t, &peer6, false), PORT_CHECK_FOREIGN);
+	/* port_promiscuous: any host and port, never another family */
+	assert_int_equal(port_check_target(&t, &peer6, true), PORT_CHECK_OK);
+	t = addr("10.0.0.1", 25);
+	assert_int_equal(port_check_target(&t, &peer4, true), PORT_CHECK_OK);
+	assert_int_equal(port_check_target(&t, &peer6, true), PORT_CHECK_FAMILY);
 	/* families */
 	t = addr("::1", 2000);
-	assert_int_equal(port_check_target(&t, &peer6), PORT_CHECK_OK);
-	assert_int_equal(port_check_target(&t, &peer4), PORT_CHECK_FAMILY);
+	assert_int_equal(port_check_target(&t, &peer6, false), PORT_CHECK_OK);
+	assert_int_equal(port_check_target(&t, &peer4, false), PORT_CHECK_FAMILY);
 	t = addr("127.0.0.1", 2000);
-	assert_int_equal(port_check_target(&t, &peer6), PORT_CHECK_FAMILY);
+	assert_int_equal(port_check_target(&t, &peer6, false), PORT_CHECK_FAMILY);
 }
 
 static void test_target_for_local(void **state)

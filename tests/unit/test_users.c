@@ -128,12 +128,42 @@ static void test_apply_user_file(void **state)
 	assert_int_equal(config_apply_user_file(&set, "/nonexistent/ftpsd", NULL), -1);
 }
 
+static void test_split_chroot(void **state)
+{
+	const struct {
+		const char *home, *root, *start; /* root NULL: no mark */
+	} cases[] = {
+		{ "/home/./ftp/alice", "/home", "/ftp/alice" },
+		{ "/srv/ftp/./", "/srv/ftp", "/" },
+		{ "/./jail", "/", "/jail" },
+		{ "/a/./b/./c", "/a", "/b/./c" }, /* the first mark */
+		{ "/home/alice", NULL, NULL },
+		{ "/home/.alice/x", NULL, NULL },
+	};
+	char root[64], start[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		bool split = users_split_chroot(cases[i].home, root, sizeof root,
+						start, sizeof start);
+
+		assert_int_equal(split, cases[i].root != NULL);
+		if (!split)
+			continue;
+		assert_string_equal(root, cases[i].root);
+		assert_string_equal(start, cases[i].start);
+	}
+	/* a part that does not fit: no split rather than a cut path */
+	assert_false(users_split_chroot("/home/./x", root, 4, start, sizeof start));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_anon_names),
 		cmocka_unit_test(test_list_has),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_split_chroot),
 		cmocka_unit_test(test_config_path),
 		cmocka_unit_test(test_apply_user_file),
 	};

@@ -50,6 +50,20 @@ static void test_offset_valid(void **state)
 	assert_int_equal(rem, 0);
 }
 
+static void test_rate_delay(void **state)
+{
+	(void)state;
+	assert_int_equal(xfer_rate_delay_ms(1000000, 0, 0), 0); /* unlimited */
+	assert_int_equal(xfer_rate_delay_ms(100000, 0, 100000), 1000);
+	assert_int_equal(xfer_rate_delay_ms(100000, 400, 100000), 600);
+	assert_int_equal(xfer_rate_delay_ms(100000, 1000, 100000), 0); /* on time */
+	assert_int_equal(xfer_rate_delay_ms(100000, 5000, 100000), 0); /* behind */
+	assert_int_equal(xfer_rate_delay_ms(1, 0, 3), 333);
+	/* no overflow near the top of the byte count */
+	assert_int_equal(xfer_rate_delay_ms(UINT64_MAX, 0, 1), INT64_MAX);
+	assert_int_equal(xfer_rate_delay_ms(UINT64_MAX, 0, UINT64_MAX), 1000);
+}
+
 static void test_ascii_network_extra(void **state)
 {
 	bool prev = false;
@@ -69,6 +83,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_offset),
 		cmocka_unit_test(test_offset_valid),
+		cmocka_unit_test(test_rate_delay),
 		cmocka_unit_test(test_ascii_network_extra),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
