@@ -99,8 +99,9 @@ static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 		openssl_reason(err, errsize, "SSL_CTX_new");
 		return NULL;
 	}
-	/* IGNORE_UNEXPECTED_EOF: clients that close a data connection
-	 * without close_notify are common; the transfer still counts. */
+	/* IGNORE_UNEXPECTED_EOF: many clients close without close_notify,
+	 * and for a control connection that is just its end. An upload
+	 * clears it: only close_notify ends one (engine/xfer.c). */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 					 SSL_OP_CIPHER_SERVER_PREFERENCE |
 					 SSL_OP_NO_COMPRESSION |

@@ -25,8 +25,8 @@ def tls_server(factory, pki, **kw):
     return factory(**settings)
 
 
-def victim(srv, pki):
-    f = FTPS(context=client_context(ca=pki.ca), timeout=TIMEOUT)
+def victim(srv, pki, ctx=None):
+    f = FTPS(context=ctx or client_context(ca=pki.ca), timeout=TIMEOUT)
     srv._clients.append(f)
     f.connect(HOST, srv.port, timeout=TIMEOUT)
     f.auth()
