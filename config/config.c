@@ -260,7 +260,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_XBOOL(ssl_request_cert, V, true, NOOP,
 		  "no effect: require_cert asks for a client certificate"),
 	CFG_XBOOL(strict_ssl_read_eof, V, false, NOOP,
-		  "no effect: ftpsd's own rules for the end of a TLS upload apply"),
+		  "no effect: a TLS upload is stored only when it ends with the "
+		  "client's close_notify (what YES asks for)"),
 	CFG_XBOOL(strict_ssl_write_shutdown, V, false, NOOP,
 		  "no effect: ftpsd always sends close_notify on data connections"),
 	CFG_XBOOL(debug_ssl, G, false, NOOP,

@@ -54,12 +54,20 @@ static void set_cork(int fd)
  * read() per record instead of a header read and a body read. With
  * OpenSSL's own buffer size: a larger one (SSL_set_default_read_buffer_len)
  * makes OpenSSL move the unread rest of it to the front for every record,
- * which measured slower (bench/README.md). */
+ * which measured slower (bench/README.md).
+ *
+ * Only the client's close_notify ends an upload: a bare end of file is a
+ * cut-off one. Not only a FIN: a reset can read as an end of file too,
+ * once a write has taken the socket's error (OpenSSL ignores ECONNRESET
+ * when it sends TLS 1.3 NewSessionTickets after the handshake, and the
+ * kernel reports a reset once), and the file would be stored cut short. */
 static void tls_for_bulk(SSL *ssl, bool upload)
 {
 	SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
-	if (upload)
+	if (upload) {
 		SSL_set_read_ahead(ssl, 1);
+		SSL_clear_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	}
 }
 
 void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc,
@@ -356,6 +364,22 @@ enum xfer_status xfer_put(struct xfer *x, const char *buf, size_t len)
 	return x->dc->ssl ? put_tls(x, buf, len) : put_plain(x, buf, len);
 }
 
+/* Why SSL_read failed: an end of file without close_notify (see
+ * tls_for_bulk), or anything else. */
+static enum xfer_status tls_read_failure(struct xfer *x)
+{
+	unsigned long e = ERR_peek_error();
+
+	if (ERR_GET_LIB(e) != ERR_LIB_SSL ||
+	    ERR_GET_REASON(e) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		return XFER_NET_ERROR;
+	log_msg(LOG_LVL_WARN,
+		"upload from client %s ended without TLS close_notify after %llu "
+		"bytes: cut off",
+		x->s->peer_ip, (unsigned long long)x->bytes);
+	return XFER_TRUNCATED;
+}
+
 /* One read attempt: bytes, 0 at the end of data, -1 with *ST set, or -2
  * when it would block, with *EVENTS what to wait for. */
 static ssize_t get_once(struct xfer *x, char *buf, size_t len,
@@ -373,16 +397,14 @@ static ssize_t get_once(struct xfer *x, char *buf, size_t len,
 			return (ssize_t)got;
 		switch (SSL_get_error(dc->ssl, 0)) {
 		case SSL_ERROR_ZERO_RETURN:
-			/* close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF)
-			 * a plain TCP close */
-			return 0;
+			return 0; /* close_notify */
 		case SSL_ERROR_WANT_WRITE:
 			*events = POLLOUT;
 			/* fall through */
 		case SSL_ERROR_WANT_READ:
 			return -2;
 		default:
-			*st = XFER_NET_ERROR;
+			*st = tls_read_failure(x);
 			return -1;
 		}
 	}
@@ -428,6 +450,10 @@ int xfer_reply_failure(struct session *s, const struct xfer *x,
 		return ctrl_reply(&s->ctrl, 426, "Data connection timed out; transfer aborted.");
 	case XFER_NET_ERROR:
 		return ctrl_reply(&s->ctrl, 426, "Data connection failed; transfer aborted.");
+	case XFER_TRUNCATED:
+		return ctrl_reply(&s->ctrl, 426,
+				  "Data connection closed without TLS close_notify; "
+				  "upload incomplete.");
 	case XFER_FILE_ERROR:
 	default:
 		if (x->err == ENOSPC || x->err == EDQUOT)

@@ -19,6 +19,7 @@ enum xfer_status {
 	XFER_ABORTED,   /* ABOR arrived on the control connection */
 	XFER_CTRL_GONE, /* the control connection closed or failed */
 	XFER_NET_ERROR, /* the data connection failed or was reset */
+	XFER_TRUNCATED, /* a TLS upload ended without the client's close_notify */
 	XFER_TIMEOUT,   /* no progress for data_connection_timeout */
 	XFER_FILE_ERROR /* reading or writing the file failed; see err */
 };

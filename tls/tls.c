@@ -41,9 +41,12 @@ int tls_session_key_new(void)
 
 /* RFC 5077 ticket protection with this session's key; a ticket sealed by
  * another session's key is "not ours" (0), which forces a full handshake.
- * A good one is accepted as is (1). Renewing it (2, a fresh ticket on every
- * resumption, for clients that use each ticket once) corrupted uploads in
- * the soak test and is not done until that is understood (issue 10). */
+ * A good one is accepted and renewed (2): every resumption hands out a
+ * fresh ticket, sealed with the same key, so a client that offers each
+ * ticket once (RFC 8446 C.4: rustls, BoringSSL, NSS, Java) never runs dry
+ * and no other session can use it. In TLS 1.3 that ticket is written after
+ * the handshake, which is why only close_notify ends an upload
+ * (engine/xfer.c, tls_for_bulk). */
 static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
 		     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
@@ -71,7 +74,7 @@ static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
 	if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
 	    EVP_MAC_init(hctx, ticket_key.hmac, sizeof(ticket_key.hmac), NULL) != 1)
 		return -1;
-	return 1;
+	return enc ? 1 : 2;
 }
 
 static void openssl_reason(char *err, size_t size, const char *what)
@@ -99,8 +102,9 @@ static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 		openssl_reason(err, errsize, "SSL_CTX_new");
 		return NULL;
 	}
-	/* IGNORE_UNEXPECTED_EOF: clients that close a data connection
-	 * without close_notify are common; the transfer still counts. */
+	/* IGNORE_UNEXPECTED_EOF: many clients close without close_notify,
+	 * and for a control connection that is just its end. An upload
+	 * clears it: only close_notify ends one (engine/xfer.c). */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 					 SSL_OP_CIPHER_SERVER_PREFERENCE |
 					 SSL_OP_NO_COMPRESSION |

@@ -1,9 +1,8 @@
 """Data-TLS binding against a neighbour behind the same NAT (issue 10, items
 1 and 2): a data connection that does not resume this session's TLS session
 fails during its handshake, so no session is ever born that could be
-resumed later; and (not yet: item 2 is open) every resumption should hand
-out a fresh ticket, so a client that offers each ticket once (RFC 8446 C.4)
-never runs dry."""
+resumed later; and every resumption hands out a fresh ticket, so a client
+that offers each ticket once (RFC 8446 C.4) never runs dry."""
 import ftplib
 import socket
 import ssl
@@ -25,8 +24,8 @@ def tls_server(factory, pki, **kw):
     return factory(**settings)
 
 
-def victim(srv, pki):
-    f = FTPS(context=client_context(ca=pki.ca), timeout=TIMEOUT)
+def victim(srv, pki, ctx=None):
+    f = FTPS(context=ctx or client_context(ca=pki.ca), timeout=TIMEOUT)
     srv._clients.append(f)
     f.connect(HOST, srv.port, timeout=TIMEOUT)
     f.auth()
@@ -62,21 +61,13 @@ def test_neighbour_full_handshake_fails_inside_the_handshake(server, pki, versio
     f.quit()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 2 is open: renewing tickets on "
-                   "resumption (the ticket callback's 2) corrupted uploads in "
-                   "test_soak.py, so it is not done yet")
 @pytest.mark.parametrize("version", [TLS12, TLS13], ids=["tls1.2", "tls1.3"])
 def test_every_resumption_hands_out_a_fresh_ticket(server, pki, version):
     """1,000 transfers by a client that offers each ticket once: the newest
     one, from the previous data connection."""
     s = tls_server(server, pki)
     ctx = client_context(ca=pki.ca, minimum=version, maximum=version)
-    f = FTPS(context=ctx, timeout=TIMEOUT)
-    s._clients.append(f)
-    f.connect(HOST, s.port, timeout=TIMEOUT)
-    f.auth()
-    f.login(USER, PASSWORD)
-    f.prot_p()
+    f = victim(s, pki, ctx)
     offer = f.sock.session
     offered = set()
     for i in range(1000):
@@ -93,6 +84,42 @@ def test_every_resumption_hands_out_a_fresh_ticket(server, pki, version):
         assert newest is not None and newest.id != offer.id, f"transfer {i}: no new ticket"
         offer = newest
     f.quit()
+
+
+def fresh_ticket(f, ctx):
+    """The ticket the server handed out on a data connection of F."""
+    raw, _ = ftplib.FTP.ntransfercmd(f, "NLST")
+    conn = ctx.wrap_socket(raw, server_hostname="localhost", session=f.sock.session)
+    while conn.recv(65536):
+        pass
+    reused, newest = conn.session_reused, conn.session
+    conn.close()
+    f.voidresp()
+    assert reused and newest.id != f.sock.session.id
+    return newest
+
+
+@pytest.mark.parametrize("version", [TLS12, TLS13], ids=["tls1.2", "tls1.3"])
+def test_a_fresh_ticket_resumes_no_other_session(server, pki, version):
+    """The ticket a data connection hands out is sealed with its session's
+    key: on another session's data connection it is refused (425)."""
+    s = tls_server(server, pki, allow_violations=True)
+    ctx = client_context(ca=pki.ca, minimum=version, maximum=version)
+    a, b = victim(s, pki, ctx), victim(s, pki, ctx)
+    b.resume_session = fresh_ticket(a, ctx)
+    try:
+        b.nlst()
+        raise AssertionError("another session's ticket was accepted")
+    except ftplib.error_temp as e:
+        assert str(e).startswith("425"), e
+    except (ssl.SSLError, OSError, EOFError):
+        with pytest.raises(ftplib.error_temp, match="^425"):
+            b.getresp()
+    s.wait_log(r"violation: data TLS refused for client 127\.0\.0\.1")
+    b.resume_session = None
+    assert fresh_ticket(b, ctx) is not None
+    a.quit()
+    b.quit()
 
 
 def client_hello():
