@@ -51,21 +51,28 @@ libftpsd.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)) $(addsuffix /*.def,$(LAYERS)))
-	$(CC) $(CFLAGS) -c -o $@ $<
+# Each object depends on the headers it includes, as the compiler lists
+# them (-MMD: a .d file beside the object; -MP: a header that is gone
+# breaks nothing). An object made before its .d existed is made again
+# when the Makefile changes.
+DEPFLAGS := -MMD -MP
+
+%.o: %.c Makefile
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c libftpsd.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libftpsd.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< libftpsd.a $(LDLIBS) -lcmocka
 
 # The test build: the same daemon plus the XSBX sandbox-violation command
 # (engine/testhooks.c). Only `make check` builds it; never installed.
 tests/ftpsd-testhooks: master/main.o libftpsd.a engine/commands.c engine/testhooks.c
-	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/commands-hooks.o engine/commands.c
-	$(CC) $(CFLAGS) -DFTPSD_TEST_HOOKS -c -o tests/testhooks.o engine/testhooks.c
+	$(CC) $(CFLAGS) $(DEPFLAGS) -MT $@ -DFTPSD_TEST_HOOKS -c -o tests/commands-hooks.o engine/commands.c
+	$(CC) $(CFLAGS) $(DEPFLAGS) -MT $@ -DFTPSD_TEST_HOOKS -c -o tests/testhooks.o engine/testhooks.c
 	$(CC) $(LDFLAGS) -o $@ master/main.o tests/commands-hooks.o tests/testhooks.o libftpsd.a $(LDLIBS)
 
 tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c libftpsd.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c libftpsd.a $(LDLIBS)
+	$(CC) $(CFLAGS) -MM -MP -MT $@ $< > $@.d
 
 # The unit tests, then every fuzz harness on its seeds and regressions.
 unit: $(UNIT_BINS) $(REPLAY_BINS)
@@ -78,9 +85,9 @@ unit: $(UNIT_BINS) $(REPLAY_BINS)
 
 # libFuzzer builds: the library again with clang, ASan, UBSan and
 # coverage, in tests/fuzz/obj (apart from the normal objects).
-tests/fuzz/obj/%.o: %.c $(wildcard $(addsuffix /*.h,$(LAYERS)) $(addsuffix /*.def,$(LAYERS)))
+tests/fuzz/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 tests/fuzz/libftpsd-fuzz.a: $(FUZZ_OBJS)
 	rm -f $@
@@ -177,7 +184,7 @@ DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
 deb:
 	rm -rf build/deb
 	mkdir -p build/deb/ftpsd-$(DEB_VERSION)
-	tar --exclude=./build --exclude=./.git --exclude='*.o' --exclude=./ftpsd \
+	tar --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.d' --exclude=./ftpsd \
 		--exclude=./libftpsd.a -cf - . | tar -xf - -C build/deb/ftpsd-$(DEB_VERSION)
 	cd build/deb/ftpsd-$(DEB_VERSION) && dpkg-buildpackage -us -uc -b
 	@ls -1 build/deb/*.deb
@@ -189,9 +196,13 @@ deb-test: deb
 	cd tests/integration && FTPSD_DEB=$$(ls $(CURDIR)/build/deb/ftpsd_*.deb) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider test_deb.py $(PYTEST_ARGS)
 
+-include $(LIB_OBJS:.o=.d) master/main.d $(FUZZ_OBJS:.o=.d) \
+	$(addsuffix .d,$(UNIT_BINS) $(REPLAY_BINS)) tests/commands-hooks.d tests/testhooks.d
+
 clean:
 	rm -rf build tests/fuzz/obj
-	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a $(addsuffix /*.o,$(LAYERS)) $(UNIT_BINS) \
+	rm -f ftpsd tests/ftpsd-testhooks tests/*.o libftpsd.a $(addsuffix /*.o,$(LAYERS)) \
+		$(addsuffix /*.d,$(LAYERS)) tests/*.d tests/unit/*.d tests/fuzz/*.d $(UNIT_BINS) \
 		$(FUZZ_BINS) $(REPLAY_BINS) tests/fuzz/libftpsd-fuzz.a
 
 # README's first command: a demo server on 127.0.0.1:2121 (needs root).
