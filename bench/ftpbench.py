@@ -1636,23 +1636,41 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
     return out
 
 
+IDLE_FORKER = """
+import os, signal, sys
+n, made = int(sys.argv[1]), 0
+for _ in range(n):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        while True:
+            signal.pause()
+    made += 1
+print(made, flush=True)
+while True:
+    signal.pause()
+"""
+
+
 def idle_processes(n):
-    """N idle processes forked from this one, none of them the server's; the
-    caller kills them. Stops early (and says so) when fork fails."""
-    pids = []
-    for _ in range(n):
-        try:
-            pid = os.fork()
-        except OSError:
-            break
-        if pid == 0:
-            try:
-                while True:
-                    signal.pause()
-            finally:
-                os._exit(0)
-        pids.append(pid)
-    return pids
+    """N idle processes, none of them the server's, forked by a small fresh
+    interpreter in a process group of its own (not by this process: its heap
+    is large after the ramp, and forking it 20,000 times is slow). Returns
+    (the forker, how many it made); end them with end_idle_processes."""
+    p = subprocess.Popen([sys.executable, "-c", IDLE_FORKER, str(n)],
+                         stdout=subprocess.PIPE, text=True, start_new_session=True)
+    made = int(p.stdout.readline() or 0)
+    return p, made
+
+
+def end_idle_processes(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
 
 
 def scale_control(env, srv, ctx, args, top):
@@ -1662,10 +1680,10 @@ def scale_control(env, srv, ctx, args, top):
     kernel's process-count costs, kdamond), not because of its sessions."""
     n = max(0, top["server_procs"] - 10)
     log(f"scale {srv.daemon}: control: 0 sessions and {n:,} idle processes of ours")
-    pids = idle_processes(n)
+    forker, made = idle_processes(n)
     try:
         time.sleep(2.0)
-        ctl = {"idle_processes": len(pids)}
+        ctl = {"idle_processes": made}
         for label, method in (("cheap", CHEAP_HASH), ("default", None)):
             env.set_password(method)
             ctl[f"login_{label}"] = scale_probes(srv, ctx, args.scale_probes, 120.0)
@@ -1676,10 +1694,7 @@ def scale_control(env, srv, ctx, args, top):
             f"{c['kdamond_core_share'] * 100:.0f}% of a core")
         return ctl
     finally:
-        for pid in pids:
-            os.kill(pid, signal.SIGKILL)
-        for pid in pids:
-            os.waitpid(pid, 0)
+        end_idle_processes(forker)
 
 
 def bench_list(srv, ctx, reps, nfiles):
