@@ -5,9 +5,8 @@
 #include <string.h>
 
 static const char *const private_ranges[] = {
-	"10.0.0.0/8",  "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
-	"169.254.0.0/16", "100.64.0.0/10", "fc00::/7",	   "::1/128",
-	"fe80::/10",
+	"10.0.0.0/8",    "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
+	"100.64.0.0/10", "fc00::/7",      "::1/128",        "fe80::/10",
 };
 
 static int parse_prefix(const char *s, unsigned max, unsigned *out)
@@ -28,8 +27,7 @@ static int parse_prefix(const char *s, unsigned max, unsigned *out)
 }
 
 /* True when no bit at or after PREFIX is set. */
-static bool host_bits_clear(const unsigned char *addr, unsigned prefix,
-			    unsigned bits)
+static bool host_bits_clear(const unsigned char *addr, unsigned prefix, unsigned bits)
 {
 	for (unsigned b = prefix; b < bits; b++)
 		if (addr[b / 8] & (0x80u >> (b % 8)))
@@ -73,8 +71,7 @@ int cidr_add_private(struct cidr_list *list)
 	return 0;
 }
 
-int cidr_list_parse(struct cidr_list *out, const char *text, char *bad,
-		    size_t badsize)
+int cidr_list_parse(struct cidr_list *out, const char *text, char *bad, size_t badsize)
 {
 	const char *p = text;
 
@@ -135,8 +132,7 @@ bool cidr_overlap(const struct cidr *a, const struct cidr *b)
 
 	if (a->family != b->family || memcmp(a->addr, b->addr, full) != 0)
 		return false;
-	return rest == 0 ||
-	       ((a->addr[full] ^ b->addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
+	return rest == 0 || ((a->addr[full] ^ b->addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
 }
 
 int cidr_list_match(const struct cidr_list *list, const struct net_addr *addr)

@@ -12,9 +12,9 @@
 #define CIDR_STRLEN 64 /* "ffff:...:ffff/128" fits */
 
 struct cidr {
-	int family;              /* AF_INET or AF_INET6 */
-	unsigned char addr[16];  /* network order; IPv4 in the first 4 */
-	unsigned prefix;         /* 0..32 or 0..128 */
+	int family;             /* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network order; IPv4 in the first 4 */
+	unsigned prefix;        /* 0..32 or 0..128 */
 };
 
 struct cidr_list {
@@ -29,8 +29,7 @@ int cidr_parse(struct cidr *out, const char *text);
 
 /* A list separated by commas and/or spaces; the word "private" adds the
  * ranges of cidr_add_private(). 0, or -1 with the offending entry in BAD. */
-int cidr_list_parse(struct cidr_list *out, const char *text, char *bad,
-		    size_t badsize);
+int cidr_list_parse(struct cidr_list *out, const char *text, char *bad, size_t badsize);
 
 /* RFC 1918, RFC 4193 (fc00::/7), loopback, link-local (169.254/16,
  * fe80::/10) and CGNAT (100.64.0.0/10). -1 if the list is full. */

@@ -14,12 +14,15 @@ static struct log_sinks sinks = { .file_fd = -1, .use_stderr = true };
 static log_forward_fn forward_fn;
 static void *forward_ctx;
 
-static const struct { const char *name; int facility; } facilities[] = {
-	{ "ftp", LOG_FTP }, { "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },
-	{ "authpriv", LOG_AUTHPRIV }, { "user", LOG_USER },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+static const struct {
+	const char *name;
+	int facility;
+} facilities[] = {
+	{ "ftp", LOG_FTP },           { "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },
+	{ "authpriv", LOG_AUTHPRIV }, { "user", LOG_USER },     { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 },     { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 },     { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
 };
 
 int log_facility_from_name(const char *name)
@@ -34,8 +37,7 @@ void log_init(const struct log_sinks *s)
 {
 	sinks = *s;
 	if (sinks.use_syslog)
-		openlog("ftpsd", LOG_PID | LOG_NDELAY,
-			sinks.facility ? sinks.facility : LOG_FTP);
+		openlog("ftpsd", LOG_PID | LOG_NDELAY, sinks.facility ? sinks.facility : LOG_FTP);
 }
 
 void log_set_forward(log_forward_fn fn, void *ctx)
@@ -130,8 +132,7 @@ bool log_json_str(char *buf, size_t size, size_t *pos, const char *s)
 	return json_str(buf, size, pos, s);
 }
 
-static bool json_key(char *buf, size_t size, size_t *pos, const char *key,
-		     const char *value)
+static bool json_key(char *buf, size_t size, size_t *pos, const char *key, const char *value)
 {
 	int n;
 
@@ -144,15 +145,14 @@ static bool json_key(char *buf, size_t size, size_t *pos, const char *key,
 	return json_str(buf, size, pos, value);
 }
 
-static bool json_num(char *buf, size_t size, size_t *pos, const char *key,
-		     long long v, bool millis)
+static bool json_num(char *buf, size_t size, size_t *pos, const char *key, long long v, bool millis)
 {
 	int n;
 
 	if (v < 0)
 		return true;
-	n = millis ? snprintf(buf + *pos, size - *pos, ",\"%s\":%lld.%03lld", key,
-			      v / 1000, v % 1000)
+	n = millis ? snprintf(buf + *pos, size - *pos, ",\"%s\":%lld.%03lld", key, v / 1000,
+			      v % 1000)
 		   : snprintf(buf + *pos, size - *pos, ",\"%s\":%lld", key, v);
 	if (n < 0 || (size_t)n >= size - *pos)
 		return false;
@@ -161,16 +161,15 @@ static bool json_num(char *buf, size_t size, size_t *pos, const char *key,
 }
 
 /* {"time":...,"level":...,"pid":...,"event":...,fields...,"message":...} */
-static void write_json(int fd, int level, const struct log_fields *f,
-		       const char *line)
+static void write_json(int fd, int level, const struct log_fields *f, const char *line)
 {
 	char buf[4096], t[32];
 	size_t pos;
 	int n;
 
 	stamp(t, sizeof(t));
-	n = snprintf(buf, sizeof(buf), "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d",
-		     t, level_name(level), (int)getpid());
+	n = snprintf(buf, sizeof(buf), "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d", t,
+		     level_name(level), (int)getpid());
 	if (n < 0)
 		return;
 	pos = (size_t)n;
@@ -181,8 +180,7 @@ static void write_json(int fd, int level, const struct log_fields *f,
 		   !json_num(buf, sizeof(buf), &pos, "bytes", f->bytes, false) ||
 		   !json_num(buf, sizeof(buf), &pos, "duration", f->duration_ms, true) ||
 		   !json_key(buf, sizeof(buf), &pos, "reason", f->reason))) ||
-	    !json_key(buf, sizeof(buf), &pos, "message", line) ||
-	    pos + 2 >= sizeof(buf))
+	    !json_key(buf, sizeof(buf), &pos, "message", line) || pos + 2 >= sizeof(buf))
 		return;
 	buf[pos++] = '}';
 	buf[pos++] = '\n';

@@ -11,11 +11,11 @@ enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 struct log_sinks {
 	bool use_syslog;
-	int file_fd;      /* -1: none */
+	int file_fd; /* -1: none */
 	bool use_stderr;
-	bool debug;       /* keep LOG_LVL_DEBUG lines */
-	int facility;     /* syslog facility (LOG_FTP when 0) */
-	bool json;        /* file_fd gets JSON lines (log_format=json) */
+	bool debug;   /* keep LOG_LVL_DEBUG lines */
+	int facility; /* syslog facility (LOG_FTP when 0) */
+	bool json;    /* file_fd gets JSON lines (log_format=json) */
 };
 
 /* A syslog facility by its name (ftp, daemon, auth, authpriv, user,
@@ -26,7 +26,7 @@ int log_facility_from_name(const char *name);
  * line stays the same whatever the format, so fail2ban and people read
  * what they always read; log_format=json writes the fields to log_file. */
 struct log_fields {
-	const char *event;        /* session_start, login_failed, ... */
+	const char *event; /* session_start, login_failed, ... */
 	const char *vhost;
 	const char *client;
 	const char *user;
@@ -34,8 +34,11 @@ struct log_fields {
 	long long bytes;
 	long long duration_ms;
 };
-#define LOG_FIELDS(ev) \
-	(struct log_fields){ .event = (ev), .bytes = -1, .duration_ms = -1 }
+#define LOG_FIELDS(ev)                                        \
+	(struct log_fields)                                   \
+	{                                                     \
+		.event = (ev), .bytes = -1, .duration_ms = -1 \
+	}
 
 void log_event(int level, const struct log_fields *f, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -46,8 +49,7 @@ void log_init(const struct log_sinks *sinks);
 typedef void (*log_forward_fn)(int level, const char *line, void *ctx);
 void log_set_forward(log_forward_fn fn, void *ctx);
 
-void log_msg(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* IN as one line: control bytes and DEL become \xNN, so a line from a
  * sandboxed process cannot start a forged line of its own. */

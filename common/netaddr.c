@@ -70,8 +70,7 @@ bool net_addr_ipv4(const struct net_addr *a, struct in_addr *out)
 		return true;
 	}
 	if (a->ss.ss_family == AF_INET6) {
-		const struct in6_addr *in6 =
-			&((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(in6)) {
 			memcpy(&out->s_addr, &in6->s6_addr[12], 4);
 			return true;
@@ -90,8 +89,8 @@ void net_addr_ip_string(const struct net_addr *a, char *buf, size_t size)
 		return;
 	}
 	if (a->ss.ss_family != AF_INET6 ||
-	    !inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
-		       buf, (socklen_t)size))
+	    !inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, buf,
+		       (socklen_t)size))
 		snprintf(buf, size, "?");
 }
 

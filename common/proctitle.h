@@ -11,7 +11,6 @@ void proctitle_init(int argc, char **argv);
 
 /* Set the title, cut to the room there is. A process whose parent called
  * proctitle_init may call it; before that it does nothing. */
-__attribute__((format(printf, 1, 2)))
-void proctitle_set(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void proctitle_set(const char *fmt, ...);
 
 #endif

@@ -89,8 +89,8 @@ static int v1_addr(struct net_addr *out, const char *ip, const char *port, int f
 }
 
 /* LINE is the header without its CRLF, LEN bytes, all printable. */
-static enum proxy_status v1_fields(const char *line, size_t len,
-				   struct proxy_header *out, const char **why)
+static enum proxy_status v1_fields(const char *line, size_t len, struct proxy_header *out,
+				   const char **why)
 {
 	char proto[8], sip[INET6_ADDRSTRLEN], dip[INET6_ADDRSTRLEN], sport[8], dport[8];
 	size_t pos = sizeof(v1_sig) - 1;
@@ -122,8 +122,8 @@ static enum proxy_status v1_fields(const char *line, size_t len,
 	return PROXY_DONE;
 }
 
-static enum proxy_status v1_parse(const uint8_t *buf, size_t len,
-				  struct proxy_header *out, const char **why)
+static enum proxy_status v1_parse(const uint8_t *buf, size_t len, struct proxy_header *out,
+				  const char **why)
 {
 	size_t i;
 
@@ -221,8 +221,8 @@ static enum proxy_status v2_addresses(uint8_t fam, const uint8_t *body, size_t l
 	return PROXY_DONE;
 }
 
-static enum proxy_status v2_parse(const uint8_t *buf, size_t len,
-				  struct proxy_header *out, const char **why)
+static enum proxy_status v2_parse(const uint8_t *buf, size_t len, struct proxy_header *out,
+				  const char **why)
 {
 	size_t body;
 
@@ -250,8 +250,8 @@ static enum proxy_status v2_parse(const uint8_t *buf, size_t len,
 	return v2_addresses(buf[13], buf + V2_FIXED, body, out, why);
 }
 
-enum proxy_status proxy_header_parse(const uint8_t *buf, size_t len,
-				     struct proxy_header *out, const char **why)
+enum proxy_status proxy_header_parse(const uint8_t *buf, size_t len, struct proxy_header *out,
+				     const char **why)
 {
 	memset(out, 0, sizeof(*out));
 	*why = NULL;

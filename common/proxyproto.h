@@ -40,8 +40,8 @@ struct proxy_header {
  * so all of them may be consumed; PROXY_DONE that OUT->len bytes are the
  * header (the rest belongs to the client). On PROXY_ERROR *WHY names the
  * fault in words fit for a log line. */
-enum proxy_status proxy_header_parse(const uint8_t *buf, size_t len,
-				     struct proxy_header *out, const char **why);
+enum proxy_status proxy_header_parse(const uint8_t *buf, size_t len, struct proxy_header *out,
+				     const char **why);
 
 /* Does BUF (LEN bytes, perhaps a prefix) begin like a PROXY header? For
  * noticing one sent by a client that may not send one. */

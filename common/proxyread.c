@@ -9,8 +9,8 @@
 /* Peek at what arrived, let the parser say where the header ends, then
  * consume only that much: a PROXY_MORE means every peeked byte is header,
  * so it is taken (and poll() does not spin on bytes left queued). */
-enum proxy_status proxy_read_step(struct proxy_reader *r, int fd,
-				  struct proxy_header *out, const char **why)
+enum proxy_status proxy_read_step(struct proxy_reader *r, int fd, struct proxy_header *out,
+				  const char **why)
 {
 	size_t room = sizeof(r->buf) - r->have;
 	enum proxy_status st;
@@ -55,8 +55,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum proxy_status proxy_read(int fd, int timeout_ms, struct proxy_header *out,
-			     const char **why)
+enum proxy_status proxy_read(int fd, int timeout_ms, struct proxy_header *out, const char **why)
 {
 	struct proxy_reader r = { .have = 0 };
 	long long deadline = now_ms() + timeout_ms;

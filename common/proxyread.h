@@ -20,11 +20,10 @@ struct proxy_reader {
  * to the header's end. PROXY_MORE when the rest has not arrived yet (poll
  * FD and call again); PROXY_DONE with OUT; PROXY_ERROR with *WHY (also for
  * a peer that closed or a socket error). */
-enum proxy_status proxy_read_step(struct proxy_reader *r, int fd,
-				  struct proxy_header *out, const char **why);
+enum proxy_status proxy_read_step(struct proxy_reader *r, int fd, struct proxy_header *out,
+				  const char **why);
 
 /* The whole header from FD within TIMEOUT_MS (poll; FD may block). */
-enum proxy_status proxy_read(int fd, int timeout_ms, struct proxy_header *out,
-			     const char **why);
+enum proxy_status proxy_read(int fd, int timeout_ms, struct proxy_header *out, const char **why);
 
 #endif

@@ -49,14 +49,14 @@ struct cfg_tunable {
 	enum cfg_type type;
 	size_t offset;
 	size_t size;
-	unsigned min;        /* numbers: smallest value; strings: shortest */
-	unsigned max;        /* numbers only; a string is bounded by size */
+	unsigned min; /* numbers: smallest value; strings: shortest */
+	unsigned max; /* numbers only; a string is bounded by size */
 	bool global_only;
 	unsigned def_num;    /* default of a bool or a number */
 	const char *def_str; /* default of a string */
 	cfg_check_fn check;
 	enum cfg_compat compat;
-	const char *note;    /* NOOP, REFUSE: what ftpsd does */
+	const char *note; /* NOOP, REFUSE: what ftpsd does */
 };
 
 static int cfg_check_path(const char *value, char *why, size_t whysize);
@@ -74,6 +74,8 @@ static int cfg_check_commands(const char *value, char *why, size_t whysize);
 static int cfg_check_addresses6(const char *value, char *why, size_t whysize);
 static char *cfg_trim(char *s);
 
+/* clang-format 14 mangles a # inside braces */
+/* clang-format off */
 #define CFG_MEMBER(n) (((struct cfg_settings *)0)->n)
 /* offset and size of field N; fails to compile when N is not of CTYPE, so a
  * row can never write a bool into an unsigned or a number into a string. */
@@ -101,6 +103,7 @@ static char *cfg_trim(char *s);
 	{ #n, CFG_LIST, CFG_FIELD(n, char *), 0, 0, g, 0, "", chk, CFG_NATIVE, NULL }
 #define NOOP CFG_NOOP
 #define REFUSE CFG_REFUSE
+/* clang-format on */
 
 /* The order here is the order of `ftpsd -T`. Bounds: timeouts of at least
  * a second, because 0 would mean "never" to one reader and "at once" to
@@ -228,8 +231,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_XBOOL(session_support, V, false, NOOP,
 		  "no effect: ftpsd always opens the PAM session and writes no "
 		  "utmp/wtmp"),
-	CFG_XBOOL(background, G, false, NOOP,
-		  "no effect: ftpsd detaches unless started with -f"),
+	CFG_XBOOL(background, G, false, NOOP, "no effect: ftpsd detaches unless started with -f"),
 	CFG_XBOOL(isolate, G, true, NOOP,
 		  "no effect: the sandbox is seccomp, an empty chroot and dropped "
 		  "capabilities (isolate_network adds an empty network namespace)"),
@@ -237,10 +239,8 @@ static const struct cfg_tunable cfg_tunables[] = {
 		  "no effect: the sandbox is seccomp (seccomp_sandbox)"),
 	CFG_XBOOL(use_sendfile, V, true, NOOP,
 		  "no effect: plaintext downloads always use sendfile"),
-	CFG_XBOOL(no_log_lock, G, false, NOOP,
-		  "no effect: log files are not locked"),
-	CFG_XBOOL(async_abor_enable, V, false, NOOP,
-		  "no effect: ABOR is always accepted"),
+	CFG_XBOOL(no_log_lock, G, false, NOOP, "no effect: log files are not locked"),
+	CFG_XBOOL(async_abor_enable, V, false, NOOP, "no effect: ABOR is always accepted"),
 	CFG_XBOOL(check_shell, V, true, NOOP,
 		  "no effect: logins always go through PAM; use pam_shells there"),
 	CFG_XBOOL(allow_anon_ssl, V, false, NOOP,
@@ -264,17 +264,14 @@ static const struct cfg_tunable cfg_tunables[] = {
 		  "client's close_notify (what YES asks for)"),
 	CFG_XBOOL(strict_ssl_write_shutdown, V, false, NOOP,
 		  "no effect: ftpsd always sends close_notify on data connections"),
-	CFG_XBOOL(debug_ssl, G, false, NOOP,
-		  "no effect; log_ftp_protocol logs the protocol"),
+	CFG_XBOOL(debug_ssl, G, false, NOOP, "no effect; log_ftp_protocol logs the protocol"),
 	CFG_XBOOL(pasv_addr_resolve, V, false, NOOP,
 		  "no effect: a DNS name in pasv_address is always resolved, and "
 		  "again every pasv_address_refresh seconds"),
 	CFG_XBOOL(reverse_lookup_enable, V, true, NOOP,
 		  "no effect: client addresses are never resolved to names"),
-	CFG_XBOOL(utf8_filesystem, V, false, NOOP,
-		  "no effect: file names pass through as bytes"),
-	CFG_XBOOL(ftp_enable, G, true, REFUSE,
-		  "ftpsd serves FTP only; it cannot be turned off"),
+	CFG_XBOOL(utf8_filesystem, V, false, NOOP, "no effect: file names pass through as bytes"),
+	CFG_XBOOL(ftp_enable, G, true, REFUSE, "ftpsd serves FTP only; it cannot be turned off"),
 	CFG_XBOOL(http_enable, G, false, REFUSE, "ftpsd does not serve HTTP"),
 	CFG_XBOOL(run_as_launching_user, G, false, REFUSE,
 		  "ftpsd must be started as root: its sandbox needs it"),
@@ -316,8 +313,7 @@ static const struct cfg_tunable cfg_tunables[] = {
 	CFG_BOOL_ROW(deny_email_enable, V, false),
 	CFG_STR_ROW(banned_email_file, V, 1, "/etc/vsftpd.banned_emails", cfg_check_path),
 	CFG_BOOL_ROW(secure_email_list_enable, V, false),
-	CFG_STR_ROW(email_password_file, V, 1, "/etc/vsftpd.email_passwords",
-		    cfg_check_path),
+	CFG_STR_ROW(email_password_file, V, 1, "/etc/vsftpd.email_passwords", cfg_check_path),
 	CFG_STR_ROW(deny_file, V, 0, "", NULL),
 	CFG_STR_ROW(hide_file, V, 0, "", NULL),
 	CFG_UINT_ROW(local_max_rate, V, 0, 4294967295u, 0),
@@ -339,8 +335,8 @@ _Static_assert(CFG_NTUNABLES <= CFG_MAX_TUNABLES, "raise CFG_MAX_TUNABLES");
 /* ---- values ---------------------------------------------------------- */
 
 /* A reason that does not fit is cut and marked, never silently wrong. */
-__attribute__((format(printf, 3, 4)))
-static void cfg_why(char *why, size_t size, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void cfg_why(char *why, size_t size, const char *fmt,
+							  ...)
 {
 	va_list ap;
 	int n;
@@ -357,8 +353,7 @@ static void *cfg_field(const struct cfg_tunable *t, struct cfg_settings *s)
 	return (char *)s + t->offset;
 }
 
-static const void *cfg_cfield(const struct cfg_tunable *t,
-			      const struct cfg_settings *s)
+static const void *cfg_cfield(const struct cfg_tunable *t, const struct cfg_settings *s)
 {
 	return (const char *)s + t->offset;
 }
@@ -376,8 +371,7 @@ static int cfg_copy_string(char *dst, size_t size, const char *src)
 }
 
 /* Digits only, in BASE, no sign or spaces, at most MAX. */
-static int cfg_parse_unsigned(const char *s, unsigned base, unsigned max,
-			      unsigned *out)
+static int cfg_parse_unsigned(const char *s, unsigned base, unsigned max, unsigned *out)
 {
 	unsigned v = 0;
 
@@ -412,34 +406,30 @@ static int cfg_parse_bool(const char *s, bool *out)
 	return -1;
 }
 
-static int cfg_set_number(const struct cfg_tunable *t, unsigned *field,
-			  const char *value, char *why, size_t whysize)
+static int cfg_set_number(const struct cfg_tunable *t, unsigned *field, const char *value,
+			  char *why, size_t whysize)
 {
 	bool octal = t->type == CFG_OCTAL;
 	unsigned v;
 
-	if (cfg_parse_unsigned(value, octal ? 8 : 10, t->max, &v) < 0 ||
-	    v < t->min) {
+	if (cfg_parse_unsigned(value, octal ? 8 : 10, t->max, &v) < 0 || v < t->min) {
 		if (octal)
-			cfg_why(why, whysize,
-				"expected an octal number from %03o to %03o",
-				t->min, t->max);
+			cfg_why(why, whysize, "expected an octal number from %03o to %03o", t->min,
+				t->max);
 		else
-			cfg_why(why, whysize,
-				"expected a decimal number from %u to %u",
-				t->min, t->max);
+			cfg_why(why, whysize, "expected a decimal number from %u to %u", t->min,
+				t->max);
 		return -1;
 	}
 	*field = v;
 	return 0;
 }
 
-static int cfg_set_string(const struct cfg_tunable *t, char *field,
-			  const char *value, char *why, size_t whysize)
+static int cfg_set_string(const struct cfg_tunable *t, char *field, const char *value, char *why,
+			  size_t whysize)
 {
 	if (strlen(value) >= t->size) {
-		cfg_why(why, whysize, "longer than %zu characters",
-			t->size - 1);
+		cfg_why(why, whysize, "longer than %zu characters", t->size - 1);
 		return -1;
 	}
 	if (strlen(value) < t->min) {
@@ -453,8 +443,8 @@ static int cfg_set_string(const struct cfg_tunable *t, char *field,
 
 /* Adds VALUE as a line of list FIELD (or makes it the only one when
  * APPEND is false; an empty VALUE clears). FIELD is untouched on refusal. */
-static int cfg_set_list(const struct cfg_tunable *t, char *field,
-			const char *value, bool append, char *why, size_t whysize)
+static int cfg_set_list(const struct cfg_tunable *t, char *field, const char *value, bool append,
+			char *why, size_t whysize)
 {
 	size_t have = append ? strlen(field) : 0;
 	size_t len = strlen(value);
@@ -470,8 +460,10 @@ static int cfg_set_list(const struct cfg_tunable *t, char *field,
 	if (t->check && t->check(value, why, whysize) < 0)
 		return -1;
 	if (have + (have ? 1 : 0) + len >= t->size) {
-		cfg_why(why, whysize, "too many entries (at most %zu characters "
-			"in all)", t->size - 1);
+		cfg_why(why, whysize,
+			"too many entries (at most %zu characters "
+			"in all)",
+			t->size - 1);
 		return -1;
 	}
 	if (!append)
@@ -483,8 +475,8 @@ static int cfg_set_list(const struct cfg_tunable *t, char *field,
 }
 
 /* Sets row T of S from VALUE; S is untouched when VALUE is refused. */
-static int cfg_set_value(const struct cfg_tunable *t, struct cfg_settings *s,
-			 const char *value, char *why, size_t whysize)
+static int cfg_set_value(const struct cfg_tunable *t, struct cfg_settings *s, const char *value,
+			 char *why, size_t whysize)
 {
 	bool b;
 
@@ -497,55 +489,39 @@ static int cfg_set_value(const struct cfg_tunable *t, struct cfg_settings *s,
 		*(bool *)cfg_field(t, s) = b;
 		return 0;
 	case CFG_UINT:
-	case CFG_OCTAL:
-		return cfg_set_number(t, cfg_field(t, s), value, why, whysize);
-	case CFG_STRING:
-		return cfg_set_string(t, cfg_field(t, s), value, why, whysize);
-	case CFG_LIST:
-		return cfg_set_list(t, cfg_field(t, s), value, true, why, whysize);
+	case CFG_OCTAL: return cfg_set_number(t, cfg_field(t, s), value, why, whysize);
+	case CFG_STRING: return cfg_set_string(t, cfg_field(t, s), value, why, whysize);
+	case CFG_LIST: return cfg_set_list(t, cfg_field(t, s), value, true, why, whysize);
 	}
 	cfg_why(why, whysize, "internal error: bad tunable type");
 	return -1;
 }
 
-static bool cfg_values_equal(const struct cfg_tunable *t,
-			     const struct cfg_settings *a,
+static bool cfg_values_equal(const struct cfg_tunable *t, const struct cfg_settings *a,
 			     const struct cfg_settings *b)
 {
 	const void *fa = cfg_cfield(t, a);
 	const void *fb = cfg_cfield(t, b);
 
 	switch (t->type) {
-	case CFG_BOOL:
-		return *(const bool *)fa == *(const bool *)fb;
+	case CFG_BOOL: return *(const bool *)fa == *(const bool *)fb;
 	case CFG_UINT:
-	case CFG_OCTAL:
-		return *(const unsigned *)fa == *(const unsigned *)fb;
+	case CFG_OCTAL: return *(const unsigned *)fa == *(const unsigned *)fb;
 	case CFG_STRING:
-	case CFG_LIST:
-		return strcmp(fa, fb) == 0;
+	case CFG_LIST: return strcmp(fa, fb) == 0;
 	}
 	return false;
 }
 
-static void cfg_print_value(const struct cfg_tunable *t,
-			    const struct cfg_settings *s, FILE *out)
+static void cfg_print_value(const struct cfg_tunable *t, const struct cfg_settings *s, FILE *out)
 {
 	const void *f = cfg_cfield(t, s);
 
 	switch (t->type) {
-	case CFG_BOOL:
-		fprintf(out, "%s=%s\n", t->name, *(const bool *)f ? "YES" : "NO");
-		break;
-	case CFG_UINT:
-		fprintf(out, "%s=%u\n", t->name, *(const unsigned *)f);
-		break;
-	case CFG_OCTAL:
-		fprintf(out, "%s=%03o\n", t->name, *(const unsigned *)f);
-		break;
-	case CFG_STRING:
-		fprintf(out, "%s=%s\n", t->name, (const char *)f);
-		break;
+	case CFG_BOOL: fprintf(out, "%s=%s\n", t->name, *(const bool *)f ? "YES" : "NO"); break;
+	case CFG_UINT: fprintf(out, "%s=%u\n", t->name, *(const unsigned *)f); break;
+	case CFG_OCTAL: fprintf(out, "%s=%03o\n", t->name, *(const unsigned *)f); break;
+	case CFG_STRING: fprintf(out, "%s=%s\n", t->name, (const char *)f); break;
 	case CFG_LIST: {
 		const char *e = f;
 		/* Empty: one empty line, which clears what a vhost inherits. */
@@ -610,11 +586,9 @@ static int cfg_check_path(const char *value, char *why, size_t whysize)
 /* The name becomes a path under /etc/pam.d, so no '/' and no leading dot. */
 static int cfg_check_pam_name(const char *value, char *why, size_t whysize)
 {
-	if (value[0] == '.' ||
-	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			  "0123456789._-") != strlen(value)) {
-		cfg_why(why, whysize,
-			"expected a PAM service name (A-Z a-z 0-9 . _ -)");
+	if (value[0] == '.' || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789._-") != strlen(value)) {
+		cfg_why(why, whysize, "expected a PAM service name (A-Z a-z 0-9 . _ -)");
 		return -1;
 	}
 	return 0;
@@ -650,8 +624,8 @@ static bool cfg_ip_overlap(const struct cfg_ip *a, const struct cfg_ip *b)
 {
 	if (a->family != b->family)
 		return false;
-	return memcmp(a->addr, b->addr, sizeof a->addr) == 0 ||
-	       cfg_ip_is_any(a) || cfg_ip_is_any(b);
+	return memcmp(a->addr, b->addr, sizeof a->addr) == 0 || cfg_ip_is_any(a) ||
+	       cfg_ip_is_any(b);
 }
 
 /* Next entry of a comma list at *CURSOR, spaces around it dropped.
@@ -676,15 +650,13 @@ static int cfg_list_next(const char **cursor, char *out, size_t size)
 }
 
 /* True if an entry of LIST overlaps IP; HIT gets that entry. */
-static bool cfg_list_find_overlap(const char *list, const struct cfg_ip *ip,
-				  char *hit, size_t size)
+static bool cfg_list_find_overlap(const char *list, const struct cfg_ip *ip, char *hit, size_t size)
 {
 	struct cfg_ip other;
 	int rc;
 
 	while ((rc = cfg_list_next(&list, hit, size)) != 0)
-		if (rc == 1 && cfg_ip_parse(hit, &other) == 0 &&
-		    cfg_ip_overlap(ip, &other))
+		if (rc == 1 && cfg_ip_parse(hit, &other) == 0 && cfg_ip_overlap(ip, &other))
 			return true;
 	return false;
 }
@@ -697,19 +669,22 @@ static int cfg_check_addresses(const char *value, char *why, size_t whysize)
 
 	while ((rc = cfg_list_next(&value, a, sizeof a)) != 0) {
 		if (rc < 0) {
-			cfg_why(why, whysize, "an address is longer than %d "
-				"characters", CFG_ADDR_MAX - 1);
+			cfg_why(why, whysize,
+				"an address is longer than %d "
+				"characters",
+				CFG_ADDR_MAX - 1);
 			return -1;
 		}
 		if (cfg_ip_parse(a, &ip) < 0) {
-			cfg_why(why, whysize,
-				"\"%s\" is not an IPv4 or IPv6 address", a);
+			cfg_why(why, whysize, "\"%s\" is not an IPv4 or IPv6 address", a);
 			return -1;
 		}
 		/* VALUE now points past A: compare with the entries after it. */
 		if (cfg_list_find_overlap(value, &ip, b, sizeof b)) {
-			cfg_why(why, whysize, "%s and %s overlap: they cannot "
-				"both be listened on", a, b);
+			cfg_why(why, whysize,
+				"%s and %s overlap: they cannot "
+				"both be listened on",
+				a, b);
 			return -1;
 		}
 	}
@@ -747,10 +722,10 @@ struct cfg_source {
 
 struct cfg_section {
 	struct cfg_settings *set;
-	const char *vhost;             /* NULL: the global section */
+	const char *vhost; /* NULL: the global section */
 	unsigned header_line;
 	unsigned key_line[CFG_NTUNABLES]; /* 0: not set in this section */
-	bool is_vhost;                 /* global-only keys are refused */
+	bool is_vhost;                    /* global-only keys are refused */
 };
 
 struct cfg_parser {
@@ -766,13 +741,13 @@ struct cfg_parser {
 	/* Keys after a broken section header are still checked, then dropped. */
 	struct cfg_section scratch;
 	struct cfg_settings scratch_set;
-	bool user_file;                /* config_apply_user_file: no sections */
+	bool user_file; /* config_apply_user_file: no sections */
 };
 
-__attribute__((format(printf, 5, 0)))
-static void cfg_vreport(struct cfg_parser *p, unsigned line,
-			const struct cfg_section *sec, bool inherited,
-			const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void cfg_vreport(struct cfg_parser *p, unsigned line,
+							      const struct cfg_section *sec,
+							      bool inherited, const char *fmt,
+							      va_list ap)
 {
 	p->errors++;
 	if (p->err == NULL)
@@ -786,9 +761,8 @@ static void cfg_vreport(struct cfg_parser *p, unsigned line,
 	fputc('\n', p->err);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void cfg_report(struct cfg_parser *p, unsigned line, const char *fmt,
-		       ...)
+__attribute__((format(printf, 3, 4))) static void cfg_report(struct cfg_parser *p, unsigned line,
+							     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -799,9 +773,8 @@ static void cfg_report(struct cfg_parser *p, unsigned line, const char *fmt,
 
 /* Printed, not counted: the config still loads. KIND: "warning" for what
  * the operator should act on, "note" for what only changed name. */
-__attribute__((format(printf, 4, 0)))
-static void cfg_vsay(struct cfg_parser *p, const char *kind, unsigned line,
-		     const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void
+cfg_vsay(struct cfg_parser *p, const char *kind, unsigned line, const char *fmt, va_list ap)
 {
 	if (p->err == NULL)
 		return;
@@ -812,8 +785,8 @@ static void cfg_vsay(struct cfg_parser *p, const char *kind, unsigned line,
 	fputc('\n', p->err);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void cfg_warn(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void cfg_warn(struct cfg_parser *p, unsigned line,
+							   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -822,8 +795,8 @@ static void cfg_warn(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void cfg_note(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void cfg_note(struct cfg_parser *p, unsigned line,
+							   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -832,20 +805,16 @@ static void cfg_note(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool cfg_is_default(const struct cfg_tunable *t,
-			   const struct cfg_settings *s)
+static bool cfg_is_default(const struct cfg_tunable *t, const struct cfg_settings *s)
 {
 	const void *f = cfg_cfield(t, s);
 
 	switch (t->type) {
-	case CFG_BOOL:
-		return *(const bool *)f == (t->def_num != 0);
+	case CFG_BOOL: return *(const bool *)f == (t->def_num != 0);
 	case CFG_UINT:
-	case CFG_OCTAL:
-		return *(const unsigned *)f == t->def_num;
+	case CFG_OCTAL: return *(const unsigned *)f == t->def_num;
 	case CFG_STRING:
-	case CFG_LIST:
-		return strcmp(f, t->def_str) == 0;
+	case CFG_LIST: return strcmp(f, t->def_str) == 0;
 	}
 	return true;
 }
@@ -856,15 +825,12 @@ static void cfg_warn_compat(struct cfg_parser *p, const struct cfg_tunable *t,
 			    const struct cfg_settings *s, const char *value)
 {
 	switch (t->compat) {
-	case CFG_NATIVE:
-		return;
-	case CFG_NOOP:
-		cfg_note(p, p->lineno, "%s is vsftpd's: %s", t->name, t->note);
-		return;
+	case CFG_NATIVE: return;
+	case CFG_NOOP: cfg_note(p, p->lineno, "%s is vsftpd's: %s", t->name, t->note); return;
 	case CFG_REFUSE:
 		if (!cfg_is_default(t, s))
-			cfg_report(p, p->lineno, "%s=%.64s is not supported: %s",
-				   t->name, value, t->note);
+			cfg_report(p, p->lineno, "%s=%.64s is not supported: %s", t->name, value,
+				   t->note);
 		return;
 	}
 }
@@ -876,21 +842,20 @@ static bool cfg_placeholder(const char *v)
 {
 	size_t len = strlen(v);
 
-	if (strstr(v, "${") != NULL || strstr(v, "{{") != NULL ||
-	    strstr(v, "<%") != NULL)
+	if (strstr(v, "${") != NULL || strstr(v, "{{") != NULL || strstr(v, "<%") != NULL)
 		return true;
 	if (len < 3)
 		return false;
-	return (v[0] == '<' && v[len - 1] == '>') ||
-	       (v[0] == '%' && v[len - 1] == '%') ||
+	return (v[0] == '<' && v[len - 1] == '>') || (v[0] == '%' && v[len - 1] == '%') ||
 	       (v[0] == '@' && v[len - 1] == '@');
 }
 
 /* A section-level problem made of keys A and B: blamed on the later of
  * them set in SEC, else on SEC's header (the values were inherited). */
-__attribute__((format(printf, 5, 6)))
-static void cfg_report_keys(struct cfg_parser *p, const struct cfg_section *sec,
-			    size_t a, size_t b, const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void cfg_report_keys(struct cfg_parser *p,
+								  const struct cfg_section *sec,
+								  size_t a, size_t b,
+								  const char *fmt, ...)
 {
 	unsigned la = sec->key_line[a], lb = sec->key_line[b];
 	unsigned line = la > lb ? la : lb;
@@ -904,8 +869,8 @@ static void cfg_report_keys(struct cfg_parser *p, const struct cfg_section *sec,
 	va_end(ap);
 }
 
-static void cfg_section_init(struct cfg_section *sec, struct cfg_settings *set,
-			     const char *vhost, unsigned line, bool is_vhost)
+static void cfg_section_init(struct cfg_section *sec, struct cfg_settings *set, const char *vhost,
+			     unsigned line, bool is_vhost)
 {
 	memset(sec, 0, sizeof *sec);
 	sec->set = set;
@@ -916,8 +881,7 @@ static void cfg_section_init(struct cfg_section *sec, struct cfg_settings *set,
 
 /* ---- key=value lines ------------------------------------------------ */
 
-static void cfg_apply_pair(struct cfg_parser *p, const char *name,
-			   const char *value)
+static void cfg_apply_pair(struct cfg_parser *p, const char *name, const char *value)
 {
 	const struct cfg_tunable *t = cfg_find(name);
 	char why[CFG_WHY_MAX];
@@ -933,27 +897,31 @@ static void cfg_apply_pair(struct cfg_parser *p, const char *name,
 	}
 	idx = (size_t)(t - cfg_tunables);
 	if (t->global_only && p->cur->is_vhost) {
-		cfg_report(p, p->lineno, "%s is global only: set it before the "
-			   "first [vhost] section", name);
+		cfg_report(p, p->lineno,
+			   "%s is global only: set it before the "
+			   "first [vhost] section",
+			   name);
 		return;
 	}
 	if (cfg_placeholder(value)) {
-		cfg_report(p, p->lineno, "%s=%.64s: the value looks like a "
-			   "template placeholder that was never filled in", name,
-			   value);
+		cfg_report(p, p->lineno,
+			   "%s=%.64s: the value looks like a "
+			   "template placeholder that was never filled in",
+			   name, value);
 		return;
 	}
 	if (t->type == CFG_LIST ? cfg_set_list(t, cfg_field(t, p->cur->set), value,
-					       p->cur->key_line[idx] != 0,
-					       why, sizeof why) < 0 :
-				  cfg_set_value(t, p->cur->set, value, why, sizeof why) < 0) {
-		cfg_report(p, p->lineno, "bad value \"%.64s%s\" for %s: %s",
-			   value, strlen(value) > 64 ? "..." : "", name, why);
+					       p->cur->key_line[idx] != 0, why, sizeof why) < 0
+				: cfg_set_value(t, p->cur->set, value, why, sizeof why) < 0) {
+		cfg_report(p, p->lineno, "bad value \"%.64s%s\" for %s: %s", value,
+			   strlen(value) > 64 ? "..." : "", name, why);
 		return;
 	}
 	if (t->type != CFG_LIST && p->cur->key_line[idx] != 0)
-		cfg_warn(p, p->lineno, "%s is set again (first at line %u): "
-			 "the last value wins", name, p->cur->key_line[idx]);
+		cfg_warn(p, p->lineno,
+			 "%s is set again (first at line %u): "
+			 "the last value wins",
+			 name, p->cur->key_line[idx]);
 	cfg_warn_compat(p, t, p->cur->set, value);
 	p->cur->key_line[idx] = p->lineno;
 }
@@ -1004,8 +972,7 @@ static bool cfg_vhost_name_ok(const char *name)
 
 /* Splits "[vhost NAME] ; comment" in place. Returns 0 with *NAME set,
  * -1 after reporting; *IS_VHOST says whether it was meant as a vhost. */
-static int cfg_parse_header(struct cfg_parser *p, char *line, char **name,
-			    bool *is_vhost)
+static int cfg_parse_header(struct cfg_parser *p, char *line, char **name, bool *is_vhost)
 {
 	char *close = strchr(line, ']');
 	char *inner, *tail;
@@ -1024,8 +991,10 @@ static int cfg_parse_header(struct cfg_parser *p, char *line, char **name,
 	inner = cfg_trim(line + 1);
 	if (strncmp(inner, "vhost", 5) != 0 ||
 	    (inner[5] != '\0' && inner[5] != ' ' && inner[5] != '\t')) {
-		cfg_report(p, p->lineno, "unknown section [%s]: only "
-			   "[vhost NAME] sections are allowed", inner);
+		cfg_report(p, p->lineno,
+			   "unknown section [%s]: only "
+			   "[vhost NAME] sections are allowed",
+			   inner);
 		return -1;
 	}
 	*is_vhost = true;
@@ -1039,22 +1008,23 @@ static int cfg_vhost_check_name(struct cfg_parser *p, const char *name)
 	struct ftpsd_config *cfg = p->cfg;
 
 	if (!cfg_vhost_name_ok(name)) {
-		cfg_report(p, p->lineno, "bad vhost name \"%s\": expected 1 to "
-			   "%d characters of A-Z a-z 0-9 . _ -", name,
-			   CFG_NAME_MAX - 1);
+		cfg_report(p, p->lineno,
+			   "bad vhost name \"%s\": expected 1 to "
+			   "%d characters of A-Z a-z 0-9 . _ -",
+			   name, CFG_NAME_MAX - 1);
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->nvhosts; i++) {
 		if (strcmp(cfg->vhosts[i].name, name) == 0) {
-			cfg_report(p, p->lineno, "duplicate vhost \"%s\" "
-				   "(first at line %u)", name,
-				   p->vhost[i].header_line);
+			cfg_report(p, p->lineno,
+				   "duplicate vhost \"%s\" "
+				   "(first at line %u)",
+				   name, p->vhost[i].header_line);
 			return -1;
 		}
 	}
 	if (cfg->nvhosts >= CFG_MAX_VHOSTS) {
-		cfg_report(p, p->lineno, "too many vhosts (at most %d)",
-			   CFG_MAX_VHOSTS);
+		cfg_report(p, p->lineno, "too many vhosts (at most %d)", CFG_MAX_VHOSTS);
 		return -1;
 	}
 	return 0;
@@ -1067,19 +1037,16 @@ static void cfg_section_start(struct cfg_parser *p, char *line)
 	char *name;
 	bool is_vhost;
 
-	if (cfg_parse_header(p, line, &name, &is_vhost) < 0 ||
-	    cfg_vhost_check_name(p, name) < 0) {
+	if (cfg_parse_header(p, line, &name, &is_vhost) < 0 || cfg_vhost_check_name(p, name) < 0) {
 		p->scratch_set = cfg->global;
-		cfg_section_init(&p->scratch, &p->scratch_set, NULL, p->lineno,
-				 is_vhost);
+		cfg_section_init(&p->scratch, &p->scratch_set, NULL, p->lineno, is_vhost);
 		p->cur = &p->scratch;
 		return;
 	}
 	v = &cfg->vhosts[cfg->nvhosts];
 	(void)cfg_copy_string(v->name, sizeof v->name, name); /* checked */
 	v->set = cfg->global;
-	cfg_section_init(&p->vhost[cfg->nvhosts], &v->set, v->name, p->lineno,
-			 true);
+	cfg_section_init(&p->vhost[cfg->nvhosts], &v->set, v->name, p->lineno, true);
 	p->cur = &p->vhost[cfg->nvhosts];
 	cfg->nvhosts++;
 }
@@ -1097,8 +1064,8 @@ static int cfg_source_getc(struct cfg_source *src)
 
 /* Reads one physical line, newline dropped, into BUF. *LEN is its length,
  * counted up to SIZE (so *LEN >= SIZE means it did not fit). */
-static int cfg_source_getline(struct cfg_source *src, char *buf, size_t size,
-			      size_t *len, bool *has_nul)
+static int cfg_source_getline(struct cfg_source *src, char *buf, size_t size, size_t *len,
+			      bool *has_nul)
 {
 	int c = EOF;
 	size_t n = 0;
@@ -1130,8 +1097,7 @@ static void cfg_parse_line(struct cfg_parser *p, char *line, size_t len)
 	 * the continuation of the previous value. */
 	s = cfg_trim(s);
 	if (len >= CFG_LINE_MAX) {
-		cfg_report(p, p->lineno, "line longer than %d characters",
-			   CFG_LINE_MAX - 1);
+		cfg_report(p, p->lineno, "line longer than %d characters", CFG_LINE_MAX - 1);
 		return;
 	}
 	if (s[0] == '\0' || s[0] == '#' || s[0] == ';')
@@ -1157,8 +1123,7 @@ static void cfg_parse_lines(struct cfg_parser *p)
 		cfg_report(p, p->lineno, "out of memory");
 		return;
 	}
-	while (cfg_source_getline(&p->src, line, CFG_LINE_MAX, &len,
-				  &has_nul) == 0) {
+	while (cfg_source_getline(&p->src, line, CFG_LINE_MAX, &len, &has_nul) == 0) {
 		p->lineno++;
 		if (has_nul)
 			cfg_report(p, p->lineno, "NUL byte in line");
@@ -1176,10 +1141,12 @@ static void cfg_check_pasv(struct cfg_parser *p, const struct cfg_section *sec)
 	size_t lo = CFG_KEY(pasv_min_port), hi = CFG_KEY(pasv_max_port);
 
 	if ((s->pasv_min_port == 0) != (s->pasv_max_port == 0))
-		cfg_report_keys(p, sec, lo, hi, "pasv_min_port and "
+		cfg_report_keys(p, sec, lo, hi,
+				"pasv_min_port and "
 				"pasv_max_port must both be set, or both 0");
 	else if (s->pasv_min_port > s->pasv_max_port)
-		cfg_report_keys(p, sec, lo, hi, "passive port range inverted "
+		cfg_report_keys(p, sec, lo, hi,
+				"passive port range inverted "
 				"(pasv_min_port=%u > pasv_max_port=%u)",
 				s->pasv_min_port, s->pasv_max_port);
 }
@@ -1195,12 +1162,10 @@ static void cfg_check_proxy(struct cfg_parser *p, const struct cfg_section *sec)
 				"proxy_protocol=YES needs proxy_trusted (the proxies' "
 				"addresses or networks)");
 	else if (s->proxy_protocol_data && !s->proxy_protocol)
-		cfg_report_keys(p, sec, CFG_KEY(proxy_protocol_data),
-				CFG_KEY(proxy_protocol),
+		cfg_report_keys(p, sec, CFG_KEY(proxy_protocol_data), CFG_KEY(proxy_protocol),
 				"proxy_protocol_data=YES needs proxy_protocol=YES");
 	else if (s->proxy_destination[0] && !s->proxy_protocol)
-		cfg_report_keys(p, sec, CFG_KEY(proxy_destination),
-				CFG_KEY(proxy_protocol),
+		cfg_report_keys(p, sec, CFG_KEY(proxy_destination), CFG_KEY(proxy_protocol),
 				"proxy_destination needs proxy_protocol=YES (only a "
 				"trusted proxy's header names a destination)");
 }
@@ -1208,7 +1173,8 @@ static void cfg_check_proxy(struct cfg_parser *p, const struct cfg_section *sec)
 static int cfg_check_facility(const char *value, char *why, size_t whysize)
 {
 	if (log_facility_from_name(value) < 0) {
-		cfg_why(why, whysize, "expected a syslog facility (ftp, daemon, "
+		cfg_why(why, whysize,
+			"expected a syslog facility (ftp, daemon, "
 			"auth, authpriv, user, local0 ... local7)");
 		return -1;
 	}
@@ -1238,7 +1204,8 @@ static int cfg_check_commands(const char *value, char *why, size_t whysize)
 		if (rc < 0 || len < 3 || len > 4 ||
 		    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				 "abcdefghijklmnopqrstuvwxyz") != len) {
-			cfg_why(why, whysize, "expected a comma list of FTP "
+			cfg_why(why, whysize,
+				"expected a comma list of FTP "
 				"commands (3 or 4 letters each)");
 			return -1;
 		}
@@ -1273,8 +1240,7 @@ static int cfg_check_host(const char *value, char *why, size_t whysize)
 {
 	struct cfg_ip ip;
 
-	if (value[0] == '\0' || cfg_ip_parse(value, &ip) == 0 ||
-	    cfg_hostname_ok(value))
+	if (value[0] == '\0' || cfg_ip_parse(value, &ip) == 0 || cfg_hostname_ok(value))
 		return 0;
 	cfg_why(why, whysize, "expected an IPv4 or IPv6 address or a DNS name");
 	return -1;
@@ -1289,11 +1255,14 @@ static int cfg_check_nat_protocols(const char *value, char *why, size_t whysize)
 	int rc;
 
 	while ((rc = cfg_list_next(&value, name, sizeof name)) != 0) {
-		bool *seen = rc < 0 ? NULL : strcmp(name, "pcp") == 0 ? &seen_pcp :
-				 strcmp(name, "natpmp") == 0 ? &seen_natpmp :
-				 strcmp(name, "upnp") == 0 ? &seen_upnp : NULL;
+		bool *seen = rc < 0                        ? NULL
+			     : strcmp(name, "pcp") == 0    ? &seen_pcp
+			     : strcmp(name, "natpmp") == 0 ? &seen_natpmp
+			     : strcmp(name, "upnp") == 0   ? &seen_upnp
+							   : NULL;
 		if (!seen || *seen) {
-			cfg_why(why, whysize, "expected a comma list of pcp, natpmp and "
+			cfg_why(why, whysize,
+				"expected a comma list of pcp, natpmp and "
 				"upnp, each at most once");
 			return -1;
 		}
@@ -1332,8 +1301,10 @@ static int cfg_check_cidrs(const char *value, char *why, size_t whysize)
 	rc = cidr_list_parse(l, value, bad, sizeof bad);
 	free(l);
 	if (rc < 0)
-		cfg_why(why, whysize, "\"%s\" is not a network (ADDRESS/PREFIX "
-			"without host bits, an address, or \"private\")", bad);
+		cfg_why(why, whysize,
+			"\"%s\" is not a network (ADDRESS/PREFIX "
+			"without host bits, an address, or \"private\")",
+			bad);
 	return rc;
 }
 
@@ -1350,7 +1321,8 @@ static int cfg_check_rule(const char *value, char *why, size_t whysize)
 	rc = pasv_rules_parse(pol, value, bad, sizeof bad);
 	free(pol);
 	if (rc < 0)
-		cfg_why(why, whysize, "expected \"NETWORK ADDRESS\": NETWORK a "
+		cfg_why(why, whysize,
+			"expected \"NETWORK ADDRESS\": NETWORK a "
 			"CIDR prefix, \"private\" or \"any\"; ADDRESS an IP "
 			"address or \"local\"");
 	return rc;
@@ -1363,8 +1335,7 @@ static void cfg_check_offset(struct cfg_parser *p, const struct cfg_section *sec
 
 	if (s->pasv_port_offset && s->pasv_max_port &&
 	    s->pasv_max_port + s->pasv_port_offset > 65535)
-		cfg_report_keys(p, sec, CFG_KEY(pasv_max_port),
-				CFG_KEY(pasv_port_offset),
+		cfg_report_keys(p, sec, CFG_KEY(pasv_max_port), CFG_KEY(pasv_port_offset),
 				"pasv_max_port=%u + pasv_port_offset=%u is above 65535",
 				s->pasv_max_port, s->pasv_port_offset);
 }
@@ -1374,18 +1345,15 @@ static void cfg_check_ssl(struct cfg_parser *p, const struct cfg_section *sec)
 	const struct cfg_settings *s = sec->set;
 
 	if (s->ssl_enable && !s->rsa_cert_file[0] && !s->ecdsa_cert_file[0])
-		cfg_report_keys(p, sec, CFG_KEY(ssl_enable),
-				CFG_KEY(rsa_cert_file),
+		cfg_report_keys(p, sec, CFG_KEY(ssl_enable), CFG_KEY(rsa_cert_file),
 				"ssl_enable=YES needs rsa_cert_file or ecdsa_cert_file");
 	if (s->validate_cert && !s->ca_certs_file[0])
-		cfg_report_keys(p, sec, CFG_KEY(validate_cert),
-				CFG_KEY(ca_certs_file),
+		cfg_report_keys(p, sec, CFG_KEY(validate_cert), CFG_KEY(ca_certs_file),
 				"validate_cert=YES needs ca_certs_file");
 }
 
 /* The line that set key K for SEC: its own, else the global section's. */
-static unsigned cfg_line_of(const struct cfg_parser *p,
-			    const struct cfg_section *sec, size_t k)
+static unsigned cfg_line_of(const struct cfg_parser *p, const struct cfg_section *sec, size_t k)
 {
 	return sec->key_line[k] ? sec->key_line[k] : p->global.key_line[k];
 }
@@ -1404,7 +1372,8 @@ static void cfg_resolve_listen(struct cfg_parser *p, struct cfg_section *sec)
 
 	if (!s->listen_ipv6) {
 		if (s->listen_address6[0] && sec->key_line[a6])
-			cfg_warn(p, sec->key_line[a6], "listen_address6 is ignored "
+			cfg_warn(p, sec->key_line[a6],
+				 "listen_address6 is ignored "
 				 "without listen_ipv6=YES");
 		return;
 	}
@@ -1416,16 +1385,16 @@ static void cfg_resolve_listen(struct cfg_parser *p, struct cfg_section *sec)
 				 "both; ftpsd listens on listen_address and "
 				 "listen_address6");
 	} else {
-		n = snprintf(list, sizeof list, "%s",
-			     s->listen_address6[0] ? v6 : "0.0.0.0,::");
+		n = snprintf(list, sizeof list, "%s", s->listen_address6[0] ? v6 : "0.0.0.0,::");
 		if (cfg_line_of(p, sec, a4))
-			cfg_warn(p, cfg_line_of(p, sec, a4), "listen_address is "
+			cfg_warn(p, cfg_line_of(p, sec, a4),
+				 "listen_address is "
 				 "ignored with listen=NO (listen_ipv6=YES uses "
 				 "listen_address6)");
 	}
-	if (n < 0 || (size_t)n >= sizeof list ||
-	    cfg_check_addresses(list, why, sizeof why) < 0) {
-		cfg_report_keys(p, sec, a4, a6, "listen_address and "
+	if (n < 0 || (size_t)n >= sizeof list || cfg_check_addresses(list, why, sizeof why) < 0) {
+		cfg_report_keys(p, sec, a4, a6,
+				"listen_address and "
 				"listen_address6 together: %s",
 				n >= 0 && (size_t)n < sizeof list ? why : "too long");
 		return;
@@ -1445,11 +1414,12 @@ static void cfg_resolve_implicit(struct cfg_parser *p, struct cfg_section *sec)
 	if (!s->ssl_enable)
 		cfg_report_keys(p, sec, k, CFG_KEY(ssl_enable),
 				"implicit_ssl=YES needs ssl_enable=YES");
-	else if (s->implicit_ssl_port != 0 &&
-		 s->implicit_ssl_port != s->listen_port)
-		cfg_report_keys(p, sec, k, port, "implicit_ssl=YES makes "
+	else if (s->implicit_ssl_port != 0 && s->implicit_ssl_port != s->listen_port)
+		cfg_report_keys(p, sec, k, port,
+				"implicit_ssl=YES makes "
 				"listen_port implicit; implicit_ssl_port=%u would "
-				"be a second implicit port", s->implicit_ssl_port);
+				"be a second implicit port",
+				s->implicit_ssl_port);
 	else
 		s->implicit_ssl_port = s->listen_port;
 }
@@ -1471,8 +1441,8 @@ static void cfg_resolve_sub_token(struct cfg_parser *p, struct cfg_section *sec)
 		size_t plen = piece ? 5 : 1;
 
 		if (o + plen >= sizeof out) {
-			cfg_report_keys(p, sec, CFG_KEY(local_root),
-					CFG_KEY(user_sub_token), "local_root is "
+			cfg_report_keys(p, sec, CFG_KEY(local_root), CFG_KEY(user_sub_token),
+					"local_root is "
 					"too long once user_sub_token is replaced");
 			return;
 		}
@@ -1506,13 +1476,11 @@ static bool cfg_check_clash(struct cfg_parser *p, const struct cfg_section *a,
 		return false;
 	while (cfg_list_next(&list, mine, sizeof mine) == 1) {
 		if (cfg_ip_parse(mine, &ip) == 0 &&
-		    cfg_list_find_overlap(a->set->listen_address, &ip, theirs,
-					  sizeof theirs)) {
-			cfg_report_keys(p, b, CFG_KEY(listen_address),
-					CFG_KEY(listen_port),
+		    cfg_list_find_overlap(a->set->listen_address, &ip, theirs, sizeof theirs)) {
+			cfg_report_keys(p, b, CFG_KEY(listen_address), CFG_KEY(listen_port),
 					"listening on %s port %u clashes with "
-					"vhost \"%s\" on %s", mine,
-					b->set->listen_port, a->vhost, theirs);
+					"vhost \"%s\" on %s",
+					mine, b->set->listen_port, a->vhost, theirs);
 			return true;
 		}
 	}
@@ -1524,8 +1492,7 @@ static void cfg_keep_lines(struct cfg_vhost *vh, const struct cfg_section *own,
 			   const struct cfg_section *global)
 {
 	for (size_t i = 0; i < CFG_NTUNABLES; i++)
-		vh->key_line[i] = own->key_line[i] ? own->key_line[i] :
-						     global->key_line[i];
+		vh->key_line[i] = own->key_line[i] ? own->key_line[i] : global->key_line[i];
 }
 
 static void cfg_finish(struct cfg_parser *p)
@@ -1544,8 +1511,7 @@ static void cfg_finish(struct cfg_parser *p)
 		cfg_check_proxy(p, &p->global);
 		cfg_check_offset(p, &p->global);
 		cfg_check_ssl(p, &p->global);
-		(void)cfg_copy_string(cfg->vhosts[0].name,
-				      sizeof cfg->vhosts[0].name, "default");
+		(void)cfg_copy_string(cfg->vhosts[0].name, sizeof cfg->vhosts[0].name, "default");
 		cfg->vhosts[0].set = cfg->global;
 		cfg->nvhosts = 1;
 		return;
@@ -1566,8 +1532,7 @@ static void cfg_finish(struct cfg_parser *p)
 
 /* ---- entry points ---------------------------------------------------- */
 
-static int cfg_parse(struct ftpsd_config *cfg, const char *name,
-		     struct cfg_source *src, FILE *err)
+static int cfg_parse(struct ftpsd_config *cfg, const char *name, struct cfg_source *src, FILE *err)
 {
 	struct cfg_parser p;
 
@@ -1592,8 +1557,8 @@ static int cfg_reset(struct ftpsd_config *cfg, const char *name, FILE *err)
 	config_set_defaults(&cfg->global);
 	if (cfg_copy_string(cfg->path, sizeof cfg->path, name) < 0) {
 		if (err != NULL)
-			fprintf(err, "%.64s...: path longer than %d characters\n",
-				name, CFG_STR_MAX - 1);
+			fprintf(err, "%.64s...: path longer than %d characters\n", name,
+				CFG_STR_MAX - 1);
 		return -1;
 	}
 	return 0;
@@ -1609,8 +1574,7 @@ int config_load(struct ftpsd_config *cfg, const char *path, FILE *err)
 	src.fp = fopen(path, "re");
 	if (src.fp == NULL) {
 		if (err != NULL)
-			fprintf(err, "%s: cannot open: %s\n", path,
-				strerror(errno));
+			fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
 		return -1;
 	}
 	n = cfg_parse(cfg, path, &src, err);
@@ -1619,8 +1583,7 @@ int config_load(struct ftpsd_config *cfg, const char *path, FILE *err)
 	return n;
 }
 
-int config_load_string(struct ftpsd_config *cfg, const char *name,
-		       const char *text, FILE *err)
+int config_load_string(struct ftpsd_config *cfg, const char *name, const char *text, FILE *err)
 {
 	struct cfg_source src = { .text = text };
 
@@ -1674,15 +1637,13 @@ int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err
 /* ---- environment ----------------------------------------------------- */
 
 /* The line that set OFFSET's key for vhost I (0 when it is a default). */
-static unsigned cfg_env_line(const struct ftpsd_config *cfg, size_t i,
-			     size_t offset)
+static unsigned cfg_env_line(const struct ftpsd_config *cfg, size_t i, size_t offset)
 {
 	return cfg->vhosts[i].key_line[cfg_index_of(offset)];
 }
 
-__attribute__((format(printf, 4, 5)))
-static int cfg_env_error(const struct ftpsd_config *cfg, FILE *err,
-			 unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int
+cfg_env_error(const struct ftpsd_config *cfg, FILE *err, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1704,16 +1665,15 @@ static int cfg_env_user(const struct ftpsd_config *cfg, FILE *err)
 	const char *user = cfg->global.nopriv_user;
 
 	if (getpwnam(user) == NULL)
-		return cfg_env_error(cfg, err,
-				     cfg_env_line(cfg, 0, offsetof(struct cfg_settings,
-								   nopriv_user)),
-				     "nopriv_user \"%s\" does not "
-				     "exist", user);
+		return cfg_env_error(
+			cfg, err, cfg_env_line(cfg, 0, offsetof(struct cfg_settings, nopriv_user)),
+			"nopriv_user \"%s\" does not "
+			"exist",
+			user);
 	return 0;
 }
 
-static bool cfg_env_seen(const struct ftpsd_config *cfg, size_t i,
-			 size_t offset);
+static bool cfg_env_seen(const struct ftpsd_config *cfg, size_t i, size_t offset);
 
 /* Accounts the sessions switch to: without them every anonymous or guest
  * login, or every chowned upload, would fail only when it happens. */
@@ -1725,24 +1685,23 @@ static int cfg_env_accounts(const struct ftpsd_config *cfg, FILE *err, size_t i)
 		size_t offset;
 		const char *key, *what;
 	} acct[] = {
-		{ s->anonymous_enable, offsetof(struct cfg_settings, ftp_username),
-		  "ftp_username", "anonymous logins" },
-		{ s->guest_enable, offsetof(struct cfg_settings, guest_username),
-		  "guest_username", "guest logins" },
-		{ s->chown_uploads, offsetof(struct cfg_settings, chown_username),
-		  "chown_username", "chown_uploads" },
+		{ s->anonymous_enable, offsetof(struct cfg_settings, ftp_username), "ftp_username",
+		  "anonymous logins" },
+		{ s->guest_enable, offsetof(struct cfg_settings, guest_username), "guest_username",
+		  "guest logins" },
+		{ s->chown_uploads, offsetof(struct cfg_settings, chown_username), "chown_username",
+		  "chown_uploads" },
 	};
 	int errors = 0;
 
 	for (size_t a = 0; a < sizeof acct / sizeof acct[0]; a++) {
 		const char *name = (const char *)s + acct[a].offset;
 
-		if (!acct[a].used || cfg_env_seen(cfg, i, acct[a].offset) ||
-		    getpwnam(name) != NULL)
+		if (!acct[a].used || cfg_env_seen(cfg, i, acct[a].offset) || getpwnam(name) != NULL)
 			continue;
 		errors += cfg_env_error(cfg, err, cfg_env_line(cfg, i, acct[a].offset),
-					"%s \"%s\" does not exist (%s need it)",
-					acct[a].key, name, acct[a].what);
+					"%s \"%s\" does not exist (%s need it)", acct[a].key, name,
+					acct[a].what);
 	}
 	return errors;
 }
@@ -1752,8 +1711,7 @@ static int cfg_env_accounts(const struct ftpsd_config *cfg, FILE *err, size_t i)
 static int cfg_env_chroot_dir(const struct ftpsd_config *cfg, FILE *err)
 {
 	const char *dir = cfg->global.secure_chroot_dir;
-	unsigned line = cfg_env_line(cfg, 0, offsetof(struct cfg_settings,
-						      secure_chroot_dir));
+	unsigned line = cfg_env_line(cfg, 0, offsetof(struct cfg_settings, secure_chroot_dir));
 	struct stat st;
 
 	if (stat(dir, &st) < 0) {
@@ -1763,21 +1721,26 @@ static int cfg_env_chroot_dir(const struct ftpsd_config *cfg, FILE *err)
 				     strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode))
-		return cfg_env_error(cfg, err, line, "secure_chroot_dir %s is not a "
-				     "directory", dir);
+		return cfg_env_error(cfg, err, line,
+				     "secure_chroot_dir %s is not a "
+				     "directory",
+				     dir);
 	if (st.st_uid != 0)
-		return cfg_env_error(cfg, err, line, "secure_chroot_dir %s is not "
-				     "owned by root", dir);
+		return cfg_env_error(cfg, err, line,
+				     "secure_chroot_dir %s is not "
+				     "owned by root",
+				     dir);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return cfg_env_error(cfg, err, line, "secure_chroot_dir %s is "
-				     "writable by group or others", dir);
+		return cfg_env_error(cfg, err, line,
+				     "secure_chroot_dir %s is "
+				     "writable by group or others",
+				     dir);
 	return 0;
 }
 
 /* Opened, not access()ed: what counts is what the daemon itself can read.
  * O_NONBLOCK so that a FIFO given by mistake cannot hang the check. */
-static int cfg_env_readable(const struct ftpsd_config *cfg, FILE *err,
-			    size_t i, size_t offset)
+static int cfg_env_readable(const struct ftpsd_config *cfg, FILE *err, size_t i, size_t offset)
 {
 	const char *file = (const char *)&cfg->vhosts[i].set + offset;
 	int fd;
@@ -1786,15 +1749,13 @@ static int cfg_env_readable(const struct ftpsd_config *cfg, FILE *err,
 		return 0;
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return cfg_env_error(cfg, err, cfg_env_line(cfg, i, offset),
-				     "cannot read %s: %s", file,
-				     strerror(errno));
+		return cfg_env_error(cfg, err, cfg_env_line(cfg, i, offset), "cannot read %s: %s",
+				     file, strerror(errno));
 	(void)close(fd); /* only opened to test: nothing to lose */
 	return 0;
 }
 
-static void cfg_env_pam(const struct ftpsd_config *cfg, FILE *err,
-			const char *service)
+static void cfg_env_pam(const struct ftpsd_config *cfg, FILE *err, const char *service)
 {
 	char path[sizeof CFG_PAM_DIR + CFG_NAME_MAX];
 	struct stat st;
@@ -1803,19 +1764,19 @@ static void cfg_env_pam(const struct ftpsd_config *cfg, FILE *err,
 	if (n < 0 || (size_t)n >= sizeof path || err == NULL)
 		return;
 	if (stat(path, &st) < 0)
-		fprintf(err, "%s: warning: %s: %s (PAM will use its \"other\" "
-			"service)\n", cfg->path, path, strerror(errno));
+		fprintf(err,
+			"%s: warning: %s: %s (PAM will use its \"other\" "
+			"service)\n",
+			cfg->path, path, strerror(errno));
 }
 
 /* True if an earlier vhost has the same value at OFFSET: check it once. */
-static bool cfg_env_seen(const struct ftpsd_config *cfg, size_t i,
-			 size_t offset)
+static bool cfg_env_seen(const struct ftpsd_config *cfg, size_t i, size_t offset)
 {
 	const char *mine = (const char *)&cfg->vhosts[i].set + offset;
 
 	for (size_t j = 0; j < i; j++)
-		if (strcmp((const char *)&cfg->vhosts[j].set + offset, mine) ==
-		    0)
+		if (strcmp((const char *)&cfg->vhosts[j].set + offset, mine) == 0)
 			return true;
 	return false;
 }
@@ -1850,11 +1811,10 @@ int config_check_environment(const struct ftpsd_config *cfg, FILE *err)
 /* ---- files keys name ------------------------------------------------ */
 
 /* banner_file into SET->banner_text, whole or not at all. */
-static int cfg_read_banner(const struct ftpsd_config *cfg, size_t i,
-			   struct cfg_settings *set, FILE *err)
+static int cfg_read_banner(const struct ftpsd_config *cfg, size_t i, struct cfg_settings *set,
+			   FILE *err)
 {
-	unsigned line = cfg_env_line(cfg, i, offsetof(struct cfg_settings,
-						      banner_file));
+	unsigned line = cfg_env_line(cfg, i, offsetof(struct cfg_settings, banner_file));
 	char *buf = set->banner_text;
 	size_t have = 0;
 	ssize_t n;
@@ -1873,9 +1833,8 @@ static int cfg_read_banner(const struct ftpsd_config *cfg, size_t i,
 	(void)close(fd); /* only read from */
 	if (n < 0 || have >= sizeof set->banner_text) {
 		memset(buf, 0, sizeof set->banner_text);
-		return cfg_env_error(cfg, err, line, "banner_file %s: %s",
-				     set->banner_file, n < 0 ? strerror(errno) :
-				     "longer than 2047 bytes");
+		return cfg_env_error(cfg, err, line, "banner_file %s: %s", set->banner_file,
+				     n < 0 ? strerror(errno) : "longer than 2047 bytes");
 	}
 	return 0;
 }
@@ -1891,8 +1850,7 @@ int config_read_files(struct ftpsd_config *cfg, FILE *err)
 
 /* ---- dump ------------------------------------------------------------ */
 
-static bool cfg_settings_equal(const struct cfg_settings *a,
-			       const struct cfg_settings *b)
+static bool cfg_settings_equal(const struct cfg_settings *a, const struct cfg_settings *b)
 {
 	for (size_t i = 0; i < CFG_NTUNABLES; i++)
 		if (!cfg_values_equal(&cfg_tunables[i], a, b))
@@ -1904,8 +1862,7 @@ static bool cfg_settings_equal(const struct cfg_settings *a,
  * global section; printing it would add a section the file never had. */
 static bool cfg_has_vhost_sections(const struct ftpsd_config *cfg)
 {
-	return !(cfg->nvhosts == 1 &&
-		 strcmp(cfg->vhosts[0].name, "default") == 0 &&
+	return !(cfg->nvhosts == 1 && strcmp(cfg->vhosts[0].name, "default") == 0 &&
 		 cfg_settings_equal(&cfg->vhosts[0].set, &cfg->global));
 }
 
@@ -1923,11 +1880,8 @@ void config_dump(const struct ftpsd_config *cfg, FILE *out)
 	for (size_t v = 0; v < cfg->nvhosts; v++) {
 		fprintf(out, "\n[vhost %s]\n", cfg->vhosts[v].name);
 		for (size_t i = 0; i < CFG_NTUNABLES; i++)
-			if (!cfg_values_equal(&cfg_tunables[i],
-					      &cfg->vhosts[v].set,
-					      &cfg->global))
-				cfg_print_value(&cfg_tunables[i],
-						&cfg->vhosts[v].set, out);
+			if (!cfg_values_equal(&cfg_tunables[i], &cfg->vhosts[v].set, &cfg->global))
+				cfg_print_value(&cfg_tunables[i], &cfg->vhosts[v].set, out);
 	}
 }
 
@@ -1965,8 +1919,7 @@ bool config_key_is_default(size_t i, const struct cfg_settings *s)
 	return cfg_is_default(&cfg_tunables[i], s);
 }
 
-bool config_key_equal(size_t i, const struct cfg_settings *a,
-		      const struct cfg_settings *b)
+bool config_key_equal(size_t i, const struct cfg_settings *a, const struct cfg_settings *b)
 {
 	return cfg_values_equal(&cfg_tunables[i], a, b);
 }
@@ -1976,8 +1929,7 @@ void config_key_print(size_t i, const struct cfg_settings *s, FILE *out)
 	cfg_print_value(&cfg_tunables[i], s, out);
 }
 
-int config_key_set(size_t i, struct cfg_settings *s, const char *value,
-		   char *why, size_t whysize)
+int config_key_set(size_t i, struct cfg_settings *s, const char *value, char *why, size_t whysize)
 {
 	return cfg_set_value(&cfg_tunables[i], s, value, why, whysize);
 }

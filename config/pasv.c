@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int add_rule(struct pasv_policy *p, const struct cidr *net,
-		    bool use_local, const struct net_addr *addr)
+static int add_rule(struct pasv_policy *p, const struct cidr *net, bool use_local,
+		    const struct net_addr *addr)
 {
 	struct pasv_rule *r;
 
@@ -36,12 +36,10 @@ static int parse_rule(struct pasv_policy *p, const char *line)
 	if (!use_local && net_addr_parse(&addr, target, 0) < 0)
 		return -1;
 	if (strcmp(net, "any") == 0) {
-		if (cidr_parse(&nets.e[0], "0.0.0.0/0") < 0 ||
-		    cidr_parse(&nets.e[1], "::/0") < 0)
+		if (cidr_parse(&nets.e[0], "0.0.0.0/0") < 0 || cidr_parse(&nets.e[1], "::/0") < 0)
 			return -1;
 		nets.n = 2;
-	} else if (strchr(net, ',') ||
-		   cidr_list_parse(&nets, net, bad, sizeof(bad)) < 0) {
+	} else if (strchr(net, ',') || cidr_list_parse(&nets, net, bad, sizeof(bad)) < 0) {
 		return -1;
 	}
 	for (size_t i = 0; i < nets.n; i++)
@@ -50,8 +48,7 @@ static int parse_rule(struct pasv_policy *p, const char *line)
 	return 0;
 }
 
-int pasv_rules_parse(struct pasv_policy *p, const char *text, char *bad,
-		     size_t badsize)
+int pasv_rules_parse(struct pasv_policy *p, const char *text, char *bad, size_t badsize)
 {
 	p->nrules = 0;
 	while (*text) {
@@ -82,8 +79,7 @@ int pasv_policy_build(struct pasv_policy *p, const struct cfg_settings *set,
 		snprintf(err, errsize, "bad pasv_address_rule \"%s\"", bad);
 		return -1;
 	}
-	if (cidr_list_parse(&p->exempt, set->pasv_address_exempt, bad,
-			    sizeof(bad)) < 0) {
+	if (cidr_list_parse(&p->exempt, set->pasv_address_exempt, bad, sizeof(bad)) < 0) {
 		snprintf(err, errsize, "bad pasv_address_exempt entry \"%s\"", bad);
 		return -1;
 	}
@@ -103,8 +99,7 @@ static bool same_family(const struct net_addr *a, const struct net_addr *b)
 }
 
 /* CANDIDATE with LOCAL's port; a mapped local address stays IPv4 text. */
-static enum pasv_why advertise(const struct net_addr *candidate,
-			       const struct net_addr *local,
+static enum pasv_why advertise(const struct net_addr *candidate, const struct net_addr *local,
 			       struct net_addr *out, enum pasv_why why)
 {
 	if (!same_family(candidate, local)) {
@@ -116,10 +111,8 @@ static enum pasv_why advertise(const struct net_addr *candidate,
 	return why;
 }
 
-enum pasv_why pasv_choose_address(const struct pasv_policy *p,
-				  const struct net_addr *client,
-				  const struct net_addr *local,
-				  struct net_addr *out, int *rule)
+enum pasv_why pasv_choose_address(const struct pasv_policy *p, const struct net_addr *client,
+				  const struct net_addr *local, struct net_addr *out, int *rule)
 {
 	*rule = -1;
 	for (size_t i = 0; i < p->nrules; i++) {
@@ -146,16 +139,11 @@ enum pasv_why pasv_choose_address(const struct pasv_policy *p,
 const char *pasv_why_string(enum pasv_why why)
 {
 	switch (why) {
-	case PASV_WHY_NO_MASQ:
-		return "no pasv_address: local address";
-	case PASV_WHY_RULE:
-		return "pasv_address_rule";
-	case PASV_WHY_EXEMPT:
-		return "client in pasv_address_exempt: local address";
-	case PASV_WHY_MASQ:
-		return "client outside exemptions: pasv_address";
-	case PASV_WHY_FAMILY:
-		return "candidate of another address family: local address";
+	case PASV_WHY_NO_MASQ: return "no pasv_address: local address";
+	case PASV_WHY_RULE: return "pasv_address_rule";
+	case PASV_WHY_EXEMPT: return "client in pasv_address_exempt: local address";
+	case PASV_WHY_MASQ: return "client outside exemptions: pasv_address";
+	case PASV_WHY_FAMILY: return "candidate of another address family: local address";
 	}
 	return "?";
 }
@@ -176,14 +164,13 @@ int pasv_format_227(char *buf, size_t size, const struct net_addr *addr)
 
 	if (!net_addr_ipv4(addr, &v4))
 		return -1;
-	n = snprintf(buf, size, "227 Entering Passive Mode (%u,%u,%u,%u,%u,%u).",
-		     b[0], b[1], b[2], b[3], port >> 8, port & 0xff);
+	n = snprintf(buf, size, "227 Entering Passive Mode (%u,%u,%u,%u,%u,%u).", b[0], b[1], b[2],
+		     b[3], port >> 8, port & 0xff);
 	return (n < 0 || (size_t)n >= size) ? -1 : n;
 }
 
 int pasv_format_229(char *buf, size_t size, unsigned port)
 {
-	int n = snprintf(buf, size, "229 Entering Extended Passive Mode (|||%u|)",
-			 port);
+	int n = snprintf(buf, size, "229 Entering Extended Passive Mode (|||%u|)", port);
 	return (n < 0 || (size_t)n >= size) ? -1 : n;
 }

@@ -15,8 +15,8 @@
 /* One "client network -> advertised address" rule (pasv_address_rule). */
 struct pasv_rule {
 	struct cidr net;
-	bool use_local;          /* "local": the control connection's address */
-	struct net_addr addr;    /* otherwise this one */
+	bool use_local;       /* "local": the control connection's address */
+	struct net_addr addr; /* otherwise this one */
 };
 
 /* A vhost's passive address policy, parsed once per session from its
@@ -24,25 +24,24 @@ struct pasv_rule {
 struct pasv_policy {
 	struct pasv_rule rules[PASV_RULES_MAX];
 	size_t nrules;
-	struct cidr_list exempt;   /* pasv_address_exempt */
-	bool have_masq;            /* pasv_address set and resolved */
+	struct cidr_list exempt; /* pasv_address_exempt */
+	bool have_masq;          /* pasv_address set and resolved */
 	struct net_addr masq;
 };
 
 /* Why an address was chosen, for the debug line of each PASV. */
 enum pasv_why {
-	PASV_WHY_NO_MASQ,       /* no pasv_address: the local address */
-	PASV_WHY_RULE,          /* a pasv_address_rule matched */
-	PASV_WHY_EXEMPT,        /* the client is in pasv_address_exempt */
-	PASV_WHY_MASQ,          /* outside client: pasv_address */
-	PASV_WHY_FAMILY,        /* the candidate is not of the local family */
+	PASV_WHY_NO_MASQ, /* no pasv_address: the local address */
+	PASV_WHY_RULE,    /* a pasv_address_rule matched */
+	PASV_WHY_EXEMPT,  /* the client is in pasv_address_exempt */
+	PASV_WHY_MASQ,    /* outside client: pasv_address */
+	PASV_WHY_FAMILY,  /* the candidate is not of the local family */
 };
 
 /* Parse pasv_address_rule entries (one per line of TEXT: "NETWORK ADDRESS",
  * NETWORK a CIDR, "private" or "any"; ADDRESS an IP literal or "local")
  * into P's rules. 0, or -1 with the offending line in BAD. */
-int pasv_rules_parse(struct pasv_policy *p, const char *text, char *bad,
-		     size_t badsize);
+int pasv_rules_parse(struct pasv_policy *p, const char *text, char *bad, size_t badsize);
 
 /* Build the policy of SET; MASQ is the current resolved pasv_address, or
  * NULL when there is none (unset, or never resolved). 0, or -1 with the
@@ -56,10 +55,8 @@ int pasv_policy_build(struct pasv_policy *p, const struct cfg_settings *set,
  * family than LOCAL (IPv4 vs IPv6) is never advertised: LOCAL is, with
  * PASV_WHY_FAMILY. OUT gets LOCAL's port; *RULE the matching rule index
  * (or -1). */
-enum pasv_why pasv_choose_address(const struct pasv_policy *p,
-				  const struct net_addr *client,
-				  const struct net_addr *local,
-				  struct net_addr *out, int *rule);
+enum pasv_why pasv_choose_address(const struct pasv_policy *p, const struct net_addr *client,
+				  const struct net_addr *local, struct net_addr *out, int *rule);
 
 /* "rule 2", "exempt", ... for logs. */
 const char *pasv_why_string(enum pasv_why why);

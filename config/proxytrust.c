@@ -29,10 +29,8 @@ static bool lists_destination(const struct cfg_settings *set, const struct net_a
 }
 
 const struct cfg_vhost *proxy_vhost_for(const struct ftpsd_config *cfg,
-					const struct cfg_vhost *deflt,
-					const struct net_addr *local,
-					const struct net_addr *proxy,
-					const struct net_addr *dst)
+					const struct cfg_vhost *deflt, const struct net_addr *local,
+					const struct net_addr *proxy, const struct net_addr *dst)
 {
 	if (!dst)
 		return deflt;
@@ -48,8 +46,7 @@ const struct cfg_vhost *proxy_vhost_for(const struct ftpsd_config *cfg,
 }
 
 static int warn_overlaps(const struct ftpsd_config *cfg, const struct cfg_vhost *vh,
-			 const struct cidr_list *trusted, const struct cidr_list *exempt,
-			 FILE *err)
+			 const struct cidr_list *trusted, const struct cidr_list *exempt, FILE *err)
 {
 	char t[CIDR_STRLEN], e[CIDR_STRLEN];
 
@@ -63,10 +60,12 @@ static int warn_overlaps(const struct ftpsd_config *cfg, const struct cfg_vhost 
 				continue;
 			cidr_string(&trusted->e[i], t, sizeof(t));
 			cidr_string(&exempt->e[j], e, sizeof(e));
-			fprintf(err, "%s: warning: vhost %s: proxy_trusted %s overlaps "
+			fprintf(err,
+				"%s: warning: vhost %s: proxy_trusted %s overlaps "
 				"pasv_address_exempt %s: clients there that connect "
 				"directly send no PROXY header and are refused (list only "
-				"the proxies' own addresses)\n", cfg->path, vh->name, t, e);
+				"the proxies' own addresses)\n",
+				cfg->path, vh->name, t, e);
 			return 1; /* one line per vhost says it */
 		}
 	}

@@ -18,10 +18,8 @@ bool proxy_is_trusted(const struct cfg_settings *set, const struct net_addr *pee
  * first vhost that serves LOCAL (the socket's own address), trusts PROXY
  * and lists DST in proxy_destination; else DEFLT, the listener's. */
 const struct cfg_vhost *proxy_vhost_for(const struct ftpsd_config *cfg,
-					const struct cfg_vhost *deflt,
-					const struct net_addr *local,
-					const struct net_addr *proxy,
-					const struct net_addr *dst);
+					const struct cfg_vhost *deflt, const struct net_addr *local,
+					const struct net_addr *proxy, const struct net_addr *dst);
 
 /* ftpsd -t: warn (to ERR, one line a vhost; the count) about trusted
  * networks (not single addresses) that overlap pasv_address_exempt:

@@ -8,8 +8,7 @@
 #include "common/cidr.h"
 #include "common/log.h"
 
-int resolver_lookup(const char *name, struct net_addr *out, char *err,
-		    size_t errsize)
+int resolver_lookup(const char *name, struct net_addr *out, char *err, size_t errsize)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res = NULL, *pick = NULL;
@@ -48,25 +47,28 @@ static bool is_literal(const char *name)
 }
 
 /* Look VH's name up now; keep the last good value on failure. */
-static bool refresh_one(struct pasv_masq *m, const struct cfg_vhost *vh,
-			time_t now)
+static bool refresh_one(struct pasv_masq *m, const struct cfg_vhost *vh, time_t now)
 {
 	const struct cfg_settings *s = &vh->set;
 	char err[128], was[NETADDR_STRLEN], now_ip[NETADDR_STRLEN];
 	struct net_addr a;
 
-	m->next = (s->pasv_address_refresh && !is_literal(s->pasv_address)) ?
-			  now + (time_t)s->pasv_address_refresh : 0;
+	m->next = (s->pasv_address_refresh && !is_literal(s->pasv_address))
+			  ? now + (time_t)s->pasv_address_refresh
+			  : 0;
 	if (resolver_lookup(s->pasv_address, &a, err, sizeof(err)) < 0) {
 		if (m->ok) {
 			net_addr_ip_string(&m->addr, was, sizeof(was));
-			log_msg(LOG_LVL_WARN, "vhost %s: pasv_address %s: lookup "
-				"failed (%s); keeping %s", vh->name, s->pasv_address,
-				err, was);
+			log_msg(LOG_LVL_WARN,
+				"vhost %s: pasv_address %s: lookup "
+				"failed (%s); keeping %s",
+				vh->name, s->pasv_address, err, was);
 		} else {
-			log_msg(LOG_LVL_ERR, "vhost %s: pasv_address %s: lookup "
+			log_msg(LOG_LVL_ERR,
+				"vhost %s: pasv_address %s: lookup "
 				"failed (%s); advertising local addresses until it "
-				"resolves", vh->name, s->pasv_address, err);
+				"resolves",
+				vh->name, s->pasv_address, err);
 		}
 		return false;
 	}
@@ -75,19 +77,18 @@ static bool refresh_one(struct pasv_masq *m, const struct cfg_vhost *vh,
 	net_addr_ip_string(&a, now_ip, sizeof(now_ip));
 	if (m->ok) {
 		net_addr_ip_string(&m->addr, was, sizeof(was));
-		log_msg(LOG_LVL_INFO, "vhost %s: pasv_address %s now %s (was %s)",
-			vh->name, s->pasv_address, now_ip, was);
+		log_msg(LOG_LVL_INFO, "vhost %s: pasv_address %s now %s (was %s)", vh->name,
+			s->pasv_address, now_ip, was);
 	} else if (!is_literal(s->pasv_address)) {
-		log_msg(LOG_LVL_INFO, "vhost %s: pasv_address %s is %s", vh->name,
-			s->pasv_address, now_ip);
+		log_msg(LOG_LVL_INFO, "vhost %s: pasv_address %s is %s", vh->name, s->pasv_address,
+			now_ip);
 	}
 	m->addr = a;
 	m->ok = true;
 	return true;
 }
 
-struct pasv_masq *resolver_start(const struct ftpsd_config *cfg,
-				 const struct ftpsd_config *old_cfg,
+struct pasv_masq *resolver_start(const struct ftpsd_config *cfg, const struct ftpsd_config *old_cfg,
 				 const struct pasv_masq *old)
 {
 	struct pasv_masq *m = calloc(cfg->nvhosts, sizeof(*m));
@@ -101,8 +102,7 @@ struct pasv_masq *resolver_start(const struct ftpsd_config *cfg,
 			continue;
 		for (size_t j = 0; old && old_cfg && j < old_cfg->nvhosts; j++)
 			if (strcmp(old_cfg->vhosts[j].name, vh->name) == 0 &&
-			    strcmp(old_cfg->vhosts[j].set.pasv_address,
-				   vh->set.pasv_address) == 0)
+			    strcmp(old_cfg->vhosts[j].set.pasv_address, vh->set.pasv_address) == 0)
 				m[i] = old[j];
 		/* "auto": the NAT helper's reports set it (master/natmap_ctl.c). */
 		if (!cfg_pasv_address_auto(&vh->set))
@@ -111,20 +111,17 @@ struct pasv_masq *resolver_start(const struct ftpsd_config *cfg,
 	return m;
 }
 
-bool resolver_refresh(struct pasv_masq *m, const struct ftpsd_config *cfg,
-		      time_t now)
+bool resolver_refresh(struct pasv_masq *m, const struct ftpsd_config *cfg, time_t now)
 {
 	bool changed = false;
 
 	for (size_t i = 0; i < cfg->nvhosts; i++)
-		if (m[i].next && m[i].next <= now &&
-		    refresh_one(&m[i], &cfg->vhosts[i], now))
+		if (m[i].next && m[i].next <= now && refresh_one(&m[i], &cfg->vhosts[i], now))
 			changed = true;
 	return changed;
 }
 
-int resolver_timeout_ms(const struct pasv_masq *m,
-			const struct ftpsd_config *cfg, time_t now)
+int resolver_timeout_ms(const struct pasv_masq *m, const struct ftpsd_config *cfg, time_t now)
 {
 	time_t first = 0;
 
@@ -151,19 +148,21 @@ int resolver_check(const struct ftpsd_config *cfg, FILE *err)
 		if (!vh->set.pasv_address[0] || cfg_pasv_address_auto(&vh->set))
 			continue;
 		if (resolver_lookup(vh->set.pasv_address, &a, why, sizeof(why)) < 0) {
-			fprintf(err, "%s: warning: vhost %s: pasv_address %s does "
-				"not resolve (%s)\n", cfg->path, vh->name,
-				vh->set.pasv_address, why);
+			fprintf(err,
+				"%s: warning: vhost %s: pasv_address %s does "
+				"not resolve (%s)\n",
+				cfg->path, vh->name, vh->set.pasv_address, why);
 			warnings++;
 			continue;
 		}
 		if (cidr_is_private(&a)) {
 			net_addr_ip_string(&a, ip, sizeof(ip));
-			fprintf(err, "%s: warning: vhost %s: pasv_address %s is the "
+			fprintf(err,
+				"%s: warning: vhost %s: pasv_address %s is the "
 				"private address %s: clients outside your network "
 				"would be told an address they cannot reach (is the "
-				"name resolved by a LAN DNS server?)\n", cfg->path,
-				vh->name, vh->set.pasv_address, ip);
+				"name resolved by a LAN DNS server?)\n",
+				cfg->path, vh->name, vh->set.pasv_address, ip);
 			warnings++;
 		}
 	}

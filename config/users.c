@@ -79,8 +79,7 @@ int users_file_has(const char *path, const char *name)
 	return has;
 }
 
-bool users_userlist_allows(const struct cfg_settings *set, const char *name,
-			   const char **why)
+bool users_userlist_allows(const struct cfg_settings *set, const char *name, const char **why)
 {
 	int listed;
 
@@ -137,8 +136,8 @@ static int copy(char *dst, size_t size, const char *src)
 }
 
 /* The chroot list turns chroot_local_user around for the users it names. */
-static int local_chroot(const struct cfg_settings *set, const char *user,
-			bool *chroot, char *why, size_t whysize)
+static int local_chroot(const struct cfg_settings *set, const char *user, bool *chroot, char *why,
+			size_t whysize)
 {
 	int listed;
 
@@ -156,12 +155,12 @@ static int local_chroot(const struct cfg_settings *set, const char *user,
 	return 0;
 }
 
-int users_resolve(const struct cfg_settings *set, enum users_kind kind,
-		  const char *login, struct users_account *a, char *why,
-		  size_t whysize)
+int users_resolve(const struct cfg_settings *set, enum users_kind kind, const char *login,
+		  struct users_account *a, char *why, size_t whysize)
 {
-	const char *account = kind == USERS_ANON  ? set->ftp_username :
-			      kind == USERS_GUEST ? set->guest_username : login;
+	const char *account = kind == USERS_ANON    ? set->ftp_username
+			      : kind == USERS_GUEST ? set->guest_username
+						    : login;
 	struct passwd *pw;
 	char base[USERS_PATH_MAX];
 
@@ -204,8 +203,7 @@ int users_resolve(const struct cfg_settings *set, enum users_kind kind,
 			(kind == USERS_GUEST && !set->virtual_use_local_privs);
 	a->umask = a->anon_privs ? set->anon_umask : set->local_umask;
 	if (a->chroot && set->passwd_chroot_enable &&
-	    users_split_chroot(base, a->root, sizeof(a->root), a->work_dir,
-			       sizeof(a->work_dir))) {
+	    users_split_chroot(base, a->root, sizeof(a->root), a->work_dir, sizeof(a->work_dir))) {
 		return 0; /* vsftpd's "/./": the jail is above the home */
 	} else if (a->chroot) {
 		memcpy(a->root, base, strlen(base) + 1);
@@ -219,32 +217,31 @@ too_long:
 	return -1;
 }
 
-bool users_anon_password_ok(const struct cfg_settings *set, const char *password,
-			    const char **why)
+bool users_anon_password_ok(const struct cfg_settings *set, const char *password, const char **why)
 {
 	int listed;
 
 	if (set->deny_email_enable) {
 		listed = users_file_has(set->banned_email_file, password);
 		if (listed != 0) {
-			*why = listed < 0 ? "banned_email_file cannot be read" :
-					    "a banned e-mail address (banned_email_file)";
+			*why = listed < 0 ? "banned_email_file cannot be read"
+					  : "a banned e-mail address (banned_email_file)";
 			return false;
 		}
 	}
 	if (set->secure_email_list_enable) {
 		listed = users_file_has(set->email_password_file, password);
 		if (listed != 1) {
-			*why = listed < 0 ? "email_password_file cannot be read" :
-					    "not in email_password_file";
+			*why = listed < 0 ? "email_password_file cannot be read"
+					  : "not in email_password_file";
 			return false;
 		}
 	}
 	return true;
 }
 
-bool users_split_chroot(const char *home, char *root, size_t rootsize,
-			char *start, size_t startsize)
+bool users_split_chroot(const char *home, char *root, size_t rootsize, char *start,
+			size_t startsize)
 {
 	const char *mark = strstr(home, "/./");
 	size_t rlen, slen;
@@ -252,7 +249,7 @@ bool users_split_chroot(const char *home, char *root, size_t rootsize,
 	if (mark == NULL)
 		return false;
 	rlen = mark == home ? 1 : (size_t)(mark - home); /* "/./x": root "/" */
-	slen = strlen(mark + 2);                           /* "/ftp/alice" */
+	slen = strlen(mark + 2);                         /* "/ftp/alice" */
 	if (rlen >= rootsize || slen + 1 >= startsize)
 		return false;
 	memcpy(root, home, rlen);
@@ -263,14 +260,12 @@ bool users_split_chroot(const char *home, char *root, size_t rootsize,
 	return true;
 }
 
-int users_config_path(const struct cfg_settings *set, const char *login,
-		      char *out, size_t size)
+int users_config_path(const struct cfg_settings *set, const char *login, char *out, size_t size)
 {
 	int n;
 
 	/* The name is the client's: it must not climb out of the directory. */
-	if (!set->user_config_dir[0] || !login[0] || login[0] == '.' ||
-	    strchr(login, '/'))
+	if (!set->user_config_dir[0] || !login[0] || login[0] == '.' || strchr(login, '/'))
 		return -1;
 	n = snprintf(out, size, "%s/%s", set->user_config_dir, login);
 	return n < 0 || (size_t)n >= size ? -1 : 0;

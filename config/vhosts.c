@@ -4,33 +4,27 @@
 #include <string.h>
 #include <strings.h>
 
-int vhost_addresses(const struct cfg_vhost *vh, unsigned port,
-		    struct net_addr *out, size_t max)
+int vhost_addresses(const struct cfg_vhost *vh, unsigned port, struct net_addr *out, size_t max)
 {
 	char list[CFG_STR_MAX], *save = NULL;
 	int n = 0;
 
 	snprintf(list, sizeof(list), "%s", vh->set.listen_address);
-	for (char *tok = strtok_r(list, ", \t", &save); tok;
-	     tok = strtok_r(NULL, ", \t", &save)) {
-		if ((size_t)n >= max ||
-		    net_addr_parse(&out[n], tok, port) < 0)
+	for (char *tok = strtok_r(list, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if ((size_t)n >= max || net_addr_parse(&out[n], tok, port) < 0)
 			return -1;
 		n++;
 	}
 	return n;
 }
 
-
 static bool is_wildcard(const struct net_addr *a)
 {
 	struct net_addr any;
 
-	if (net_addr_parse(&any, net_addr_family(a) == AF_INET ? "0.0.0.0" : "::",
-			   0) < 0)
+	if (net_addr_parse(&any, net_addr_family(a) == AF_INET ? "0.0.0.0" : "::", 0) < 0)
 		return false;
-	return net_addr_family(a) == net_addr_family(&any) &&
-	       net_addr_same_ip(&any, a);
+	return net_addr_family(a) == net_addr_family(&any) && net_addr_same_ip(&any, a);
 }
 
 bool vhost_serves(const struct cfg_vhost *vh, const struct net_addr *local)
@@ -49,8 +43,7 @@ bool vhost_serves(const struct cfg_vhost *vh, const struct net_addr *local)
 			return true;
 		/* 0.0.0.0 serves IPv4 (and IPv4-mapped); :: serves IPv6. */
 		if (is_wildcard(&addrs[i]) &&
-		    (net_addr_family(&addrs[i]) == AF_INET) ==
-			    net_addr_ipv4(local, &v4))
+		    (net_addr_family(&addrs[i]) == AF_INET) == net_addr_ipv4(local, &v4))
 			return true;
 	}
 	return false;
@@ -90,8 +83,8 @@ static bool lists_name(const char *list, const char *name)
 	return false;
 }
 
-int vhost_find_by_name(const struct ftpsd_config *cfg,
-		       const struct net_addr *local, const char *name)
+int vhost_find_by_name(const struct ftpsd_config *cfg, const struct net_addr *local,
+		       const char *name)
 {
 	char n[VHOST_NAME_MAX];
 
@@ -104,8 +97,8 @@ int vhost_find_by_name(const struct ftpsd_config *cfg,
 	return -1;
 }
 
-static void describe_public(const struct cfg_vhost *vh,
-			    const struct pasv_masq *masq, char *buf, size_t size)
+static void describe_public(const struct cfg_vhost *vh, const struct pasv_masq *masq, char *buf,
+			    size_t size)
 {
 	const char *name = vh->set.pasv_address;
 	char ip[NETADDR_STRLEN];
@@ -122,14 +115,13 @@ static void describe_public(const struct cfg_vhost *vh,
 	if (masq && masq->ok)
 		net_addr_ip_string(&masq->addr, ip, sizeof(ip));
 	else
-		snprintf(ip, sizeof(ip), "%s", cfg_pasv_address_auto(&vh->set) ?
-			 "not learned yet" : "unresolved");
+		snprintf(ip, sizeof(ip), "%s",
+			 cfg_pasv_address_auto(&vh->set) ? "not learned yet" : "unresolved");
 	snprintf(buf, size, "%s (%s)", name, ip);
 }
 
-static void describe_one(const struct cfg_vhost *vh, const char *public,
-			 unsigned port, void (*emit)(const char *, void *),
-			 void *ctx)
+static void describe_one(const struct cfg_vhost *vh, const char *public, unsigned port,
+			 void (*emit)(const char *, void *), void *ctx)
 {
 	const struct cfg_settings *s = &vh->set;
 	struct net_addr addrs[32];
@@ -137,18 +129,20 @@ static void describe_one(const struct cfg_vhost *vh, const char *public,
 	int n = vhost_addresses(vh, port, addrs, 32);
 
 	if (s->pasv_min_port)
-		snprintf(ports, sizeof(ports), "%u-%u", s->pasv_min_port,
-			 s->pasv_max_port);
+		snprintf(ports, sizeof(ports), "%u-%u", s->pasv_min_port, s->pasv_max_port);
 	else
 		snprintf(ports, sizeof(ports), "any");
 	for (int i = 0; i < n; i++) {
 		net_addr_string(&addrs[i], a, sizeof(a));
-		snprintf(line, sizeof(line), "vhost %s: listening on %s, "
+		snprintf(line, sizeof(line),
+			 "vhost %s: listening on %s, "
 			 "masquerading as %s for clients outside %s, passive "
-			 "ports %s%s", vh->name, a, public,
-			 s->pasv_address_exempt[0] ? s->pasv_address_exempt : "none",
-			 ports, s->pasv_address_rule[0] ? " (and pasv_address_rule "
-			 "entries first)" : "");
+			 "ports %s%s",
+			 vh->name, a, public,
+			 s->pasv_address_exempt[0] ? s->pasv_address_exempt : "none", ports,
+			 s->pasv_address_rule[0] ? " (and pasv_address_rule "
+						   "entries first)"
+						 : "");
 		emit(line, ctx);
 	}
 }

@@ -12,8 +12,7 @@
 
 /* The addresses of a vhost's listen_address list, with PORT. Returns the
  * count, or -1 if one does not parse or there are more than MAX. */
-int vhost_addresses(const struct cfg_vhost *vh, unsigned port,
-		    struct net_addr *out, size_t max);
+int vhost_addresses(const struct cfg_vhost *vh, unsigned port, struct net_addr *out, size_t max);
 
 #define VHOST_NAME_MAX 256 /* a HOST argument or an SNI name */
 
@@ -25,8 +24,8 @@ bool vhost_serves(const struct cfg_vhost *vh, const struct net_addr *local);
  * that serves LOCAL and lists NAME in server_name (case-insensitive; a
  * trailing dot and an IP literal in brackets, as RFC 7151 allows, are
  * accepted). Index into cfg->vhosts, or -1. */
-int vhost_find_by_name(const struct ftpsd_config *cfg,
-		       const struct net_addr *local, const char *name);
+int vhost_find_by_name(const struct ftpsd_config *cfg, const struct net_addr *local,
+		       const char *name);
 
 /* One line per listen address of VH:
  * "vhost NAME: listening on ADDR:PORT, masquerading as PUBLIC for clients

@@ -36,13 +36,12 @@ static const struct import_default import_defaults[] = {
 	{ "pam_service_name", "ftp", true, NULL, NULL },
 	{ "isolate_network", "YES", true, NULL, NULL },
 	{ "xferlog_file", "/var/log/xferlog", true, NULL, "xferlog_enable" },
-	{ "chroot_list_file", "/etc/vsftpd.chroot_list", true, NULL,
-	  "chroot_list_enable" },
+	{ "chroot_list_file", "/etc/vsftpd.chroot_list", true, NULL, "chroot_list_enable" },
 	{ "userlist_file", "/etc/vsftpd.user_list", true, NULL, "userlist_enable" },
 	{ "syslog_enable", "NO", false,
 	  "ftpsd logs to syslog; vsftpd (syslog_enable unset) did not", NULL },
-	{ "max_clients", "0", false,
-	  "ftpsd keeps its limit of 2000 sessions; vsftpd had none", NULL },
+	{ "max_clients", "0", false, "ftpsd keeps its limit of 2000 sessions; vsftpd had none",
+	  NULL },
 	{ "max_per_ip", "0", false,
 	  "ftpsd keeps its limit of 50 sessions per client; vsftpd had none", NULL },
 	{ "xferlog_std_format", "NO", true, NULL, "xferlog_enable" },
@@ -143,7 +142,8 @@ static void import_normalise(struct import_file *f, FILE *err)
 	struct cfg_settings *s = &f->set;
 
 	if (s->listen_ipv6) {
-		fprintf(err, "%s: listen_ipv6=YES written as listen=YES and "
+		fprintf(err,
+			"%s: listen_ipv6=YES written as listen=YES and "
 			"listen_address=%s (ftpsd's IPv6 sockets take IPv6 "
 			"clients only, so IPv4 needs its own address)\n",
 			f->path, s->listen_address);
@@ -167,8 +167,10 @@ static int import_load(struct import_file *f, bool first, FILE *err)
 	if (errors != 0)
 		return errors < 0 ? 1 : errors;
 	if (f->cfg->nvhosts != 1 || strcmp(f->cfg->vhosts[0].name, "default") != 0) {
-		fprintf(err, "%s: has [vhost] sections: an ftpsd.conf, not a "
-			"vsftpd.conf\n", f->path);
+		fprintf(err,
+			"%s: has [vhost] sections: an ftpsd.conf, not a "
+			"vsftpd.conf\n",
+			f->path);
 		return 1;
 	}
 	f->set = f->cfg->vhosts[0].set;
@@ -178,8 +180,7 @@ static int import_load(struct import_file *f, bool first, FILE *err)
 }
 
 /* ftpsd has one value of a global key for every vhost: the first file's. */
-static void import_print_global(const struct import_file *f, size_t n,
-				FILE *out, FILE *err)
+static void import_print_global(const struct import_file *f, size_t n, FILE *out, FILE *err)
 {
 	for (size_t k = 0; k < config_key_count(); k++) {
 		if (!config_key_global(k) || !config_key_has_effect(k))
@@ -189,9 +190,10 @@ static void import_print_global(const struct import_file *f, size_t n,
 		for (size_t i = 1; i < n; i++) {
 			if (config_key_equal(k, &f[i].set, &f[0].set))
 				continue;
-			fprintf(err, "%s: %s differs from %s's, whose value is "
-				"used: ftpsd has one for all vhosts\n", f[i].path,
-				config_key_name(k), f[0].path);
+			fprintf(err,
+				"%s: %s differs from %s's, whose value is "
+				"used: ftpsd has one for all vhosts\n",
+				f[i].path, config_key_name(k), f[0].path);
 		}
 	}
 }
@@ -223,10 +225,9 @@ int vsftpd_import(const char *const *files, size_t nfiles, FILE *out, FILE *err)
 	if (f == NULL)
 		return 1;
 	for (size_t i = 0; i < nfiles; i++) {
-		if (import_is_wrappers(files[i]) ? nw >= IMPORT_MAX_FILES :
-						   n >= IMPORT_MAX_FILES) {
-			fprintf(err, "%s: too many files (at most %d of each kind)\n",
-				files[i], IMPORT_MAX_FILES);
+		if (import_is_wrappers(files[i]) ? nw >= IMPORT_MAX_FILES : n >= IMPORT_MAX_FILES) {
+			fprintf(err, "%s: too many files (at most %d of each kind)\n", files[i],
+				IMPORT_MAX_FILES);
 			errors++;
 			break;
 		}

@@ -80,8 +80,7 @@ int wrappers_client_network(const char *pattern, char *out, size_t size)
 
 		if (end == NULL || (end[1] != '\0' && end[1] != '/'))
 			return -1;
-		snprintf(buf, sizeof buf, "%.*s%s", (int)(end - pattern - 1),
-			 pattern + 1, end + 1);
+		snprintf(buf, sizeof buf, "%.*s%s", (int)(end - pattern - 1), pattern + 1, end + 1);
 		return wrappers_checked(buf, out, size);
 	}
 	if (pattern[strlen(pattern) - 1] == '.')
@@ -90,8 +89,7 @@ int wrappers_client_network(const char *pattern, char *out, size_t size)
 	if (slash != NULL && strchr(slash, '.') != NULL) {
 		if ((bits = wrappers_mask_bits(slash + 1)) < 0)
 			return -1;
-		snprintf(buf, sizeof buf, "%.*s/%d", (int)(slash - pattern),
-			 pattern, bits);
+		snprintf(buf, sizeof buf, "%.*s/%d", (int)(slash - pattern), pattern, bits);
 		return wrappers_checked(buf, out, size);
 	}
 	return wrappers_checked(pattern, out, size);
@@ -122,8 +120,7 @@ static bool wrappers_names_vsftpd(char *daemons)
 {
 	char *save = NULL;
 
-	for (char *tok = strtok_r(daemons, " \t,", &save); tok;
-	     tok = strtok_r(NULL, " \t,", &save))
+	for (char *tok = strtok_r(daemons, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save))
 		if (strcmp(tok, "vsftpd") == 0 || strcmp(tok, "ALL") == 0)
 			return true;
 	return false;
@@ -152,8 +149,7 @@ struct wrap_ctx {
 
 /* The overlay's keys that differ from the instance: pasv_address becomes
  * a rule per client network, the others are reported. */
-static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over,
-			  char *clients)
+static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over, char *clients)
 {
 	size_t rule = config_key_index("pasv_address_rule");
 	size_t addr = config_key_index("pasv_address");
@@ -163,7 +159,8 @@ static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over,
 
 	for (size_t k = 0; k < config_key_count(); k++)
 		if (k != addr && !config_key_equal(k, over, w->set))
-			fprintf(w->err, "%s: %s: %s in the per-client config is "
+			fprintf(w->err,
+				"%s: %s: %s in the per-client config is "
 				"not carried: ftpsd decides per client only "
 				"pasv_address (per user: user_config_dir)\n",
 				w->where, w->instance, config_key_name(k));
@@ -172,15 +169,16 @@ static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over,
 	if (strstr(clients, "EXCEPT") != NULL) {
 		/* Rules cannot leave clients out of a network: carrying the
 		 * rest would give the excepted ones the overlay's address. */
-		fprintf(w->err, "%s: %s: a client list with EXCEPT is not carried\n",
-			w->where, w->instance);
+		fprintf(w->err, "%s: %s: a client list with EXCEPT is not carried\n", w->where,
+			w->instance);
 		return 0;
 	}
 	if (inet_pton(AF_INET, over->pasv_address, &any) != 1 &&
 	    inet_pton(AF_INET6, over->pasv_address, &any) != 1) {
-		fprintf(w->err, "%s: %s: pasv_address=%s is not an IP address, "
-			"which pasv_address_rule needs: not carried\n", w->where,
-			w->instance, over->pasv_address);
+		fprintf(w->err,
+			"%s: %s: pasv_address=%s is not an IP address, "
+			"which pasv_address_rule needs: not carried\n",
+			w->where, w->instance, over->pasv_address);
 		return 0;
 	}
 	char *save = NULL;
@@ -188,14 +186,16 @@ static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over,
 	for (char *tok = strtok_r(clients, " \t,", &save); tok;
 	     tok = strtok_r(NULL, " \t,", &save)) {
 		if (wrappers_client_network(tok, net, sizeof net) < 0) {
-			fprintf(w->err, "%s: %s: client \"%s\" has no CIDR form: "
-				"not carried\n", w->where, w->instance, tok);
+			fprintf(w->err,
+				"%s: %s: client \"%s\" has no CIDR form: "
+				"not carried\n",
+				w->where, w->instance, tok);
 			continue;
 		}
 		(void)snprintf(line, sizeof line, "%s %s", net, over->pasv_address);
 		if (config_key_set(rule, w->set, line, why, sizeof why) < 0) {
-			fprintf(w->err, "%s: %s: pasv_address_rule \"%s\": %s\n",
-				w->where, w->instance, line, why);
+			fprintf(w->err, "%s: %s: pasv_address_rule \"%s\": %s\n", w->where,
+				w->instance, line, why);
 			errors++;
 		}
 	}
@@ -214,8 +214,10 @@ static int wrappers_line(struct wrap_ctx *w, char *text)
 		return 0;
 	for (size_t i = 2; i < n && conf == NULL; i++) {
 		if (strstr(field[i], "DENY") || strstr(field[i], "deny"))
-			fprintf(w->err, "%s: a DENY rule is not carried: refuse "
-				"those clients in the firewall\n", w->where);
+			fprintf(w->err,
+				"%s: a DENY rule is not carried: refuse "
+				"those clients in the firewall\n",
+				w->where);
 		conf = wrappers_overlay(field[i]);
 	}
 	if (conf == NULL)
@@ -233,16 +235,18 @@ static int wrappers_line(struct wrap_ctx *w, char *text)
 	return errors < 0 ? 1 : errors;
 }
 
-int wrappers_apply(struct cfg_settings *set, const char *instance,
-		   const char *const *files, size_t nfiles, FILE *err)
+int wrappers_apply(struct cfg_settings *set, const char *instance, const char *const *files,
+		   size_t nfiles, FILE *err)
 {
 	struct wrap_ctx w = { set, instance, err, NULL };
 	char where[CFG_STR_MAX + 16];
 	int errors = 0;
 
 	if (nfiles == 0)
-		fprintf(err, "%s: tcp_wrappers=YES: give the hosts.allow file too "
-			"to carry its per-client configs\n", instance);
+		fprintf(err,
+			"%s: tcp_wrappers=YES: give the hosts.allow file too "
+			"to carry its per-client configs\n",
+			instance);
 	for (size_t i = 0; i < nfiles; i++) {
 		FILE *fp = fopen(files[i], "re");
 		char *line = malloc(WRAP_LINE_MAX);

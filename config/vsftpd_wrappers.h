@@ -13,8 +13,8 @@
  * pasv_address_rule for the rule's clients; what has no per-client form
  * in ftpsd is said on ERR. Returns the number of problems that stop the
  * import (an unreadable file, a bad overlay). */
-int wrappers_apply(struct cfg_settings *set, const char *instance,
-		   const char *const *files, size_t nfiles, FILE *err);
+int wrappers_apply(struct cfg_settings *set, const char *instance, const char *const *files,
+		   size_t nfiles, FILE *err);
 
 /* One hosts.allow client pattern ("192.168.1.", "10.0.0.0/255.0.0.0",
  * "[2001:db8::]/32", "ALL") as a pasv_address_rule network into OUT.

@@ -10,8 +10,7 @@ enum type_arg args_parse_type(const char *arg)
 	if (strcasecmp(arg, "A") == 0 || strcasecmp(arg, "A N") == 0)
 		return TYPE_ARG_ASCII;
 	/* arg[0] first: strchr finds the NUL of "" too. */
-	if (arg[0] != '\0' && strchr("AaEeIiLl", arg[0]) &&
-	    (arg[1] == '\0' || arg[1] == ' '))
+	if (arg[0] != '\0' && strchr("AaEeIiLl", arg[0]) && (arg[1] == '\0' || arg[1] == ' '))
 		return TYPE_ARG_UNSUPPORTED;
 	return TYPE_ARG_BAD;
 }
@@ -44,8 +43,8 @@ const char *args_parse_time(const char *arg, time_t *out)
 	hour = digits(arg + 8, 2);
 	min = digits(arg + 10, 2);
 	sec = digits(arg + 12, 2);
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 ||
-	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
+	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+	    min < 0 || min > 59 || sec < 0 || sec > 60)
 		return NULL;
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++)

@@ -9,10 +9,10 @@
 #include <time.h>
 
 enum type_arg {
-	TYPE_ARG_BINARY,       /* I, L 8 */
-	TYPE_ARG_ASCII,        /* A, A N */
-	TYPE_ARG_UNSUPPORTED,  /* another RFC 959 type: 504 */
-	TYPE_ARG_BAD,          /* anything else: 501 */
+	TYPE_ARG_BINARY,      /* I, L 8 */
+	TYPE_ARG_ASCII,       /* A, A N */
+	TYPE_ARG_UNSUPPORTED, /* another RFC 959 type: 504 */
+	TYPE_ARG_BAD,         /* anything else: 501 */
 };
 
 enum type_arg args_parse_type(const char *arg);

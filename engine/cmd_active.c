@@ -18,15 +18,14 @@ static int port_accept(struct session *s, const char *verb, struct net_addr *tar
 	char ip[NETADDR_STRLEN];
 
 	switch (port_check_target(target, &s->peer, s->set->port_promiscuous)) {
-	case PORT_CHECK_OK:
-		break;
+	case PORT_CHECK_OK: break;
 	case PORT_CHECK_FAMILY:
 		return ctrl_reply(&s->ctrl, 522, "Network protocol not supported, use (%d)",
 				  port_family_number(&s->peer));
 	case PORT_CHECK_FOREIGN:
 		net_addr_ip_string(target, ip, sizeof(ip));
-		log_msg(LOG_LVL_WARN, "%s refused: address %s is not the client's (%s)",
-			verb, ip, s->peer_ip);
+		log_msg(LOG_LVL_WARN, "%s refused: address %s is not the client's (%s)", verb, ip,
+			s->peer_ip);
 		return ctrl_reply(&s->ctrl, 501, "Illegal %s command: not your address.", verb);
 	case PORT_CHECK_LOW_PORT:
 		log_msg(LOG_LVL_WARN, "%s refused: port %u below 1024 (client %s)", verb,
@@ -46,9 +45,11 @@ static int port_accept(struct session *s, const char *verb, struct net_addr *tar
 static int port_allowed(struct session *s, const char *verb)
 {
 	if (!s->set->port_enable)
-		return ctrl_reply(&s->ctrl, 502, "%s disabled (active mode is off).", verb) < 0 ? -1 : 0;
+		return ctrl_reply(&s->ctrl, 502, "%s disabled (active mode is off).", verb) < 0 ? -1
+												: 0;
 	if (s->epsv_all)
-		return ctrl_reply(&s->ctrl, 501, "%s not allowed after EPSV ALL.", verb) < 0 ? -1 : 0;
+		return ctrl_reply(&s->ctrl, 501, "%s not allowed after EPSV ALL.", verb) < 0 ? -1
+											     : 0;
 	return 1;
 }
 
@@ -76,13 +77,11 @@ int cmd_eprt(struct session *s, const char *arg)
 		return ok;
 	s->active = false;
 	switch (port_parse_eprt(arg, &target)) {
-	case PORT_PARSE_OK:
-		return port_accept(s, "EPRT", &target);
+	case PORT_PARSE_OK: return port_accept(s, "EPRT", &target);
 	case PORT_PARSE_FAMILY:
 		return ctrl_reply(&s->ctrl, 522, "Network protocol not supported, use (%d)",
 				  port_family_number(&s->peer));
-	default:
-		return ctrl_reply(&s->ctrl, 501, "Illegal EPRT command.");
+	default: return ctrl_reply(&s->ctrl, 501, "Illegal EPRT command.");
 	}
 }
 

@@ -58,8 +58,7 @@ static size_t read_dir_message(struct session *s, const char *dir, char *buf)
 	int fd;
 
 	if (!s->set->dirmessage_enable ||
-	    path_resolve(path, sizeof(path), dir, s->set->message_file) < 0 ||
-	    !first_visit(s, dir))
+	    path_resolve(path, sizeof(path), dir, s->set->message_file) < 0 || !first_visit(s, dir))
 		return 0;
 	/* O_NONBLOCK: a FIFO named .message must not hang the session. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

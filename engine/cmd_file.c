@@ -23,28 +23,19 @@
 static int fs_error_reply(struct session *s, int code, int err)
 {
 	switch (err) {
-	case ENOENT:
-		return ctrl_reply(&s->ctrl, code, "No such file or directory.");
+	case ENOENT: return ctrl_reply(&s->ctrl, code, "No such file or directory.");
 	case EACCES:
 	case EPERM:
-	case EROFS:
-		return ctrl_reply(&s->ctrl, code, "Permission denied.");
-	case EEXIST:
-		return ctrl_reply(&s->ctrl, code, "File exists.");
-	case ENOTEMPTY:
-		return ctrl_reply(&s->ctrl, code, "Directory not empty.");
-	case EISDIR:
-		return ctrl_reply(&s->ctrl, code, "Is a directory.");
-	case ENOTDIR:
-		return ctrl_reply(&s->ctrl, code, "Not a directory.");
+	case EROFS: return ctrl_reply(&s->ctrl, code, "Permission denied.");
+	case EEXIST: return ctrl_reply(&s->ctrl, code, "File exists.");
+	case ENOTEMPTY: return ctrl_reply(&s->ctrl, code, "Directory not empty.");
+	case EISDIR: return ctrl_reply(&s->ctrl, code, "Is a directory.");
+	case ENOTDIR: return ctrl_reply(&s->ctrl, code, "Not a directory.");
 	case EBUSY:
-	case ETXTBSY:
-		return ctrl_reply(&s->ctrl, 450, "File busy.");
+	case ETXTBSY: return ctrl_reply(&s->ctrl, 450, "File busy.");
 	case ENOSPC:
-	case EDQUOT:
-		return ctrl_reply(&s->ctrl, 452, "Insufficient storage space.");
-	default:
-		return ctrl_reply(&s->ctrl, code, "%s.", strerror(err));
+	case EDQUOT: return ctrl_reply(&s->ctrl, 452, "Insufficient storage space.");
+	default: return ctrl_reply(&s->ctrl, code, "%s.", strerror(err));
 	}
 }
 
@@ -186,9 +177,11 @@ int cmd_size(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 550, "Could not get file size.");
 	}
 	size = (uint64_t)st.st_size;
-	if (s->ascii && s->set->ascii_download_enable && (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
+	if (s->ascii && s->set->ascii_download_enable &&
+	    (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
 		close(fd);
-		return ctrl_reply(&s->ctrl, 550, "SIZE not available in ASCII mode for this file; use TYPE I.");
+		return ctrl_reply(&s->ctrl, 550,
+				  "SIZE not available in ASCII mode for this file; use TYPE I.");
 	}
 	close(fd);
 	return ctrl_reply(&s->ctrl, 213, "%llu", (unsigned long long)size);
@@ -200,8 +193,8 @@ static int format_time(char *out, size_t size, time_t t)
 
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 0 || tm.tm_year > 9999 - 1900)
 		return -1;
-	snprintf(out, size, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(out, size, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return 0;
 }
 

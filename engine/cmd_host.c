@@ -24,8 +24,7 @@ int cmd_host(struct session *s, const char *arg)
 	if (strlen(arg) >= sizeof(h.name))
 		return ctrl_reply(&s->ctrl, 501, "Host name too long.");
 	memset(&h, 0, sizeof(h));
-	h.carry = (s->pbsz_done ? CARRY_PBSZ : 0) |
-		  (s->prot_private ? CARRY_PROT_P : 0);
+	h.carry = (s->pbsz_done ? CARRY_PBSZ : 0) | (s->prot_private ? CARRY_PROT_P : 0);
 	h.mlst_facts = s->mlst_facts;
 	memcpy(h.name, arg, strlen(arg) + 1);
 	h.npending = (uint32_t)s->ctrl.len;

@@ -32,14 +32,13 @@ struct list_req {
 	char pattern[GLOB_PATTERN_MAX + 1];
 	unsigned long budget;
 	struct listing_opts opts;
-	bool recurse;                /* -R, and ls_recurse_enable allows it */
+	bool recurse; /* -R, and ls_recurse_enable allows it */
 };
 
 /* "LIST -la path": ls-style options are accepted and mostly ignored, as
  * clients send them by habit; -a shows dot files, -R recurses (where
  * ls_recurse_enable allows). */
-static const char *skip_list_options(const char *arg, bool *show_hidden,
-				     bool *recurse)
+static const char *skip_list_options(const char *arg, bool *show_hidden, bool *recurse)
 {
 	while (arg[0] == '-' && arg[1] && arg[1] != ' ') {
 		for (arg++; *arg && *arg != ' '; arg++) {
@@ -56,8 +55,8 @@ static const char *skip_list_options(const char *arg, bool *show_hidden,
 
 /* Fill R for ARG. Returns 0, or -1 with errno (ENOENT, EACCES, ENOTDIR
  * for MLSD of a file, ENAMETOOLONG). */
-static int list_prepare(struct session *s, const char *arg,
-			enum listing_kind kind, struct list_req *r)
+static int list_prepare(struct session *s, const char *arg, enum listing_kind kind,
+			struct list_req *r)
 {
 	struct stat st;
 
@@ -109,15 +108,11 @@ static int list_prepare(struct session *s, const char *arg,
 static int list_error_reply(struct session *s, int err)
 {
 	switch (err) {
-	case ENOTDIR:
-		return ctrl_reply(&s->ctrl, 501, "Not a directory.");
+	case ENOTDIR: return ctrl_reply(&s->ctrl, 501, "Not a directory.");
 	case EACCES:
-	case EPERM:
-		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	case ENAMETOOLONG:
-		return ctrl_reply(&s->ctrl, 550, "Path too long.");
-	default:
-		return ctrl_reply(&s->ctrl, 550, "No such file or directory.");
+	case EPERM: return ctrl_reply(&s->ctrl, 550, "Permission denied.");
+	case ENAMETOOLONG: return ctrl_reply(&s->ctrl, 550, "Path too long.");
+	default: return ctrl_reply(&s->ctrl, 550, "No such file or directory.");
 	}
 }
 
@@ -238,8 +233,8 @@ static int stat_server(struct session *s)
 		     s->tls_control ? "TLS" : "plain text",
 		     s->prot_private ? "TLS (PROT P)" : "plain text (PROT C)",
 		     s->pasv_fd >= 0 ? "passive, waiting" : "none",
-		     (unsigned long long)s->rest_offset,
-		     s->set->idle_session_timeout, s->set->data_connection_timeout);
+		     (unsigned long long)s->rest_offset, s->set->idle_session_timeout,
+		     s->set->data_connection_timeout);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return ctrl_reply(&s->ctrl, 451, "Internal error.");
 	return ctrl_write(&s->ctrl, text, (size_t)n);
@@ -278,8 +273,7 @@ int cmd_mlst(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 550, "This name cannot be shown.");
 	/* PATH came from one command line: it holds no CR or LF. */
 	if (ctrl_write(&s->ctrl, "250-Listing ", 12) < 0 ||
-	    ctrl_write(&s->ctrl, path, strlen(path)) < 0 ||
-	    ctrl_write(&s->ctrl, "\r\n", 2) < 0 ||
+	    ctrl_write(&s->ctrl, path, strlen(path)) < 0 || ctrl_write(&s->ctrl, "\r\n", 2) < 0 ||
 	    ctrl_write(&s->ctrl, line, (size_t)n + 1) < 0)
 		return -1;
 	return ctrl_reply(&s->ctrl, 250, "End");

@@ -22,12 +22,12 @@ int cmd_user(struct session *s, const char *arg)
 	s->user_given = false;
 	if (tls_login_refused(s))
 		return ctrl_reply(&s->ctrl, 530, "%s sessions must use encryption (AUTH TLS).",
-				  s->set->anonymous_enable && users_is_anon_name(s->user) ?
-					  "Anonymous" : "Non-anonymous");
+				  s->set->anonymous_enable && users_is_anon_name(s->user)
+					  ? "Anonymous"
+					  : "Non-anonymous");
 	s->user_given = true;
 	/* vsftpd's no_anon_password: anonymous logs in at USER. */
-	if (s->set->anonymous_enable && s->set->no_anon_password &&
-	    users_is_anon_name(s->user))
+	if (s->set->anonymous_enable && s->set->no_anon_password && users_is_anon_name(s->user))
 		return cmd_pass(s, "");
 	return ctrl_reply(&s->ctrl, 331, "Please specify the password.");
 }
@@ -45,12 +45,12 @@ int cmd_pass(struct session *s, const char *arg)
 	if (!s->user_given)
 		return ctrl_reply(&s->ctrl, 503, "Login with USER first.");
 	if (tls_login_refused(s))
-		return ctrl_reply(&s->ctrl, 530, "Non-anonymous sessions must use encryption (AUTH TLS).");
+		return ctrl_reply(&s->ctrl, 530,
+				  "Non-anonymous sessions must use encryption (AUTH TLS).");
 	if (strlen(arg) >= sizeof(login.pass))
 		return ctrl_reply(&s->ctrl, 501, "Password too long.");
 	memset(&login, 0, sizeof(login));
-	login.carry = (s->pbsz_done ? CARRY_PBSZ : 0) |
-		      (s->prot_private ? CARRY_PROT_P : 0);
+	login.carry = (s->pbsz_done ? CARRY_PBSZ : 0) | (s->prot_private ? CARRY_PROT_P : 0);
 	login.mlst_facts = s->mlst_facts;
 	memcpy(login.user, s->user, strlen(s->user) + 1);
 	memcpy(login.pass, arg, strlen(arg) + 1);
@@ -86,10 +86,14 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } mlst_fact_names[] = {
-	{ "type", FACT_TYPE },		 { "size", FACT_SIZE },
-	{ "modify", FACT_MODIFY },	 { "perm", FACT_PERM },
-	{ "unique", FACT_UNIQUE },	 { "unix.mode", FACT_UNIX_MODE },
-	{ "unix.owner", FACT_UNIX_OWNER }, { "unix.group", FACT_UNIX_GROUP },
+	{ "type", FACT_TYPE },
+	{ "size", FACT_SIZE },
+	{ "modify", FACT_MODIFY },
+	{ "perm", FACT_PERM },
+	{ "unique", FACT_UNIQUE },
+	{ "unix.mode", FACT_UNIX_MODE },
+	{ "unix.owner", FACT_UNIX_OWNER },
+	{ "unix.group", FACT_UNIX_GROUP },
 };
 #define NFACTS (sizeof(mlst_fact_names) / sizeof(mlst_fact_names[0]))
 
@@ -100,8 +104,7 @@ static void format_facts(char *buf, size_t size, unsigned selected)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < NFACTS && off < size; i++) {
-		int n = snprintf(buf + off, size - off, "%s%s;",
-				 mlst_fact_names[i].name,
+		int n = snprintf(buf + off, size - off, "%s%s;", mlst_fact_names[i].name,
 				 (selected & mlst_fact_names[i].bit) ? "*" : "");
 		if (n < 0)
 			return;
@@ -144,8 +147,7 @@ static int opts_mlst(struct session *s, const char *list)
 	for (size_t i = 0, off = 0; i < NFACTS; i++) {
 		if (!(selected & mlst_fact_names[i].bit))
 			continue;
-		int n = snprintf(reply + off, sizeof(reply) - off, "%s;",
-				 mlst_fact_names[i].name);
+		int n = snprintf(reply + off, sizeof(reply) - off, "%s;", mlst_fact_names[i].name);
 		if (n < 0 || (size_t)n >= sizeof(reply) - off)
 			break;
 		off += (size_t)n;
@@ -177,16 +179,14 @@ int cmd_type(struct session *s, const char *arg)
 	case TYPE_ARG_ASCII:
 		s->ascii = true;
 		return ctrl_reply(&s->ctrl, 200, "Switching to ASCII mode.");
-	case TYPE_ARG_UNSUPPORTED:
-		return ctrl_reply(&s->ctrl, 504, "Type not supported.");
-	default:
-		return ctrl_reply(&s->ctrl, 501, "Unrecognised TYPE command.");
+	case TYPE_ARG_UNSUPPORTED: return ctrl_reply(&s->ctrl, 504, "Type not supported.");
+	default: return ctrl_reply(&s->ctrl, 501, "Unrecognised TYPE command.");
 	}
 }
 
 /* MODE and STRU: one value works, the other RFC 959 values are 504. */
-static int one_of(struct session *s, const char *arg, const char *ok,
-		  const char *known, const char *what)
+static int one_of(struct session *s, const char *arg, const char *ok, const char *known,
+		  const char *what)
 {
 	if (strlen(arg) != 1)
 		return ctrl_reply(&s->ctrl, 501, "Bad %s argument.", what);

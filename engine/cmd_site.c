@@ -24,8 +24,9 @@ static int site_chmod(struct session *s, const char *arg)
 	if (!space || !space[1] || args_parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE CHMOD <octal mode> <path>.");
 	if (mode & ~0777u)
-		return ctrl_reply(&s->ctrl, 550,
-				  "SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
+		return ctrl_reply(
+			&s->ctrl, 550,
+			"SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
 	if (tilde_resolve(s, path, sizeof(path), space + 1) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Path too long.");
 	if (perm_name_denied(s, path))
@@ -97,7 +98,8 @@ int cmd_help(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 214, "%s is supported%s.", c->name,
 				  c->arg == ARG_REQUIRED ? " and takes an argument" : "");
 	}
-	off = (size_t)snprintf(text, sizeof(text), "214-The following commands are recognized.\r\n");
+	off = (size_t)snprintf(text, sizeof(text),
+			       "214-The following commands are recognized.\r\n");
 	for (size_t i = 0; (c = command_at(i)) != NULL; i++) {
 		int n;
 

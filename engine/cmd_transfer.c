@@ -66,8 +66,8 @@ int cmd_epsv(struct session *s, const char *arg)
 	}
 	if (arg[0] && strcmp(arg, mine) != 0) {
 		if (strcmp(arg, "1") == 0 || strcmp(arg, "2") == 0)
-			return ctrl_reply(&s->ctrl, 522,
-					  "Network protocol not supported, use (%s)", mine);
+			return ctrl_reply(&s->ctrl, 522, "Network protocol not supported, use (%s)",
+					  mine);
 		return ctrl_reply(&s->ctrl, 501, "Bad EPSV argument.");
 	}
 	st = data_pasv_request(s, PASV_KIND_EPSV, &adv);

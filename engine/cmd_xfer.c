@@ -109,8 +109,7 @@ int cmd_retr(struct session *s, const char *arg)
 	}
 	/* vsftpd's anon_world_readable_only: an anonymous session shares one
 	 * account, so only what everyone may read is served to it. */
-	if (s->anonymous && s->set->anon_world_readable_only &&
-	    !(st.st_mode & S_IROTH)) {
+	if (s->anonymous && s->set->anon_world_readable_only && !(st.st_mode & S_IROTH)) {
 		close(file);
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	}
@@ -122,7 +121,8 @@ int cmd_retr(struct session *s, const char *arg)
 	if (!xfer_offset_valid(offset, (uint64_t)st.st_size, &remaining) ||
 	    lseek(file, (off_t)offset, SEEK_SET) < 0) {
 		close(file);
-		return ctrl_reply(&s->ctrl, 554, "Invalid REST offset %llu: the file has %lld bytes.",
+		return ctrl_reply(&s->ctrl, 554,
+				  "Invalid REST offset %llu: the file has %lld bytes.",
 				  (unsigned long long)offset, (long long)st.st_size);
 	}
 	snprintf(prelim, sizeof(prelim), "Opening %s mode data connection for %s (%llu bytes).",
@@ -172,9 +172,9 @@ static int open_temp(struct upload *u)
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 			return -1;
 		n = snprintf(u->temp, sizeof(u->temp),
-			     "%.*s/" TEMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x",
-			     (int)dirlen, u->target, rnd[0], rnd[1], rnd[2], rnd[3],
-			     rnd[4], rnd[5], rnd[6], rnd[7]);
+			     "%.*s/" TEMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x", (int)dirlen,
+			     u->target, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+			     rnd[7]);
 		if (n < 0 || (size_t)n >= sizeof(u->temp)) {
 			errno = ENAMETOOLONG;
 			return -1;
@@ -217,9 +217,8 @@ static int open_atomic(struct upload *u, bool may_replace)
 }
 
 /* STOR (REST 0, atomic_uploads=NO), REST n + STOR, APPE: in place. */
-static int open_in_place(struct upload *u, enum upload_kind kind,
-			 uint64_t offset, bool may_replace, bool *bad_offset,
-			 bool lock, unsigned lock_timeout_s)
+static int open_in_place(struct upload *u, enum upload_kind kind, uint64_t offset, bool may_replace,
+			 bool *bad_offset, bool lock, unsigned lock_timeout_s)
 {
 	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	struct stat st;
@@ -261,8 +260,7 @@ static int open_in_place(struct upload *u, enum upload_kind kind,
 		return -1;
 	}
 	/* Resume: what was there up to OFFSET stays, the rest is replaced. */
-	if (ftruncate(u->fd, (off_t)offset) < 0 ||
-	    lseek(u->fd, (off_t)offset, SEEK_SET) < 0)
+	if (ftruncate(u->fd, (off_t)offset) < 0 || lseek(u->fd, (off_t)offset, SEEK_SET) < 0)
 		return -1;
 	return 0;
 }
@@ -278,7 +276,8 @@ static int open_unique(struct upload *u, const char *base)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		u->fd = open(u->target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, u->mode);
+		u->fd = open(u->target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+			     u->mode);
 		if (u->fd >= 0) {
 			u->remove_on_failure = true;
 			u->created = true;
@@ -342,8 +341,7 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (kind == UPLOAD_STOU && !arg[0])
 		arg = "ftpsd-upload";
-	if (tilde_resolve(s, u.target, sizeof(u.target), arg) < 0 ||
-	    strcmp(u.target, "/") == 0)
+	if (tilde_resolve(s, u.target, sizeof(u.target), arg) < 0 || strcmp(u.target, "/") == 0)
 		return ctrl_reply(&s->ctrl, 553, "Bad file name.");
 	if (perm_name_denied(s, u.target))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
@@ -356,15 +354,15 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		rc = open_atomic(&u, perm_modify(s));
 	} else {
 		rc = open_in_place(&u, kind, offset, perm_modify(s), &bad_offset,
-				   s->set->lock_upload_files,
-				   s->set->data_connection_timeout);
+				   s->set->lock_upload_files, s->set->data_connection_timeout);
 	}
 	if (rc < 0) {
 		int err = errno;
 
 		upload_discard(&u);
 		if (bad_offset)
-			return ctrl_reply(&s->ctrl, 554, "Invalid REST offset: beyond the end of the file.");
+			return ctrl_reply(&s->ctrl, 554,
+					  "Invalid REST offset: beyond the end of the file.");
 		if (err == EAGAIN)
 			return ctrl_reply(&s->ctrl, 450, "File busy: another transfer holds it.");
 		return open_error_reply(s, 553, err);

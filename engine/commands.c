@@ -99,16 +99,14 @@ static bool list_has(const char *list, const char *verb)
 	return false;
 }
 
-bool command_permitted(const char *allowed, const char *denied,
-		       const char *verb)
+bool command_permitted(const char *allowed, const char *denied, const char *verb)
 {
 	if (allowed[0] && !list_has(allowed, verb))
 		return false;
 	return !list_has(denied, verb);
 }
 
-int command_parse(const char *line, char *verb, unsigned verb_size,
-		  const char **arg)
+int command_parse(const char *line, char *verb, unsigned verb_size, const char **arg)
 {
 	unsigned n = 0;
 

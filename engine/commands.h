@@ -26,14 +26,12 @@ const struct command *command_at(size_t i);
 /* vsftpd's cmds_allowed / cmds_denied: VERB (upper-cased) may run when
  * ALLOWED is empty or lists it, and DENIED does not list it. Both are
  * comma lists, any case. */
-bool command_permitted(const char *allowed, const char *denied,
-		       const char *verb);
+bool command_permitted(const char *allowed, const char *denied, const char *verb);
 
 /* Split LINE into an upper-cased VERB (at most 15 chars) and ARG (the
  * rest after one space; further leading spaces kept, as RFC 959 paths may
  * start with a space). Returns -1 when the verb is empty or too long. */
-int command_parse(const char *line, char *verb, unsigned verb_size,
-		  const char **arg);
+int command_parse(const char *line, char *verb, unsigned verb_size, const char **arg);
 
 /* Handlers, grouped by file. */
 int cmd_user(struct session *s, const char *arg);

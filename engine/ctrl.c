@@ -76,8 +76,7 @@ size_t ctrl_strip_telnet(char *line, size_t len)
 		if (in + 1 < len && p[in + 1] == TELNET_IAC) {
 			p[out++] = TELNET_IAC;
 			in += 2;
-		} else if (in + 1 < len && p[in + 1] >= TELNET_WILL &&
-			   p[in + 1] <= TELNET_DONT) {
+		} else if (in + 1 < len && p[in + 1] >= TELNET_WILL && p[in + 1] <= TELNET_DONT) {
 			in += 3; /* option negotiation: IAC verb option */
 		} else {
 			in += 2; /* IAC IP, IAC DM, ... */
@@ -216,8 +215,7 @@ int ctrl_write(struct ctrl *c, const char *text, size_t len)
 	return c->tls ? tls13_write_all(c->tls, text, len) : fd_write_all(c->fd, text, len);
 }
 
-int ctrl_reply_text(struct ctrl *c, int code, const char *text, size_t len,
-		    const char *last)
+int ctrl_reply_text(struct ctrl *c, int code, const char *text, size_t len, const char *last)
 {
 	char line[CTRL_BUF + 16];
 
@@ -232,8 +230,9 @@ int ctrl_reply_text(struct ctrl *c, int code, const char *text, size_t len,
 			if (ch == '\r')
 				continue;
 			if (o < sizeof(line) - 2)
-				line[o++] = (ch < 0x20 && ch != '\t') || ch == 0x7f ||
-						    ch == 0xff ? '?' : (char)ch;
+				line[o++] = (ch < 0x20 && ch != '\t') || ch == 0x7f || ch == 0xff
+						    ? '?'
+						    : (char)ch;
 		}
 		if (n < len)
 			n++; /* the '\n' */

@@ -18,19 +18,19 @@ struct tls13_conn;
 struct ctrl {
 	int fd;
 	struct tls13_conn *tls; /* records on fd, or NULL: fd is plaintext */
-	size_t len;           /* bytes buffered */
-	bool discarding;      /* inside an over-long line: drop to its end */
-	bool log_protocol;    /* log every command and reply at debug level */
+	size_t len;             /* bytes buffered */
+	bool discarding;        /* inside an over-long line: drop to its end */
+	bool log_protocol;      /* log every command and reply at debug level */
 	uint8_t buf[CTRL_BUF];
 };
 
 enum ctrl_read {
-	CTRL_LINE = 1,   /* a command line is in LINE */
-	CTRL_TOO_LONG,   /* an over-long line was dropped whole */
-	CTRL_EOF,        /* peer closed */
-	CTRL_TIMEOUT,    /* no complete line within the idle timeout */
+	CTRL_LINE = 1, /* a command line is in LINE */
+	CTRL_TOO_LONG, /* an over-long line was dropped whole */
+	CTRL_EOF,      /* peer closed */
+	CTRL_TIMEOUT,  /* no complete line within the idle timeout */
 	CTRL_ERROR,
-	CTRL_NUL,        /* a line holding a NUL byte was dropped whole */
+	CTRL_NUL, /* a line holding a NUL byte was dropped whole */
 };
 
 void ctrl_init(struct ctrl *c, int fd, const void *pending, size_t npending);
@@ -67,8 +67,7 @@ int ctrl_reply(struct ctrl *c, int code, const char *fmt, ...)
  * multi-line reply: every line "CODE-line", then "CODE LAST". Control
  * characters become '?', so no line can end the reply early or carry a
  * Telnet command; each line is cut to fit. Returns 0 or -1. */
-int ctrl_reply_text(struct ctrl *c, int code, const char *text, size_t len,
-		    const char *last);
+int ctrl_reply_text(struct ctrl *c, int code, const char *text, size_t len, const char *last);
 /* Raw bytes, for multi-line replies assembled by the caller. */
 int ctrl_write(struct ctrl *c, const char *text, size_t len);
 

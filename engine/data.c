@@ -14,8 +14,7 @@
 #include "privsep/client.h"
 #include "privsep/proto.h"
 
-int data_pasv_request(struct session *s, uint32_t kind,
-		      struct net_addr *advertise)
+int data_pasv_request(struct session *s, uint32_t kind, struct net_addr *advertise)
 {
 	struct priv_pasv_result r;
 
@@ -62,16 +61,15 @@ static bool data_peer_ok(const struct session *s, int fd, const struct net_addr 
 		if (proxy_read(fd, PROXY_READ_TIMEOUT_MS, &h, why) != PROXY_DONE)
 			return false;
 		if (h.local || !net_addr_same_ip(&h.src, &s->peer)) {
-			*why = h.local ? "PROXY header names no client" :
-					 "PROXY header names another client";
+			*why = h.local ? "PROXY header names no client"
+				       : "PROXY header names another client";
 			return false;
 		}
 		return true;
 	}
 	if (net_addr_same_ip(peer, &s->peer))
 		return true;
-	return s->proxy.len && !s->set->proxy_protocol_data &&
-	       net_addr_same_ip(peer, &s->proxy);
+	return s->proxy.len && !s->set->proxy_protocol_data && net_addr_same_ip(peer, &s->proxy);
 }
 
 /* Returns the connection, -1 on timeout/error, -2 for a foreign peer. */
@@ -88,16 +86,15 @@ static int accept_from_client(struct session *s)
 	if (r <= 0)
 		return -1;
 	peer.len = sizeof(peer.ss);
-	fd = accept4(s->pasv_fd, (struct sockaddr *)&peer.ss, &peer.len,
-		     SOCK_CLOEXEC);
+	fd = accept4(s->pasv_fd, (struct sockaddr *)&peer.ss, &peer.len, SOCK_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (!s->set->pasv_promiscuous && !data_peer_ok(s, fd, &peer, &why)) {
 		char ip[NETADDR_STRLEN];
 		net_addr_ip_string(&peer, ip, sizeof(ip));
 		log_msg(LOG_LVL_WARN,
-			"violation: data connection from %s refused (control client %s)%s%s",
-			ip, s->peer_ip, why ? ": " : "", why ? why : "");
+			"violation: data connection from %s refused (control client %s)%s%s", ip,
+			s->peer_ip, why ? ": " : "", why ? why : "");
 		close(fd);
 		return -2;
 	}
@@ -106,8 +103,8 @@ static int accept_from_client(struct session *s)
 
 static bool data_tls_required(const struct session *s)
 {
-	return s->set->ssl_enable && (s->anonymous ? s->set->force_anon_data_ssl :
-						     s->set->force_local_data_ssl);
+	return s->set->ssl_enable &&
+	       (s->anonymous ? s->set->force_anon_data_ssl : s->set->force_local_data_ssl);
 }
 
 /* With require_ssl_reuse the context has no certificate: only a
@@ -117,19 +114,18 @@ static int start_tls(struct session *s, struct data_conn *dc)
 	SSL_CTX *ctx = s->set->require_ssl_reuse ? s->tls->resume : s->tls->full;
 	char err[256];
 
-	dc->ssl = tls_accept(ctx, dc->fd, s->set->data_connection_timeout, err,
-			     sizeof(err));
+	dc->ssl = tls_accept(ctx, dc->fd, s->set->data_connection_timeout, err, sizeof(err));
 	if (!dc->ssl) {
-		log_msg(LOG_LVL_WARN,
-			"violation: data TLS refused for client %s: %s%s", s->peer_ip,
-			err, s->set->require_ssl_reuse ?
-				" (it must resume the control connection's TLS session)" : "");
+		log_msg(LOG_LVL_WARN, "violation: data TLS refused for client %s: %s%s", s->peer_ip,
+			err,
+			s->set->require_ssl_reuse
+				? " (it must resume the control connection's TLS session)"
+				: "");
 		return -1;
 	}
 	if (s->set->require_ssl_reuse && !SSL_session_reused(dc->ssl)) {
 		log_msg(LOG_LVL_WARN,
-			"violation: data TLS for client %s did not resume the session",
-			s->peer_ip);
+			"violation: data TLS for client %s did not resume the session", s->peer_ip);
 		return -1;
 	}
 	return 0;
@@ -140,12 +136,16 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 	dc->fd = -1;
 	dc->ssl = NULL;
 	if (!s->prot_private && data_tls_required(s))
-		return ctrl_reply(&s->ctrl, 521, "Data connections must be encrypted (PROT P).") < 0 ? -2 : -1;
+		return ctrl_reply(&s->ctrl, 521, "Data connections must be encrypted (PROT P).") < 0
+			       ? -2
+			       : -1;
 	if (s->active) {
 		/* The monitor connects (and checks the address again). */
 		dc->fd = data_active_connect(s);
 		if (dc->fd < 0)
-			return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0 ? -2 : -1;
+			return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0
+				       ? -2
+				       : -1;
 	} else if (s->pasv_fd < 0) {
 		return ctrl_reply(&s->ctrl, 425, "Use PORT, PASV or EPSV first.") < 0 ? -2 : -1;
 	} else {
@@ -156,7 +156,10 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 		s->pasv_fd = -1;
 	}
 	if (dc->fd == -2)
-		return ctrl_reply(&s->ctrl, 425, "Security: data connection from a foreign address.") < 0 ? -2 : -1;
+		return ctrl_reply(&s->ctrl, 425,
+				  "Security: data connection from a foreign address.") < 0
+			       ? -2
+			       : -1;
 	if (dc->fd < 0)
 		return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0 ? -2 : -1;
 	set_timeouts(dc->fd, s->set->data_connection_timeout);

@@ -25,8 +25,7 @@ void engine_log_forward(int level, const char *line, void *ctx)
 	(void)priv_send(s->priv_fd, &m); /* a dead monitor ends us soon anyway */
 }
 
-static void log_command(const struct session *s, const char *verb,
-			const char *line)
+static void log_command(const struct session *s, const char *verb, const char *line)
 {
 	if (!s->ctrl.log_protocol)
 		return;
@@ -38,8 +37,7 @@ static void log_command(const struct session *s, const char *verb,
 
 /* setproctitle_enable: vsftpd's "ftpsd: 192.0.2.7: alice: RETR file"; a
  * password never shows. */
-static void title_command(const struct session *s, const char *verb,
-			  const char *line)
+static void title_command(const struct session *s, const char *verb, const char *line)
 {
 	const char *shown = strcmp(verb, "PASS") == 0 ? "PASS" : line;
 
@@ -92,8 +90,7 @@ void engine_run(struct session *s)
 	 * ABOR needs a login, and the pre-auth sandbox has no setsockopt.
 	 * Never under TLS records: an urgent byte inline would break them. */
 	if (s->logged_in && !s->ctrl.tls)
-		(void)setsockopt(s->ctrl.fd, SOL_SOCKET, SO_OOBINLINE, &one,
-				 sizeof(one));
+		(void)setsockopt(s->ctrl.fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	s->ctrl.log_protocol = s->cfg->global.log_ftp_protocol;
 	while (!s->quit) {
 		enum ctrl_read r;

@@ -31,8 +31,7 @@ static size_t utf8_len(const unsigned char *s)
 /* P points just after '['. Sets *MATCHED for byte C and returns the length
  * of the class up to and including ']', or 0 if there is no closing ']'
  * (then '[' is an ordinary byte, as in sh). */
-static size_t class_match(const unsigned char *p, unsigned char c,
-			  bool *matched)
+static size_t class_match(const unsigned char *p, unsigned char c, bool *matched)
 {
 	size_t i = 0;
 	bool negate = false, hit = false;
@@ -68,8 +67,7 @@ static size_t class_match(const unsigned char *p, unsigned char c,
 
 /* Match one non-star token of P against the start of N. Returns how many
  * name bytes it consumed (0 = no match) and the token length in *PLEN. */
-static size_t token_match(const unsigned char *p, const unsigned char *n,
-			  size_t *plen)
+static size_t token_match(const unsigned char *p, const unsigned char *n, size_t *plen)
 {
 	bool matched = false;
 	size_t len;
@@ -77,9 +75,7 @@ static size_t token_match(const unsigned char *p, const unsigned char *n,
 	if (*n == '\0')
 		return 0;
 	switch (*p) {
-	case '?':
-		*plen = 1;
-		return utf8_len(n);
+	case '?': *plen = 1; return utf8_len(n);
 	case '[':
 		len = class_match(p + 1, *n, &matched);
 		if (len > 0) {
@@ -94,14 +90,11 @@ static size_t token_match(const unsigned char *p, const unsigned char *n,
 			return *n == p[1] ? 1 : 0;
 		}
 		__attribute__((fallthrough)); /* a trailing backslash is itself */
-	default:
-		*plen = 1;
-		return *n == *p ? 1 : 0;
+	default: *plen = 1; return *n == *p ? 1 : 0;
 	}
 }
 
-enum glob_result glob_match(const char *pattern, const char *name,
-			    unsigned long *budget)
+enum glob_result glob_match(const char *pattern, const char *name, unsigned long *budget)
 {
 	const unsigned char *p = (const unsigned char *)pattern;
 	const unsigned char *n = (const unsigned char *)name;

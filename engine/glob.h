@@ -25,7 +25,6 @@ bool glob_has_magic(const char *s);
  * strlen(PATTERN) * strlen(NAME) steps; each step is charged to *BUDGET and
  * GLOB_TOO_COSTLY is returned when it reaches 0 (a caller matching a whole
  * directory shares one budget across every name). */
-enum glob_result glob_match(const char *pattern, const char *name,
-			    unsigned long *budget);
+enum glob_result glob_match(const char *pattern, const char *name, unsigned long *budget);
 
 #endif

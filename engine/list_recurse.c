@@ -65,8 +65,7 @@ static bool enters(const struct recurse *r, DIR *d, const struct dirent *e)
 		return false;
 	if (e->d_type != DT_UNKNOWN)
 		return e->d_type == DT_DIR;
-	return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode);
+	return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* The subdirectories of PATH to enter, at most what the budget leaves. */
@@ -128,9 +127,8 @@ static int descend(struct recurse *r, const char *path, unsigned depth)
 	return rc;
 }
 
-int list_recurse_write(const struct session *s, const char *path,
-		       enum listing_kind kind, const struct listing_opts *opts,
-		       listing_emit_fn emit, void *ctx)
+int list_recurse_write(const struct session *s, const char *path, enum listing_kind kind,
+		       const struct listing_opts *opts, listing_emit_fn emit, void *ctx)
 {
 	struct recurse r = { s, kind, opts, emit, ctx, 0 };
 	struct stat st;

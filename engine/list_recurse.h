@@ -18,8 +18,7 @@
  * nor is one that cannot be read (a header and nothing else, as ls -R
  * prints an error). Returns what listing_write returns; -1 with E2BIG
  * when a bound was reached (what fit was sent). */
-int list_recurse_write(const struct session *s, const char *path,
-		       enum listing_kind kind, const struct listing_opts *opts,
-		       listing_emit_fn emit, void *ctx);
+int list_recurse_write(const struct session *s, const char *path, enum listing_kind kind,
+		       const struct listing_opts *opts, listing_emit_fn emit, void *ctx);
 
 #endif

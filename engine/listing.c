@@ -61,8 +61,7 @@ static void line_puts(struct line *l, const char *s)
 	line_put(l, s, strlen(s));
 }
 
-__attribute__((format(printf, 2, 3))) static void
-line_printf(struct line *l, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void line_printf(struct line *l, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -146,14 +145,12 @@ static void id_lookup(unsigned id, bool is_group, char *out, size_t size)
 	if (is_group) {
 		struct group gr, *res = NULL;
 
-		if (getgrgid_r((gid_t)id, &gr, buf, sizeof(buf), &res) == 0 &&
-		    res != NULL)
+		if (getgrgid_r((gid_t)id, &gr, buf, sizeof(buf), &res) == 0 && res != NULL)
 			name = res->gr_name;
 	} else {
 		struct passwd pw, *res = NULL;
 
-		if (getpwuid_r((uid_t)id, &pw, buf, sizeof(buf), &res) == 0 &&
-		    res != NULL)
+		if (getpwuid_r((uid_t)id, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
 			name = res->pw_name;
 	}
 	if (name != NULL && id_name_ok(name))
@@ -177,9 +174,8 @@ static const char *id_cached_name(unsigned id, bool is_group)
 
 /* The owner/group string shared by LIST and the unix.owner/group facts.
  * OUT is used only for the numeric case. */
-static const char *id_display(unsigned id, bool is_group,
-			      const struct listing_opts *opts, char *out,
-			      size_t size)
+static const char *id_display(unsigned id, bool is_group, const struct listing_opts *opts,
+			      char *out, size_t size)
 {
 	if (opts->hide_ids)
 		return "ftp";
@@ -194,29 +190,20 @@ static const char *id_display(unsigned id, bool is_group,
 static char mode_type_char(mode_t mode)
 {
 	switch (mode & S_IFMT) {
-	case S_IFDIR:
-		return 'd';
-	case S_IFREG:
-		return '-';
-	case S_IFLNK:
-		return 'l';
-	case S_IFCHR:
-		return 'c';
-	case S_IFBLK:
-		return 'b';
-	case S_IFIFO:
-		return 'p';
-	case S_IFSOCK:
-		return 's';
-	default:
-		return '?';
+	case S_IFDIR: return 'd';
+	case S_IFREG: return '-';
+	case S_IFLNK: return 'l';
+	case S_IFCHR: return 'c';
+	case S_IFBLK: return 'b';
+	case S_IFIFO: return 'p';
+	case S_IFSOCK: return 's';
+	default: return '?';
 	}
 }
 
 /* The x slot of one rwx triplet, merged with its special bit the way ls
  * shows it: special+x -> lower case, special alone -> upper case. */
-static char mode_exec_char(mode_t mode, mode_t x_bit, mode_t special,
-			   char letter)
+static char mode_exec_char(mode_t mode, mode_t x_bit, mode_t special, char letter)
 {
 	if (mode & special)
 		return (mode & x_bit) ? letter : (char)(letter - 'a' + 'A');
@@ -239,8 +226,7 @@ static void mode_string(mode_t mode, char out[11])
 }
 
 static const char *const month_names[12] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 };
 
 /* ls's rule: "HH:MM" only for the last six months and not the future,
@@ -258,16 +244,15 @@ static void long_date(struct line *l, time_t t, time_t now, bool utc)
 		return;
 	}
 	if (t <= now && t > now - SIX_MONTHS)
-		line_printf(l, "%s %2d %02d:%02d", month_names[tm.tm_mon],
-			    tm.tm_mday, tm.tm_hour, tm.tm_min);
+		line_printf(l, "%s %2d %02d:%02d", month_names[tm.tm_mon], tm.tm_mday, tm.tm_hour,
+			    tm.tm_min);
 	else
-		line_printf(l, "%s %2d %5lld", month_names[tm.tm_mon],
-			    tm.tm_mday, (long long)tm.tm_year + 1900);
+		line_printf(l, "%s %2d %5lld", month_names[tm.tm_mon], tm.tm_mday,
+			    (long long)tm.tm_year + 1900);
 }
 
-int listing_format_long(char *buf, size_t size, const char *name,
-			const struct stat *st, const char *symlink_target,
-			const struct listing_opts *opts)
+int listing_format_long(char *buf, size_t size, const char *name, const struct stat *st,
+			const char *symlink_target, const struct listing_opts *opts)
 {
 	struct line l;
 	char mode[11], uidbuf[16], gidbuf[16];
@@ -281,8 +266,7 @@ int listing_format_long(char *buf, size_t size, const char *name,
 	if (!line_init(&l, buf, size))
 		return line_finish(&l);
 	mode_string(st->st_mode, mode);
-	line_printf(&l, "%s %4lu %-8s %-8s %8lld ", mode,
-		    (unsigned long)st->st_nlink,
+	line_printf(&l, "%s %4lu %-8s %-8s %8lld ", mode, (unsigned long)st->st_nlink,
 		    id_display(st->st_uid, false, opts, uidbuf, sizeof(uidbuf)),
 		    id_display(st->st_gid, true, opts, gidbuf, sizeof(gidbuf)),
 		    (long long)st->st_size);
@@ -302,22 +286,14 @@ int listing_format_long(char *buf, size_t size, const char *name,
 static const char *mlsx_type(mode_t mode)
 {
 	switch (mode & S_IFMT) {
-	case S_IFDIR:
-		return "dir";
-	case S_IFREG:
-		return "file";
-	case S_IFLNK:
-		return "OS.unix=symlink"; /* only a dangling link gets here */
-	case S_IFCHR:
-		return "OS.unix=chr";
-	case S_IFBLK:
-		return "OS.unix=blk";
-	case S_IFIFO:
-		return "OS.unix=fifo";
-	case S_IFSOCK:
-		return "OS.unix=socket";
-	default:
-		return "OS.unix=unknown";
+	case S_IFDIR: return "dir";
+	case S_IFREG: return "file";
+	case S_IFLNK: return "OS.unix=symlink"; /* only a dangling link gets here */
+	case S_IFCHR: return "OS.unix=chr";
+	case S_IFBLK: return "OS.unix=blk";
+	case S_IFIFO: return "OS.unix=fifo";
+	case S_IFSOCK: return "OS.unix=socket";
+	default: return "OS.unix=unknown";
 	}
 }
 
@@ -380,25 +356,20 @@ static void mlsx_modify(struct line *l, time_t t)
 {
 	struct tm tm;
 
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
-	    tm.tm_year > 9999 - 1900)
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
 		return;
-	line_printf(l, "modify=%04d%02d%02d%02d%02d%02d;", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		    tm.tm_sec);
+	line_printf(l, "modify=%04d%02d%02d%02d%02d%02d;", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void mlsx_facts(struct line *l, const struct stat *st,
-		       const char *type_override,
+static void mlsx_facts(struct line *l, const struct stat *st, const char *type_override,
 		       const struct listing_opts *opts)
 {
 	unsigned f = opts->facts;
 	char idbuf[16];
 
 	if (f & FACT_TYPE)
-		line_printf(l, "type=%s;",
-			    type_override ? type_override
-					  : mlsx_type(st->st_mode));
+		line_printf(l, "type=%s;", type_override ? type_override : mlsx_type(st->st_mode));
 	if ((f & FACT_SIZE) && S_ISREG(st->st_mode))
 		line_printf(l, "size=%lld;", (long long)st->st_size);
 	if (f & FACT_MODIFY)
@@ -406,25 +377,20 @@ static void mlsx_facts(struct line *l, const struct stat *st,
 	if (f & FACT_PERM)
 		mlsx_perm(l, st->st_mode, opts->write_enable);
 	if (f & FACT_UNIQUE)
-		line_printf(l, "unique=%llxg%llx;",
-			    (unsigned long long)st->st_dev,
+		line_printf(l, "unique=%llxg%llx;", (unsigned long long)st->st_dev,
 			    (unsigned long long)st->st_ino);
 	if (f & FACT_UNIX_MODE)
-		line_printf(l, "unix.mode=%04o;",
-			    (unsigned)(st->st_mode & 07777));
+		line_printf(l, "unix.mode=%04o;", (unsigned)(st->st_mode & 07777));
 	if (f & FACT_UNIX_OWNER)
 		line_printf(l, "unix.owner=%s;",
-			    id_display(st->st_uid, false, opts, idbuf,
-				       sizeof(idbuf)));
+			    id_display(st->st_uid, false, opts, idbuf, sizeof(idbuf)));
 	if (f & FACT_UNIX_GROUP)
 		line_printf(l, "unix.group=%s;",
-			    id_display(st->st_gid, true, opts, idbuf,
-				       sizeof(idbuf)));
+			    id_display(st->st_gid, true, opts, idbuf, sizeof(idbuf)));
 }
 
-int listing_format_mlsx(char *buf, size_t size, const char *name,
-			const struct stat *st, const char *type_override,
-			const struct listing_opts *opts)
+int listing_format_mlsx(char *buf, size_t size, const char *name, const struct stat *st,
+			const char *type_override, const struct listing_opts *opts)
 {
 	struct line l;
 
@@ -477,12 +443,8 @@ static int entry_format(const struct entry *e, char *buf, size_t size)
 	struct line l;
 
 	switch (e->kind) {
-	case LISTING_LONG:
-		return listing_format_long(buf, size, e->name, e->st, e->extra,
-					   e->opts);
-	case LISTING_MLSD:
-		return listing_format_mlsx(buf, size, e->name, e->st, e->extra,
-					   e->opts);
+	case LISTING_LONG: return listing_format_long(buf, size, e->name, e->st, e->extra, e->opts);
+	case LISTING_MLSD: return listing_format_mlsx(buf, size, e->name, e->st, e->extra, e->opts);
 	case LISTING_NAMES:
 	default:
 		if (has_crlf(e->name)) {
@@ -517,8 +479,7 @@ static int batch_add(struct batch *b, const struct entry *e)
 
 /* LONG shows a symlink as itself, with its target. A target that cannot
  * be read is left off rather than failing the entry. */
-static const char *read_link_target(int dfd, const char *name, char *buf,
-				    size_t size)
+static const char *read_link_target(int dfd, const char *name, char *buf, size_t size)
 {
 	ssize_t n = readlinkat(dfd, name, buf, size);
 
@@ -530,8 +491,7 @@ static const char *read_link_target(int dfd, const char *name, char *buf,
 
 /* MLSD follows symlinks so a link shows as what it points to (as most
  * servers do); a dangling link falls back to the link itself. */
-static int stat_for_kind(int dfd, const char *name, enum listing_kind kind,
-			 struct stat *st)
+static int stat_for_kind(int dfd, const char *name, enum listing_kind kind, struct stat *st)
 {
 	if (kind == LISTING_MLSD && fstatat(dfd, name, st, 0) == 0)
 		return 0;
@@ -539,8 +499,7 @@ static int stat_for_kind(int dfd, const char *name, enum listing_kind kind,
 }
 
 /* Which readdir entries a kind of listing shows. */
-static bool entry_visible(const char *name, enum listing_kind kind,
-			  const struct listing_opts *opts)
+static bool entry_visible(const char *name, enum listing_kind kind, const struct listing_opts *opts)
 {
 	bool dot_or_dotdot = strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 
@@ -553,28 +512,26 @@ static bool entry_visible(const char *name, enum listing_kind kind,
 		return !dot_or_dotdot;
 	if (kind == LISTING_NAMES && dot_or_dotdot)
 		return false;
-	return name[0] != '.' || opts->show_hidden ||
-	       (opts->dot_files && !dot_or_dotdot) ||
+	return name[0] != '.' || opts->show_hidden || (opts->dot_files && !dot_or_dotdot) ||
 	       (opts->match != NULL && opts->match[0] == '.');
 }
 
 /* Format one entry of an open directory. Entries that vanished since
  * readdir (or cannot be stat'ed at all) are skipped: the listing is a
  * snapshot of a changing directory, not a transaction. */
-static int dir_entry(struct batch *b, int dfd, const char *name,
-		     enum listing_kind kind, const struct listing_opts *opts)
+static int dir_entry(struct batch *b, int dfd, const char *name, enum listing_kind kind,
+		     const struct listing_opts *opts)
 {
 	struct stat st;
 	char target[PATH_MAX];
-	struct entry e = {kind, name, &st, NULL, opts};
+	struct entry e = { kind, name, &st, NULL, opts };
 
 	/* NLST needs no metadata; not stat'ing keeps a huge NLST cheap. */
 	if (kind != LISTING_NAMES) {
 		if (stat_for_kind(dfd, name, kind, &st) < 0)
 			return 0;
 		if (kind == LISTING_LONG && S_ISLNK(st.st_mode))
-			e.extra = read_link_target(dfd, name, target,
-						   sizeof(target));
+			e.extra = read_link_target(dfd, name, target, sizeof(target));
 	}
 	return batch_add(b, &e);
 }
@@ -588,7 +545,7 @@ static int dir_stream(struct batch *b, DIR *d, enum listing_kind kind,
 
 	if (kind == LISTING_MLSD) {
 		struct stat st;
-		struct entry e = {kind, ".", &st, "cdir", opts};
+		struct entry e = { kind, ".", &st, "cdir", opts };
 
 		if (fstat(dfd, &st) < 0)
 			return -1;
@@ -622,22 +579,21 @@ static int dir_stream(struct batch *b, DIR *d, enum listing_kind kind,
 
 /* LIST/NLST/MLSD of a single non-directory: one line, named by the last
  * path component (what the client asked for, minus its directories). */
-static int file_stream(struct batch *b, const char *path,
-		       enum listing_kind kind, const struct listing_opts *opts)
+static int file_stream(struct batch *b, const char *path, enum listing_kind kind,
+		       const struct listing_opts *opts)
 {
 	const char *slash = strrchr(path, '/');
 	const char *name = (slash && slash[1]) ? slash + 1 : path;
 	struct stat st;
 	char target[PATH_MAX];
-	struct entry e = {kind, name, &st, NULL, opts};
+	struct entry e = { kind, name, &st, NULL, opts };
 
 	if (stat_for_kind(AT_FDCWD, path, kind, &st) < 0)
 		return -1;
 	if (has_crlf(name))
 		return 0; /* exists, but cannot be shown on a line */
 	if (kind == LISTING_LONG && S_ISLNK(st.st_mode))
-		e.extra = read_link_target(AT_FDCWD, path, target,
-					   sizeof(target));
+		e.extra = read_link_target(AT_FDCWD, path, target, sizeof(target));
 	if (batch_add(b, &e) < 0)
 		return -2;
 	return batch_flush(b) < 0 ? -2 : 0;
@@ -663,9 +619,8 @@ static int listing_open_dir(const char *path, DIR **out)
 	return 0;
 }
 
-int listing_write(const char *path, enum listing_kind kind,
-		  const struct listing_opts *opts, listing_emit_fn emit,
-		  void *ctx)
+int listing_write(const char *path, enum listing_kind kind, const struct listing_opts *opts,
+		  listing_emit_fn emit, void *ctx)
 {
 	struct batch b; /* 64 KiB on the stack: bounded, freed on return */
 	DIR *d;

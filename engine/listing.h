@@ -21,9 +21,9 @@ enum listing_fact {
 	FACT_UNIX_OWNER = 1u << 6,
 	FACT_UNIX_GROUP = 1u << 7,
 };
-#define FACT_DEFAULT                                                           \
-	(FACT_TYPE | FACT_SIZE | FACT_MODIFY | FACT_PERM | FACT_UNIQUE |       \
-	 FACT_UNIX_MODE | FACT_UNIX_OWNER | FACT_UNIX_GROUP)
+#define FACT_DEFAULT                                                                      \
+	(FACT_TYPE | FACT_SIZE | FACT_MODIFY | FACT_PERM | FACT_UNIQUE | FACT_UNIX_MODE | \
+	 FACT_UNIX_OWNER | FACT_UNIX_GROUP)
 
 struct listing_opts {
 	bool hide_ids;      /* owner/group shown as "ftp" */
@@ -48,22 +48,19 @@ typedef int (*listing_emit_fn)(void *ctx, const char *buf, size_t len);
 
 /* Format one LIST line (with "\r\n") for NAME. Returns the length, or -1 if
  * it does not fit. SYMLINK_TARGET may be NULL. */
-int listing_format_long(char *buf, size_t size, const char *name,
-			const struct stat *st, const char *symlink_target,
-			const struct listing_opts *opts);
+int listing_format_long(char *buf, size_t size, const char *name, const struct stat *st,
+			const char *symlink_target, const struct listing_opts *opts);
 
 /* Format one MLSD/MLST line: "fact=value;...; NAME\r\n". Returns length or -1.
  * TYPE_OVERRIDE is "cdir"/"pdir" or NULL. */
-int listing_format_mlsx(char *buf, size_t size, const char *name,
-			const struct stat *st, const char *type_override,
-			const struct listing_opts *opts);
+int listing_format_mlsx(char *buf, size_t size, const char *name, const struct stat *st,
+			const char *type_override, const struct listing_opts *opts);
 
 /* Stream the listing of PATH (a directory, or a single file) to EMIT,
  * reading the directory incrementally (no full load into memory), emitting
  * in batches of up to 64 KiB. PATH is a real (kernel) path. Returns 0, or
  * -1 with errno set (ENOENT, EACCES, ...), or -2 if EMIT failed. */
-int listing_write(const char *path, enum listing_kind kind,
-		  const struct listing_opts *opts, listing_emit_fn emit,
-		  void *ctx);
+int listing_write(const char *path, enum listing_kind kind, const struct listing_opts *opts,
+		  listing_emit_fn emit, void *ctx);
 
 #endif

@@ -28,8 +28,7 @@ static bool next_alternative(const char **cursor, const char *end, char *out)
 	return true;
 }
 
-static bool component_matches(const char *filter, const char *name,
-			      unsigned long *budget)
+static bool component_matches(const char *filter, const char *name, unsigned long *budget)
 {
 	const char *end = filter + strlen(filter);
 	char pattern[GLOB_PATTERN_MAX + 1];

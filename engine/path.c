@@ -5,8 +5,7 @@
 /* Append component COMP (length LEN) to OUT, which holds an absolute,
  * normalised path of length *OUTLEN. ".." pops a component; "." and ""
  * vanish. */
-static int path_push(char *out, size_t size, size_t *outlen, const char *comp,
-		     size_t len)
+static int path_push(char *out, size_t size, size_t *outlen, const char *comp, size_t len)
 {
 	if (len == 0 || (len == 1 && comp[0] == '.'))
 		return 0;

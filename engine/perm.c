@@ -13,14 +13,12 @@ bool perm_upload(const struct session *s)
 
 bool perm_mkdir(const struct session *s)
 {
-	return s->set->write_enable &&
-	       (!s->anon_privs || s->set->anon_mkdir_write_enable);
+	return s->set->write_enable && (!s->anon_privs || s->set->anon_mkdir_write_enable);
 }
 
 bool perm_modify(const struct session *s)
 {
-	return s->set->write_enable &&
-	       (!s->anon_privs || s->set->anon_other_write_enable);
+	return s->set->write_enable && (!s->anon_privs || s->set->anon_other_write_enable);
 }
 
 int perm_chown_upload(struct session *s, int fd)

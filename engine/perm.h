@@ -9,9 +9,9 @@
 
 #include "engine/session.h"
 
-bool perm_upload(const struct session *s);  /* STOR, STOU, APPE */
-bool perm_mkdir(const struct session *s);   /* MKD */
-bool perm_modify(const struct session *s);  /* DELE, RMD, RNFR/RNTO, SITE CHMOD, overwrite */
+bool perm_upload(const struct session *s); /* STOR, STOU, APPE */
+bool perm_mkdir(const struct session *s);  /* MKD */
+bool perm_modify(const struct session *s); /* DELE, RMD, RNFR/RNTO, SITE CHMOD, overwrite */
 
 /* vsftpd's deny_file: PATH (resolved) may not be used at all. */
 bool perm_name_denied(const struct session *s, const char *path);

@@ -5,8 +5,7 @@
 
 /* One field of 1..MAXDIGITS decimal digits ending at STOP; *P moves past
  * the stop character (or stays on the NUL for STOP '\0'). */
-static int parse_field(const char **p, char stop, unsigned maxdigits,
-		       unsigned max, unsigned *out)
+static int parse_field(const char **p, char stop, unsigned maxdigits, unsigned max, unsigned *out)
 {
 	const char *s = *p;
 	unsigned v = 0, n = 0;
@@ -78,8 +77,8 @@ enum port_parse port_parse_eprt(const char *arg, struct net_addr *out)
 	return net_addr_parse(out, ip, port) == 0 ? PORT_PARSE_OK : PORT_PARSE_BAD;
 }
 
-enum port_check port_check_target(const struct net_addr *target,
-				  const struct net_addr *peer, bool promiscuous)
+enum port_check port_check_target(const struct net_addr *target, const struct net_addr *peer,
+				  bool promiscuous)
 {
 	struct in_addr a, b;
 	bool t4 = net_addr_ipv4(target, &a), p4 = net_addr_ipv4(peer, &b);

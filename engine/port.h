@@ -8,8 +8,8 @@
 
 enum port_parse {
 	PORT_PARSE_OK = 0,
-	PORT_PARSE_BAD,     /* malformed: 501 */
-	PORT_PARSE_FAMILY,  /* EPRT names a protocol we do not speak: 522 */
+	PORT_PARSE_BAD,    /* malformed: 501 */
+	PORT_PARSE_FAMILY, /* EPRT names a protocol we do not speak: 522 */
 };
 
 /* "h1,h2,h3,h4,p1,p2": six decimal fields 0..255, 1 to 3 digits each, no
@@ -23,9 +23,9 @@ enum port_parse port_parse_eprt(const char *arg, struct net_addr *out);
 
 enum port_check {
 	PORT_CHECK_OK = 0,
-	PORT_CHECK_FOREIGN,   /* not the control client's own address */
-	PORT_CHECK_LOW_PORT,  /* below 1024: FTP bounce (RFC 2577) */
-	PORT_CHECK_FAMILY,    /* an address family the control connection is not */
+	PORT_CHECK_FOREIGN,  /* not the control client's own address */
+	PORT_CHECK_LOW_PORT, /* below 1024: FTP bounce (RFC 2577) */
+	PORT_CHECK_FAMILY,   /* an address family the control connection is not */
 };
 
 /* May the server connect to TARGET for a session whose control client is
@@ -33,8 +33,8 @@ enum port_check {
  * refuse a hostile engine). IPv4 and its IPv4-mapped IPv6 form are one.
  * PROMISCUOUS (vsftpd's port_promiscuous) checks the family only: any
  * host, any port, as FXP between two servers needs. */
-enum port_check port_check_target(const struct net_addr *target,
-				  const struct net_addr *peer, bool promiscuous);
+enum port_check port_check_target(const struct net_addr *target, const struct net_addr *peer,
+				  bool promiscuous);
 
 /* TARGET rewritten in the family of LOCAL (the control connection's local
  * address, whose family the data socket gets): an IPv4 address becomes

@@ -61,7 +61,8 @@ int cmd_xpriv(struct session *s, const char *arg)
 			priv_encode_pasv(&m, PASV_KIND_EPSV);
 		} else if (strcasecmp(what, "forge") == 0) {
 			struct priv_log v = { .level = 1 };
-			snprintf(v.line, sizeof(v.line), "%s", "x\n2026-01-01T00:00:00Z ftpsd[1]: "
+			snprintf(v.line, sizeof(v.line), "%s",
+				 "x\n2026-01-01T00:00:00Z ftpsd[1]: "
 				 "login failed: user root client 203.0.113.9 (forged)");
 			priv_encode_log(&m, &v);
 		} else if (strcasecmp(what, "progress") == 0) {

@@ -43,8 +43,7 @@ int tilde_resolve(const struct session *s, char *out, size_t size, const char *a
 	const char *rest, *home;
 	int n;
 
-	if (tilde_split(arg, user, sizeof(user), &rest) < 0 ||
-	    (home = tilde_home(s, user)) == NULL)
+	if (tilde_split(arg, user, sizeof(user), &rest) < 0 || (home = tilde_home(s, user)) == NULL)
 		return path_resolve(out, size, s->cwd, arg);
 	n = snprintf(expanded, sizeof(expanded), "%s%s", home, rest);
 	if (n < 0 || (size_t)n >= sizeof(expanded))

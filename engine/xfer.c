@@ -70,8 +70,8 @@ static void tls_for_bulk(SSL *ssl, bool upload)
 	}
 }
 
-void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc,
-		bool upload, uint64_t expected)
+void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc, bool upload,
+		uint64_t expected)
 {
 	memset(x, 0, sizeof(*x));
 	x->s = s;
@@ -129,12 +129,9 @@ static bool line_is(const char *line, const char *verb)
 static int reply_status(struct xfer *x)
 {
 	if (x->expected > 0)
-		return ctrl_reply(&x->s->ctrl, 213,
-				  "Status: %llu of %llu bytes transferred.",
-				  (unsigned long long)x->bytes,
-				  (unsigned long long)x->expected);
-	return ctrl_reply(&x->s->ctrl, 213, "Status: %llu bytes %s.",
-			  (unsigned long long)x->bytes,
+		return ctrl_reply(&x->s->ctrl, 213, "Status: %llu of %llu bytes transferred.",
+				  (unsigned long long)x->bytes, (unsigned long long)x->expected);
+	return ctrl_reply(&x->s->ctrl, 213, "Status: %llu bytes %s.", (unsigned long long)x->bytes,
 			  x->upload ? "received" : "sent");
 }
 
@@ -320,14 +317,9 @@ static enum xfer_status put_tls(struct xfer *x, const char *buf, size_t len)
 		if (SSL_write_ex(ssl, buf, len, &done) == 1)
 			return xfer_account(x, done);
 		switch (SSL_get_error(ssl, 0)) {
-		case SSL_ERROR_WANT_WRITE:
-			st = xfer_wait(x, POLLOUT);
-			break;
-		case SSL_ERROR_WANT_READ:
-			st = xfer_wait(x, POLLIN);
-			break;
-		default:
-			return XFER_NET_ERROR;
+		case SSL_ERROR_WANT_WRITE: st = xfer_wait(x, POLLOUT); break;
+		case SSL_ERROR_WANT_READ: st = xfer_wait(x, POLLIN); break;
+		default: return XFER_NET_ERROR;
 		}
 		if (st != XFER_OK)
 			return st;
@@ -382,8 +374,7 @@ static enum xfer_status tls_read_failure(struct xfer *x)
 
 /* One read attempt: bytes, 0 at the end of data, -1 with *ST set, or -2
  * when it would block, with *EVENTS what to wait for. */
-static ssize_t get_once(struct xfer *x, char *buf, size_t len,
-			enum xfer_status *st, short *events)
+static ssize_t get_once(struct xfer *x, char *buf, size_t len, enum xfer_status *st, short *events)
 {
 	struct data_conn *dc = x->dc;
 	ssize_t n;
@@ -396,16 +387,12 @@ static ssize_t get_once(struct xfer *x, char *buf, size_t len,
 		if (SSL_read_ex(dc->ssl, buf, len, &got) == 1)
 			return (ssize_t)got;
 		switch (SSL_get_error(dc->ssl, 0)) {
-		case SSL_ERROR_ZERO_RETURN:
-			return 0; /* close_notify */
+		case SSL_ERROR_ZERO_RETURN: return 0; /* close_notify */
 		case SSL_ERROR_WANT_WRITE:
 			*events = POLLOUT;
 			/* fall through */
-		case SSL_ERROR_WANT_READ:
-			return -2;
-		default:
-			*st = tls_read_failure(x);
-			return -1;
+		case SSL_ERROR_WANT_READ: return -2;
+		default: *st = tls_read_failure(x); return -1;
 		}
 	}
 	do
@@ -419,8 +406,7 @@ static ssize_t get_once(struct xfer *x, char *buf, size_t len,
 	return -1;
 }
 
-ssize_t xfer_get(struct xfer *x, char *buf, size_t len, bool wait,
-		 enum xfer_status *st)
+ssize_t xfer_get(struct xfer *x, char *buf, size_t len, bool wait, enum xfer_status *st)
 {
 	for (;;) {
 		short events;
@@ -434,18 +420,15 @@ ssize_t xfer_get(struct xfer *x, char *buf, size_t len, bool wait,
 	}
 }
 
-int xfer_reply_failure(struct session *s, const struct xfer *x,
-		       enum xfer_status st)
+int xfer_reply_failure(struct session *s, const struct xfer *x, enum xfer_status st)
 {
 	switch (st) {
-	case XFER_OK:
-		return ctrl_reply(&s->ctrl, 226, "Transfer complete.");
+	case XFER_OK: return ctrl_reply(&s->ctrl, 226, "Transfer complete.");
 	case XFER_ABORTED:
 		if (ctrl_reply(&s->ctrl, 426, "Connection closed; transfer aborted.") < 0)
 			return -1;
 		return ctrl_reply(&s->ctrl, 226, "Abort successful.");
-	case XFER_CTRL_GONE:
-		return -1;
+	case XFER_CTRL_GONE: return -1;
 	case XFER_TIMEOUT:
 		return ctrl_reply(&s->ctrl, 426, "Data connection timed out; transfer aborted.");
 	case XFER_NET_ERROR:
@@ -464,9 +447,8 @@ int xfer_reply_failure(struct session *s, const struct xfer *x,
 	}
 }
 
-void xfer_report(struct session *s, uint32_t direction, const char *path,
-		 const struct xfer *x, const struct timespec *start,
-		 bool complete)
+void xfer_report(struct session *s, uint32_t direction, const char *path, const struct xfer *x,
+		 const struct timespec *start, bool complete)
 {
 	struct priv_xfer r;
 	struct priv_msg m;

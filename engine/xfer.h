@@ -27,16 +27,16 @@ enum xfer_status {
 struct xfer {
 	struct session *s;
 	struct data_conn *dc;
-	uint64_t bytes;     /* moved over the data connection so far */
-	uint64_t expected;  /* download size for STAT, 0 = unknown */
-	uint64_t ctrl_due;  /* BYTES at which to look at the control connection */
+	uint64_t bytes;    /* moved over the data connection so far */
+	uint64_t expected; /* download size for STAT, 0 = unknown */
+	uint64_t ctrl_due; /* BYTES at which to look at the control connection */
 	bool upload;
-	bool watch_ctrl;    /* false once a pipelined command waits */
-	int err;            /* errno of an XFER_FILE_ERROR */
+	bool watch_ctrl; /* false once a pipelined command waits */
+	int err;         /* errno of an XFER_FILE_ERROR */
 	/* RETR/STOR: the file, told to the monitor for `ftpsd -w` with the
 	 * bytes so far (engine/progress.c); NULL for listings. */
 	const char *path;
-	int64_t progress_ms; /* when the monitor was last told, 0 = never */
+	int64_t progress_ms;     /* when the monitor was last told, 0 = never */
 	uint64_t progress_bytes; /* what it was told */
 	/* local_max_rate or anon_max_rate, bytes a second; 0 = unlimited.
 	 * Paced from START_MS by xfer_account(). */
@@ -46,8 +46,8 @@ struct xfer {
 
 /* Start a transfer on the open data connection DC (data_open succeeded):
  * the data socket turns non-blocking. */
-void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc,
-		bool upload, uint64_t expected);
+void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc, bool upload,
+		uint64_t expected);
 /* Close the data connection (with a TLS close_notify only after a
  * transfer that succeeded). */
 void xfer_end(struct xfer *x, enum xfer_status st);
@@ -63,8 +63,7 @@ enum xfer_status xfer_recv_file(struct xfer *x, int file, bool ascii);
 /* Answer the end of a failed transfer on the control connection: 426 (and
  * 226 after ABOR), 451/452 for file errors. Returns ctrl_reply's result,
  * -1 when the control connection is gone. */
-int xfer_reply_failure(struct session *s, const struct xfer *x,
-		       enum xfer_status st);
+int xfer_reply_failure(struct session *s, const struct xfer *x, enum xfer_status st);
 
 /* Tell the monitor how far X is: at its first call, then at most once a
  * second (engine/progress.c). Cheap enough to call for every chunk. */
@@ -74,9 +73,8 @@ void xfer_progress(struct xfer *x);
 int xfer_progress_due_ms(const struct xfer *x);
 
 /* Tell the monitor about a finished transfer (transfer log, xferlog). */
-void xfer_report(struct session *s, uint32_t direction, const char *path,
-		 const struct xfer *x, const struct timespec *start,
-		 bool complete);
+void xfer_report(struct session *s, uint32_t direction, const char *path, const struct xfer *x,
+		 const struct timespec *start, bool complete);
 
 /* The rate limit's arithmetic, pure and unit-tested: how many
  * milliseconds a transfer that has moved BYTES in ELAPSED_MS must wait to

@@ -47,7 +47,6 @@ enum xfer_status xfer_put(struct xfer *x, const char *buf, size_t len);
 /* Receive up to LEN bytes: the count, 0 at the client's end of data, or
  * -1 with *ST set; without WAIT, also -1 with *ST == XFER_OK when nothing
  * is there yet. Not accounted: the caller calls xfer_account(). */
-ssize_t xfer_get(struct xfer *x, char *buf, size_t len, bool wait,
-		 enum xfer_status *st);
+ssize_t xfer_get(struct xfer *x, char *buf, size_t len, bool wait, enum xfer_status *st);
 
 #endif

@@ -138,8 +138,7 @@ static int drain(struct spliced *sp, int file)
 
 /* One splice from the socket into the pipe: bytes, 0 at the end of data,
  * -2 when the socket has nothing (and the pipe was drained), -1 with *ST. */
-static ssize_t fill_pipe(struct xfer *x, struct spliced *sp, int file,
-			 enum xfer_status *st)
+static ssize_t fill_pipe(struct xfer *x, struct spliced *sp, int file, enum xfer_status *st)
 {
 	for (;;) {
 		ssize_t n = splice(x->dc->fd, NULL, sp->pipe[1], NULL, SPLICE_BATCH - sp->queued,

@@ -27,8 +27,7 @@
 static enum xfer_status send_sendfile(struct xfer *x, int file)
 {
 	for (;;) {
-		ssize_t n = sendfile(x->dc->fd, file, NULL,
-				     xfer_chunk(x, SENDFILE_CHUNK));
+		ssize_t n = sendfile(x->dc->fd, file, NULL, xfer_chunk(x, SENDFILE_CHUNK));
 		enum xfer_status st;
 
 		if (n > 0)

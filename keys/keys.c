@@ -56,8 +56,7 @@ static const char *openssl_error(void)
 	return e ? buf : "unknown error";
 }
 
-static int send_cert(int zygote_fd, uint32_t vhost, uint32_t type, uint32_t index,
-		     X509 *x)
+static int send_cert(int zygote_fd, uint32_t vhost, uint32_t type, uint32_t index, X509 *x)
 {
 	struct priv_keys_cert *c = calloc(1, sizeof(*c));
 	struct priv_msg m;
@@ -79,8 +78,8 @@ static int send_cert(int zygote_fd, uint32_t vhost, uint32_t type, uint32_t inde
 
 /* One certificate file and its key (KEY "" = in the certificate file),
  * as the rest of the world knows them: leaf + chain. */
-static void load_pair(int zygote_fd, const struct cfg_vhost *vh, uint32_t vi,
-		      const char *cert, const char *key)
+static void load_pair(int zygote_fd, const struct cfg_vhost *vh, uint32_t vi, const char *cert,
+		      const char *key)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	STACK_OF(X509) *chain = NULL;
@@ -96,14 +95,11 @@ static void load_pair(int zygote_fd, const struct cfg_vhost *vh, uint32_t vi,
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
 		fail(zygote_fd, "vhost %s: %s: %s", vh->name, cert, openssl_error());
 	if (SSL_CTX_use_PrivateKey_file(ctx, key[0] ? key : cert, SSL_FILETYPE_PEM) != 1)
-		fail(zygote_fd, "vhost %s: %s: %s", vh->name, key[0] ? key : cert,
-		     openssl_error());
+		fail(zygote_fd, "vhost %s: %s: %s", vh->name, key[0] ? key : cert, openssl_error());
 	if (SSL_CTX_check_private_key(ctx) != 1)
-		fail(zygote_fd, "vhost %s: %s: certificate and key do not match",
-		     vh->name, cert);
+		fail(zygote_fd, "vhost %s: %s: certificate and key do not match", vh->name, cert);
 	pk = SSL_CTX_get0_privatekey(ctx);
-	type = EVP_PKEY_is_a(pk, "RSA") ? KEY_RSA : EVP_PKEY_is_a(pk, "EC") ? KEY_ECDSA :
-					  KEY_TYPES;
+	type = EVP_PKEY_is_a(pk, "RSA") ? KEY_RSA : EVP_PKEY_is_a(pk, "EC") ? KEY_ECDSA : KEY_TYPES;
 	if (type == KEY_TYPES)
 		fail(zygote_fd, "vhost %s: %s: only RSA and ECDSA keys", vh->name, cert);
 	if (keys[vi][type])
@@ -161,8 +157,9 @@ static void sandbox_self(const struct ftpsd_config *cfg, int zygote_fd)
 	if (getrlimit(RLIMIT_NOFILE, &files) < 0)
 		files.rlim_max = SANDBOX_FILES;
 	if (sandbox_become(&id) < 0 ||
-	    sandbox_harden((unsigned)(files.rlim_max < KEYS_MAX_LINKS + 16 ?
-						files.rlim_max : KEYS_MAX_LINKS + 16)) < 0) {
+	    sandbox_harden((unsigned)(files.rlim_max < KEYS_MAX_LINKS + 16 ? files.rlim_max
+									   : KEYS_MAX_LINKS + 16)) <
+		    0) {
 		log_msg(LOG_LVL_ERR, "key holder: sandbox: %s", strerror(errno));
 		_exit(1);
 	}
@@ -174,8 +171,8 @@ static void sandbox_self(const struct ftpsd_config *cfg, int zygote_fd)
 }
 
 /* Whether REQ is something a TLS server signs, with a key we hold. */
-static EVP_PKEY *check_request(const struct ftpsd_config *cfg,
-			       const struct priv_sign *req, const char **why)
+static EVP_PKEY *check_request(const struct ftpsd_config *cfg, const struct priv_sign *req,
+			       const char **why)
 {
 	EVP_PKEY *pk;
 
@@ -201,9 +198,9 @@ static int sign(EVP_PKEY *pk, const struct priv_sign *req, struct priv_sign_resu
 	int ok = c && EVP_PKEY_sign_init(c) == 1;
 
 	if (ok && req->op != SIGN_ECDSA)
-		ok = EVP_PKEY_CTX_set_rsa_padding(c, req->op == SIGN_RSA_PKCS1 ?
-							     RSA_PKCS1_PADDING :
-							     RSA_NO_PADDING) == 1;
+		ok = EVP_PKEY_CTX_set_rsa_padding(c, req->op == SIGN_RSA_PKCS1
+							     ? RSA_PKCS1_PADDING
+							     : RSA_NO_PADDING) == 1;
 	ok = ok && EVP_PKEY_sign(c, res->sig, &len, req->in, req->len) == 1;
 	EVP_PKEY_CTX_free(c);
 	ERR_clear_error();

@@ -13,8 +13,13 @@ static const uint8_t DI_PREFIX[] = {
 
 bool sigcheck_digest_info(const uint8_t *in, size_t len)
 {
-	static const struct { uint8_t arc; size_t hlen; } kinds[] = {
-		{ 1, 32 }, { 2, 48 }, { 3, 64 },
+	static const struct {
+		uint8_t arc;
+		size_t hlen;
+	} kinds[] = {
+		{ 1, 32 },
+		{ 2, 48 },
+		{ 3, 64 },
 	};
 
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -30,8 +35,7 @@ bool sigcheck_digest_info(const uint8_t *in, size_t len)
 }
 
 /* MGF1 (RFC 8017 B.2.1): OUT ^= the mask of SEED. 0 or -1. */
-static int mgf1_xor(uint8_t *out, size_t len, const uint8_t *seed, size_t slen,
-		    const EVP_MD *md)
+static int mgf1_xor(uint8_t *out, size_t len, const uint8_t *seed, size_t slen, const EVP_MD *md)
 {
 	uint8_t block[EVP_MAX_MD_SIZE + 4], digest[EVP_MAX_MD_SIZE];
 	unsigned dlen;
@@ -89,7 +93,7 @@ bool sigcheck_pss_block(const uint8_t *in, size_t len, unsigned modbits)
 			return false;
 		in++;
 	}
-	if (in[emlen - 1] != 0xbc || (in[0] & (uint8_t)~(0xff >> (8 * emlen - embits))))
+	if (in[emlen - 1] != 0xbc || (in[0] & (uint8_t) ~(0xff >> (8 * emlen - embits))))
 		return false;
 	for (size_t i = 0; i < sizeof(mds) / sizeof(mds[0]); i++)
 		if (pss_fits(in, emlen, embits, mds[i]))

@@ -57,8 +57,7 @@ int activation_take(struct inherited_fds *in, char *err, size_t errsize)
 	if (pid != (unsigned long)getpid())
 		return 0; /* meant for another process */
 	if (n > LISTENERS_MAX) {
-		snprintf(err, errsize, "LISTEN_FDS=%lu: more than %d sockets", n,
-			 LISTENERS_MAX);
+		snprintf(err, errsize, "LISTEN_FDS=%lu: more than %d sockets", n, LISTENERS_MAX);
 		return -1;
 	}
 	for (unsigned long i = 0; i < n; i++) {
@@ -67,8 +66,7 @@ int activation_take(struct inherited_fds *in, char *err, size_t errsize)
 		struct inherited_fd *h = &in->fd[in->n];
 		int fl;
 
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-		    type != SOCK_STREAM) {
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM) {
 			close(fd); /* not ours to serve */
 			continue;
 		}
@@ -107,9 +105,10 @@ void activation_close_unclaimed(struct inherited_fds *in)
 		if (in->fd[i].fd < 0)
 			continue;
 		net_addr_string(&in->fd[i].addr, a, sizeof(a));
-		log_msg(LOG_LVL_WARN, "socket activation: %s (fd %d%s%s) matches no "
-			"listen_address/listen_port; closed", a, in->fd[i].fd,
-			in->fd[i].name[0] ? ", " : "", in->fd[i].name);
+		log_msg(LOG_LVL_WARN,
+			"socket activation: %s (fd %d%s%s) matches no "
+			"listen_address/listen_port; closed",
+			a, in->fd[i].fd, in->fd[i].name[0] ? ", " : "", in->fd[i].name);
 		close(in->fd[i].fd);
 		in->fd[i].fd = -1;
 	}

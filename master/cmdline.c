@@ -9,20 +9,20 @@
 
 struct cmdline_state {
 	struct cmdline out;
-	bool test;     /* -t */
-	bool dump;     /* -T */
-	bool help;     /* -h */
-	bool version;  /* -v */
-	bool who;      /* -w */
-	bool import;   /* --import-vsftpd */
+	bool test;    /* -t */
+	bool dump;    /* -T */
+	bool help;    /* -h */
+	bool version; /* -v */
+	bool who;     /* -w */
+	bool import;  /* --import-vsftpd */
 	bool have_config;
 	char *err;
 	unsigned errsize;
 };
 
 /* A reason cut short by a small ERR is still a readable reason. */
-__attribute__((format(printf, 2, 3)))
-static int cmdline_fail(struct cmdline_state *st, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int cmdline_fail(struct cmdline_state *st,
+							      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,8 +35,8 @@ static int cmdline_fail(struct cmdline_state *st, const char *fmt, ...)
 }
 
 /* -c FILE or -cFILE: REST is what follows 'c' in this argument. */
-static int cmdline_take_config(struct cmdline_state *st, const char *rest,
-			       int argc, char *const argv[], int *i)
+static int cmdline_take_config(struct cmdline_state *st, const char *rest, int argc,
+			       char *const argv[], int *i)
 {
 	const char *file = rest;
 
@@ -57,42 +57,24 @@ static int cmdline_take_config(struct cmdline_state *st, const char *rest,
 static int cmdline_take_flag(struct cmdline_state *st, char c)
 {
 	switch (c) {
-	case 'f':
-		st->out.foreground = true;
-		return 0;
-	case 'i':
-		st->out.inetd = true;
-		return 0;
-	case 't':
-		st->test = true;
-		return 0;
-	case 'T':
-		st->dump = true;
-		return 0;
-	case 'h':
-		st->help = true;
-		return 0;
-	case 'v':
-		st->version = true;
-		return 0;
-	case 'w':
-		st->who = true;
-		return 0;
-	case 'j':
-		st->out.json = true;
-		return 0;
+	case 'f': st->out.foreground = true; return 0;
+	case 'i': st->out.inetd = true; return 0;
+	case 't': st->test = true; return 0;
+	case 'T': st->dump = true; return 0;
+	case 'h': st->help = true; return 0;
+	case 'v': st->version = true; return 0;
+	case 'w': st->who = true; return 0;
+	case 'j': st->out.json = true; return 0;
 	default:
 		if (c >= 0x20 && c < 0x7f)
 			return cmdline_fail(st, "unknown option -%c", c);
-		return cmdline_fail(st, "unknown option (byte 0x%02x)",
-				    (unsigned char)c);
+		return cmdline_fail(st, "unknown option (byte 0x%02x)", (unsigned char)c);
 	}
 }
 
 /* One "-xyz" argument: flags may be grouped, as getopt allows; -c takes
  * the rest of the argument or the next one. */
-static int cmdline_take_group(struct cmdline_state *st, int argc,
-			      char *const argv[], int *i)
+static int cmdline_take_group(struct cmdline_state *st, int argc, char *const argv[], int *i)
 {
 	const char *arg = argv[*i];
 
@@ -124,12 +106,10 @@ static enum cmdline_action cmdline_action_of(const struct cmdline_state *st)
 	return CMDLINE_RUN;
 }
 
-int cmdline_parse(struct cmdline *out, int argc, char *const argv[],
-		  char *err, unsigned errsize)
+int cmdline_parse(struct cmdline *out, int argc, char *const argv[], char *err, unsigned errsize)
 {
 	struct cmdline_state st = {
-		.out = { .action = CMDLINE_RUN,
-			 .config_path = FTPSD_DEFAULT_CONFIG },
+		.out = { .action = CMDLINE_RUN, .config_path = FTPSD_DEFAULT_CONFIG },
 		.err = err,
 		.errsize = errsize,
 	};
@@ -159,8 +139,7 @@ int cmdline_parse(struct cmdline *out, int argc, char *const argv[],
 			return -1;
 	}
 	if (i < argc)
-		return cmdline_fail(&st, "unexpected argument \"%.40s\"",
-				    argv[i]);
+		return cmdline_fail(&st, "unexpected argument \"%.40s\"", argv[i]);
 	if (st.test && st.dump)
 		return cmdline_fail(&st, "options -t and -T exclude each other");
 	if (st.who && (st.test || st.dump))
@@ -169,7 +148,7 @@ int cmdline_parse(struct cmdline *out, int argc, char *const argv[],
 		return cmdline_fail(&st, "option --import-vsftpd needs a FILE");
 	if (st.import && (st.test || st.dump || st.who || st.have_config))
 		return cmdline_fail(&st, "option --import-vsftpd excludes -c, -t, -T "
-				    "and -w");
+					 "and -w");
 	if (st.out.json && !st.who)
 		return cmdline_fail(&st, "option -j goes with -w");
 	st.out.action = cmdline_action_of(&st);
@@ -184,8 +163,7 @@ const char *cmdline_usage(void)
 	       "       ftpsd -w [-j] [-c FILE]\n"
 	       "       ftpsd --import-vsftpd FILE...\n"
 	       "       ftpsd -h | -v\n"
-	       "  -c FILE  configuration file (default " FTPSD_DEFAULT_CONFIG
-	       ")\n"
+	       "  -c FILE  configuration file (default " FTPSD_DEFAULT_CONFIG ")\n"
 	       "  -f       stay in the foreground, log to stderr too\n"
 	       "  -i       inetd mode: serve the connection on fd 0/1\n"
 	       "  -t       check the configuration, exit 1 on any problem\n"

@@ -86,8 +86,7 @@ int generation_start(struct generation *g, const struct ftpsd_config *cfg,
 
 /* One message from the zygote: EXITED goes to FN; SPAWNED's pid is
  * returned in *SPAWNED. 0, or -1 when the zygote is gone. */
-static int read_one(struct generation *g, generation_exit_fn fn, void *ctx,
-		    pid_t *spawned)
+static int read_one(struct generation *g, generation_exit_fn fn, void *ctx, pid_t *spawned)
 {
 	struct priv_msg m;
 	int32_t pid;
@@ -106,8 +105,7 @@ static int read_one(struct generation *g, generation_exit_fn fn, void *ctx,
 	return 0;
 }
 
-pid_t generation_spawn(struct generation *g, int link, generation_exit_fn fn,
-		       void *ctx)
+pid_t generation_spawn(struct generation *g, int link, generation_exit_fn fn, void *ctx)
 {
 	struct priv_msg m;
 	pid_t pid = 0;
@@ -134,8 +132,7 @@ int generation_read(struct generation *g, generation_exit_fn fn, void *ctx)
 	return 0;
 }
 
-void generation_send_masq(struct generation *g, const struct pasv_masq *masq,
-			  size_t n)
+void generation_send_masq(struct generation *g, const struct pasv_masq *masq, size_t n)
 {
 	struct priv_msg m;
 

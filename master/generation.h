@@ -14,7 +14,7 @@
 struct generation {
 	pid_t zygote;
 	pid_t keys;
-	int link;   /* to the zygote; -1 when none */
+	int link; /* to the zygote; -1 when none */
 };
 
 /* Called for each session or spare the zygote reports ended. */
@@ -28,16 +28,14 @@ int generation_start(struct generation *g, const struct ftpsd_config *cfg,
 
 /* A new spare monitor, serving the master's PRIV_ASSIGN on LINK (which is
  * sent away and closed here). Its pid, or -1. */
-pid_t generation_spawn(struct generation *g, int link, generation_exit_fn fn,
-		       void *ctx);
+pid_t generation_spawn(struct generation *g, int link, generation_exit_fn fn, void *ctx);
 
 /* Read what the zygote sent, without blocking. -1 when it is gone. */
 int generation_read(struct generation *g, generation_exit_fn fn, void *ctx);
 
 /* Tell the zygote the current masquerade addresses, for the spares it
  * forks from now on. */
-void generation_send_masq(struct generation *g, const struct pasv_masq *masq,
-			  size_t n);
+void generation_send_masq(struct generation *g, const struct pasv_masq *masq, size_t n);
 
 /* A reload replaced G: its zygote forks no more and exits; its sessions
  * go on (the master, a subreaper, inherits them), and so does its key

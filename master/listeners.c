@@ -10,8 +10,7 @@
 static bool same_addr(const struct net_addr *a, const struct net_addr *b)
 {
 	return a->len == b->len && net_addr_same_ip(a, b) &&
-	       net_addr_family(a) == net_addr_family(b) &&
-	       net_addr_port(a) == net_addr_port(b);
+	       net_addr_family(a) == net_addr_family(b) && net_addr_port(a) == net_addr_port(b);
 }
 
 static int open_listener(const struct net_addr *a)
@@ -25,8 +24,7 @@ static int open_listener(const struct net_addr *a)
 	if ((net_addr_family(a) == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||
-	    listen(fd, 512) < 0) {
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 || listen(fd, 512) < 0) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
@@ -65,16 +63,14 @@ static bool covered(const struct listeners *ls, const struct net_addr *a)
 	for (size_t i = 0; i < ls->n; i++)
 		if (net_addr_port(&ls->l[i].addr) == net_addr_port(a) &&
 		    net_addr_family(&ls->l[i].addr) == net_addr_family(a) &&
-		    (net_addr_same_ip(&ls->l[i].addr, a) ||
-		     is_wildcard(&ls->l[i].addr)))
+		    (net_addr_same_ip(&ls->l[i].addr, a) || is_wildcard(&ls->l[i].addr)))
 			return true;
 	return false;
 }
 
 /* Add VH's addresses on PORT to NEXT, reusing sockets already open in LS. */
-static int want(struct listeners *next, const struct listeners *ls,
-		bool *reused, const struct cfg_vhost *vh, unsigned port,
-		bool implicit, char *err, size_t errsize)
+static int want(struct listeners *next, const struct listeners *ls, bool *reused,
+		const struct cfg_vhost *vh, unsigned port, bool implicit, char *err, size_t errsize)
 {
 	struct net_addr addrs[32];
 	int n = vhost_addresses(vh, port, addrs, 32);
@@ -91,8 +87,10 @@ static int want(struct listeners *next, const struct listeners *ls,
 		if (cfg_may_share_address(&vh->set) && covered(next, &addrs[i]))
 			continue;
 		if (next->n == LISTENERS_MAX || find(next, &addrs[i]) >= 0) {
-			snprintf(err, errsize, "too many or duplicate listen addresses "
-				 "(vhost %s, port %u)", vh->name, port);
+			snprintf(err, errsize,
+				 "too many or duplicate listen addresses "
+				 "(vhost %s, port %u)",
+				 vh->name, port);
 			return -1;
 		}
 		l->addr = addrs[i];
@@ -106,8 +104,7 @@ static int want(struct listeners *next, const struct listeners *ls,
 		} else if ((l->fd = open_listener(&addrs[i])) < 0) {
 			char a[NETADDR_STRLEN];
 			net_addr_string(&addrs[i], a, sizeof(a));
-			snprintf(err, errsize, "cannot listen on %s: %s", a,
-				 strerror(errno));
+			snprintf(err, errsize, "cannot listen on %s: %s", a, strerror(errno));
 			return -1;
 		}
 		next->n++;
@@ -117,8 +114,7 @@ static int want(struct listeners *next, const struct listeners *ls,
 
 /* Collect the wanted set, reusing open fds; on error close only what this
  * call opened. */
-int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
-		   char *err, size_t errsize)
+int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg, char *err, size_t errsize)
 {
 	struct listeners next = { .n = 0, .inherited = ls->inherited };
 	bool reused[LISTENERS_MAX] = { false };
@@ -128,12 +124,11 @@ int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
 		/* implicit_ssl=YES: listen_port is the implicit listener. */
 		bool plain = !(vh->set.ssl_enable &&
 			       vh->set.implicit_ssl_port == vh->set.listen_port);
-		if (plain && want(&next, ls, reused, vh, vh->set.listen_port, false,
-				  err, errsize) < 0)
+		if (plain &&
+		    want(&next, ls, reused, vh, vh->set.listen_port, false, err, errsize) < 0)
 			goto fail;
 		if (vh->set.ssl_enable && vh->set.implicit_ssl_port &&
-		    want(&next, ls, reused, vh, vh->set.implicit_ssl_port, true,
-			 err, errsize) < 0)
+		    want(&next, ls, reused, vh, vh->set.implicit_ssl_port, true, err, errsize) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < ls->n; i++)
@@ -164,8 +159,7 @@ static bool is_wildcard(const struct net_addr *a)
 }
 
 const struct cfg_vhost *listeners_vhost_for(const struct ftpsd_config *cfg,
-					    const struct net_addr *local,
-					    bool *implicit)
+					    const struct net_addr *local, bool *implicit)
 {
 	const struct cfg_vhost *wildcard = NULL, *exact = NULL;
 	bool wildcard_implicit = false;

@@ -13,14 +13,14 @@ struct listener {
 	int fd;
 	struct net_addr addr;
 	const struct cfg_vhost *vhost;
-	bool implicit_tls;      /* implicit_ssl_port: TLS from the first byte */
+	bool implicit_tls; /* implicit_ssl_port: TLS from the first byte */
 };
 
 /* Sockets opened by systemd (master/activation.h), claimed by address. */
 struct inherited_fd {
-	int fd;                 /* -1 once claimed */
+	int fd; /* -1 once claimed */
 	struct net_addr addr;
-	char name[64];          /* from LISTEN_FDNAMES, or "" */
+	char name[64]; /* from LISTEN_FDNAMES, or "" */
 };
 
 struct inherited_fds {
@@ -38,8 +38,7 @@ struct listeners {
  * (pointing them at the new vhost), open new ones, close the rest. On
  * failure LS is unchanged except for sockets already opened, which are
  * closed again, and -1 is returned with a reason in ERR. */
-int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg,
-		   char *err, size_t errsize);
+int listeners_sync(struct listeners *ls, const struct ftpsd_config *cfg, char *err, size_t errsize);
 
 void listeners_close_all(struct listeners *ls);
 
@@ -47,7 +46,6 @@ void listeners_close_all(struct listeners *ls);
  * wildcard on the same port), or the first vhost; *IMPLICIT tells whether
  * LOCAL's port is that vhost's implicit FTPS port. For inetd mode. */
 const struct cfg_vhost *listeners_vhost_for(const struct ftpsd_config *cfg,
-					    const struct net_addr *local,
-					    bool *implicit);
+					    const struct net_addr *local, bool *implicit);
 
 #endif

@@ -39,9 +39,17 @@ static int open_log(const char *path)
  * children, binding port 20, killing engines, chown of uploads. The rest
  * (module loading, raw sockets, ptrace, mounts...) is gone for good. */
 static const cap_value_t session_caps[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
-	CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
-	CAP_SYS_CHROOT, CAP_AUDIT_WRITE,
+	CAP_CHOWN,
+	CAP_DAC_OVERRIDE,
+	CAP_DAC_READ_SEARCH,
+	CAP_FOWNER,
+	CAP_KILL,
+	CAP_SETGID,
+	CAP_SETUID,
+	CAP_SETPCAP,
+	CAP_NET_BIND_SERVICE,
+	CAP_SYS_CHROOT,
+	CAP_AUDIT_WRITE,
 	CAP_SYS_ADMIN, /* last: kept only for isolate_network (unshare) */
 };
 
@@ -58,8 +66,7 @@ static int load(struct ftpsd_config *cfg, const struct cmdline *cl)
 	return errors;
 }
 
-static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
-	       struct inherited_fds *inherited)
+static int run(struct ftpsd_config *cfg, const struct cmdline *cl, struct inherited_fds *inherited)
 {
 	const struct cfg_settings *g = &cfg->global;
 	/* vsftpd's rule: standalone if either listen or listen_ipv6. */
@@ -75,7 +82,8 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 		.json = strcmp(g->log_format, "json") == 0,
 	};
 	struct master_opts opts = { .config_path = cl->config_path,
-				    .foreground = cl->foreground, .inherited = inherited };
+				    .foreground = cl->foreground,
+				    .inherited = inherited };
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "ftpsd: must be started as root\n");
@@ -85,14 +93,11 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 		fprintf(stderr, "ftpsd: log_file %s: %s\n", g->log_file, strerror(errno));
 		return 1;
 	}
-	if (cfg_logs_xferlog(g) &&
-	    (env.xferlog_fd = open_log(g->xferlog_file)) < 0) {
-		fprintf(stderr, "ftpsd: xferlog_file %s: %s\n", g->xferlog_file,
-			strerror(errno));
+	if (cfg_logs_xferlog(g) && (env.xferlog_fd = open_log(g->xferlog_file)) < 0) {
+		fprintf(stderr, "ftpsd: xferlog_file %s: %s\n", g->xferlog_file, strerror(errno));
 		return 1;
 	}
-	if (cfg_logs_vsftpd(g) &&
-	    (env.vsftpd_log_fd = open_log(g->vsftpd_log_file)) < 0) {
+	if (cfg_logs_vsftpd(g) && (env.vsftpd_log_fd = open_log(g->vsftpd_log_file)) < 0) {
 		fprintf(stderr, "ftpsd: vsftpd_log_file %s: %s\n", g->vsftpd_log_file,
 			strerror(errno));
 		return 1;
@@ -102,14 +107,14 @@ static int run(struct ftpsd_config *cfg, const struct cmdline *cl,
 	log_init(&sinks);
 	if (!g->seccomp_sandbox)
 		log_msg(LOG_LVL_WARN, "seccomp_sandbox=NO: sandboxed processes run "
-			"without syscall filters (for debugging only)");
+				      "without syscall filters (for debugging only)");
 	else if (sandbox_seccomp_prepare() < 0) {
 		log_msg(LOG_LVL_ERR, "cannot compile the seccomp filters");
 		return 1;
 	}
-	if (sandbox_limit_bounding_set(session_caps, sizeof(session_caps) /
-							sizeof(session_caps[0]) -
-						     (g->isolate_network ? 0 : 1)) < 0) {
+	if (sandbox_limit_bounding_set(session_caps,
+				       sizeof(session_caps) / sizeof(session_caps[0]) -
+					       (g->isolate_network ? 0 : 1)) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot limit capabilities: %s", strerror(errno));
 		return 1;
 	}
@@ -165,8 +170,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cl.action == CMDLINE_IMPORT)
-		return vsftpd_import((const char *const *)cl.import_files, cl.nimport,
-				     stdout, stderr) == 0 ? 0 : 1;
+		return vsftpd_import((const char *const *)cl.import_files, cl.nimport, stdout,
+				     stderr) == 0
+			       ? 0
+			       : 1;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return 1;

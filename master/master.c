@@ -37,22 +37,22 @@
 struct master {
 	struct ftpsd_config *cfg;
 	const struct master_opts *opts;
-	struct role_env *env;      /* what each generation inherits */
-	struct generation gen;     /* the current key holder and zygote */
+	struct role_env *env;  /* what each generation inherits */
+	struct generation gen; /* the current key holder and zygote */
 	time_t gen_started;
-	struct pasv_masq *masq;    /* per vhost, as last resolved */
-	struct natmap_ctl nat;     /* the NAT helper (pasv_address=auto...) */
+	struct pasv_masq *masq; /* per vhost, as last resolved */
+	struct natmap_ctl nat;  /* the NAT helper (pasv_address=auto...) */
 	struct listeners ls;
 	struct proxy_wait proxied; /* trusted proxies' headers still arriving */
 	struct pool pool;
 	int sigfd;
 	struct master_session *sessions;
 	size_t nsessions, cap;
-	int report_fd;             /* failed logins, from the monitors */
+	int report_fd; /* failed logins, from the monitors */
 	struct throttle *throttle;
-	struct notifier notify;    /* systemd's NOTIFY_SOCKET, if any */
-	size_t status_sent;        /* the session count STATUS= last told */
-	int who_fd;                /* who_socket's listener, or -1 */
+	struct notifier notify;     /* systemd's NOTIFY_SOCKET, if any */
+	size_t status_sent;         /* the session count STATUS= last told */
+	int who_fd;                 /* who_socket's listener, or -1 */
 	char who_path[CFG_STR_MAX]; /* where it listens (reloads keep it) */
 	bool stop;
 };
@@ -62,8 +62,7 @@ static void log_listeners(const struct listeners *ls)
 	for (size_t i = 0; i < ls->n; i++) {
 		char a[NETADDR_STRLEN];
 		net_addr_string(&ls->l[i].addr, a, sizeof(a));
-		log_msg(LOG_LVL_INFO, "listening on %s (vhost %s)", a,
-			ls->l[i].vhost->name);
+		log_msg(LOG_LVL_INFO, "listening on %s (vhost %s)", a, ls->l[i].vhost->name);
 	}
 }
 
@@ -74,12 +73,10 @@ static void log_info_line(const char *line, void *ctx)
 }
 
 /* Per vhost: where it listens, what it advertises to whom (DESIGN §3). */
-static void log_vhosts(const struct ftpsd_config *cfg,
-		       const struct pasv_masq *masq)
+static void log_vhosts(const struct ftpsd_config *cfg, const struct pasv_masq *masq)
 {
 	for (size_t v = 0; v < cfg->nvhosts; v++)
-		vhost_describe(&cfg->vhosts[v], masq ? &masq[v] : NULL,
-			       log_info_line, NULL);
+		vhost_describe(&cfg->vhosts[v], masq ? &masq[v] : NULL, log_info_line, NULL);
 }
 
 static int block_signals(sigset_t *old)
@@ -106,8 +103,7 @@ static size_t sessions_from(const struct master *m, const struct net_addr *peer)
 	return n;
 }
 
-static void track_session(struct master *m, pid_t pid, const struct net_addr *peer,
-			  int link)
+static void track_session(struct master *m, pid_t pid, const struct net_addr *peer, int link)
 {
 	if (m->nsessions == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
@@ -119,8 +115,9 @@ static void track_session(struct master *m, pid_t pid, const struct net_addr *pe
 		m->sessions = grown;
 		m->cap = cap;
 	}
-	m->sessions[m->nsessions++] =
-		(struct master_session){ .pid = pid, .peer = *peer, .link = link };
+	m->sessions[m->nsessions++] = (struct master_session){ .pid = pid,
+							       .peer = *peer,
+							       .link = link };
 }
 
 static void untrack_session(struct master *m, pid_t pid)
@@ -167,7 +164,8 @@ static void start_session(struct master *m, const struct listener *l, int fd,
 	if (g->max_clients && m->nsessions >= g->max_clients)
 		return refuse(fd, "421 There are too many connected users, please try later.\r\n");
 	if (per_ip && sessions_from(m, &peer) >= per_ip)
-		return refuse(fd, "421 There are too many connections from your internet address.\r\n");
+		return refuse(fd,
+			      "421 There are too many connections from your internet address.\r\n");
 	if (throttle_blocked(m->throttle, &peer, time(NULL), g->login_throttle_fails,
 			     g->login_throttle_window)) {
 		char ip[NETADDR_STRLEN];
@@ -176,9 +174,12 @@ static void start_session(struct master *m, const struct listener *l, int fd,
 		f.vhost = l->vhost->name;
 		f.client = ip;
 		f.reason = "too many failed logins";
-		log_event(LOG_LVL_WARN, &f, "refused: client %s vhost %s: too many "
-			  "failed logins (throttled)", ip, l->vhost->name);
-		return refuse(fd, "421 Too many failed logins from your address; try again later.\r\n");
+		log_event(LOG_LVL_WARN, &f,
+			  "refused: client %s vhost %s: too many "
+			  "failed logins (throttled)",
+			  ip, l->vhost->name);
+		return refuse(fd,
+			      "421 Too many failed logins from your address; try again later.\r\n");
 	}
 	pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, &link);
 	if (pid < 0) { /* no spare left (or prefork_spares=0): one now */
@@ -192,9 +193,8 @@ static void start_session(struct master *m, const struct listener *l, int fd,
 
 /* The header's destination may choose another vhost on this listener
  * (proxy_destination): one ftpsd behind one proxy, several public names. */
-static void header_ready(void *ctx, size_t listener, int fd,
-			 const struct net_addr *client, const struct net_addr *proxy,
-			 const struct net_addr *dst)
+static void header_ready(void *ctx, size_t listener, int fd, const struct net_addr *client,
+			 const struct net_addr *proxy, const struct net_addr *dst)
 {
 	struct master *m = ctx;
 	struct listener chosen = m->ls.l[listener];
@@ -224,8 +224,10 @@ static void accepted(struct master *m, size_t listener, int fd)
 	if (proxy_wait_add(&m->proxied, fd, listener, &peer) < 0) {
 		char ip[NETADDR_STRLEN];
 		net_addr_ip_string(&peer, ip, sizeof(ip));
-		log_msg(LOG_LVL_WARN, "refused: connection from proxy %s: %d PROXY "
-			"headers already awaited", ip, PROXY_WAIT_MAX);
+		log_msg(LOG_LVL_WARN,
+			"refused: connection from proxy %s: %d PROXY "
+			"headers already awaited",
+			ip, PROXY_WAIT_MAX);
 		close(fd);
 	}
 }
@@ -327,8 +329,8 @@ static void reap(struct master *m)
 			if (changed)
 				masq_changed(m);
 		} else if (pid == m->gen.zygote || pid == m->gen.keys)
-			restart_generation(m, pid == m->gen.zygote ? "the zygote" :
-					   "the key holder", status);
+			restart_generation(
+				m, pid == m->gen.zygote ? "the zygote" : "the key holder", status);
 		else
 			session_ended(pid, m);
 	}
@@ -399,8 +401,7 @@ static void reload(struct master *m)
 		return;
 	notify_reloading(&m->notify);
 	if (config_load(next, m->opts->config_path, stderr) != 0 ||
-	    config_check_environment(next, stderr) != 0 ||
-	    config_read_files(next, stderr) != 0) {
+	    config_check_environment(next, stderr) != 0 || config_read_files(next, stderr) != 0) {
 		log_msg(LOG_LVL_ERR, "reload: %s has errors; keeping the old config",
 			m->opts->config_path);
 		free(next);
@@ -443,14 +444,13 @@ static void reopen_logs(struct master *m)
 	struct ftpsd_config *same;
 
 	if (m->env->log_fd >= 0 && g->log_file[0] && reopen_at(m->env->log_fd, g->log_file) < 0)
-		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file",
-			g->log_file, strerror(errno));
+		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file", g->log_file,
+			strerror(errno));
 	if (m->env->xferlog_fd >= 0 && g->xferlog_file[0] &&
 	    reopen_at(m->env->xferlog_fd, g->xferlog_file) < 0)
-		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file",
-			g->xferlog_file, strerror(errno));
-	if (m->env->vsftpd_log_fd >= 0 &&
-	    reopen_at(m->env->vsftpd_log_fd, g->vsftpd_log_file) < 0)
+		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file", g->xferlog_file,
+			strerror(errno));
+	if (m->env->vsftpd_log_fd >= 0 && reopen_at(m->env->vsftpd_log_fd, g->vsftpd_log_file) < 0)
 		log_msg(LOG_LVL_ERR, "reopen %s: %s; still writing the old file",
 			g->vsftpd_log_file, strerror(errno));
 	log_msg(LOG_LVL_INFO, "log files reopened");
@@ -557,8 +557,7 @@ static void serve(struct master *m)
 		/* Dynamic DNS, and the address the gateway told. */
 		if (m->masq && resolver_refresh(m->masq, m->cfg, time(NULL)))
 			masq_changed(m);
-		if (pfd[n + 3].revents && m->masq &&
-		    natmap_ctl_read(&m->nat, m->cfg, m->masq))
+		if (pfd[n + 3].revents && m->masq && natmap_ctl_read(&m->nat, m->cfg, m->masq))
 			masq_changed(m);
 		/* Sessions that ended, as the zygote saw them (a dead zygote
 		 * shows up as SIGCHLD below). */
@@ -586,11 +585,15 @@ static void serve(struct master *m)
 	}
 }
 
-int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
-	       struct role_env *env)
+int master_run(struct ftpsd_config *cfg, const struct master_opts *opts, struct role_env *env)
 {
-	struct master m = { .cfg = cfg, .opts = opts, .env = env, .sigfd = -1,
-			    .report_fd = -1, .gen = { .link = -1 }, .nat = NATMAP_CTL_INIT,
+	struct master m = { .cfg = cfg,
+			    .opts = opts,
+			    .env = env,
+			    .sigfd = -1,
+			    .report_fd = -1,
+			    .gen = { .link = -1 },
+			    .nat = NATMAP_CTL_INIT,
 			    .who_fd = -1,
 			    .ls = { .inherited = opts->inherited } };
 	char err[512];
@@ -617,11 +620,11 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
 		return 1;
 	}
 	if (cfg->global.pid_file[0] && write_pidfile(cfg->global.pid_file) < 0)
-		log_msg(LOG_LVL_WARN, "pid file %s: %s", cfg->global.pid_file,
-			strerror(errno));
+		log_msg(LOG_LVL_WARN, "pid file %s: %s", cfg->global.pid_file, strerror(errno));
 	/* Read at start only: a reload keeps the socket it has. */
 	if (who_reserve_fds(cfg->global.max_clients) < 0)
-		log_msg(LOG_LVL_WARN, "RLIMIT_NOFILE is below max_clients + 1024: the "
+		log_msg(LOG_LVL_WARN,
+			"RLIMIT_NOFILE is below max_clients + 1024: the "
 			"master may run out of descriptors (it keeps one per session)");
 	snprintf(m.who_path, sizeof(m.who_path), "%s", cfg->global.who_socket);
 	if (m.who_path[0] && (m.who_fd = who_listen(m.who_path, err, sizeof(err))) < 0)
@@ -713,7 +716,8 @@ static const struct cfg_vhost *inetd_proxy_header(const struct ftpsd_config *cfg
 void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 {
 	struct monitor_env env = { .xferlog_fd = renv->xferlog_fd,
-				   .vsftpd_log_fd = renv->vsftpd_log_fd, .report_fd = -1,
+				   .vsftpd_log_fd = renv->vsftpd_log_fd,
+				   .report_fd = -1,
 				   .key_fd = -1 };
 	struct net_addr local;
 	struct priv_assign a = { .proxied = 0 };
@@ -723,8 +727,7 @@ void inetd_run(const struct ftpsd_config *cfg, const struct role_env *renv)
 	int kz[2];
 
 	if (net_addr_from_local(&local, 0) < 0) {
-		log_msg(LOG_LVL_ERR, "inetd mode: fd 0 is not a socket: %s",
-			strerror(errno));
+		log_msg(LOG_LVL_ERR, "inetd mode: fd 0 is not a socket: %s", strerror(errno));
 		_exit(1);
 	}
 	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {

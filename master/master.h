@@ -19,8 +19,7 @@ struct master_opts {
 
 /* Runs until SIGTERM/SIGINT. CFG is heap-allocated and owned by the master
  * from here on (SIGHUP replaces it). Returns the exit status. */
-int master_run(struct ftpsd_config *cfg, const struct master_opts *opts,
-	       struct role_env *env);
+int master_run(struct ftpsd_config *cfg, const struct master_opts *opts, struct role_env *env);
 
 /* Inetd mode: serve the connection on fd 0. Never returns. */
 __attribute__((noreturn)) void inetd_run(const struct ftpsd_config *cfg,

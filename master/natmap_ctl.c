@@ -57,8 +57,7 @@ int natmap_ctl_start(struct natmap_ctl *c, const struct ftpsd_config *cfg,
 	c->pid = role_spawn("natmap", cfg, env, &sv[1], 1);
 	close(sv[1]);
 	if (c->pid < 0) {
-		log_msg(LOG_LVL_ERR, "NAT helper: fork: %s; static settings only",
-			strerror(errno));
+		log_msg(LOG_LVL_ERR, "NAT helper: fork: %s; static settings only", strerror(errno));
 		close(sv[0]);
 		c->pid = 0;
 		return -1;
@@ -90,11 +89,11 @@ static void ports_text(const struct priv_nat_state *s, char *buf, size_t size)
 		while (j + 1 < s->nports && s->ports[j + 1] == s->ports[j] + 1)
 			j++;
 		if (j == i)
-			len += (size_t)snprintf(buf + len, size - len, "%s%u",
-						i ? ", " : "", s->ports[i]);
+			len += (size_t)snprintf(buf + len, size - len, "%s%u", i ? ", " : "",
+						s->ports[i]);
 		else
-			len += (size_t)snprintf(buf + len, size - len, "%s%u-%u",
-						i ? ", " : "", s->ports[i], s->ports[j]);
+			len += (size_t)snprintf(buf + len, size - len, "%s%u-%u", i ? ", " : "",
+						s->ports[i], s->ports[j]);
 		i = j;
 	}
 }
@@ -128,8 +127,8 @@ static bool address_plausible(uint32_t ip)
 
 /* What the master makes of S's address: NULL when usable (*ADDR set),
  * else why not. IP gets the address as text. */
-static const char *verdict_of(const struct priv_nat_state *s, struct net_addr *addr,
-			      char *ip, size_t ipsize)
+static const char *verdict_of(const struct priv_nat_state *s, struct net_addr *addr, char *ip,
+			      size_t ipsize)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)&addr->ss;
 	struct in_addr a = { .s_addr = s->external_ip };
@@ -153,8 +152,8 @@ static const char *verdict_of(const struct priv_nat_state *s, struct net_addr *a
 
 /* The line that says what S means for VH, as logged and as ftpsd -T
  * shows it (with LEFT, the lease's seconds left, when LEFT >= 0). */
-static void state_text(const struct cfg_vhost *vh, const struct priv_nat_state *s,
-		       long long left, char *buf, size_t size)
+static void state_text(const struct cfg_vhost *vh, const struct priv_nat_state *s, long long left,
+		       char *buf, size_t size)
 {
 	char ports[512], reason[4 * PRIV_NAT_REASON_MAX], lease[96], ip[INET_ADDRSTRLEN];
 	struct net_addr addr;
@@ -162,21 +161,27 @@ static void state_text(const struct cfg_vhost *vh, const struct priv_nat_state *
 
 	if (s->proto == 0) {
 		log_escape(s->reason, reason, sizeof(reason));
-		snprintf(buf, size, "vhost %s: NAT: no gateway protocol worked (%s); "
-			 "using the static settings", vh->name, reason);
+		snprintf(buf, size,
+			 "vhost %s: NAT: no gateway protocol worked (%s); "
+			 "using the static settings",
+			 vh->name, reason);
 		return;
 	}
 	ports_text(s, ports, sizeof(ports));
 	if (!s->lifetime)
 		snprintf(lease, sizeof(lease), "permanent lease");
 	else if (left >= 0)
-		snprintf(lease, sizeof(lease), "lease %u s, %lld s left, renewed at "
-			 "half", s->lifetime, left);
+		snprintf(lease, sizeof(lease),
+			 "lease %u s, %lld s left, renewed at "
+			 "half",
+			 s->lifetime, left);
 	else
 		snprintf(lease, sizeof(lease), "lease %u s", s->lifetime);
-	snprintf(buf, size, "vhost %s: NAT: %s: external address %s%s, mapped TCP "
-		 "ports %s (%s)", vh->name, natmap_proto_name((enum natmap_proto)s->proto),
-		 ip, verdict ? verdict : "", ports, lease);
+	snprintf(buf, size,
+		 "vhost %s: NAT: %s: external address %s%s, mapped TCP "
+		 "ports %s (%s)",
+		 vh->name, natmap_proto_name((enum natmap_proto)s->proto), ip,
+		 verdict ? verdict : "", ports, lease);
 }
 
 static void log_state(const struct cfg_vhost *vh, const struct priv_nat_state *s)
@@ -186,8 +191,8 @@ static void log_state(const struct cfg_vhost *vh, const struct priv_nat_state *s
 	char ip[INET_ADDRSTRLEN];
 
 	state_text(vh, s, -1, line, sizeof(line));
-	log_msg(s->proto && !verdict_of(s, &addr, ip, sizeof(ip)) ? LOG_LVL_INFO :
-		LOG_LVL_WARN, "%s", line);
+	log_msg(s->proto && !verdict_of(s, &addr, ip, sizeof(ip)) ? LOG_LVL_INFO : LOG_LVL_WARN,
+		"%s", line);
 }
 
 /* The masquerade value S gives vhost V: true when it changed. */
@@ -224,20 +229,26 @@ void natmap_ctl_describe(const struct natmap_ctl *c, const struct ftpsd_config *
 		if (!natmap_vhost_wanted(vh))
 			continue;
 		if (c->pid <= 0)
-			snprintf(line, sizeof(line), "vhost %s: NAT: the helper is not "
-				 "running; using the static settings", vh->name);
+			snprintf(line, sizeof(line),
+				 "vhost %s: NAT: the helper is not "
+				 "running; using the static settings",
+				 vh->name);
 		else if (!c->have[v])
-			snprintf(line, sizeof(line), "vhost %s: NAT: no result from the "
-				 "gateway yet; using the static settings", vh->name);
+			snprintf(line, sizeof(line),
+				 "vhost %s: NAT: no result from the "
+				 "gateway yet; using the static settings",
+				 vh->name);
 		else
-			state_text(vh, s, s->lifetime ? (long long)s->lifetime -
-				   (mono_ms() - c->at[v]) / 1000 : -1, line, sizeof(line));
+			state_text(vh, s,
+				   s->lifetime
+					   ? (long long)s->lifetime - (mono_ms() - c->at[v]) / 1000
+					   : -1,
+				   line, sizeof(line));
 		emit(line, ctx);
 	}
 }
 
-bool natmap_ctl_read(struct natmap_ctl *c, const struct ftpsd_config *cfg,
-		     struct pasv_masq *masq)
+bool natmap_ctl_read(struct natmap_ctl *c, const struct ftpsd_config *cfg, struct pasv_masq *masq)
 {
 	struct pollfd p = { .fd = c->link, .events = POLLIN };
 	bool changed = false;
@@ -259,23 +270,26 @@ bool natmap_ctl_read(struct natmap_ctl *c, const struct ftpsd_config *cfg,
 			 state_valid(cfg, &s))
 			changed |= masq && apply_state(c, cfg, &s, masq);
 		else
-			log_msg(LOG_LVL_ERR, "violation: ftpsd-natmap sent a malformed or "
-				"unexpected message (type %u); ignored", m.type);
+			log_msg(LOG_LVL_ERR,
+				"violation: ftpsd-natmap sent a malformed or "
+				"unexpected message (type %u); ignored",
+				m.type);
 	}
 	return changed;
 }
 
-bool natmap_ctl_exited(struct natmap_ctl *c, pid_t pid, int status,
-		       const struct ftpsd_config *cfg, struct pasv_masq *masq,
-		       bool *changed)
+bool natmap_ctl_exited(struct natmap_ctl *c, pid_t pid, int status, const struct ftpsd_config *cfg,
+		       struct pasv_masq *masq, bool *changed)
 {
 	*changed = false;
 	if (c->pid <= 0 || pid != c->pid)
 		return false;
 	if (c->link >= 0)
 		(void)natmap_ctl_read(c, cfg, masq); /* its last words */
-	log_msg(LOG_LVL_WARN, "NAT helper ended (status %d); pasv_address=auto vhosts "
-		"use their static settings", status);
+	log_msg(LOG_LVL_WARN,
+		"NAT helper ended (status %d); pasv_address=auto vhosts "
+		"use their static settings",
+		status);
 	for (size_t v = 0; masq && v < cfg->nvhosts; v++)
 		if (cfg_pasv_address_auto(&cfg->vhosts[v].set) && masq[v].ok) {
 			masq[v].ok = false;

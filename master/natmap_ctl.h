@@ -13,14 +13,17 @@
 #include "sandbox/role.h"
 
 struct natmap_ctl {
-	pid_t pid;      /* 0: not running */
-	int link;       /* -1: none */
+	pid_t pid; /* 0: not running */
+	int link;  /* -1: none */
 	bool have[CFG_MAX_VHOSTS];
 	struct priv_nat_state last[CFG_MAX_VHOSTS]; /* as last reported */
 	long long at[CFG_MAX_VHOSTS];               /* when (CLOCK_MONOTONIC ms) */
 };
 
-#define NATMAP_CTL_INIT { .pid = 0, .link = -1 }
+#define NATMAP_CTL_INIT              \
+	{                            \
+		.pid = 0, .link = -1 \
+	}
 
 /* Cut the passive range of mapping vhosts to what is mapped (logged).
  * Before the configuration is handed to a generation. */
@@ -34,14 +37,12 @@ int natmap_ctl_start(struct natmap_ctl *c, const struct ftpsd_config *cfg,
 /* Read the helper's messages without blocking; sets MASQ of each
  * pasv_address=auto vhost from what it learned. True when a masquerade
  * address changed (pre-forked spares hold the old one). */
-bool natmap_ctl_read(struct natmap_ctl *c, const struct ftpsd_config *cfg,
-		     struct pasv_masq *masq);
+bool natmap_ctl_read(struct natmap_ctl *c, const struct ftpsd_config *cfg, struct pasv_masq *masq);
 
 /* PID ended with STATUS: true when it was the helper; the auto vhosts
  * fall back to their static settings (*CHANGED: a masquerade changed). */
-bool natmap_ctl_exited(struct natmap_ctl *c, pid_t pid, int status,
-		       const struct ftpsd_config *cfg, struct pasv_masq *masq,
-		       bool *changed);
+bool natmap_ctl_exited(struct natmap_ctl *c, pid_t pid, int status, const struct ftpsd_config *cfg,
+		       struct pasv_masq *masq, bool *changed);
 
 /* ftpsd -T: one line per vhost with NAT settings, to EMIT: the protocol
  * that worked, the external address (and whether it is used), the ports

@@ -23,8 +23,7 @@ void notify_open(struct notifier *n)
 	if (path[0] == '@')
 		n->addr.sun_path[0] = '\0';
 	/* Abstract names are not NUL-terminated: the length is the name. */
-	n->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
-			     (path[0] == '/'));
+	n->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '/'));
 	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	unsetenv("NOTIFY_SOCKET");
 }
@@ -53,8 +52,8 @@ static void send_state(const struct notifier *n, const char *state, size_t sessi
 {
 	char buf[160];
 
-	snprintf(buf, sizeof(buf), "%sMAINPID=%d\nSTATUS=%zu session%s\n", state,
-		 (int)getpid(), sessions, sessions == 1 ? "" : "s");
+	snprintf(buf, sizeof(buf), "%sMAINPID=%d\nSTATUS=%zu session%s\n", state, (int)getpid(),
+		 sessions, sessions == 1 ? "" : "s");
 	(void)notify_send(n, buf);
 }
 

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 
 struct notifier {
-	int fd;                  /* -1: not under a notify-aware manager */
+	int fd; /* -1: not under a notify-aware manager */
 	struct sockaddr_un addr;
 	socklen_t len;
 };

@@ -9,8 +9,8 @@
 #include "common/log.h"
 #include "privsep/proto.h"
 
-void pool_fill(struct pool *p, unsigned want, struct generation *g,
-	       generation_exit_fn on_exit, void *ctx)
+void pool_fill(struct pool *p, unsigned want, struct generation *g, generation_exit_fn on_exit,
+	       void *ctx)
 {
 	if (want > POOL_MAX)
 		want = POOL_MAX;
@@ -30,9 +30,8 @@ void pool_fill(struct pool *p, unsigned want, struct generation *g,
 	}
 }
 
-pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg,
-		  const struct listener *l, int fd, const struct net_addr *client,
-		  const struct net_addr *proxy, int *link)
+pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg, const struct listener *l, int fd,
+		  const struct net_addr *client, const struct net_addr *proxy, int *link)
 {
 	struct priv_assign a = {
 		.vhost = (uint32_t)(l->vhost - cfg->vhosts),

@@ -26,8 +26,8 @@ struct pool {
 
 /* Have G's zygote fork spares until there are WANT of them. Sessions
  * that end meanwhile are passed to ON_EXIT. */
-void pool_fill(struct pool *p, unsigned want, struct generation *g,
-	       generation_exit_fn on_exit, void *ctx);
+void pool_fill(struct pool *p, unsigned want, struct generation *g, generation_exit_fn on_exit,
+	       void *ctx);
 
 /* Hand the accepted FD, which arrived on L, to a live spare; when a
  * trusted PROXY carried it, with the CLIENT its header named (else PROXY
@@ -35,9 +35,8 @@ void pool_fill(struct pool *p, unsigned want, struct generation *g,
  * session), or -1 when no spare could take it. *LINK becomes the caller's:
  * the link to that monitor, non-blocking, which the master keeps for
  * `ftpsd -w` (master/who.c). */
-pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg,
-		  const struct listener *l, int fd, const struct net_addr *client,
-		  const struct net_addr *proxy, int *link);
+pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg, const struct listener *l, int fd,
+		  const struct net_addr *client, const struct net_addr *proxy, int *link);
 
 /* PID exited: if it was a spare, forget it and return true. */
 bool pool_forget(struct pool *p, pid_t pid);

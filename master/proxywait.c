@@ -14,8 +14,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener,
-		   const struct net_addr *proxy)
+int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener, const struct net_addr *proxy)
 {
 	struct proxy_wait_conn *c;
 
@@ -68,8 +67,8 @@ static void refused(const struct proxy_wait_conn *c, const char *why)
 	net_addr_ip_string(&c->proxy, ip, sizeof(ip));
 	f.client = ip;
 	f.reason = why;
-	log_event(check ? LOG_LVL_INFO : LOG_LVL_WARN, &f,
-		  "refused: connection from proxy %s: %s", ip, why);
+	log_event(check ? LOG_LVL_INFO : LOG_LVL_WARN, &f, "refused: connection from proxy %s: %s",
+		  ip, why);
 	close(c->fd);
 }
 
@@ -79,8 +78,8 @@ static void drop(struct proxy_wait *w, size_t i)
 	w->c[i] = w->c[--w->n];
 }
 
-void proxy_wait_run(struct proxy_wait *w, const struct pollfd *pfd, size_t n,
-		    proxy_ready_fn ready, void *ctx)
+void proxy_wait_run(struct proxy_wait *w, const struct pollfd *pfd, size_t n, proxy_ready_fn ready,
+		    void *ctx)
 {
 	long long now = now_ms();
 

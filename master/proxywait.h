@@ -31,14 +31,11 @@ struct proxy_wait {
 /* What a whole header became: CLIENT is whom the session is for (the
  * header's source, or the proxy itself for a health check), DST the
  * address that client dialled (NULL for a health check). */
-typedef void (*proxy_ready_fn)(void *ctx, size_t listener, int fd,
-			       const struct net_addr *client,
-			       const struct net_addr *proxy,
-			       const struct net_addr *dst);
+typedef void (*proxy_ready_fn)(void *ctx, size_t listener, int fd, const struct net_addr *client,
+			       const struct net_addr *proxy, const struct net_addr *dst);
 
 /* Wait for FD's header. -1 (FD untouched) when full or out of memory. */
-int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener,
-		   const struct net_addr *proxy);
+int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener, const struct net_addr *proxy);
 
 /* Fill up to MAX poll entries with the waiting connections; the count. */
 size_t proxy_wait_pollfds(const struct proxy_wait *w, struct pollfd *pfd, size_t max);
@@ -49,8 +46,8 @@ int proxy_wait_timeout_ms(const struct proxy_wait *w);
 /* After poll: read what arrived on PFD (the N entries pollfds filled),
  * hand each whole header to READY, and close (and log) the broken, the
  * expired and the closed. */
-void proxy_wait_run(struct proxy_wait *w, const struct pollfd *pfd, size_t n,
-		    proxy_ready_fn ready, void *ctx);
+void proxy_wait_run(struct proxy_wait *w, const struct pollfd *pfd, size_t n, proxy_ready_fn ready,
+		    void *ctx);
 
 /* Close everything waiting (a reload renumbers the listeners). */
 void proxy_wait_clear(struct proxy_wait *w);

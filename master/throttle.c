@@ -22,8 +22,7 @@ static struct throttle_entry *slot(struct throttle *t)
 	return &t->e[oldest];
 }
 
-void throttle_record(struct throttle *t, const struct net_addr *ip, time_t now,
-		     unsigned window)
+void throttle_record(struct throttle *t, const struct net_addr *ip, time_t now, unsigned window)
 {
 	struct throttle_entry *e = find(t, ip);
 
@@ -38,14 +37,13 @@ void throttle_record(struct throttle *t, const struct net_addr *ip, time_t now,
 	e->fails++;
 }
 
-bool throttle_blocked(const struct throttle *t, const struct net_addr *ip,
-		      time_t now, unsigned limit, unsigned window)
+bool throttle_blocked(const struct throttle *t, const struct net_addr *ip, time_t now,
+		      unsigned limit, unsigned window)
 {
 	if (limit == 0)
 		return false;
 	for (size_t i = 0; i < t->n; i++)
 		if (net_addr_same_ip(&t->e[i].ip, ip))
-			return now - t->e[i].since < (time_t)window &&
-			       t->e[i].fails >= limit;
+			return now - t->e[i].since < (time_t)window && t->e[i].fails >= limit;
 	return false;
 }

@@ -24,12 +24,11 @@ struct throttle {
 };
 
 /* One more failed login from IP at NOW. */
-void throttle_record(struct throttle *t, const struct net_addr *ip, time_t now,
-		     unsigned window);
+void throttle_record(struct throttle *t, const struct net_addr *ip, time_t now, unsigned window);
 
 /* True if IP has LIMIT or more failures within WINDOW seconds of NOW.
  * LIMIT 0 never blocks. */
-bool throttle_blocked(const struct throttle *t, const struct net_addr *ip,
-		      time_t now, unsigned limit, unsigned window);
+bool throttle_blocked(const struct throttle *t, const struct net_addr *ip, time_t now,
+		      unsigned limit, unsigned window);
 
 #endif

@@ -133,8 +133,8 @@ static void drain(int link, struct priv_msg *m)
 }
 
 /* Ask every monitor, then gather what arrives within WHO_ANSWER_MS. */
-static void who_collect(const struct master_session *s, size_t n,
-			struct priv_who_state *st, struct priv_msg *m)
+static void who_collect(const struct master_session *s, size_t n, struct priv_who_state *st,
+			struct priv_msg *m)
 {
 	struct pollfd *p = calloc(n ? n : 1, sizeof(*p));
 	long long deadline = who_now_ms() + WHO_ANSWER_MS;
@@ -163,9 +163,8 @@ static void who_collect(const struct master_session *s, size_t n,
 			if (p[i].fd < 0 || !p[i].revents)
 				continue;
 			/* Root's process, ours; still decoded with bounds. */
-			if (priv_recv(p[i].fd, m) == 1 && m->type == PRIV_WHO_STATE &&
-			    m->fd < 0 && priv_decode_who_state(m, &got) == 0 &&
-			    got.state != WHO_NO_ANSWER)
+			if (priv_recv(p[i].fd, m) == 1 && m->type == PRIV_WHO_STATE && m->fd < 0 &&
+			    priv_decode_who_state(m, &got) == 0 && got.state != WHO_NO_ANSWER)
 				st[i] = got;
 			p[i].fd = -1;
 			waiting--;
@@ -208,8 +207,7 @@ int who_accept(int lfd, uint16_t *request)
 	got = m && poll(&p, 1, WHO_REQUEST_MS) == 1 && priv_recv(c, m) == 1;
 	if (got && m->fd >= 0)
 		close(m->fd);
-	if (!got || (m->type != PRIV_WHO && m->type != PRIV_NAT_SHOW) ||
-	    priv_msg_check(m) < 0) {
+	if (!got || (m->type != PRIV_WHO && m->type != PRIV_NAT_SHOW) || priv_msg_check(m) < 0) {
 		free(m);
 		close(c);
 		return -1;

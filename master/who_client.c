@@ -94,10 +94,10 @@ bool who_format_row(const struct priv_who_state *s, char *buf, size_t size)
 		snprintf(xfer, sizeof(xfer), "%s %s %s %s/s",
 			 s->state == WHO_DOWNLOAD ? "RETR" : "STOR", path, bytes, rate);
 	}
-	n = snprintf(buf, size, "%-8d %-16s %-40s %-16s %-9s %-7s %-7s %s", (int)s->pid,
-		     vhost, s->client[0] ? s->client : "-", user, state_name(s->state),
-		     s->state == WHO_NO_ANSWER ? "-" : idle,
-		     s->state == WHO_NO_ANSWER ? "-" : age, xfer);
+	n = snprintf(buf, size, "%-8d %-16s %-40s %-16s %-9s %-7s %-7s %s", (int)s->pid, vhost,
+		     s->client[0] ? s->client : "-", user, state_name(s->state),
+		     s->state == WHO_NO_ANSWER ? "-" : idle, s->state == WHO_NO_ANSWER ? "-" : age,
+		     xfer);
 	return n >= 0 && (size_t)n < size;
 }
 
@@ -112,8 +112,7 @@ static bool put_raw(char *buf, size_t size, size_t *pos, const char *s)
 	return true;
 }
 
-static bool put_num(char *buf, size_t size, size_t *pos, const char *key,
-		    unsigned long long v)
+static bool put_num(char *buf, size_t size, size_t *pos, const char *key, unsigned long long v)
 {
 	int n = snprintf(buf + *pos, size - *pos, ",\"%s\":%llu", key, v);
 
@@ -126,8 +125,8 @@ static bool put_num(char *buf, size_t size, size_t *pos, const char *key,
 /* ,"KEY":"V" (or null); the first key of an object has no comma. */
 static bool put_str(char *buf, size_t size, size_t *pos, const char *key, const char *v)
 {
-	int n = snprintf(buf + *pos, size - *pos, "%s\"%s\":",
-			 buf[*pos - 1] == '{' ? "" : ",", key);
+	int n = snprintf(buf + *pos, size - *pos, "%s\"%s\":", buf[*pos - 1] == '{' ? "" : ",",
+			 key);
 
 	if (n < 0 || (size_t)n >= size - *pos)
 		return false;
@@ -160,8 +159,7 @@ bool who_format_json(const struct priv_who_state *s, char *buf, size_t size)
 	       put_str(buf, size, &pos, "path", s->path) &&
 	       put_num(buf, size, &pos, "bytes", s->xfer_bytes) &&
 	       put_num(buf, size, &pos, "elapsed_ms", s->xfer_ms) &&
-	       put_num(buf, size, &pos, "rate_bps", rate_of(s)) &&
-	       put_raw(buf, size, &pos, "}}");
+	       put_num(buf, size, &pos, "rate_bps", rate_of(s)) && put_raw(buf, size, &pos, "}}");
 }
 
 static int who_connect(const char *path, FILE *err)
@@ -181,8 +179,9 @@ static int who_connect(const char *path, FILE *err)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(err, "ftpsd: who_socket %s: %s%s\n", path, strerror(errno),
-			errno == EACCES ? " (root only)" :
-			errno == ENOENT || errno == ECONNREFUSED ? " (is ftpsd running?)" : "");
+			errno == EACCES                            ? " (root only)"
+			: errno == ENOENT || errno == ECONNREFUSED ? " (is ftpsd running?)"
+								   : "");
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -24,8 +24,7 @@ static int listen_on(const struct net_addr *addr)
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0 ||
-	    listen(fd, 1) < 0) {
+	    bind(fd, (const struct sockaddr *)&addr->ss, addr->len) < 0 || listen(fd, 1) < 0) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
@@ -48,9 +47,8 @@ int broker_pasv_listen_any(const struct net_addr *local, struct net_addr *bound)
 	return fd;
 }
 
-int broker_pasv_listen(const struct cfg_settings *set,
-		       const struct net_addr *local, struct net_addr *bound,
-		       unsigned *in_use)
+int broker_pasv_listen(const struct cfg_settings *set, const struct net_addr *local,
+		       struct net_addr *bound, unsigned *in_use)
 {
 	unsigned lo = set->pasv_min_port, hi = set->pasv_max_port;
 	unsigned span, start;

@@ -10,9 +10,8 @@
  * the listening fd and fills BOUND. Returns -1 with errno EADDRINUSE when
  * every port in the range is taken (*IN_USE tells how many were tried),
  * other errno on socket errors. */
-int broker_pasv_listen(const struct cfg_settings *set,
-		       const struct net_addr *local, struct net_addr *bound,
-		       unsigned *in_use);
+int broker_pasv_listen(const struct cfg_settings *set, const struct net_addr *local,
+		       struct net_addr *bound, unsigned *in_use);
 
 /* Bind and listen on LOCAL's address at a port the kernel chooses (no
  * range, or pasv_port_fallback). Returns the fd and fills BOUND, or -1. */

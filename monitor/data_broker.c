@@ -17,8 +17,7 @@
 
 /* A passive listener in the vhost's range; with pasv_port_fallback, a
  * kernel-chosen port once the range is exhausted. Sets *STATUS. */
-static int open_pasv_listener(struct monitor *mon, struct net_addr *bound,
-			      uint32_t *status)
+static int open_pasv_listener(struct monitor *mon, struct net_addr *bound, uint32_t *status)
 {
 	const struct cfg_settings *set = mon->s.set;
 	unsigned in_use;
@@ -32,8 +31,7 @@ static int open_pasv_listener(struct monitor *mon, struct net_addr *bound,
 		*status = PASV_ERROR;
 		return -1;
 	}
-	log_msg(LOG_LVL_WARN,
-		"passive port range %u-%u exhausted (%u in use), client %s%s",
+	log_msg(LOG_LVL_WARN, "passive port range %u-%u exhausted (%u in use), client %s%s",
 		set->pasv_min_port, set->pasv_max_port, in_use, mon->s.peer_ip,
 		set->pasv_port_fallback ? "; pasv_port_fallback: kernel port" : "");
 	if (!set->pasv_port_fallback) {
@@ -50,8 +48,8 @@ static int open_pasv_listener(struct monitor *mon, struct net_addr *bound,
 
 /* The address and port to tell the client (DESIGN §3), logged at debug
  * level with the reason. 0, or -1 when the offset leaves the port range. */
-static int choose_advertised(struct monitor *mon, uint32_t kind,
-			     const struct net_addr *bound, struct net_addr *out)
+static int choose_advertised(struct monitor *mon, uint32_t kind, const struct net_addr *bound,
+			     struct net_addr *out)
 {
 	const struct cfg_settings *set = mon->s.set;
 	size_t vi = (size_t)(mon->s.vhost - mon->s.cfg->vhosts);
@@ -59,11 +57,10 @@ static int choose_advertised(struct monitor *mon, uint32_t kind,
 	struct pasv_policy *pol = malloc(sizeof(*pol));
 	char err[256], adv[NETADDR_STRLEN];
 	enum pasv_why why = PASV_WHY_NO_MASQ;
-	int rule = -1, port = pasv_advertised_port(net_addr_port(bound),
-						   set->pasv_port_offset);
+	int rule = -1, port = pasv_advertised_port(net_addr_port(bound), set->pasv_port_offset);
 
-	if (!pol || pasv_policy_build(pol, set, mq && mq->ok ? &mq->addr : NULL,
-				      err, sizeof(err)) < 0) {
+	if (!pol ||
+	    pasv_policy_build(pol, set, mq && mq->ok ? &mq->addr : NULL, err, sizeof(err)) < 0) {
 		/* The config check refuses such values: only memory fails. */
 		*out = mon->s.local;
 	} else {
@@ -71,23 +68,25 @@ static int choose_advertised(struct monitor *mon, uint32_t kind,
 	}
 	free(pol);
 	if (port < 0) {
-		log_msg(LOG_LVL_ERR, "passive port %u + pasv_port_offset %u is not "
-			"a port", net_addr_port(bound), set->pasv_port_offset);
+		log_msg(LOG_LVL_ERR,
+			"passive port %u + pasv_port_offset %u is not "
+			"a port",
+			net_addr_port(bound), set->pasv_port_offset);
 		return -1;
 	}
 	net_addr_set_port(out, (unsigned)port);
 	net_addr_string(out, adv, sizeof(adv));
 	if (kind == PASV_KIND_EPSV)
-		log_msg(LOG_LVL_DEBUG, "EPSV: client %s told port %d (bound %u)",
-			mon->s.peer_ip, port, net_addr_port(bound));
+		log_msg(LOG_LVL_DEBUG, "EPSV: client %s told port %d (bound %u)", mon->s.peer_ip,
+			port, net_addr_port(bound));
 	else if (rule >= 0)
-		log_msg(LOG_LVL_DEBUG, "PASV: client %s told %s (%s %d, bound "
-			"port %u)", mon->s.peer_ip, adv, pasv_why_string(why),
-			rule + 1, net_addr_port(bound));
+		log_msg(LOG_LVL_DEBUG,
+			"PASV: client %s told %s (%s %d, bound "
+			"port %u)",
+			mon->s.peer_ip, adv, pasv_why_string(why), rule + 1, net_addr_port(bound));
 	else
 		log_msg(LOG_LVL_DEBUG, "PASV: client %s told %s (%s, bound port %u)",
-			mon->s.peer_ip, adv, pasv_why_string(why),
-			net_addr_port(bound));
+			mon->s.peer_ip, adv, pasv_why_string(why), net_addr_port(bound));
 	return 0;
 }
 
@@ -103,8 +102,7 @@ void mon_on_pasv(struct monitor *mon, struct priv_msg *m)
 	if (priv_decode_pasv(m, &kind) < 0)
 		return mon_violation(mon, "malformed PASV");
 	/* RFC 2428: PASV cannot carry an IPv6 address; EPSV can. */
-	if (!set->pasv_enable ||
-	    (kind == PASV_KIND_PASV && !net_addr_ipv4(&mon->s.local, &v4))) {
+	if (!set->pasv_enable || (kind == PASV_KIND_PASV && !net_addr_ipv4(&mon->s.local, &v4))) {
 		r.status = PASV_REFUSED;
 	} else if ((r.fd = open_pasv_listener(mon, &bound, &r.status)) >= 0 &&
 		   choose_advertised(mon, kind, &bound, &r.advertise) < 0) {
@@ -134,8 +132,7 @@ void mon_on_port_connect(struct monitor *mon, struct priv_msg *m)
 		return mon_violation(mon, "malformed PORT_CONNECT");
 	if (!mon->s.set->port_enable)
 		return mon_violation(mon, "PORT_CONNECT with port_enable=NO");
-	if (port_check_target(&target, &mon->s.peer, mon->s.set->port_promiscuous) !=
-	    PORT_CHECK_OK)
+	if (port_check_target(&target, &mon->s.peer, mon->s.set->port_promiscuous) != PORT_CHECK_OK)
 		return mon_violation(mon, "PORT_CONNECT to another host or a port below 1024");
 	fd = mon->ops->active_connect(mon->s.set, &mon->s.local, &target);
 	if (fd < 0) {
@@ -168,11 +165,13 @@ void mon_on_chown_upload(struct monitor *mon, struct priv_msg *m)
 	if (priv_decode_chown_upload(m) < 0)
 		return mon_violation(mon, "malformed CHOWN_UPLOAD");
 	if (mon->acct.kind != USERS_ANON || !set->chown_uploads)
-		return mon_violation(mon, "CHOWN_UPLOAD outside an anonymous chown_uploads session");
+		return mon_violation(mon,
+				     "CHOWN_UPLOAD outside an anonymous chown_uploads session");
 	fl = fcntl(m->fd, F_GETFL);
-	if (fl < 0 || fstat(m->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != mon->acct.uid || st.st_nlink != 1 || (fl & O_ACCMODE) == O_RDONLY)
-		return mon_violation(mon, "CHOWN_UPLOAD of a file that is not the session's upload");
+	if (fl < 0 || fstat(m->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != mon->acct.uid ||
+	    st.st_nlink != 1 || (fl & O_ACCMODE) == O_RDONLY)
+		return mon_violation(mon,
+				     "CHOWN_UPLOAD of a file that is not the session's upload");
 	pw = getpwnam(set->chown_username);
 	/* vsftpd's chown_upload_mode (0600): the new owner's mode. */
 	if (pw && fchmod(m->fd, (mode_t)(set->chown_upload_mode & 0777)) == 0 &&

@@ -59,9 +59,8 @@ pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
 }
 
 /* Replace the engine by a new one (the old one is stopped already). */
-int mon_fork_engine(struct monitor *mon, const char *name,
-		    void (*become)(struct monitor *mon), const void *pending,
-		    size_t npending)
+int mon_fork_engine(struct monitor *mon, const char *name, void (*become)(struct monitor *mon),
+		    const void *pending, size_t npending)
 {
 	int link;
 	pid_t pid = mon->ops->spawn_engine(mon, name, become, pending, npending, &link);
@@ -144,8 +143,7 @@ void mon_become_preauth(struct monitor *mon)
 		_exit(1);
 	}
 	sandbox_die_with_parent(mon->pid);
-	if (g->seccomp_sandbox &&
-	    sandbox_seccomp_apply(ROLE_PREAUTH, mon->s.priv_fd, true) < 0) {
+	if (g->seccomp_sandbox && sandbox_seccomp_apply(ROLE_PREAUTH, mon->s.priv_fd, true) < 0) {
 		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
 		_exit(1);
 	}
@@ -154,10 +152,9 @@ void mon_become_preauth(struct monitor *mon)
 	if (mon->quiet_start)
 		return; /* after AUTH TLS the client expects no greeting */
 	if (mon->s.set->banner_text[0])
-		ctrl_reply_text(&mon->s.ctrl, 220, mon->s.set->banner_text,
-				strlen(mon->s.set->banner_text),
-				mon->s.set->ftpd_banner[0] ? mon->s.set->ftpd_banner :
-							     "ftpsd ready.");
+		ctrl_reply_text(
+			&mon->s.ctrl, 220, mon->s.set->banner_text, strlen(mon->s.set->banner_text),
+			mon->s.set->ftpd_banner[0] ? mon->s.set->ftpd_banner : "ftpsd ready.");
 	else if (mon->s.set->ftpd_banner[0])
 		ctrl_reply(&mon->s.ctrl, 220, "%s", mon->s.set->ftpd_banner);
 	else
@@ -235,7 +232,7 @@ void mon_log_engine_end(struct monitor *mon)
 		while (pid < 0 && errno == EINTR);
 	}
 	if (pid == mon->engine && WIFSIGNALED(status))
-		log_msg(LOG_LVL_WARN, "engine of client %s killed by signal %d",
-			mon->s.peer_ip, WTERMSIG(status));
+		log_msg(LOG_LVL_WARN, "engine of client %s killed by signal %d", mon->s.peer_ip,
+			WTERMSIG(status));
 	mon->engine = -1;
 }

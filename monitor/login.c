@@ -33,8 +33,8 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 	f.client = mon->s.peer_ip;
 	f.user = user;
 	f.reason = why;
-	log_event(LOG_LVL_WARN, &f, "login failed: user %s client %s (%s)", user,
-		  mon->s.peer_ip, why);
+	log_event(LOG_LVL_WARN, &f, "login failed: user %s client %s (%s)", user, mon->s.peer_ip,
+		  why);
 	mon_vsftpd_log(mon, VSFTPD_LOG_LOGIN, false, user, NULL);
 	/* The master counts failures per address across sessions. */
 	if (mon->env->report_fd >= 0)
@@ -45,8 +45,8 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 	 * skip it. */
 	if (mon->s.set->delay_failed_login)
 		sleep(mon->s.set->delay_failed_login);
-	priv_encode_login_result(&reply, mon->fails >= mon->s.set->max_login_fails ?
-					     LOGIN_CLOSE : LOGIN_FAIL);
+	priv_encode_login_result(&reply, mon->fails >= mon->s.set->max_login_fails ? LOGIN_CLOSE
+										   : LOGIN_FAIL);
 	if (priv_send(mon->priv_fd, &reply) < 0)
 		mon->done = true;
 }
@@ -83,8 +83,8 @@ static int load_user_config(struct monitor *mon, const char *login)
 
 /* The name PAM returned, when it is not the one typed: a printable name
  * the user list lets in as well. False with REASON set otherwise. */
-static bool settled_name_allowed(const struct monitor *mon, const char *typed,
-				 char *reason, size_t size)
+static bool settled_name_allowed(const struct monitor *mon, const char *typed, char *reason,
+				 size_t size)
 {
 	const char *why;
 
@@ -128,8 +128,8 @@ static enum users_kind login_kind(const struct cfg_settings *set, const char *us
 
 static bool tls_login_required(const struct cfg_settings *set, enum users_kind kind)
 {
-	return set->ssl_enable && (kind == USERS_ANON ? set->force_anon_logins_ssl :
-							set->force_local_logins_ssl);
+	return set->ssl_enable &&
+	       (kind == USERS_ANON ? set->force_anon_logins_ssl : set->force_local_logins_ssl);
 }
 
 /* After login nothing forks or switches identity again: keep only the
@@ -141,8 +141,8 @@ int mon_sys_lock_down(struct monitor *mon)
 		CAP_CHOWN, CAP_FOWNER, CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE,
 	};
 
-	if (sandbox_limit_bounding_set(after_login, sizeof(after_login) /
-							    sizeof(after_login[0])) < 0)
+	if (sandbox_limit_bounding_set(after_login, sizeof(after_login) / sizeof(after_login[0])) <
+	    0)
 		return -1;
 	if (!mon->s.cfg->global.seccomp_sandbox)
 		return 0;
@@ -199,8 +199,8 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	if (kind == USERS_ANON) {
 		/* Any password (vsftpd): no PAM. The name is kept for logs. */
 		snprintf(mon->pam.user, sizeof(mon->pam.user), "%s", l->user);
-	} else if (mon->ops->pam_open(&mon->pam, mon->s.set->pam_service_name, l->user,
-				  l->pass, mon->s.peer_ip, reason, sizeof(reason)) < 0) {
+	} else if (mon->ops->pam_open(&mon->pam, mon->s.set->pam_service_name, l->user, l->pass,
+				      mon->s.peer_ip, reason, sizeof(reason)) < 0) {
 		login_failed(mon, l->user, reason);
 		goto out;
 	}
@@ -219,11 +219,9 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 		f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 		f.client = mon->s.peer_ip;
 		f.user = mon->pam.user;
-		f.reason = kind == USERS_ANON ? "anonymous" :
-			   kind == USERS_GUEST ? "guest" : NULL;
-		log_event(LOG_LVL_INFO, &f, "login ok: user %s client %s%s%s",
-			  mon->pam.user, mon->s.peer_ip,
-			  kind == USERS_ANON ? " (anonymous)" : "",
+		f.reason = kind == USERS_ANON ? "anonymous" : kind == USERS_GUEST ? "guest" : NULL;
+		log_event(LOG_LVL_INFO, &f, "login ok: user %s client %s%s%s", mon->pam.user,
+			  mon->s.peer_ip, kind == USERS_ANON ? " (anonymous)" : "",
 			  kind == USERS_GUEST ? " (guest)" : "");
 		mon_vsftpd_log(mon, VSFTPD_LOG_LOGIN, true, mon->pam.user, NULL);
 		if (mon->s.cfg->global.setproctitle_enable)
@@ -280,8 +278,8 @@ void mon_login_expired(struct monitor *mon)
 {
 	static const char reply[] = "421 Login timeout.\r\n";
 
-	log_msg(LOG_LVL_INFO, "client %s: no login within login_timeout=%u s",
-		mon->s.peer_ip, mon->s.set->login_timeout);
+	log_msg(LOG_LVL_INFO, "client %s: no login within login_timeout=%u s", mon->s.peer_ip,
+		mon->s.set->login_timeout);
 	mon_stop_engine(mon);
 	(void)send(mon->ctrl_fd, reply, sizeof(reply) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	mon->done = true;

@@ -31,8 +31,8 @@ void mon_violation(struct monitor *mon, const char *what)
 	f.client = mon->s.peer_ip;
 	f.user = mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : NULL;
 	f.reason = what;
-	log_event(LOG_LVL_WARN, &f, "violation: %s (client %s, user %s)", what,
-		  mon->s.peer_ip, mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : "-");
+	log_event(LOG_LVL_WARN, &f, "violation: %s (client %s, user %s)", what, mon->s.peer_ip,
+		  mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : "-");
 	mon->done = true;
 }
 
@@ -64,8 +64,9 @@ static uint32_t who_kind(const struct monitor *mon)
 {
 	if (mon->state != PRIV_ST_POSTAUTH)
 		return WHO_KIND_NONE;
-	return mon->acct.kind == USERS_ANON ? WHO_KIND_ANON :
-	       mon->acct.kind == USERS_GUEST ? WHO_KIND_GUEST : WHO_KIND_LOCAL;
+	return mon->acct.kind == USERS_ANON    ? WHO_KIND_ANON
+	       : mon->acct.kind == USERS_GUEST ? WHO_KIND_GUEST
+					       : WHO_KIND_LOCAL;
 }
 
 /* The master asks (ftpsd -w); one that went away leaves us alone: the
@@ -190,8 +191,8 @@ static void drain_relay(struct monitor *mon, struct priv_msg *m)
 {
 	struct pollfd p = { .fd = mon->relay_fd, .events = POLLIN };
 
-	while (mon->relay_fd >= 0 && !mon->done && poll(&p, 1, 0) == 1 &&
-	       (p.revents & POLLIN) && receive_one(mon, m, true) == 0)
+	while (mon->relay_fd >= 0 && !mon->done && poll(&p, 1, 0) == 1 && (p.revents & POLLIN) &&
+	       receive_one(mon, m, true) == 0)
 		;
 }
 

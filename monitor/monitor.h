@@ -32,8 +32,8 @@ struct monitor_env {
  * peer is A->client when A->proxied (a trusted proxy's header named it),
  * else the socket's. Never returns. */
 __attribute__((noreturn)) void monitor_run(const struct ftpsd_config *cfg,
-					   const struct cfg_vhost *vhost,
-					   int client_fd, const struct priv_assign *a,
+					   const struct cfg_vhost *vhost, int client_fd,
+					   const struct priv_assign *a,
 					   const struct monitor_env *env);
 
 /* A pre-forked spare: fork the pre-auth engine now, sandboxed and
@@ -41,8 +41,7 @@ __attribute__((noreturn)) void monitor_run(const struct ftpsd_config *cfg,
  * connection and its vhost) and serve it as monitor_run does. Never
  * returns. */
 __attribute__((noreturn)) void monitor_spare_run(const struct ftpsd_config *cfg,
-						 const struct monitor_env *env,
-						 int master_fd);
+						 const struct monitor_env *env, int master_fd);
 
 /* Whether the dispatch has a handler for TYPE on LINK (the rules say
  * whether it may come at all). tests/unit/test_rules.c holds the two to

@@ -50,32 +50,32 @@ extern const struct monitor_ops monitor_sys_ops;
 
 struct monitor {
 	const struct monitor_ops *ops;
-	struct session s;       /* the connection; copied into each engine */
+	struct session s; /* the connection; copied into each engine */
 	const struct monitor_env *env;
-	int client_fd;          /* the TCP control connection */
-	int ctrl_fd;            /* what engines speak FTP on: client_fd, or the
+	int client_fd; /* the TCP control connection */
+	int ctrl_fd;   /* what engines speak FTP on: client_fd, or the
 				 * plaintext side of the TLS relay */
 	pid_t relay;
-	int relay_fd;           /* privsep link to the relay, or -1 */
+	int relay_fd;                     /* privsep link to the relay, or -1 */
 	struct priv_tls_session tls_sess; /* control session, for resumption */
-	pid_t pid;              /* ours: children die with it */
-	unsigned state;         /* PRIV_ST_* */
-	uint64_t taken;         /* ONCE messages granted (privsep/rules.h) */
+	pid_t pid;                        /* ours: children die with it */
+	unsigned state;                   /* PRIV_ST_* */
+	uint64_t taken;                   /* ONCE messages granted (privsep/rules.h) */
 	pid_t engine;
-	int priv_fd;            /* monitor's end of the current link */
+	int priv_fd; /* monitor's end of the current link */
 	unsigned fails;
 	struct pam_login pam;
 	struct users_account acct;    /* who the login became (config/users.c) */
 	struct cfg_settings user_set; /* the vhost's settings + user_config_dir */
 	bool done;
-	bool quiet_start;       /* next pre-auth engine sends no 220 (SNI switch) */
-	int key_fd;             /* link to the key holder, -1 once not needed */
+	bool quiet_start;         /* next pre-auth engine sends no 220 (SNI switch) */
+	int key_fd;               /* link to the key holder, -1 once not needed */
 	unsigned handshake_signs; /* signatures for the control handshake */
-	bool data_sign_ok;      /* a brokered data connection may sign once */
+	bool data_sign_ok;        /* a brokered data connection may sign once */
 	long long login_deadline; /* CLOCK_MONOTONIC ms; 0 = none */
-	int master_fd;          /* the master's link (ftpsd -w), or -1 */
-	long long started_ms;   /* CLOCK_MONOTONIC, when the session began */
-	struct who_xfer who;    /* the transfer in progress, as reported */
+	int master_fd;            /* the master's link (ftpsd -w), or -1 */
+	long long started_ms;     /* CLOCK_MONOTONIC, when the session began */
+	struct who_xfer who;      /* the transfer in progress, as reported */
 };
 
 /* monitor.c: the loop, the dispatch and the rules it keeps. */
@@ -97,9 +97,8 @@ pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
 			   void (*become)(struct monitor *mon), const void *pending,
 			   size_t npending, int *link);
 void mon_bound_sends(int link);
-int mon_fork_engine(struct monitor *mon, const char *name,
-		    void (*become)(struct monitor *mon), const void *pending,
-		    size_t npending);
+int mon_fork_engine(struct monitor *mon, const char *name, void (*become)(struct monitor *mon),
+		    const void *pending, size_t npending);
 void mon_stop_engine(struct monitor *mon);
 void mon_log_engine_end(struct monitor *mon);
 void mon_become_preauth(struct monitor *mon);
@@ -138,8 +137,8 @@ void mon_on_chown_upload(struct monitor *mon, struct priv_msg *m);
 
 /* xferlog.c: transfer records and progress. */
 /* A vsftpd_log_file line (xferlog_std_format=NO, dual_log_enable); X may be NULL. */
-void mon_vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok,
-		    const char *user, const struct priv_xfer *x);
+void mon_vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok, const char *user,
+		    const struct priv_xfer *x);
 void mon_on_xfer(struct monitor *mon, struct priv_msg *m);
 void mon_on_xfer_progress(struct monitor *mon, struct priv_msg *m);
 

@@ -23,8 +23,7 @@ static void free_responses(struct pam_response *r, int n)
 
 /* Answers every password prompt with the password the client sent and
  * every visible prompt with the user name; messages need no answer. */
-static int conv(int n, const struct pam_message **msg,
-		struct pam_response **resp, void *appdata)
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *appdata)
 {
 	const struct conv_data *d = appdata;
 	struct pam_response *r;
@@ -49,8 +48,8 @@ static int conv(int n, const struct pam_message **msg,
 	return PAM_SUCCESS;
 }
 
-static int conv_refuse(int n, const struct pam_message **msg,
-		       struct pam_response **resp, void *appdata)
+static int conv_refuse(int n, const struct pam_message **msg, struct pam_response **resp,
+		       void *appdata)
 {
 	(void)n;
 	(void)msg;
@@ -70,17 +69,15 @@ static void no_fail_delay(int retval, unsigned usec_delay, void *appdata)
 	(void)appdata;
 }
 
-static int fail(struct pam_login *l, int rc, const char *step, char *reason,
-		size_t size)
+static int fail(struct pam_login *l, int rc, const char *step, char *reason, size_t size)
 {
 	snprintf(reason, size, "%s: %s", step, pam_strerror(l->pamh, rc));
 	pam_login_close(l);
 	return -1;
 }
 
-int pam_login_open(struct pam_login *l, const char *service, const char *user,
-		   const char *pass, const char *rhost, char *reason,
-		   size_t reason_size)
+int pam_login_open(struct pam_login *l, const char *service, const char *user, const char *pass,
+		   const char *rhost, char *reason, size_t reason_size)
 {
 	struct conv_data data = { .user = user, .pass = pass };
 	struct pam_conv pc = { .conv = conv, .appdata_ptr = &data };
@@ -90,15 +87,14 @@ int pam_login_open(struct pam_login *l, const char *service, const char *user,
 	memset(l, 0, sizeof(*l));
 	rc = pam_start(service, user, &pc, &l->pamh);
 	if (rc != PAM_SUCCESS) {
-		snprintf(reason, reason_size, "pam_start: %s",
-			 pam_strerror(l->pamh, rc));
+		snprintf(reason, reason_size, "pam_start: %s", pam_strerror(l->pamh, rc));
 		l->pamh = NULL;
 		return -1;
 	}
 	if ((rc = pam_set_item(l->pamh, PAM_RHOST, rhost)) != PAM_SUCCESS ||
 	    (rc = pam_set_item(l->pamh, PAM_TTY, "ftp")) != PAM_SUCCESS ||
-	    (rc = pam_set_item(l->pamh, PAM_FAIL_DELAY,
-			       (const void *)no_fail_delay)) != PAM_SUCCESS)
+	    (rc = pam_set_item(l->pamh, PAM_FAIL_DELAY, (const void *)no_fail_delay)) !=
+		    PAM_SUCCESS)
 		return fail(l, rc, "pam_set_item", reason, reason_size);
 	if ((rc = pam_authenticate(l->pamh, PAM_DISALLOW_NULL_AUTHTOK)) != PAM_SUCCESS)
 		return fail(l, rc, "auth", reason, reason_size);

@@ -18,9 +18,8 @@ struct pam_login {
 /* Run auth, account, setcred and open_session for USER/PASS. Returns 0 on
  * success (L holds an open session) or -1 with a short reason for the log
  * in REASON. Nothing is left open on failure. */
-int pam_login_open(struct pam_login *l, const char *service, const char *user,
-		   const char *pass, const char *rhost, char *reason,
-		   size_t reason_size);
+int pam_login_open(struct pam_login *l, const char *service, const char *user, const char *pass,
+		   const char *rhost, char *reason, size_t reason_size);
 
 /* Close the session and credentials, end the handle. Safe to call twice. */
 void pam_login_close(struct pam_login *l);

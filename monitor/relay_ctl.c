@@ -135,8 +135,7 @@ void mon_on_tls_ready(struct monitor *mon, struct priv_msg *m)
 	mon_grant(mon, PRIV_TLS_READY);
 	if (name[0])
 		vi = vhost_find_by_name(mon->s.cfg, &mon->s.local, name);
-	if (vi >= 0 && &mon->s.cfg->vhosts[vi] != mon->s.vhost &&
-	    mon->env->tls[vi].full) {
+	if (vi >= 0 && &mon->s.cfg->vhosts[vi] != mon->s.vhost && mon->env->tls[vi].full) {
 		snprintf(how, sizeof(how), "SNI %s", name);
 		mon_switch_vhost(mon, vi, how);
 		if (mon->engine > 0) {

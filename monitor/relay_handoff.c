@@ -73,8 +73,7 @@ void mon_take_over_relay(struct monitor *mon, struct priv_login *l)
 	close(mon->relay_fd);
 	mon->relay_fd = -1;
 	if (drain_plaintext(mon, l) < 0) {
-		log_msg(LOG_LVL_INFO, "client %s: too much pipelined at login",
-			mon->s.peer_ip);
+		log_msg(LOG_LVL_INFO, "client %s: too much pipelined at login", mon->s.peer_ip);
 		mon->done = true;
 		goto out;
 	}

@@ -74,8 +74,7 @@ static void init_session(struct monitor *mon, const struct ftpsd_config *cfg,
 	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "/");
 	if (net_addr_from_peer(&mon->s.peer, mon->client_fd) < 0 ||
 	    net_addr_from_local(&mon->s.local, mon->client_fd) < 0) {
-		log_msg(LOG_LVL_ERR, "session: not a connected socket: %s",
-			strerror(errno));
+		log_msg(LOG_LVL_ERR, "session: not a connected socket: %s", strerror(errno));
 		_exit(1);
 	}
 	memset(&mon->s.proxy, 0, sizeof(mon->s.proxy));
@@ -127,9 +126,10 @@ static int send_start(struct monitor *mon)
 
 /* The session proper, on CLIENT_FD (above stdio). An engine forked
  * earlier (a spare's) is waiting for PRIV_START. */
-__attribute__((noreturn)) static void monitor_serve_session(
-	struct monitor *mon, const struct cfg_vhost *vhost, int client_fd,
-	const struct priv_assign *a)
+__attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
+							    const struct cfg_vhost *vhost,
+							    int client_fd,
+							    const struct priv_assign *a)
 {
 	const struct ftpsd_config *cfg = mon->s.cfg;
 	bool implicit_tls = a->implicit_tls;
@@ -153,12 +153,14 @@ __attribute__((noreturn)) static void monitor_serve_session(
 	if (mon->s.proxy.len) {
 		char proxy[NETADDR_STRLEN];
 		net_addr_ip_string(&mon->s.proxy, proxy, sizeof(proxy));
-		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s via "
-			  "proxy %s", mon->s.peer_ip, vhost->name,
-			  implicit_tls ? " (implicit TLS)" : "", proxy);
+		log_event(LOG_LVL_INFO, &f,
+			  "session start: client %s vhost %s%s via "
+			  "proxy %s",
+			  mon->s.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "",
+			  proxy);
 	} else {
-		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s",
-			  mon->s.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "");
+		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s", mon->s.peer_ip,
+			  vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	}
 	mon_vsftpd_log(mon, VSFTPD_LOG_CONNECT, true, NULL, NULL);
 	if (cfg->global.setproctitle_enable)
@@ -204,8 +206,8 @@ __attribute__((noreturn)) static void monitor_serve_session(
 	_exit(0);
 }
 
-void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost,
-		 int client_fd, const struct priv_assign *a, const struct monitor_env *env)
+void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost, int client_fd,
+		 const struct priv_assign *a, const struct monitor_env *env)
 {
 	struct monitor *mon = &the_monitor;
 	int fd = settle_fds(client_fd, env->keep_stderr);
@@ -238,8 +240,7 @@ static bool engine_or_assignment(struct monitor *mon, int master_fd)
 	}
 }
 
-void monitor_spare_run(const struct ftpsd_config *cfg,
-		       const struct monitor_env *env, int master_fd)
+void monitor_spare_run(const struct ftpsd_config *cfg, const struct monitor_env *env, int master_fd)
 {
 	struct monitor *mon = &the_monitor;
 	struct priv_assign a;
@@ -258,8 +259,7 @@ void monitor_spare_run(const struct ftpsd_config *cfg,
 	}
 	/* Untrusted? No: the master. Checked all the same. */
 	if (priv_recv(fd, &m) != 1 || m.type != PRIV_ASSIGN ||
-	    priv_admit(PRIV_LINK_MASTER, mon->state, mon->taken, m.type, m.fd >= 0) !=
-		    PRIV_ADMIT ||
+	    priv_admit(PRIV_LINK_MASTER, mon->state, mon->taken, m.type, m.fd >= 0) != PRIV_ADMIT ||
 	    priv_decode_assign(&m, &a) < 0 || a.vhost >= cfg->nvhosts) {
 		if (m.fd >= 0)
 			close(m.fd);

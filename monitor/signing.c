@@ -7,8 +7,7 @@
 #include "privsep/client.h"
 
 /* Ask the key holder; the answer (or a refusal) goes back on REPLY_FD. */
-static void forward_sign(struct monitor *mon, const struct priv_sign *req,
-			 int reply_fd)
+static void forward_sign(struct monitor *mon, const struct priv_sign *req, int reply_fd)
 {
 	struct priv_msg *m = malloc(sizeof(*m));
 	struct priv_sign_result *res = calloc(1, sizeof(*res));
@@ -19,8 +18,7 @@ static void forward_sign(struct monitor *mon, const struct priv_sign *req,
 	}
 	/* The key holder is ours, but a stuck one must not hang the session. */
 	if (mon->key_fd < 0 || priv_ask_sign(mon->key_fd, req, res, 10000) < 0) {
-		log_msg(LOG_LVL_ERR, "key holder: no signature for client %s",
-			mon->s.peer_ip);
+		log_msg(LOG_LVL_ERR, "key holder: no signature for client %s", mon->s.peer_ip);
 		memset(res, 0, sizeof(*res));
 		res->status = 1;
 	}

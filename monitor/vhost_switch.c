@@ -14,8 +14,8 @@ void mon_switch_vhost(struct monitor *mon, int vi, const char *how)
 {
 	const struct cfg_vhost *vh = &mon->s.cfg->vhosts[vi];
 
-	log_msg(LOG_LVL_INFO, "client %s: %s selects vhost %s (was %s)",
-		mon->s.peer_ip, how, vh->name, mon->s.vhost->name);
+	log_msg(LOG_LVL_INFO, "client %s: %s selects vhost %s (was %s)", mon->s.peer_ip, how,
+		vh->name, mon->s.vhost->name);
 	mon->s.vhost = vh;
 	mon->s.set = &vh->set;
 	mon->s.tls = &mon->env->tls[vi];
@@ -39,8 +39,8 @@ void mon_on_host(struct monitor *mon, struct priv_msg *m)
 			*p = '?'; /* only ever logged or compared */
 	vi = vhost_find_by_name(mon->s.cfg, &mon->s.local, h->name);
 	if (vi < 0) {
-		log_msg(LOG_LVL_INFO, "client %s: HOST %s: no such vhost here",
-			mon->s.peer_ip, h->name);
+		log_msg(LOG_LVL_INFO, "client %s: HOST %s: no such vhost here", mon->s.peer_ip,
+			h->name);
 		priv_encode_host_result(&reply, HOST_UNKNOWN);
 		if (priv_send(mon->priv_fd, &reply) < 0)
 			mon->done = true;
@@ -53,8 +53,7 @@ void mon_on_host(struct monitor *mon, struct priv_msg *m)
 	mon->s.host_done = true; /* the next engine refuses another HOST */
 	/* Before AUTH TLS the relay does not exist yet: its ticket key can
 	 * still be drawn for the new vhost. */
-	if (!mon->s.tls_control && mon->s.set->ssl_enable &&
-	    tls_session_key_new() < 0) {
+	if (!mon->s.tls_control && mon->s.set->ssl_enable && tls_session_key_new() < 0) {
 		mon->done = true;
 		free(h);
 		return;
@@ -64,8 +63,8 @@ void mon_on_host(struct monitor *mon, struct priv_msg *m)
 	mon->s.prot_private = (h->carry & CARRY_PROT_P) && mon->s.pbsz_done;
 	mon->s.mlst_facts = h->mlst_facts & FACT_DEFAULT;
 	/* The new engine greets with the new vhost's banner: HOST's 220. */
-	if (mon_fork_engine(mon, "ftpsd-preauth", mon_become_preauth, h->pending,
-			    h->npending) < 0) {
+	if (mon_fork_engine(mon, "ftpsd-preauth", mon_become_preauth, h->pending, h->npending) <
+	    0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;
 	}

@@ -32,8 +32,8 @@ static int vlog_put_safe(char *out, size_t size, size_t *at, const char *s)
 	return 0;
 }
 
-__attribute__((format(printf, 4, 5)))
-static int vlog_put(char *out, size_t size, size_t *at, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int vlog_put(char *out, size_t size, size_t *at,
+							  const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -49,12 +49,10 @@ static int vlog_put(char *out, size_t size, size_t *at, const char *fmt, ...)
 	return 0;
 }
 
-static int vlog_transfer(const struct vsftpd_log_entry *e, char *out, size_t size,
-			 size_t *at)
+static int vlog_transfer(const struct vsftpd_log_entry *e, char *out, size_t size, size_t *at)
 {
 	/* vsftpd's rate: kilobytes a second, the time at least a millisecond. */
-	double kbs = (double)e->bytes / 1024.0 /
-		     ((double)(e->msecs ? e->msecs : 1) / 1000.0);
+	double kbs = (double)e->bytes / 1024.0 / ((double)(e->msecs ? e->msecs : 1) / 1000.0);
 
 	if (vlog_put(out, size, at, ", \"") < 0 ||
 	    vlog_put_safe(out, size, at, e->path ? e->path : "") < 0)
@@ -76,15 +74,14 @@ int vsftpd_log_format(const struct vsftpd_log_entry *e, char *out, size_t size)
 	strftime(stamp, sizeof stamp, "%a %b %e %H:%M:%S %Y", &tm);
 	if (vlog_put(out, size, &at, "%s [pid %ld] ", stamp, (long)e->pid) < 0)
 		return -1;
-	if (e->user && (vlog_put(out, size, &at, "[") < 0 ||
-			vlog_put_safe(out, size, &at, e->user) < 0 ||
-			vlog_put(out, size, &at, "] ") < 0))
+	if (e->user &&
+	    (vlog_put(out, size, &at, "[") < 0 || vlog_put_safe(out, size, &at, e->user) < 0 ||
+	     vlog_put(out, size, &at, "] ") < 0))
 		return -1;
 	if (e->event != VSFTPD_LOG_CONNECT &&
 	    vlog_put(out, size, &at, "%s ", e->ok ? "OK" : "FAIL") < 0)
 		return -1;
-	if (vlog_put(out, size, &at, "%s: Client \"%s\"", vlog_names[e->event],
-		     e->client) < 0)
+	if (vlog_put(out, size, &at, "%s: Client \"%s\"", vlog_names[e->event], e->client) < 0)
 		return -1;
 	if ((e->event == VSFTPD_LOG_DOWNLOAD || e->event == VSFTPD_LOG_UPLOAD) &&
 	    vlog_transfer(e, out, size, &at) < 0)

@@ -21,12 +21,12 @@ enum vsftpd_log_event {
 
 struct vsftpd_log_entry {
 	enum vsftpd_log_event event;
-	bool ok;             /* OK or FAIL (a login refused, a transfer cut) */
+	bool ok; /* OK or FAIL (a login refused, a transfer cut) */
 	time_t when;
 	pid_t pid;
-	const char *user;    /* NULL before USER (CONNECT) */
-	const char *client;  /* the client's IP address */
-	const char *path;    /* transfers only */
+	const char *user;   /* NULL before USER (CONNECT) */
+	const char *client; /* the client's IP address */
+	const char *path;   /* transfers only */
 	uint64_t bytes;
 	uint64_t msecs;
 };

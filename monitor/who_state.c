@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int who_progress_take(struct who_xfer *w, const struct priv_xfer_progress *p,
-		      long long now_ms, const char **why)
+int who_progress_take(struct who_xfer *w, const struct priv_xfer_progress *p, long long now_ms,
+		      const char **why)
 {
 	/* Untrusted: from the engine. */
 	if (w->direction && now_ms - w->last_ms < WHO_PROGRESS_MIN_MS) {
@@ -61,9 +61,10 @@ void who_state_fill(struct priv_who_state *out, const struct who_session *s,
 {
 	memset(out, 0, sizeof(*out));
 	out->kind = s->kind;
-	out->state = !s->user ? WHO_LOGIN :
-		     w->direction == XFER_DOWNLOAD ? WHO_DOWNLOAD :
-		     w->direction == XFER_UPLOAD ? WHO_UPLOAD : WHO_IDLE;
+	out->state = !s->user                        ? WHO_LOGIN
+		     : w->direction == XFER_DOWNLOAD ? WHO_DOWNLOAD
+		     : w->direction == XFER_UPLOAD   ? WHO_UPLOAD
+						     : WHO_IDLE;
 	out->connected_ms = now_ms > s->started_ms ? (uint64_t)(now_ms - s->started_ms) : 0;
 	out->idle_ms = idle_ms(s->client_fd);
 	/* The kernel counts in jiffies: never idle longer than connected. */

@@ -14,18 +14,18 @@
 #define WHO_PROGRESS_MIN_MS 500
 
 struct who_xfer {
-	uint32_t direction;     /* 0: no transfer */
+	uint32_t direction; /* 0: no transfer */
 	uint64_t bytes;
-	long long started_ms;   /* our clock (CLOCK_MONOTONIC) */
-	long long last_ms;      /* the last report we took */
+	long long started_ms; /* our clock (CLOCK_MONOTONIC) */
+	long long last_ms;    /* the last report we took */
 	char path[PRIV_WHO_PATH_MAX];
 };
 
 /* Take the engine's report P at NOW_MS. Returns 0, or -1 with *WHY set
  * (too often, bytes that went backwards, a direction that changed midway):
  * a violation. The path is cut at the first control byte. Pure. */
-int who_progress_take(struct who_xfer *w, const struct priv_xfer_progress *p,
-		      long long now_ms, const char **why);
+int who_progress_take(struct who_xfer *w, const struct priv_xfer_progress *p, long long now_ms,
+		      const char **why);
 
 /* The transfer ended (PRIV_XFER): the next report starts a new one. */
 void who_xfer_end(struct who_xfer *w);
@@ -34,10 +34,10 @@ void who_xfer_end(struct who_xfer *w);
 struct who_session {
 	const char *vhost;
 	const char *client;
-	const char *user;       /* NULL before login */
-	uint32_t kind;          /* WHO_KIND_* */
+	const char *user; /* NULL before login */
+	uint32_t kind;    /* WHO_KIND_* */
 	long long started_ms;
-	int client_fd;          /* the TCP control connection, for idle time */
+	int client_fd; /* the TCP control connection, for idle time */
 };
 
 /* OUT for the master at NOW_MS. Pure but for TCP_INFO on client_fd. */

@@ -8,12 +8,16 @@
 #include "common/log.h"
 #include "monitor/vsftpd_log.h"
 
-void mon_vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok,
-		    const char *user, const struct priv_xfer *x)
+void mon_vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok, const char *user,
+		    const struct priv_xfer *x)
 {
 	struct vsftpd_log_entry e = {
-		.event = ev, .ok = ok, .when = time(NULL), .pid = getpid(),
-		.user = user, .client = mon->s.peer_ip,
+		.event = ev,
+		.ok = ok,
+		.when = time(NULL),
+		.pid = getpid(),
+		.user = user,
+		.client = mon->s.peer_ip,
 	};
 
 	if (mon->env->vsftpd_log_fd < 0)
@@ -49,14 +53,15 @@ static void write_xferlog(struct monitor *mon, const struct priv_xfer *x)
 	strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y", &tm);
 	field_safe(x->path, path, sizeof(path));
 	field_safe(mon->pam.user, user, sizeof(user));
-	n = snprintf(line, sizeof(line), "%s %llu %s %llu %s %c _ %c %c %s ftp 0 * %c\n",
-		     stamp, (unsigned long long)((x->msecs + 999) / 1000),
-		     mon->s.peer_ip, (unsigned long long)x->bytes, path,
-		     x->ascii ? 'a' : 'b', x->direction == XFER_DOWNLOAD ? 'o' : 'i',
-		     mon->acct.kind == USERS_ANON ? 'a' : mon->acct.kind == USERS_GUEST ? 'g' : 'r',
+	n = snprintf(line, sizeof(line), "%s %llu %s %llu %s %c _ %c %c %s ftp 0 * %c\n", stamp,
+		     (unsigned long long)((x->msecs + 999) / 1000), mon->s.peer_ip,
+		     (unsigned long long)x->bytes, path, x->ascii ? 'a' : 'b',
+		     x->direction == XFER_DOWNLOAD ? 'o' : 'i',
+		     mon->acct.kind == USERS_ANON    ? 'a'
+		     : mon->acct.kind == USERS_GUEST ? 'g'
+						     : 'r',
 		     user, x->complete ? 'c' : 'i');
-	if (n > 0 && (size_t)n < sizeof(line) &&
-	    write(mon->env->xferlog_fd, line, (size_t)n) < 0)
+	if (n > 0 && (size_t)n < sizeof(line) && write(mon->env->xferlog_fd, line, (size_t)n) < 0)
 		log_msg(LOG_LVL_ERR, "xferlog: %s", strerror(errno));
 }
 
@@ -76,22 +81,20 @@ void mon_on_xfer(struct monitor *mon, struct priv_msg *m)
 			*p = '\0';
 			break;
 		}
-	struct log_fields f = LOG_FIELDS(x->direction == XFER_DOWNLOAD ? "download" :
-					 "upload");
+	struct log_fields f = LOG_FIELDS(x->direction == XFER_DOWNLOAD ? "download" : "upload");
 	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
 	f.client = mon->s.peer_ip;
 	f.user = mon->pam.user;
 	f.bytes = (long long)x->bytes;
 	f.duration_ms = (long long)x->msecs;
 	f.reason = x->complete ? NULL : "incomplete";
-	log_event(LOG_LVL_INFO, &f, "transfer: user %s client %s %s %s %llu bytes%s",
-		  mon->pam.user, mon->s.peer_ip,
-		  x->direction == XFER_DOWNLOAD ? "RETR" : "STOR", x->path,
+	log_event(LOG_LVL_INFO, &f, "transfer: user %s client %s %s %s %llu bytes%s", mon->pam.user,
+		  mon->s.peer_ip, x->direction == XFER_DOWNLOAD ? "RETR" : "STOR", x->path,
 		  (unsigned long long)x->bytes, x->complete ? "" : " (incomplete)");
 	if (mon->env->xferlog_fd >= 0)
 		write_xferlog(mon, x);
-	mon_vsftpd_log(mon, x->direction == XFER_DOWNLOAD ? VSFTPD_LOG_DOWNLOAD :
-		       VSFTPD_LOG_UPLOAD, x->complete, mon->pam.user, x);
+	mon_vsftpd_log(mon, x->direction == XFER_DOWNLOAD ? VSFTPD_LOG_DOWNLOAD : VSFTPD_LOG_UPLOAD,
+		       x->complete, mon->pam.user, x);
 	who_xfer_end(&mon->who);
 	free(x);
 }

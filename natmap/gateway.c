@@ -20,8 +20,8 @@ static bool parse_line(const char *line, uint32_t *gw, unsigned long *metric)
 	unsigned dest, gate, flags, refcnt, use, mask;
 	unsigned long m;
 
-	if (sscanf(line, "%63s %8X %8X %X %u %u %lu %8X", iface, &dest, &gate, &flags,
-		   &refcnt, &use, &m, &mask) != 8)
+	if (sscanf(line, "%63s %8X %8X %X %u %u %lu %8X", iface, &dest, &gate, &flags, &refcnt,
+		   &use, &m, &mask) != 8)
 		return false;
 	if (dest != 0 || mask != 0 || gate == 0 ||
 	    (flags & (RTF_UP_BIT | RTF_GATEWAY_BIT)) != (RTF_UP_BIT | RTF_GATEWAY_BIT))

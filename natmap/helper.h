@@ -18,7 +18,7 @@ enum nm_status { NM_OK, NM_NO_ANSWER, NM_NOT_SPOKEN, NM_FAILED, NM_STOPPED };
 
 struct nm_vhost {
 	struct natmap_plan plan;
-	enum natmap_proto proto;   /* what mapped[] was made with */
+	enum natmap_proto proto; /* what mapped[] was made with */
 	unsigned nmapped;
 	uint16_t mapped[NATMAP_PORTS_MAX];
 	time_t next;
@@ -27,10 +27,10 @@ struct nm_vhost {
 struct nm {
 	const struct ftpsd_config *cfg;
 	int link, udp;
-	uint32_t gateway, self;    /* network order */
-	int ssdp;                  /* UDP, connected to the gateway's port 1900 */
-	bool upnp_ready;           /* CONTROL found */
-	struct upnp_url control;   /* the WAN connection service's control URL */
+	uint32_t gateway, self;  /* network order */
+	int ssdp;                /* UDP, connected to the gateway's port 1900 */
+	bool upnp_ready;         /* CONTROL found */
+	struct upnp_url control; /* the WAN connection service's control URL */
 	char service[UPNP_SERVICE_MAX];
 	uint8_t nonce[PCP_NONCE_LEN];
 	enum natmap_proto order[3];

@@ -25,14 +25,14 @@
 
 _Static_assert(NATMAP_PORTS_MAX <= PRIV_NAT_PORTS_MAX, "NAT_STATE carries every port");
 
-#define FIRST_WAIT_MS 250      /* RFC 6886 §3.1, RFC 6887 §8.1.1 */
-#define TRIES_PROBE 5          /* 0.25 + 0.5 + 1 + 2 + 4 s: is anyone there? */
-#define TRIES_PORT 3           /* it answered a moment ago */
+#define FIRST_WAIT_MS 250 /* RFC 6886 §3.1, RFC 6887 §8.1.1 */
+#define TRIES_PROBE 5     /* 0.25 + 0.5 + 1 + 2 + 4 s: is anyone there? */
+#define TRIES_PORT 3      /* it answered a moment ago */
 #define TRIES_DELETE 2
-#define JUNK_MAX 256           /* replies that fit no request, per exchange */
-#define RETRY_FAILED_S 60      /* a gateway that said no is asked again */
-#define STOP_DEADLINE_S 5      /* removing every mapping at exit */
-#define DGRAM_MAX 1500         /* a longer reply is dropped unread */
+#define JUNK_MAX 256      /* replies that fit no request, per exchange */
+#define RETRY_FAILED_S 60 /* a gateway that said no is asked again */
+#define STOP_DEADLINE_S 5 /* removing every mapping at exit */
+#define DGRAM_MAX 1500    /* a longer reply is dropped unread */
 
 /* Our lines go to the master, which logs them as ours (no syslog socket
  * here: the filter allows sends on the link only). */
@@ -82,8 +82,8 @@ long long now_ms(void)
  * retransmitting at 250 ms doubling, TRIES times. Replies that fit no
  * request are dropped, and a flood of them ends the exchange: the time
  * a router can hold us is bounded by TRIES, whatever it sends. */
-enum nm_status exchange(struct nm *n, int fd, const uint8_t *req, size_t len,
-			int tries, bool watch_link, nm_match_fn match, void *ctx)
+enum nm_status exchange(struct nm *n, int fd, const uint8_t *req, size_t len, int tries,
+			bool watch_link, nm_match_fn match, void *ctx)
 {
 	uint8_t buf[DGRAM_MAX + 4];
 	unsigned junk = 0;
@@ -112,8 +112,10 @@ enum nm_status exchange(struct nm *n, int fd, const uint8_t *req, size_t len,
 			if (got > 0 && (size_t)got <= DGRAM_MAX && match(buf, (size_t)got, ctx))
 				return NM_OK;
 			if (got >= 0 && ++junk > JUNK_MAX) {
-				nm_why(n, "the gateway sent more than %d replies that fit no "
-				    "request", JUNK_MAX);
+				nm_why(n,
+				       "the gateway sent more than %d replies that fit no "
+				       "request",
+				       JUNK_MAX);
 				return NM_FAILED;
 			}
 		}
@@ -136,11 +138,13 @@ static bool pcp_match(const uint8_t *p, size_t len, void *ctx)
 }
 
 /* One PCP MAP of PORT (LIFETIME 0 removes it). */
-static enum nm_status pcp_port(struct nm *n, uint16_t port, uint32_t lifetime,
-			       int tries, struct pcp_reply *out)
+static enum nm_status pcp_port(struct nm *n, uint16_t port, uint32_t lifetime, int tries,
+			       struct pcp_reply *out)
 {
-	struct pcp_map req = { .lifetime = lifetime, .client_ip = n->self,
-			       .internal_port = port, .external_port = port };
+	struct pcp_map req = { .lifetime = lifetime,
+			       .client_ip = n->self,
+			       .internal_port = port,
+			       .external_port = port };
 	struct pcp_ctx c = { .req = &req, .out = out };
 	uint8_t buf[PCP_MAP_LEN];
 	size_t len;
@@ -160,8 +164,8 @@ static enum nm_status pcp_port(struct nm *n, uint16_t port, uint32_t lifetime,
 		return out->result == PCP_UNSUPP_VERSION ? NM_NOT_SPOKEN : NM_FAILED;
 	}
 	if (lifetime && out->external_port != port) {
-		nm_why(n, "PCP: port %u: the gateway offered external port %u instead",
-		    port, out->external_port);
+		nm_why(n, "PCP: port %u: the gateway offered external port %u instead", port,
+		       out->external_port);
 		(void)pcp_port(n, port, 0, TRIES_DELETE, &(struct pcp_reply){ 0 });
 		return NM_FAILED;
 	}
@@ -207,8 +211,8 @@ static enum nm_status pmp_address(struct nm *n, uint32_t *ip)
 	return st;
 }
 
-static enum nm_status pmp_port(struct nm *n, uint16_t port, uint32_t lifetime,
-			       int tries, uint32_t *granted)
+static enum nm_status pmp_port(struct nm *n, uint16_t port, uint32_t lifetime, int tries,
+			       uint32_t *granted)
 {
 	struct natpmp_reply r;
 	struct pmp_ctx c = { .op = NATPMP_OP_MAP_TCP, .port = port, .out = &r };
@@ -220,8 +224,8 @@ static enum nm_status pmp_port(struct nm *n, uint16_t port, uint32_t lifetime,
 	if (st != NM_OK || (st = pmp_result(n, &r, port)) != NM_OK)
 		return st;
 	if (lifetime && r.external_port != port) {
-		nm_why(n, "NAT-PMP: port %u: the gateway offered external port %u instead",
-		    port, r.external_port);
+		nm_why(n, "NAT-PMP: port %u: the gateway offered external port %u instead", port,
+		       r.external_port);
 		(void)pmp_port(n, port, 0, TRIES_DELETE, granted);
 		return NM_FAILED;
 	}
@@ -230,8 +234,8 @@ static enum nm_status pmp_port(struct nm *n, uint16_t port, uint32_t lifetime,
 }
 
 /* Map PORT with PROTO; *LEASE keeps the shortest lease granted. */
-static enum nm_status map_one(struct nm *n, enum natmap_proto proto, uint16_t port,
-			      int tries, uint32_t *lease, uint32_t *ext_ip)
+static enum nm_status map_one(struct nm *n, enum natmap_proto proto, uint16_t port, int tries,
+			      uint32_t *lease, uint32_t *ext_ip)
 {
 	uint32_t life = n->cfg->global.nat_mapping_lifetime, granted = 0;
 	enum nm_status st;
@@ -273,7 +277,7 @@ static enum nm_status probe(struct nm *n, struct nm_vhost *v, enum natmap_proto 
 	if (proto == NATMAP_PCP) {
 		if (!v->plan.map || v->plan.nports == 0) {
 			nm_why(n, "PCP: no port to map (PCP learns the address only "
-			    "with a mapping)");
+				  "with a mapping)");
 			return NM_NOT_SPOKEN;
 		}
 		return map_one(n, proto, v->plan.ports[0], TRIES_PROBE, lease, ext_ip);
@@ -288,8 +292,10 @@ static void report(struct nm *n, size_t vi, enum natmap_proto proto, uint32_t ex
 		   uint32_t lease)
 {
 	struct nm_vhost *v = &n->v[vi];
-	struct priv_nat_state s = { .vhost = (uint32_t)vi, .proto = proto,
-				    .external_ip = ext_ip, .lifetime = lease,
+	struct priv_nat_state s = { .vhost = (uint32_t)vi,
+				    .proto = proto,
+				    .external_ip = ext_ip,
+				    .lifetime = lease,
 				    .nports = v->nmapped };
 	struct priv_msg m;
 
@@ -316,8 +322,8 @@ static void vhost_round(struct nm *n, size_t vi)
 			proto = n->order[i];
 			break;
 		}
-		snprintf(reasons + strlen(reasons), sizeof(reasons) - strlen(reasons),
-			 "%s%s", reasons[0] ? "; " : "", status_text(n, st, n->order[i]));
+		snprintf(reasons + strlen(reasons), sizeof(reasons) - strlen(reasons), "%s%s",
+			 reasons[0] ? "; " : "", status_text(n, st, n->order[i]));
 	}
 	if (n->stop)
 		return;
@@ -389,7 +395,8 @@ static void remove_all(struct nm *n)
 		nm_log(n, left ? LOG_LVL_WARN : LOG_LVL_INFO,
 		       "removed %u port mappings from the gateway%s", removed,
 		       left ? "; the gateway did not confirm the others (they "
-			      "expire with their lease)" : "");
+			      "expire with their lease)"
+			    : "");
 }
 
 /* As root: the gateway, and the one socket to it. */
@@ -402,7 +409,7 @@ static int open_gateway(struct nm *n)
 
 	if (natmap_gateway_find(&n->gateway) < 0) {
 		log_msg(LOG_LVL_ERR, "NAT: no IPv4 default route: no gateway to ask; "
-			"static settings only");
+				     "static settings only");
 		return -1;
 	}
 	gw.sin_addr.s_addr = n->gateway;
@@ -424,8 +431,7 @@ static int open_gateway(struct nm *n)
 		return -1;
 	}
 	inet_ntop(AF_INET, &gw.sin_addr, ip, sizeof(ip));
-	log_msg(LOG_LVL_INFO, "NAT: asking the gateway %s (%s)", ip,
-		n->cfg->global.nat_protocols);
+	log_msg(LOG_LVL_INFO, "NAT: asking the gateway %s (%s)", ip, n->cfg->global.nat_protocols);
 	return 0;
 }
 
@@ -453,8 +459,8 @@ static void sandbox_self(struct nm *n)
 	/* With UPnP-IGD: TCP sockets too, each checked to go to the gateway
 	 * (upnp_io.c) before its connect. */
 	if (g->seccomp_sandbox &&
-	    sandbox_seccomp_apply(n->ssdp >= 0 ? ROLE_NATMAP_TCP : ROLE_NATMAP, n->link,
-				  false) < 0) {
+	    sandbox_seccomp_apply(n->ssdp >= 0 ? ROLE_NATMAP_TCP : ROLE_NATMAP, n->link, false) <
+		    0) {
 		nm_log(n, LOG_LVL_ERR, "NAT helper: seccomp: %s", strerror(errno));
 		_exit(1);
 	}

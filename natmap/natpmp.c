@@ -13,8 +13,8 @@ size_t natpmp_encode_address(uint8_t *buf, size_t size)
 	return 2;
 }
 
-size_t natpmp_encode_map(uint8_t *buf, size_t size, uint16_t internal,
-			 uint16_t external, uint32_t lifetime)
+size_t natpmp_encode_map(uint8_t *buf, size_t size, uint16_t internal, uint16_t external,
+			 uint32_t lifetime)
 {
 	if (size < NATPMP_REQ_MAX)
 		return 0;
@@ -56,8 +56,8 @@ int natpmp_decode(const uint8_t *p, size_t n, uint8_t op, struct natpmp_reply *o
 const char *natpmp_result_text(uint16_t result)
 {
 	static const char *const text[] = {
-		"success", "unsupported version", "not authorized or refused",
-		"network failure", "out of resources", "unsupported opcode",
+		"success",         "unsupported version", "not authorized or refused",
+		"network failure", "out of resources",    "unsupported opcode",
 	};
 
 	return result < sizeof(text) / sizeof(text[0]) ? text[result] : "unknown result";

@@ -23,7 +23,7 @@ enum natpmp_result {
 };
 
 struct natpmp_reply {
-	uint8_t op;             /* the request's opcode this answers */
+	uint8_t op; /* the request's opcode this answers */
 	uint16_t result;
 	uint32_t epoch;         /* seconds since the gateway's mapping table began */
 	uint32_t external_ip;   /* network order; NATPMP_OP_ADDRESS */
@@ -36,8 +36,8 @@ struct natpmp_reply {
 size_t natpmp_encode_address(uint8_t *buf, size_t size);
 /* A TCP mapping of INTERNAL to EXTERNAL for LIFETIME seconds; lifetime 0
  * with external 0 deletes it (§3.4). */
-size_t natpmp_encode_map(uint8_t *buf, size_t size, uint16_t internal,
-			 uint16_t external, uint32_t lifetime);
+size_t natpmp_encode_map(uint8_t *buf, size_t size, uint16_t internal, uint16_t external,
+			 uint32_t lifetime);
 
 /* Decode the N bytes of P as the reply to opcode OP. 0, or -1 when it is
  * not a well-formed reply to that opcode (another opcode, version, size).

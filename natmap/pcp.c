@@ -61,8 +61,7 @@ static bool options_fit(const uint8_t *p, size_t n)
 	return true;
 }
 
-int pcp_decode_map(const uint8_t *p, size_t n, const struct pcp_map *req,
-		   struct pcp_reply *out)
+int pcp_decode_map(const uint8_t *p, size_t n, const struct pcp_map *req, struct pcp_reply *out)
 {
 	memset(out, 0, sizeof(*out));
 	/* A NAT-PMP-only gateway answers our version 2 with its own
@@ -93,11 +92,19 @@ int pcp_decode_map(const uint8_t *p, size_t n, const struct pcp_map *req,
 const char *pcp_result_text(uint8_t result)
 {
 	static const char *const text[] = {
-		"success", "unsupported version", "not authorized",
-		"malformed request", "unsupported opcode", "unsupported option",
-		"malformed option", "network failure", "no resources",
-		"unsupported protocol", "user exceeded quota",
-		"cannot provide external address", "address mismatch",
+		"success",
+		"unsupported version",
+		"not authorized",
+		"malformed request",
+		"unsupported opcode",
+		"unsupported option",
+		"malformed option",
+		"network failure",
+		"no resources",
+		"unsupported protocol",
+		"user exceeded quota",
+		"cannot provide external address",
+		"address mismatch",
 		"excessive remote peers",
 	};
 

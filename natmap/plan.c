@@ -5,7 +5,6 @@
 
 #include "config/vhosts.h"
 
-
 bool natmap_vhost_wanted(const struct cfg_vhost *vh)
 {
 	return cfg_pasv_address_auto(&vh->set) || vh->set.nat_port_mapping;
@@ -46,8 +45,8 @@ void natmap_plan_vhost(const struct cfg_vhost *vh, struct natmap_plan *out)
 			add_port(out, p);
 }
 
-void natmap_bound_range(struct ftpsd_config *cfg,
-			void (*note)(const char *line, void *ctx), void *ctx)
+void natmap_bound_range(struct ftpsd_config *cfg, void (*note)(const char *line, void *ctx),
+			void *ctx)
 {
 	for (size_t i = 0; i < cfg->nvhosts; i++) {
 		struct cfg_settings *s = &cfg->vhosts[i].set;
@@ -56,11 +55,12 @@ void natmap_bound_range(struct ftpsd_config *cfg,
 		if (!s->nat_port_mapping || !s->pasv_min_port ||
 		    s->pasv_max_port - s->pasv_min_port < NATMAP_PASV_MAX)
 			continue;
-		snprintf(line, sizeof(line), "vhost %s: nat_port_mapping: the passive "
+		snprintf(line, sizeof(line),
+			 "vhost %s: nat_port_mapping: the passive "
 			 "range %u-%u is more than %u ports; mapping and using "
-			 "%u-%u only", cfg->vhosts[i].name, s->pasv_min_port,
-			 s->pasv_max_port, NATMAP_PASV_MAX, s->pasv_min_port,
-			 s->pasv_min_port + NATMAP_PASV_MAX - 1);
+			 "%u-%u only",
+			 cfg->vhosts[i].name, s->pasv_min_port, s->pasv_max_port, NATMAP_PASV_MAX,
+			 s->pasv_min_port, s->pasv_min_port + NATMAP_PASV_MAX - 1);
 		s->pasv_max_port = s->pasv_min_port + NATMAP_PASV_MAX - 1;
 		note(line, ctx);
 	}
@@ -80,18 +80,20 @@ static bool ipv6_unmapped(const struct cfg_vhost *vh, char *buf, size_t size)
 		if (net_addr_family(&addrs[i]) != AF_INET6)
 			continue;
 		net_addr_ip_string(&addrs[i], ip, sizeof(ip));
-		snprintf(buf, size, "vhost %s: nat_port_mapping maps IPv4 ports only: "
+		snprintf(buf, size,
+			 "vhost %s: nat_port_mapping maps IPv4 ports only: "
 			 "IPv6 (listening on %s) is served without NAT, and no "
 			 "pinhole is opened for it on the router; let its control "
 			 "and passive ports through the router's IPv6 firewall "
-			 "yourself", vh->name, ip);
+			 "yourself",
+			 vh->name, ip);
 		return true;
 	}
 	return false;
 }
 
-void natmap_note_ipv6(const struct ftpsd_config *cfg,
-		      void (*note)(const char *line, void *ctx), void *ctx)
+void natmap_note_ipv6(const struct ftpsd_config *cfg, void (*note)(const char *line, void *ctx),
+		      void *ctx)
 {
 	char line[512];
 
@@ -130,22 +132,24 @@ static bool rules_shadow_auto(const struct cfg_settings *s)
 	return false;
 }
 
-static int warn_vhost(const struct ftpsd_config *cfg, const struct cfg_vhost *vh,
-		      FILE *err)
+static int warn_vhost(const struct ftpsd_config *cfg, const struct cfg_vhost *vh, FILE *err)
 {
 	const struct cfg_settings *s = &vh->set;
 	char line[512];
 	int n = 0;
 
 	if (s->nat_port_mapping && !cfg_pasv_address_auto(s) && s->pasv_address[0]) {
-		fprintf(err, "%s: warning: vhost %s: nat_port_mapping=YES with a static "
+		fprintf(err,
+			"%s: warning: vhost %s: nat_port_mapping=YES with a static "
 			"pasv_address=%s: the ports are mapped on the gateway's "
 			"external address, which PASV does not tell (use "
-			"pasv_address=auto)\n", cfg->path, vh->name, s->pasv_address);
+			"pasv_address=auto)\n",
+			cfg->path, vh->name, s->pasv_address);
 		n++;
 	}
 	if (s->nat_port_mapping && (!s->pasv_enable || !s->pasv_min_port)) {
-		fprintf(err, "%s: warning: vhost %s: nat_port_mapping=YES without "
+		fprintf(err,
+			"%s: warning: vhost %s: nat_port_mapping=YES without "
 			"pasv_min_port/pasv_max_port: only the control port(s) are "
 			"mapped, passive data connections from outside will fail\n",
 			cfg->path, vh->name);
@@ -153,17 +157,19 @@ static int warn_vhost(const struct ftpsd_config *cfg, const struct cfg_vhost *vh
 	}
 	if (s->nat_port_mapping && s->pasv_min_port &&
 	    s->pasv_max_port - s->pasv_min_port >= NATMAP_PASV_MAX) {
-		fprintf(err, "%s: warning: vhost %s: nat_port_mapping=YES maps at most "
+		fprintf(err,
+			"%s: warning: vhost %s: nat_port_mapping=YES maps at most "
 			"%u passive ports: the range %u-%u will be cut to %u-%u\n",
-			cfg->path, vh->name, NATMAP_PASV_MAX, s->pasv_min_port,
-			s->pasv_max_port, s->pasv_min_port,
-			s->pasv_min_port + NATMAP_PASV_MAX - 1);
+			cfg->path, vh->name, NATMAP_PASV_MAX, s->pasv_min_port, s->pasv_max_port,
+			s->pasv_min_port, s->pasv_min_port + NATMAP_PASV_MAX - 1);
 		n++;
 	}
 	if (s->nat_port_mapping && s->pasv_port_offset) {
-		fprintf(err, "%s: warning: vhost %s: nat_port_mapping=YES maps each "
+		fprintf(err,
+			"%s: warning: vhost %s: nat_port_mapping=YES maps each "
 			"passive port to itself, but pasv_port_offset=%u advertises "
-			"other ports\n", cfg->path, vh->name, s->pasv_port_offset);
+			"other ports\n",
+			cfg->path, vh->name, s->pasv_port_offset);
 		n++;
 	}
 	if (ipv6_unmapped(vh, line, sizeof(line))) {
@@ -171,7 +177,8 @@ static int warn_vhost(const struct ftpsd_config *cfg, const struct cfg_vhost *vh
 		n++;
 	}
 	if (cfg_pasv_address_auto(s) && rules_shadow_auto(s)) {
-		fprintf(err, "%s: warning: vhost %s: pasv_address=auto, but a "
+		fprintf(err,
+			"%s: warning: vhost %s: pasv_address=auto, but a "
 			"pasv_address_rule for 0.0.0.0/0 answers every IPv4 client "
 			"first: the learned address is never advertised\n",
 			cfg->path, vh->name);
@@ -187,9 +194,11 @@ int natmap_check(const struct ftpsd_config *cfg, FILE *err)
 	for (size_t i = 0; i < cfg->nvhosts; i++)
 		n += warn_vhost(cfg, &cfg->vhosts[i], err);
 	if (!cfg->global.listen && natmap_config_wanted(cfg)) {
-		fprintf(err, "%s: warning: pasv_address=auto and nat_port_mapping need "
+		fprintf(err,
+			"%s: warning: pasv_address=auto and nat_port_mapping need "
 			"the standalone master (listen=YES); in inetd mode they do "
-			"nothing\n", cfg->path);
+			"nothing\n",
+			cfg->path);
 		n++;
 	}
 	return n;
@@ -227,6 +236,8 @@ bool natmap_uses_upnp(const struct cfg_settings *g)
 
 const char *natmap_proto_name(enum natmap_proto p)
 {
-	return p == NATMAP_PCP ? "PCP" : p == NATMAP_NATPMP ? "NAT-PMP" :
-	       p == NATMAP_UPNP ? "UPnP-IGD" : "none";
+	return p == NATMAP_PCP      ? "PCP"
+	       : p == NATMAP_NATPMP ? "NAT-PMP"
+	       : p == NATMAP_UPNP   ? "UPnP-IGD"
+				    : "none";
 }

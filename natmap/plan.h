@@ -19,8 +19,8 @@
 enum natmap_proto { NATMAP_NONE = 0, NATMAP_PCP = 1, NATMAP_NATPMP = 2, NATMAP_UPNP = 3 };
 
 struct natmap_plan {
-	bool learn;             /* pasv_address=auto */
-	bool map;               /* nat_port_mapping=YES */
+	bool learn; /* pasv_address=auto */
+	bool map;   /* nat_port_mapping=YES */
 	unsigned nports;
 	uint16_t ports[NATMAP_PORTS_MAX]; /* control ports, then passive */
 };
@@ -35,15 +35,15 @@ void natmap_plan_vhost(const struct cfg_vhost *vh, struct natmap_plan *out);
 /* A mapped passive range must fit NATMAP_PASV_MAX: cut pasv_max_port of
  * each mapping vhost to that many ports. Calls NOTE (a log line) for each
  * one it cut. */
-void natmap_bound_range(struct ftpsd_config *cfg,
-			void (*note)(const char *line, void *ctx), void *ctx);
+void natmap_bound_range(struct ftpsd_config *cfg, void (*note)(const char *line, void *ctx),
+			void *ctx);
 
 /* IPv6 has no NAT to map through, and the helper opens no IPv6 pinholes
  * (PCP could; not done): an IPv6 listen address of a nat_port_mapping
  * vhost is served as ever, and nothing is opened for it on the router.
  * Calls NOTE with a line saying so for each such vhost. */
-void natmap_note_ipv6(const struct ftpsd_config *cfg,
-		      void (*note)(const char *line, void *ctx), void *ctx);
+void natmap_note_ipv6(const struct ftpsd_config *cfg, void (*note)(const char *line, void *ctx),
+		      void *ctx);
 
 /* Whether the NAT part of two configurations is the same (a reload that
  * does not touch it keeps the helper and its mappings). */

@@ -120,8 +120,8 @@ static int header(const char *p, size_t n, const char *name, const char **v, siz
 static int status_line(const char *p, size_t n)
 {
 	if (n < 12 || strncmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') ||
-	    p[8] != ' ' || p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' ||
-	    p[11] < '0' || p[11] > '9')
+	    p[8] != ' ' || p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' ||
+	    p[11] > '9')
 		return -1;
 	return (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 }
@@ -162,13 +162,13 @@ static void trim(const char **v, size_t *len)
 {
 	while (*len && (**v == ' ' || **v == '\t' || **v == '\r' || **v == '\n'))
 		(*v)++, (*len)--;
-	while (*len && ((*v)[*len - 1] == ' ' || (*v)[*len - 1] == '\t' ||
-			(*v)[*len - 1] == '\r' || (*v)[*len - 1] == '\n'))
+	while (*len && ((*v)[*len - 1] == ' ' || (*v)[*len - 1] == '\t' || (*v)[*len - 1] == '\r' ||
+			(*v)[*len - 1] == '\n'))
 		(*len)--;
 }
 
-int upnp_find_control(const char *xml, size_t n, const struct upnp_url *location,
-		      char *service, size_t ssize, struct upnp_url *control)
+int upnp_find_control(const char *xml, size_t n, const struct upnp_url *location, char *service,
+		      size_t ssize, struct upnp_url *control)
 {
 	for (size_t s = 0; s < sizeof(wan_services) / sizeof(wan_services[0]); s++) {
 		char want[128];
@@ -251,7 +251,8 @@ int upnp_xml_text(const char *xml, size_t n, const char *tag, char *out, size_t 
 {
 	const char *end = xml + n;
 
-	for (const char *lt = memchr(xml, '<', n); lt; lt = memchr(lt + 1, '<', (size_t)(end - lt - 1))) {
+	for (const char *lt = memchr(xml, '<', n); lt;
+	     lt = memchr(lt + 1, '<', (size_t)(end - lt - 1))) {
 		const char *v = start_tag(lt + 1, (size_t)(end - lt - 1), tag), *close;
 		size_t vlen;
 		if (!v)
@@ -286,13 +287,15 @@ size_t upnp_encode_get(char *buf, size_t size, const struct upnp_url *u)
 	int len;
 
 	host_port(u, host, sizeof(host));
-	len = snprintf(buf, size, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
-			"User-Agent: ftpsd\r\n\r\n", u->path, host);
+	len = snprintf(buf, size,
+		       "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+		       "User-Agent: ftpsd\r\n\r\n",
+		       u->path, host);
 	return put(size, len) ? (size_t)len : 0;
 }
 
-size_t upnp_encode_soap(char *buf, size_t size, const struct upnp_url *control,
-			const char *service, const char *action, const char *args)
+size_t upnp_encode_soap(char *buf, size_t size, const struct upnp_url *control, const char *service,
+			const char *action, const char *args)
 {
 	char host[32], body[1024];
 	int blen, len;
@@ -302,12 +305,14 @@ size_t upnp_encode_soap(char *buf, size_t size, const struct upnp_url *control,
 			"<?xml version=\"1.0\"?>\r\n<s:Envelope xmlns:s=\"http://schemas."
 			"xmlsoap.org/soap/envelope/\" s:encodingStyle=\"http://schemas."
 			"xmlsoap.org/soap/encoding/\"><s:Body><u:%s xmlns:u=\"%s\">%s</u:%s>"
-			"</s:Body></s:Envelope>\r\n", action, service, args, action);
+			"</s:Body></s:Envelope>\r\n",
+			action, service, args, action);
 	if (!put(sizeof(body), blen))
 		return 0;
-	len = snprintf(buf, size, "POST %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
-			"Content-Type: text/xml; charset=\"utf-8\"\r\nContent-Length: %d\r\n"
-			"SOAPAction: \"%s#%s\"\r\n\r\n%s", control->path, host, blen, service,
-			action, body);
+	len = snprintf(buf, size,
+		       "POST %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+		       "Content-Type: text/xml; charset=\"utf-8\"\r\nContent-Length: %d\r\n"
+		       "SOAPAction: \"%s#%s\"\r\n\r\n%s",
+		       control->path, host, blen, service, action, body);
 	return put(size, len) ? (size_t)len : 0;
 }

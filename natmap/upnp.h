@@ -14,7 +14,7 @@
 #define UPNP_SSDP_PORT 1900
 #define UPNP_PATH_MAX 256
 #define UPNP_SERVICE_MAX 64
-#define UPNP_HTTP_MAX 65536  /* the most we read of any HTTP response */
+#define UPNP_HTTP_MAX 65536 /* the most we read of any HTTP response */
 #define UPNP_REQ_MAX 2048
 
 /* http://IPv4[:port]/path; IP in network order. */
@@ -35,13 +35,12 @@ int upnp_parse_ssdp(const char *p, size_t n, struct upnp_url *location);
 /* In the device description XML (N bytes), the first WAN connection
  * service: its type into SERVICE, its control URL (absolute, or a path
  * relative to LOCATION's host) into CONTROL. 0/-1. */
-int upnp_find_control(const char *xml, size_t n, const struct upnp_url *location,
-		      char *service, size_t ssize, struct upnp_url *control);
+int upnp_find_control(const char *xml, size_t n, const struct upnp_url *location, char *service,
+		      size_t ssize, struct upnp_url *control);
 
 /* An HTTP response of N bytes: its status and its body (bounded by
  * Content-Length when there is one; chunked bodies are refused). 0/-1. */
-int upnp_http_split(const char *p, size_t n, int *status, const char **body,
-		    size_t *blen);
+int upnp_http_split(const char *p, size_t n, int *status, const char **body, size_t *blen);
 
 /* The text of the first element named TAG (any namespace prefix) in the
  * N bytes of XML: letters, digits and ".-_:" only, into OUT. 0/-1. */
@@ -51,7 +50,7 @@ size_t upnp_encode_get(char *buf, size_t size, const struct upnp_url *u);
 
 /* A SOAP POST of ACTION of SERVICE to CONTROL, ARGS the argument
  * elements (ours, already formatted). 0 when it does not fit. */
-size_t upnp_encode_soap(char *buf, size_t size, const struct upnp_url *control,
-			const char *service, const char *action, const char *args);
+size_t upnp_encode_soap(char *buf, size_t size, const struct upnp_url *control, const char *service,
+			const char *action, const char *args);
 
 #endif

@@ -45,10 +45,11 @@ static int wait_fd(int fd, short events, long long end)
 
 /* Connect to U (the gateway, nothing else), send REQ, read the whole
  * response into BUF (at most UPNP_HTTP_MAX); all within one deadline. */
-static ssize_t http_exchange(struct nm *n, const struct upnp_url *u, const char *req,
-			     size_t len, char *buf)
+static ssize_t http_exchange(struct nm *n, const struct upnp_url *u, const char *req, size_t len,
+			     char *buf)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(u->port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(u->port),
 				  .sin_addr = { .s_addr = u->ip } };
 	long long end = now_ms() + HTTP_DEADLINE_MS;
 	size_t got = 0, sent = 0;
@@ -97,8 +98,8 @@ static ssize_t http_exchange(struct nm *n, const struct upnp_url *u, const char 
 }
 
 /* A description or SOAP answer: status and body. */
-static int http_call(struct nm *n, const struct upnp_url *u, const char *req, size_t len,
-		     char *buf, int *status, const char **body, size_t *blen)
+static int http_call(struct nm *n, const struct upnp_url *u, const char *req, size_t len, char *buf,
+		     int *status, const char **body, size_t *blen)
 {
 	ssize_t got = len ? http_exchange(n, u, req, len, buf) : -1;
 
@@ -130,9 +131,8 @@ static enum nm_status discover(struct nm *n)
 	len = upnp_encode_get(req, sizeof(req), &location);
 	if (http_call(n, &location, req, len, buf, &status, &body, &blen) < 0)
 		return NM_FAILED;
-	if (status != 200 ||
-	    upnp_find_control(body, blen, &location, n->service, sizeof(n->service),
-			      &n->control) < 0) {
+	if (status != 200 || upnp_find_control(body, blen, &location, n->service,
+					       sizeof(n->service), &n->control) < 0) {
 		nm_why(n, "UPnP-IGD: the gateway describes no WAN connection service");
 		return NM_FAILED;
 	}
@@ -203,7 +203,8 @@ static enum nm_status add(struct nm *n, uint16_t port, uint32_t lease)
 		 "<NewProtocol>TCP</NewProtocol><NewInternalPort>%u</NewInternalPort>"
 		 "<NewInternalClient>%s</NewInternalClient><NewEnabled>1</NewEnabled>"
 		 "<NewPortMappingDescription>ftpsd</NewPortMappingDescription>"
-		 "<NewLeaseDuration>%u</NewLeaseDuration>", port, port, self, lease);
+		 "<NewLeaseDuration>%u</NewLeaseDuration>",
+		 port, port, self, lease);
 	return soap(n, "AddPortMapping", args, buf, &body, &blen, port);
 }
 
@@ -217,8 +218,10 @@ enum nm_status upnp_port(struct nm *n, uint16_t port, uint32_t lifetime, uint32_
 	if (!n->upnp_ready && (st = discover(n)) != NM_OK)
 		return st;
 	if (lifetime == 0) {
-		snprintf(args, sizeof(args), "<NewRemoteHost></NewRemoteHost><NewExternalPort>"
-			 "%u</NewExternalPort><NewProtocol>TCP</NewProtocol>", port);
+		snprintf(args, sizeof(args),
+			 "<NewRemoteHost></NewRemoteHost><NewExternalPort>"
+			 "%u</NewExternalPort><NewProtocol>TCP</NewProtocol>",
+			 port);
 		return soap(n, "DeletePortMapping", args, buf, &body, &blen, port);
 	}
 	*granted = lifetime;

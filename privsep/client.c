@@ -88,8 +88,7 @@ int priv_ask_pasv(int link, uint32_t kind, struct priv_pasv_result *r)
 	return 0;
 }
 
-int priv_ask_port(int link, const struct net_addr *target, uint32_t *status,
-		  int *data_fd)
+int priv_ask_port(int link, const struct net_addr *target, uint32_t *status, int *data_fd)
 {
 	struct priv_msg m;
 

@@ -28,8 +28,7 @@ int priv_ask_auth_tls(int link, uint32_t *status, int *plain_fd);
 /* PASV/EPSV: R->fd is the listener with PASV_OK, else -1. */
 int priv_ask_pasv(int link, uint32_t kind, struct priv_pasv_result *r);
 /* PORT/EPRT: *DATA_FD the connected socket with PORT_CONN_OK, else -1. */
-int priv_ask_port(int link, const struct net_addr *target, uint32_t *status,
-		  int *data_fd);
+int priv_ask_port(int link, const struct net_addr *target, uint32_t *status, int *data_fd);
 /* chown_uploads for the just created FILE_FD; *STATUS 0 = done. */
 int priv_ask_chown_upload(int link, int file_fd, uint32_t *status);
 /* The relay's handshake is done (NAME: its SNI, "" for none); returns

@@ -15,10 +15,10 @@
 
 struct priv_msg {
 	uint16_t type;
-	size_t len;  /* body bytes written / received */
-	size_t pos;  /* read cursor */
-	int fd;      /* passed fd, -1 for none */
-	bool bad;    /* overrun or malformed field */
+	size_t len; /* body bytes written / received */
+	size_t pos; /* read cursor */
+	int fd;     /* passed fd, -1 for none */
+	bool bad;   /* overrun or malformed field */
 	uint8_t body[PRIV_BODY_MAX];
 };
 

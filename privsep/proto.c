@@ -223,11 +223,11 @@ void priv_encode_port_connect(struct priv_msg *m, const struct net_addr *target)
 	priv_msg_init(m, PRIV_PORT_CONNECT);
 	ip[0] = '\0';
 	if (net_addr_family(target) == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&target->ss)->sin6_addr,
-			  ip, sizeof(ip));
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&target->ss)->sin6_addr, ip,
+			  sizeof(ip));
 	else if (net_addr_family(target) == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)&target->ss)->sin_addr,
-			  ip, sizeof(ip));
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&target->ss)->sin_addr, ip,
+			  sizeof(ip));
 	priv_put_str(m, ip);
 	priv_put_u32(m, net_addr_port(target));
 }
@@ -343,8 +343,7 @@ int priv_decode_assign(struct priv_msg *m, struct priv_assign *v)
 	v->proxied = priv_get_u32(m);
 	memset(&v->client, 0, sizeof(v->client));
 	memset(&v->proxy, 0, sizeof(v->proxy));
-	if (v->proxied == 1 &&
-	    (get_addr(m, &v->client) < 0 || get_addr(m, &v->proxy) < 0))
+	if (v->proxied == 1 && (get_addr(m, &v->client) < 0 || get_addr(m, &v->proxy) < 0))
 		return -1;
 	if (v->implicit_tls > 1 || v->proxied > 1)
 		return -1;
@@ -417,8 +416,7 @@ void priv_encode_keys_status(struct priv_msg *m, uint32_t status, const char *wh
 	priv_put_str(m, why);
 }
 
-int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why,
-			    size_t size)
+int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why, size_t size)
 {
 	*status = priv_get_u32(m);
 	priv_get_str(m, why, size);
@@ -461,8 +459,7 @@ int priv_decode_zyg_pid(struct priv_msg *m, int32_t *pid)
 	return priv_msg_check(m);
 }
 
-void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok,
-			  const struct net_addr *addr)
+void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok, const struct net_addr *addr)
 {
 	priv_msg_init(m, PRIV_ZYG_MASQ);
 	priv_put_u32(m, vhost);
@@ -471,8 +468,7 @@ void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok,
 		put_addr(m, addr);
 }
 
-int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok,
-			 struct net_addr *addr)
+int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok, struct net_addr *addr)
 {
 	uint32_t flag;
 

@@ -39,8 +39,8 @@ enum priv_login_carry {
 };
 
 struct priv_login {
-	uint32_t carry;        /* CARRY_* bits */
-	uint32_t mlst_facts;   /* OPTS MLST may come before login */
+	uint32_t carry;      /* CARRY_* bits */
+	uint32_t mlst_facts; /* OPTS MLST may come before login */
 	char user[PRIV_USER_MAX];
 	char pass[PRIV_PASS_MAX];
 	/* Control bytes the engine read past the PASS line (a pipelining
@@ -54,9 +54,9 @@ enum priv_login_result { LOGIN_FAIL = 1, LOGIN_CLOSE };
 enum priv_pasv_kind { PASV_KIND_PASV = 1, PASV_KIND_EPSV };
 enum priv_pasv_status {
 	PASV_OK = 0,
-	PASV_EXHAUSTED,   /* every port in the range is in use */
-	PASV_REFUSED,     /* not allowed (PASV on IPv6, pasv_enable=NO) */
-	PASV_ERROR,       /* socket error */
+	PASV_EXHAUSTED, /* every port in the range is in use */
+	PASV_REFUSED,   /* not allowed (PASV on IPv6, pasv_enable=NO) */
+	PASV_ERROR,     /* socket error */
 };
 
 struct priv_pasv_result {
@@ -88,7 +88,7 @@ struct priv_tls_session {
 #define PRIV_TLS_SECRET_MAX 48 /* SHA-384 */
 
 struct priv_tls_keys {
-	uint16_t suite;      /* TLS 1.3 cipher suite number */
+	uint16_t suite; /* TLS 1.3 cipher suite number */
 	uint8_t secret_len;
 	uint8_t read_secret[PRIV_TLS_SECRET_MAX];  /* client application traffic */
 	uint8_t write_secret[PRIV_TLS_SECRET_MAX]; /* server application traffic */
@@ -125,7 +125,7 @@ int priv_decode_tls_handoff(struct priv_msg *m, struct priv_tls_keys *k);
 /* Active mode: the monitor connects to the client's data port itself. */
 enum priv_port_status {
 	PORT_CONN_OK = 0,
-	PORT_CONN_FAILED,   /* connect refused, timed out, or socket error */
+	PORT_CONN_FAILED, /* connect refused, timed out, or socket error */
 };
 
 void priv_encode_port_connect(struct priv_msg *m, const struct net_addr *target);
@@ -145,7 +145,7 @@ int priv_decode_chown_result(struct priv_msg *m, uint32_t *status);
 #define PRIV_HOST_NAME_MAX 256
 
 struct priv_host {
-	uint32_t carry;        /* CARRY_* bits */
+	uint32_t carry; /* CARRY_* bits */
 	uint32_t mlst_facts;
 	char name[PRIV_HOST_NAME_MAX];
 	uint8_t pending[PRIV_PENDING_MAX];
@@ -170,8 +170,8 @@ int priv_decode_tls_ready_ack(struct priv_msg *m);
 #define PRIV_START_TLS_CONTROL 1u
 
 struct priv_start {
-	uint32_t vhost;          /* index into cfg->vhosts */
-	uint32_t flags;          /* PRIV_START_* */
+	uint32_t vhost; /* index into cfg->vhosts */
+	uint32_t flags; /* PRIV_START_* */
 	struct net_addr peer;
 	struct net_addr local;
 };
@@ -179,9 +179,9 @@ struct priv_start {
 struct priv_assign {
 	uint32_t vhost;
 	uint32_t implicit_tls;
-	uint32_t proxied;        /* a trusted proxy's PROXY header named: */
-	struct net_addr client;  /*   the real client (the session's peer) */
-	struct net_addr proxy;   /*   the proxy, the socket's own peer */
+	uint32_t proxied;       /* a trusted proxy's PROXY header named: */
+	struct net_addr client; /*   the real client (the session's peer) */
+	struct net_addr proxy;  /*   the proxy, the socket's own peer */
 };
 
 void priv_encode_start(struct priv_msg *m, const struct priv_start *v, int fd);
@@ -197,7 +197,7 @@ enum priv_sign_op {
 	SIGN_RSA_PSS,       /* input: a PSS-encoded block; raw RSA on it */
 	SIGN_ECDSA,         /* input: a digest */
 };
-#define PRIV_SIGN_IN_MAX 1024  /* RSA-8192 */
+#define PRIV_SIGN_IN_MAX 1024 /* RSA-8192 */
 #define PRIV_SIG_MAX 1024
 
 struct priv_sign {
@@ -210,7 +210,7 @@ struct priv_sign {
 };
 
 struct priv_sign_result {
-	uint32_t status;       /* 0 = signed */
+	uint32_t status; /* 0 = signed */
 	uint32_t len;
 	uint8_t sig[PRIV_SIG_MAX];
 };
@@ -226,7 +226,7 @@ int priv_decode_sign_result(struct priv_msg *m, struct priv_sign_result *v);
 struct priv_keys_cert {
 	uint32_t vhost;
 	uint32_t key_type;
-	uint32_t index;        /* 0 = the server's own, then its chain */
+	uint32_t index; /* 0 = the server's own, then its chain */
 	uint32_t len;
 	uint8_t der[PRIV_CERT_DER_MAX];
 };
@@ -234,8 +234,7 @@ struct priv_keys_cert {
 void priv_encode_keys_cert(struct priv_msg *m, const struct priv_keys_cert *v);
 int priv_decode_keys_cert(struct priv_msg *m, struct priv_keys_cert *v);
 void priv_encode_keys_status(struct priv_msg *m, uint32_t status, const char *why);
-int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why,
-			    size_t size);
+int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why, size_t size);
 void priv_encode_keys_link(struct priv_msg *m, int fd);
 int priv_decode_keys_link(struct priv_msg *m);
 
@@ -244,10 +243,8 @@ int priv_decode_zyg_spawn(struct priv_msg *m);
 /* SPAWNED and EXITED carry a pid. */
 void priv_encode_zyg_pid(struct priv_msg *m, uint16_t type, int32_t pid);
 int priv_decode_zyg_pid(struct priv_msg *m, int32_t *pid);
-void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok,
-			  const struct net_addr *addr);
-int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok,
-			 struct net_addr *addr);
+void priv_encode_zyg_masq(struct priv_msg *m, uint32_t vhost, bool ok, const struct net_addr *addr);
+int priv_decode_zyg_masq(struct priv_msg *m, uint32_t *vhost, bool *ok, struct net_addr *addr);
 void priv_encode_zyg_retire(struct priv_msg *m);
 
 /* The NAT helper's report on one vhost. */
@@ -256,9 +253,9 @@ void priv_encode_zyg_retire(struct priv_msg *m);
 
 struct priv_nat_state {
 	uint32_t vhost;
-	uint32_t proto;          /* 0 none worked, 1 PCP, 2 NAT-PMP, 3 UPnP-IGD */
-	uint32_t external_ip;    /* IPv4, network order; 0 = not learned */
-	uint32_t lifetime;       /* seconds the gateway granted */
+	uint32_t proto;       /* 0 none worked, 1 PCP, 2 NAT-PMP, 3 UPnP-IGD */
+	uint32_t external_ip; /* IPv4, network order; 0 = not learned */
+	uint32_t lifetime;    /* seconds the gateway granted */
 	uint32_t nports;
 	uint16_t ports[PRIV_NAT_PORTS_MAX]; /* mapped, each to itself */
 	char reason[PRIV_NAT_REASON_MAX];   /* why not, when proto is 0 */
@@ -272,17 +269,17 @@ void priv_encode_nat_stop(struct priv_msg *m);
 #define PRIV_WHO_NAME_MAX 64
 
 struct priv_xfer_progress {
-	uint32_t direction;    /* XFER_DOWNLOAD or XFER_UPLOAD */
-	uint64_t bytes;        /* moved so far in this transfer */
+	uint32_t direction; /* XFER_DOWNLOAD or XFER_UPLOAD */
+	uint64_t bytes;     /* moved so far in this transfer */
 	char path[PRIV_WHO_PATH_MAX];
 };
 
 enum priv_who_session {
-	WHO_LOGIN = 1,         /* connected, not logged in */
-	WHO_IDLE,              /* logged in, no transfer */
+	WHO_LOGIN = 1, /* connected, not logged in */
+	WHO_IDLE,      /* logged in, no transfer */
 	WHO_DOWNLOAD,
 	WHO_UPLOAD,
-	WHO_NO_ANSWER,         /* the master's entry: its monitor did not answer */
+	WHO_NO_ANSWER, /* the master's entry: its monitor did not answer */
 };
 
 enum priv_who_kind { WHO_KIND_NONE = 0, WHO_KIND_LOCAL, WHO_KIND_GUEST, WHO_KIND_ANON };

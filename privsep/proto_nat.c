@@ -30,8 +30,7 @@ int priv_decode_nat_state(struct priv_msg *m, struct priv_nat_state *v)
 	v->lifetime = priv_get_u32(m);
 	bytes = priv_get_bytes(m, v->ports, sizeof(v->ports));
 	priv_get_str(m, v->reason, sizeof(v->reason));
-	if (priv_msg_check(m) < 0 || v->proto > 3 ||
-	    bytes % sizeof(v->ports[0]) != 0)
+	if (priv_msg_check(m) < 0 || v->proto > 3 || bytes % sizeof(v->ports[0]) != 0)
 		return -1;
 	v->nports = (uint32_t)(bytes / sizeof(v->ports[0]));
 	for (uint32_t i = 0; i < v->nports; i++)

@@ -27,8 +27,8 @@ const struct priv_rule *priv_rule(uint16_t type)
 	return &rules[type];
 }
 
-enum priv_verdict priv_admit(enum priv_link link, unsigned state, uint64_t taken,
-			     uint16_t type, bool has_fd)
+enum priv_verdict priv_admit(enum priv_link link, unsigned state, uint64_t taken, uint16_t type,
+			     bool has_fd)
 {
 	const struct priv_rule *r = priv_rule(type);
 

@@ -26,12 +26,12 @@ enum priv_rule_flag {
 };
 
 struct priv_rule {
-	const char *name;       /* "LOGIN": the row's NAME */
-	const char *from;       /* who sends it to whom */
-	const char *body;       /* what it carries */
+	const char *name;            /* "LOGIN": the row's NAME */
+	const char *from;            /* who sends it to whom */
+	const char *body;            /* what it carries */
 	unsigned states[PRIV_LINKS]; /* PRIV_ST_* the monitor takes it in */
-	unsigned flags;         /* PRIV_RULE_* */
-	uint16_t reply;         /* the answer's type, PRIV_NONE for none */
+	unsigned flags;              /* PRIV_RULE_* */
+	uint16_t reply;              /* the answer's type, PRIV_NONE for none */
 };
 
 /* The row for TYPE, or NULL for a type the table does not have. */
@@ -50,8 +50,8 @@ enum priv_verdict {
 
 /* TAKEN: a bit per type (1ull << type) for each ONCE message granted so
  * far in this session. */
-enum priv_verdict priv_admit(enum priv_link link, unsigned state, uint64_t taken,
-			     uint16_t type, bool has_fd);
+enum priv_verdict priv_admit(enum priv_link link, unsigned state, uint64_t taken, uint16_t type,
+			     bool has_fd);
 const char *priv_verdict_string(enum priv_verdict v);
 
 /* 0 if M carries an fd exactly when its row allows one (a FD_ON_OK row's

@@ -15,9 +15,10 @@ static struct {
 
 static int hex_value(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' :
-	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* HEX (up to a space or the end) into OUT. Its length, or 0. */
@@ -41,8 +42,7 @@ static size_t secret_of(const char *line, const char *label, uint8_t *out)
 	size_t ll = strlen(label);
 	const char *sp;
 
-	if (strncmp(line, label, ll) != 0 || line[ll] != ' ' ||
-	    !(sp = strchr(line + ll + 1, ' ')))
+	if (strncmp(line, label, ll) != 0 || line[ll] != ' ' || !(sp = strchr(line + ll + 1, ' ')))
 		return 0;
 	return from_hex(sp + 1, out, PRIV_TLS_SECRET_MAX);
 }
@@ -72,8 +72,8 @@ static void keylog(const SSL *ssl, const char *line)
 	OPENSSL_cleanse(secret, sizeof(secret));
 }
 
-static void on_message(int write_p, int version, int content_type, const void *buf,
-		       size_t len, SSL *ssl, void *arg)
+static void on_message(int write_p, int version, int content_type, const void *buf, size_t len,
+		       SSL *ssl, void *arg)
 {
 	(void)version, (void)ssl, (void)arg;
 	if (content_type == SSL3_RT_HEADER) {

@@ -36,8 +36,7 @@ static void relay_log(int level, const char *line, void *ctx)
 static void drop_privileges(const struct relay_args *a)
 {
 	struct passwd *pw = getpwnam(a->nopriv_user);
-	struct sandbox_identity id = { .root_dir = a->empty_dir,
-				       .new_netns = a->isolate_network };
+	struct sandbox_identity id = { .root_dir = a->empty_dir, .new_netns = a->isolate_network };
 
 	if (!pw)
 		_exit(1);

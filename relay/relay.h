@@ -14,16 +14,16 @@
 #include "tls/tls.h"
 
 struct relay_args {
-	SSL_CTX *ctx;             /* the vhost's full context */
-	int client_fd;            /* the TCP control connection */
-	int plain_fd;             /* our end of the plaintext socketpair */
-	int monitor_fd;           /* privsep link: LOG, TLS_SESSION */
+	SSL_CTX *ctx;   /* the vhost's full context */
+	int client_fd;  /* the TCP control connection */
+	int plain_fd;   /* our end of the plaintext socketpair */
+	int monitor_fd; /* privsep link: LOG, TLS_SESSION */
 	const char *nopriv_user;
 	const char *empty_dir;
 	unsigned handshake_timeout;
-	pid_t parent;             /* the monitor: we die with it */
-	bool seccomp;             /* seccomp_sandbox */
-	bool isolate_network;     /* an empty network namespace */
+	pid_t parent;         /* the monitor: we die with it */
+	bool seccomp;         /* seccomp_sandbox */
+	bool isolate_network; /* an empty network namespace */
 	/* TLS SNI: a name that selects another vhost serving LOCAL switches
 	 * the handshake to that vhost's full context (ALL_TLS, parallel to
 	 * cfg->vhosts); the monitor is told the name and decides again. */

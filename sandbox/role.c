@@ -17,7 +17,7 @@
 
 struct role_header {
 	uint32_t magic;
-	uint32_t config_size;  /* sizeof(struct ftpsd_config) of the writer */
+	uint32_t config_size; /* sizeof(struct ftpsd_config) of the writer */
 	uint32_t nvhosts;
 	uint32_t has_log, has_xferlog, has_report, foreground, has_vsftpd_log;
 };
@@ -25,8 +25,7 @@ struct role_header {
 /* The used part of CFG: everything up to the last vhost in use. */
 static size_t config_used(const struct ftpsd_config *cfg)
 {
-	return offsetof(struct ftpsd_config, vhosts) +
-	       cfg->nvhosts * sizeof(struct cfg_vhost);
+	return offsetof(struct ftpsd_config, vhosts) + cfg->nvhosts * sizeof(struct cfg_vhost);
 }
 
 static int config_memfd(const struct ftpsd_config *cfg, const struct role_env *env)
@@ -46,8 +45,7 @@ static int config_memfd(const struct ftpsd_config *cfg, const struct role_env *e
 	if (fd < 0)
 		return -1;
 	if (fd_write_all(fd, &h, sizeof(h)) < 0 || fd_write_all(fd, cfg, config_used(cfg)) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
-				       F_SEAL_WRITE) < 0) {
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -83,11 +81,10 @@ static void place_fds(const int *src, const int *dst, int n)
 /* Room for the sessions' process titles (setproctitle_enable,
  * common/proctitle.c): the title is written over argv and the
  * environment, and "ftpsd --role zygote" alone is 20 bytes. */
-static char role_title_room[] =
-	"FTPSD_TITLE_ROOM="
-	"................................................................"
-	"................................................................"
-	"................................................................";
+static char role_title_room[] = "FTPSD_TITLE_ROOM="
+				"................................................................"
+				"................................................................"
+				"................................................................";
 
 static char **role_environment(void)
 {
@@ -104,8 +101,8 @@ static char **role_environment(void)
 	return kept;
 }
 
-static void exec_child(const char *name, const struct role_env *env, int cfd,
-		       const int *links, int nlinks)
+static void exec_child(const char *name, const struct role_env *env, int cfd, const int *links,
+		       int nlinks)
 {
 	int src[ROLE_FD_LINKS + ROLE_LINKS_MAX], dst[ROLE_FD_LINKS + ROLE_LINKS_MAX];
 	int n = 0, null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -135,8 +132,8 @@ static void exec_child(const char *name, const struct role_env *env, int cfd,
 	_exit(127);
 }
 
-pid_t role_spawn(const char *name, const struct ftpsd_config *cfg,
-		 const struct role_env *env, const int *links, int nlinks)
+pid_t role_spawn(const char *name, const struct ftpsd_config *cfg, const struct role_env *env,
+		 const int *links, int nlinks)
 {
 	int cfd;
 	pid_t pid;
@@ -156,8 +153,8 @@ static struct ftpsd_config *read_config(struct role_header *h)
 	size_t want;
 
 	if (!cfg || pread(ROLE_FD_CONFIG, h, sizeof(*h), 0) != (ssize_t)sizeof(*h) ||
-	    h->magic != ROLE_MAGIC || h->config_size != sizeof(*cfg) ||
-	    h->nvhosts == 0 || h->nvhosts > CFG_MAX_VHOSTS)
+	    h->magic != ROLE_MAGIC || h->config_size != sizeof(*cfg) || h->nvhosts == 0 ||
+	    h->nvhosts > CFG_MAX_VHOSTS)
 		_exit(126);
 	cfg->nvhosts = h->nvhosts;
 	want = config_used(cfg);

@@ -31,12 +31,12 @@ struct role_env {
 	int xferlog_fd;
 	int vsftpd_log_fd;
 	int report_fd;
-	bool foreground;   /* stderr is a log sink */
+	bool foreground; /* stderr is a log sink */
 };
 
 /* Start role NAME with LINKS. The child's pid, or -1. */
-pid_t role_spawn(const char *name, const struct ftpsd_config *cfg,
-		 const struct role_env *env, const int *links, int nlinks);
+pid_t role_spawn(const char *name, const struct ftpsd_config *cfg, const struct role_env *env,
+		 const int *links, int nlinks);
 
 /* In a process started by role_spawn: read the configuration, set up the
  * log sinks and ENV. Exits if the start is not one role_spawn made. */

@@ -16,8 +16,8 @@ static int drop_bounding_set(void)
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
 		if (CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
 			return -1;
-	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
-			       errno != EINVAL ? -1 : 0;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL ? -1
+											       : 0;
 }
 
 int sandbox_become(const struct sandbox_identity *id)
@@ -74,8 +74,7 @@ int sandbox_harden(unsigned max_files)
 
 	/* No core files with secrets; no processes of its own (the monitor
 	 * forks what a session needs); a role uses a handful of fds (the key holder: one per session). */
-	if (setrlimit(RLIMIT_CORE, &no_core) < 0 ||
-	    setrlimit(RLIMIT_NPROC, &no_fork) < 0 ||
+	if (setrlimit(RLIMIT_CORE, &no_core) < 0 || setrlimit(RLIMIT_NPROC, &no_fork) < 0 ||
 	    setrlimit(RLIMIT_NOFILE, &files) < 0 || limit_address_space() < 0)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -130,8 +129,7 @@ static int keep_only(const cap_value_t *keep, int nkeep)
 	if (!caps)
 		return -1;
 	if (cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) == 0 &&
-	    cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) == 0 &&
-	    cap_set_proc(caps) == 0)
+	    cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) == 0 && cap_set_proc(caps) == 0)
 		rc = 0;
 	cap_free(caps);
 	return rc;

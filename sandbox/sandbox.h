@@ -11,10 +11,10 @@
 struct sandbox_identity {
 	uid_t uid;
 	gid_t gid;
-	const char *user;      /* for initgroups; NULL = no supplementary groups */
-	const char *root_dir;  /* chroot here; NULL = keep "/" */
-	const char *work_dir;  /* chdir here afterwards ("/" inside a chroot) */
-	bool new_netns;        /* isolate_network: an empty network namespace */
+	const char *user;     /* for initgroups; NULL = no supplementary groups */
+	const char *root_dir; /* chroot here; NULL = keep "/" */
+	const char *work_dir; /* chdir here afterwards ("/" inside a chroot) */
+	bool new_netns;       /* isolate_network: an empty network namespace */
 };
 
 /* Give up root for good: supplementary groups, gid, chroot, uid, in the

@@ -24,6 +24,9 @@
 #include "sandbox/role.h"
 
 /* Every sandboxed role: memory, time, signals, the privsep socket. */
+/* The lists are grouped by purpose, a line per group (clang-format would
+ * put one name on each line). */
+/* clang-format off */
 static const char *const base_calls[] = {
 	"read", "write", "readv", "writev", "close", "poll", "ppoll",
 	"recvmsg", "recvfrom",
@@ -136,6 +139,7 @@ static const char *const master_calls[] = {
 	"timerfd_settime", "inotify_init1", "inotify_add_watch", "getxattr",
 	"lgetxattr", "fgetxattr", NULL,
 };
+/* clang-format on */
 
 static const char *const *role_calls[] = {
 	[ROLE_PREAUTH] = NULL,
@@ -149,14 +153,10 @@ static const char *const *role_calls[] = {
 };
 
 static const char *const role_names[] = {
-	[ROLE_PREAUTH] = "ftpsd-preauth",
-	[ROLE_ENGINE] = "ftpsd-engine",
-	[ROLE_RELAY] = "ftpsd-relay",
-	[ROLE_KEYS] = "ftpsd-keys",
-	[ROLE_MONITOR] = "ftpsd-monitor",
-	[ROLE_NATMAP] = "ftpsd-natmap",
-	[ROLE_NATMAP_TCP] = "ftpsd-natmap",
-	[ROLE_MASTER] = "ftpsd-master",
+	[ROLE_PREAUTH] = "ftpsd-preauth",   [ROLE_ENGINE] = "ftpsd-engine",
+	[ROLE_RELAY] = "ftpsd-relay",       [ROLE_KEYS] = "ftpsd-keys",
+	[ROLE_MONITOR] = "ftpsd-monitor",   [ROLE_NATMAP] = "ftpsd-natmap",
+	[ROLE_NATMAP_TCP] = "ftpsd-natmap", [ROLE_MASTER] = "ftpsd-master",
 };
 
 const char *sandbox_role_name(enum sandbox_role role)
@@ -262,7 +262,9 @@ static int allow_open(scmp_filter_ctx ctx, bool read_only)
 	if (!read_only)
 		return (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 0) < 0 ||
 			seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 0) < 0 ||
-			allow_list(ctx, engine_write_calls) < 0) ? -1 : 0;
+			allow_list(ctx, engine_write_calls) < 0)
+			       ? -1
+			       : 0;
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, WRITE_FLAGS, 0)) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
@@ -325,8 +327,8 @@ static scmp_filter_ctx build_sandboxed(enum sandbox_role role, bool read_only)
 	 * of SIGSYS, which is what the monitor sees. */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 
-	if (ctx && allow_list(ctx, base_calls) == 0 &&
-	    allow_list(ctx, role_calls[role]) == 0 && allow_guarded(ctx) == 0 &&
+	if (ctx && allow_list(ctx, base_calls) == 0 && allow_list(ctx, role_calls[role]) == 0 &&
+	    allow_guarded(ctx) == 0 &&
 	    (is_natmap(role) ? allow_link_sends(ctx) : allow_list(ctx, send_calls)) == 0 &&
 	    (role != ROLE_NATMAP_TCP || allow_tcp_socket(ctx) == 0) &&
 	    (role != ROLE_ENGINE || allow_open(ctx, read_only) == 0))
@@ -340,8 +342,8 @@ static scmp_filter_ctx build_monitor(void)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 
 	if (ctx && allow_list(ctx, base_calls) == 0 && allow_list(ctx, monitor_calls) == 0 &&
-	    allow_list(ctx, send_calls) == 0 &&
-	    allow_guarded(ctx) == 0 && allow_monitor_sockets(ctx) == 0 &&
+	    allow_list(ctx, send_calls) == 0 && allow_guarded(ctx) == 0 &&
+	    allow_monitor_sockets(ctx) == 0 &&
 	    /* SIOCOUTQ: is our last reply still unread (monitor/monitor.c)? */
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 			     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)SIOCOUTQ)) == 0 &&

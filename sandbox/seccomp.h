@@ -7,14 +7,14 @@
 #include <stdbool.h>
 
 enum sandbox_role {
-	ROLE_PREAUTH,  /* pre-login engine: FTP text only, no files */
-	ROLE_ENGINE,   /* the user's engine: files, accepts on passed fds */
-	ROLE_RELAY,    /* control-channel TLS */
-	ROLE_KEYS,     /* the key holder: signs over its links */
-	ROLE_MONITOR,  /* the monitor after login: broker, logs, PAM close */
-	ROLE_NATMAP,   /* the NAT helper: its gateway socket and its link */
+	ROLE_PREAUTH,    /* pre-login engine: FTP text only, no files */
+	ROLE_ENGINE,     /* the user's engine: files, accepts on passed fds */
+	ROLE_RELAY,      /* control-channel TLS */
+	ROLE_KEYS,       /* the key holder: signs over its links */
+	ROLE_MONITOR,    /* the monitor after login: broker, logs, PAM close */
+	ROLE_NATMAP,     /* the NAT helper: its gateway socket and its link */
 	ROLE_NATMAP_TCP, /* the same, and TCP sockets for UPnP-IGD's HTTP */
-	ROLE_MASTER,   /* the master, and so everything it forks: a bound */
+	ROLE_MASTER,     /* the master, and so everything it forks: a bound */
 };
 
 const char *sandbox_role_name(enum sandbox_role role);

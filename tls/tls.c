@@ -47,28 +47,25 @@ int tls_session_key_new(void)
  * and no other session can use it. In TLS 1.3 that ticket is written after
  * the handshake, which is why only close_notify ends an upload
  * (engine/xfer.c, tls_for_bulk). */
-static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
-		     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
+		     EVP_MAC_CTX *hctx, int enc)
 {
 	OSSL_PARAM params[2];
 
 	(void)ssl;
 	if (!ticket_key.set)
 		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)"SHA256", 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if (enc) {
 		memcpy(name, ticket_key.name, 16);
 		if (RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1 ||
-		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
-				       ticket_key.aes, iv) != 1)
+		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, ticket_key.aes, iv) != 1)
 			return -1;
 	} else {
 		if (CRYPTO_memcmp(name, ticket_key.name, 16) != 0)
 			return 0;
-		if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
-				       ticket_key.aes, iv) != 1)
+		if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, ticket_key.aes, iv) != 1)
 			return -1;
 	}
 	if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
@@ -105,10 +102,8 @@ static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 	/* IGNORE_UNEXPECTED_EOF: many clients close without close_notify,
 	 * and for a control connection that is just its end. An upload
 	 * clears it: only close_notify ends one (engine/xfer.c). */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-					 SSL_OP_CIPHER_SERVER_PREFERENCE |
-					 SSL_OP_NO_COMPRESSION |
-					 SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+					 SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	/* The control session must stay resumable for as long as the control
@@ -127,8 +122,8 @@ static SSL_CTX *new_server_ctx(char *err, size_t errsize)
 
 /* The vhost's certificate of one key type, its chain, and a key that
  * asks the key holder for every signature (tls/tls_proxy.c). */
-static int use_chain(SSL_CTX *ctx, const struct tls_chain *c, uint32_t vhost,
-		     uint32_t key_type, char *err, size_t errsize)
+static int use_chain(SSL_CTX *ctx, const struct tls_chain *c, uint32_t vhost, uint32_t key_type,
+		     char *err, size_t errsize)
 {
 	EVP_PKEY *key;
 	int ok;
@@ -154,31 +149,28 @@ static int use_chain(SSL_CTX *ctx, const struct tls_chain *c, uint32_t vhost,
  * makes it the cheapest strong choice per byte, which is what FTPS spends
  * its CPU on), then the 256-bit and ChaCha20 suites. The server's order
  * wins (SSL_OP_CIPHER_SERVER_PREFERENCE). */
-#define DEFAULT_CIPHERSUITES                                                   \
+#define DEFAULT_CIPHERSUITES \
 	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
-#define DEFAULT_CIPHERS                                                        \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"           \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"           \
+#define DEFAULT_CIPHERS                                              \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
-static int apply_policy(SSL_CTX *ctx, const struct cfg_settings *set,
-			char *err, size_t errsize)
+static int apply_policy(SSL_CTX *ctx, const struct cfg_settings *set, char *err, size_t errsize)
 {
-	int floor = strcmp(set->ssl_min_protocol, "TLSv1.3") == 0 ?
-			    TLS1_3_VERSION : TLS1_2_VERSION;
+	int floor = strcmp(set->ssl_min_protocol, "TLSv1.3") == 0 ? TLS1_3_VERSION : TLS1_2_VERSION;
 
 	if (SSL_CTX_set_min_proto_version(ctx, floor) != 1) {
 		openssl_reason(err, errsize, "ssl_min_protocol");
 		return -1;
 	}
-	if (SSL_CTX_set_cipher_list(ctx, set->ssl_ciphers[0] ? set->ssl_ciphers :
-								DEFAULT_CIPHERS) != 1) {
+	if (SSL_CTX_set_cipher_list(ctx, set->ssl_ciphers[0] ? set->ssl_ciphers
+							     : DEFAULT_CIPHERS) != 1) {
 		openssl_reason(err, errsize, "ssl_ciphers");
 		return -1;
 	}
-	if (SSL_CTX_set_ciphersuites(ctx, set->ssl_ciphersuites[0] ?
-						  set->ssl_ciphersuites :
-						  DEFAULT_CIPHERSUITES) != 1) {
+	if (SSL_CTX_set_ciphersuites(ctx, set->ssl_ciphersuites[0] ? set->ssl_ciphersuites
+								   : DEFAULT_CIPHERSUITES) != 1) {
 		openssl_reason(err, errsize, "ssl_ciphersuites");
 		return -1;
 	}
@@ -188,8 +180,8 @@ static int apply_policy(SSL_CTX *ctx, const struct cfg_settings *set,
 /* Client certificates: requested with require_cert, checked against
  * ca_certs_file with validate_cert (otherwise any certificate will do, as
  * in vsftpd). */
-static int apply_client_certs(SSL_CTX *ctx, const struct cfg_settings *set,
-			      char *err, size_t errsize)
+static int apply_client_certs(SSL_CTX *ctx, const struct cfg_settings *set, char *err,
+			      size_t errsize)
 {
 	int mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
 
@@ -197,8 +189,7 @@ static int apply_client_certs(SSL_CTX *ctx, const struct cfg_settings *set,
 		return 0;
 	if (set->ca_certs_file[0]) {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(set->ca_certs_file);
-		if (SSL_CTX_load_verify_locations(ctx, set->ca_certs_file, NULL) != 1 ||
-		    !names) {
+		if (SSL_CTX_load_verify_locations(ctx, set->ca_certs_file, NULL) != 1 || !names) {
 			openssl_reason(err, errsize, set->ca_certs_file);
 			sk_X509_NAME_pop_free(names, X509_NAME_free);
 			return -1;
@@ -227,10 +218,10 @@ static X509 *make_placeholder(void)
 		 X509_gmtime_adj(X509_getm_notBefore(cert), 0) &&
 		 X509_gmtime_adj(X509_getm_notAfter(cert), 60L * 60 * 24 * 3650) &&
 		 X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-					    (const unsigned char *)"ftpsd resume-only",
-					    -1, -1, 0) == 1 &&
-		 X509_set_issuer_name(cert, name) == 1 &&
-		 X509_set_pubkey(cert, key) == 1 && X509_sign(cert, key, EVP_sha256()) > 0;
+					    (const unsigned char *)"ftpsd resume-only", -1, -1,
+					    0) == 1 &&
+		 X509_set_issuer_name(cert, name) == 1 && X509_set_pubkey(cert, key) == 1 &&
+		 X509_sign(cert, key, EVP_sha256()) > 0;
 
 	EVP_PKEY_free(key);
 	if (!ok) {
@@ -255,23 +246,20 @@ static int use_placeholder(SSL_CTX *ctx, char *err, size_t errsize)
 	return 0;
 }
 
-int tls_vhost_build(struct tls_vhost *t, const struct cfg_settings *set,
-		    uint32_t vhost, const struct tls_certs *certs, char *err,
-		    size_t errsize)
+int tls_vhost_build(struct tls_vhost *t, const struct cfg_settings *set, uint32_t vhost,
+		    const struct tls_certs *certs, char *err, size_t errsize)
 {
 	memset(t, 0, sizeof(*t));
 	if (!set->ssl_enable)
 		return 0;
 	t->full = new_server_ctx(err, errsize);
 	t->resume = new_server_ctx(err, errsize);
-	if (!t->full || !t->resume ||
-	    apply_policy(t->full, set, err, errsize) < 0 ||
+	if (!t->full || !t->resume || apply_policy(t->full, set, err, errsize) < 0 ||
 	    apply_policy(t->resume, set, err, errsize) < 0 ||
 	    use_placeholder(t->resume, err, errsize) < 0 ||
 	    apply_client_certs(t->full, set, err, errsize) < 0 ||
 	    use_chain(t->full, &certs->chain[KEY_RSA], vhost, KEY_RSA, err, errsize) < 0 ||
-	    use_chain(t->full, &certs->chain[KEY_ECDSA], vhost, KEY_ECDSA, err,
-		      errsize) < 0) {
+	    use_chain(t->full, &certs->chain[KEY_ECDSA], vhost, KEY_ECDSA, err, errsize) < 0) {
 		tls_vhost_free(t);
 		return -1;
 	}
@@ -285,9 +273,8 @@ void tls_vhost_free(struct tls_vhost *t)
 	t->full = t->resume = NULL;
 }
 
-struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg,
-				const struct tls_certs *certs, char *err,
-				size_t errsize)
+struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg, const struct tls_certs *certs,
+				char *err, size_t errsize)
 {
 	struct tls_vhost *all = calloc(cfg->nvhosts, sizeof(*all));
 	char why[256];
@@ -297,8 +284,8 @@ struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg,
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->nvhosts; i++) {
-		if (tls_vhost_build(&all[i], &cfg->vhosts[i].set, (uint32_t)i,
-				    &certs[i], why, sizeof(why)) < 0) {
+		if (tls_vhost_build(&all[i], &cfg->vhosts[i].set, (uint32_t)i, &certs[i], why,
+				    sizeof(why)) < 0) {
 			snprintf(err, errsize, "vhost %s: %s", cfg->vhosts[i].name, why);
 			tls_free_all(all, i);
 			return NULL;
@@ -367,8 +354,7 @@ static int accept_by(SSL *ssl, int fd, long long deadline, char *err, size_t err
 	return rc;
 }
 
-SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err,
-		size_t errsize)
+SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err, size_t errsize)
 {
 	SSL *ssl = SSL_new(ctx);
 

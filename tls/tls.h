@@ -40,16 +40,14 @@ struct tls_certs {
 
 /* Build the contexts of vhost number VHOST for SET from CERTS (nothing
  * when ssl_enable=NO). 0, or -1 with a reason in ERR. */
-int tls_vhost_build(struct tls_vhost *t, const struct cfg_settings *set,
-		    uint32_t vhost, const struct tls_certs *certs, char *err,
-		    size_t errsize);
+int tls_vhost_build(struct tls_vhost *t, const struct cfg_settings *set, uint32_t vhost,
+		    const struct tls_certs *certs, char *err, size_t errsize);
 void tls_vhost_free(struct tls_vhost *t);
 
 /* Contexts for every vhost of CFG, as an array parallel to cfg->vhosts,
  * from CERTS (parallel too). NULL with a reason naming the vhost in ERR. */
-struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg,
-				const struct tls_certs *certs, char *err,
-				size_t errsize);
+struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg, const struct tls_certs *certs,
+				char *err, size_t errsize);
 void tls_free_all(struct tls_vhost *all, size_t n);
 
 /* Draw this session's ticket key. Call once per session, in the monitor,
@@ -58,8 +56,7 @@ int tls_session_key_new(void);
 
 /* Server handshake on FD, finished within TIMEOUT_S seconds in all (not
  * per read). Returns the connection, or NULL with a reason in ERR. */
-SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err,
-		size_t errsize);
+SSL *tls_accept(SSL_CTX *ctx, int fd, unsigned timeout_s, char *err, size_t errsize);
 
 /* Send close_notify and free. */
 void tls_close(SSL *ssl);

@@ -48,8 +48,8 @@ struct tls13_conn {
 	const struct suite *suite;
 	struct direction rd, wr;
 	bool eof, failed;
-	size_t in_len;                /* bytes of the record being read */
-	size_t plain_off, plain_len;  /* application data not yet returned */
+	size_t in_len;               /* bytes of the record being read */
+	size_t plain_off, plain_len; /* application data not yet returned */
 	uint8_t in[RECORD_MAX];
 	uint8_t plain[BODY_MAX];
 	uint8_t out[RECORD_MAX];
@@ -71,8 +71,8 @@ bool tls13_suite_ok(uint16_t id, size_t len)
 }
 
 /* HKDF-Expand-Label(SECRET, LABEL, "", OUTLEN), RFC 8446 §7.1. */
-static int expand_label(const struct suite *s, const uint8_t *secret,
-			const char *label, uint8_t *out, size_t outlen)
+static int expand_label(const struct suite *s, const uint8_t *secret, const char *label,
+			uint8_t *out, size_t outlen)
 {
 	uint8_t info[2 + 1 + 6 + 16 + 1];
 	size_t ll = strlen(label), n = 0;
@@ -95,10 +95,9 @@ static int expand_label(const struct suite *s, const uint8_t *secret,
 	if (kctx) {
 		OSSL_PARAM p[] = {
 			OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-			OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-							 (char *)s->md, 0),
-			OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-							  (void *)secret, s->secret_len),
+			OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)s->md, 0),
+			OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret,
+							  s->secret_len),
 			OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
 			OSSL_PARAM_construct_end(),
 		};
@@ -136,8 +135,8 @@ static int update_keys(const struct suite *s, struct direction *d, int enc)
 	return set_keys(s, d, enc);
 }
 
-static int init_direction(const struct suite *s, struct direction *d,
-			  const uint8_t *secret, uint64_t seq, int enc)
+static int init_direction(const struct suite *s, struct direction *d, const uint8_t *secret,
+			  uint64_t seq, int enc)
 {
 	d->ctx = EVP_CIPHER_CTX_new();
 	memcpy(d->secret, secret, s->secret_len);
@@ -215,8 +214,7 @@ static int seal(struct tls13_conn *c, uint8_t type, const void *data, size_t len
 	    EVP_CipherUpdate(d->ctx, NULL, &n, c->out, HDR) != 1 ||
 	    EVP_CipherUpdate(d->ctx, c->out + HDR, &n, c->out + HDR, (int)inner) != 1 ||
 	    EVP_CipherFinal_ex(d->ctx, c->out + HDR + n, &fin) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_GET_TAG, TAG,
-				c->out + HDR + inner) != 1)
+	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_GET_TAG, TAG, c->out + HDR + inner) != 1)
 		return -1;
 	d->seq++;
 	return (int)(HDR + inner + TAG);
@@ -269,8 +267,8 @@ static int open_record(struct tls13_conn *c, size_t *len)
 	if (EVP_CipherInit_ex(d->ctx, NULL, NULL, NULL, iv, 0) != 1 ||
 	    EVP_CipherUpdate(d->ctx, NULL, &out, c->in, HDR) != 1 ||
 	    EVP_CipherUpdate(d->ctx, c->plain, &out, c->in + HDR, (int)(body - TAG)) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, TAG,
-				c->in + HDR + body - TAG) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, TAG, c->in + HDR + body - TAG) !=
+		    1 ||
 	    EVP_CipherFinal_ex(d->ctx, c->plain + out, &fin) != 1)
 		return -1;
 	d->seq++;
@@ -312,12 +310,9 @@ static int take_record(struct tls13_conn *c)
 		c->plain_off = 0;
 		c->plain_len = len;
 		return 0;
-	case CT_ALERT:
-		return len == 2 && c->plain[1] == ALERT_CLOSE_NOTIFY ? 1 : -1;
-	case CT_HANDSHAKE:
-		return key_update(c, len);
-	default:
-		return -1;
+	case CT_ALERT: return len == 2 && c->plain[1] == ALERT_CLOSE_NOTIFY ? 1 : -1;
+	case CT_HANDSHAKE: return key_update(c, len);
+	default: return -1;
 	}
 }
 

@@ -32,8 +32,8 @@ void tls_proxy_set_server_name(const char *name)
 }
 
 /* One request, one reply, on the channel. The signature's length, or -1. */
-static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in,
-		       size_t len, unsigned char *out, size_t outsize)
+static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in, size_t len,
+		       unsigned char *out, size_t outsize)
 {
 	static struct priv_sign req;
 	static struct priv_sign_result res;
@@ -47,8 +47,7 @@ static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in,
 	memcpy(req.name, server_name, sizeof(req.name));
 	req.len = (uint32_t)len;
 	memcpy(req.in, in, len);
-	if (priv_ask_sign(channel, &req, &res, -1) == 0 && res.status == 0 &&
-	    res.len <= outsize) {
+	if (priv_ask_sign(channel, &req, &res, -1) == 0 && res.status == 0 && res.len <= outsize) {
 		memcpy(out, res.sig, res.len);
 		n = (int)res.len;
 	}
@@ -56,12 +55,13 @@ static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in,
 	return n;
 }
 
-static int rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to,
-			RSA *rsa, int padding)
+static int rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to, RSA *rsa,
+			int padding)
 {
 	uintptr_t tag = (uintptr_t)RSA_get_ex_data(rsa, rsa_index);
-	uint32_t op = padding == RSA_PKCS1_PADDING ? SIGN_RSA_PKCS1 :
-		      padding == RSA_NO_PADDING    ? SIGN_RSA_PSS : 0;
+	uint32_t op = padding == RSA_PKCS1_PADDING ? SIGN_RSA_PKCS1
+		      : padding == RSA_NO_PADDING  ? SIGN_RSA_PSS
+						   : 0;
 	int n;
 
 	if (!op || flen <= 0)
@@ -71,16 +71,15 @@ static int rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to,
 }
 
 /* Decryption (RSA key exchange) is never offered: ECDHE suites only. */
-static int rsa_priv_dec(int flen, const unsigned char *from, unsigned char *to,
-			RSA *rsa, int padding)
+static int rsa_priv_dec(int flen, const unsigned char *from, unsigned char *to, RSA *rsa,
+			int padding)
 {
 	(void)flen, (void)from, (void)to, (void)rsa, (void)padding;
 	return -1;
 }
 
-static int ec_sign(int type, const unsigned char *dgst, int dlen,
-		   unsigned char *sig, unsigned int *siglen, const BIGNUM *kinv,
-		   const BIGNUM *r, EC_KEY *eckey)
+static int ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig,
+		   unsigned int *siglen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *eckey)
 {
 	uintptr_t tag = (uintptr_t)EC_KEY_get_ex_data(eckey, ec_index);
 	int n;
@@ -88,8 +87,7 @@ static int ec_sign(int type, const unsigned char *dgst, int dlen,
 	(void)type, (void)kinv, (void)r;
 	if (dlen <= 0)
 		return 0;
-	n = remote_sign(tag, SIGN_ECDSA, dgst, (size_t)dlen, sig,
-			(size_t)ECDSA_size(eckey));
+	n = remote_sign(tag, SIGN_ECDSA, dgst, (size_t)dlen, sig, (size_t)ECDSA_size(eckey));
 	if (n <= 0)
 		return 0;
 	*siglen = (unsigned int)n;
@@ -117,11 +115,11 @@ static EC_KEY_METHOD *ec_method(void)
 	static EC_KEY_METHOD *m;
 
 	if (!m && (m = EC_KEY_METHOD_new(EC_KEY_get_default_method()))) {
-		int (*sign)(int, const unsigned char *, int, unsigned char *,
-			    unsigned int *, const BIGNUM *, const BIGNUM *, EC_KEY *);
+		int (*sign)(int, const unsigned char *, int, unsigned char *, unsigned int *,
+			    const BIGNUM *, const BIGNUM *, EC_KEY *);
 		int (*setup)(EC_KEY *, BN_CTX *, BIGNUM **, BIGNUM **);
-		ECDSA_SIG *(*sign_sig)(const unsigned char *, int, const BIGNUM *,
-				       const BIGNUM *, EC_KEY *);
+		ECDSA_SIG *(*sign_sig)(const unsigned char *, int, const BIGNUM *, const BIGNUM *,
+				       EC_KEY *);
 		EC_KEY_METHOD_get_sign(m, &sign, &setup, &sign_sig);
 		EC_KEY_METHOD_set_sign(m, ec_sign, setup, sign_sig);
 	}
@@ -137,8 +135,7 @@ static EVP_PKEY *wrap_rsa(EVP_PKEY *pub, uintptr_t tag)
 	EVP_PKEY *p = EVP_PKEY_new();
 
 	if (rsa && p && RSA_set_method(rsa, meth) == 1 &&
-	    RSA_set_ex_data(rsa, rsa_index, (void *)tag) == 1 &&
-	    EVP_PKEY_assign_RSA(p, rsa) == 1)
+	    RSA_set_ex_data(rsa, rsa_index, (void *)tag) == 1 && EVP_PKEY_assign_RSA(p, rsa) == 1)
 		return p;
 	RSA_free(rsa);
 	EVP_PKEY_free(p);

@@ -17,8 +17,7 @@
 
 /* One handshake per vhost, signed by the key holder over a link of our
  * own that is closed again before any fork. */
-static void warm_tls(const struct ftpsd_config *cfg, const struct tls_vhost *tls,
-		     int keys_fd)
+static void warm_tls(const struct ftpsd_config *cfg, const struct tls_vhost *tls, int keys_fd)
 {
 	int link = zygote_key_link(keys_fd);
 
@@ -28,8 +27,7 @@ static void warm_tls(const struct ftpsd_config *cfg, const struct tls_vhost *tls
 	for (size_t v = 0; v < cfg->nvhosts; v++)
 		if (tls[v].full && tls_warm_up(tls[v].full) < 0)
 			log_msg(LOG_LVL_DEBUG, "vhost %s: TLS warm-up handshake failed: %s",
-				cfg->vhosts[v].name,
-				ERR_reason_error_string(ERR_get_error()));
+				cfg->vhosts[v].name, ERR_reason_error_string(ERR_get_error()));
 	tls_proxy_set_channel(-1);
 	close(link);
 }
@@ -44,8 +42,8 @@ static int keep_loaded(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
-static int no_conversation(int n, const struct pam_message **msg,
-			   struct pam_response **resp, void *data)
+static int no_conversation(int n, const struct pam_message **msg, struct pam_response **resp,
+			   void *data)
 {
 	(void)n, (void)msg, (void)resp, (void)data;
 	return PAM_CONV_ERR;
@@ -98,8 +96,7 @@ static void plug_heap_holes(void)
 	}
 }
 
-void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls,
-		    int keys_fd)
+void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls, int keys_fd)
 {
 	warm_tls(cfg, tls, keys_fd);
 	tls13_warm_up();

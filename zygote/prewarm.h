@@ -13,7 +13,6 @@
 #include "config/config.h"
 #include "tls/tls.h"
 
-void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls,
-		    int keys_fd);
+void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls, int keys_fd);
 
 #endif

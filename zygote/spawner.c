@@ -16,8 +16,8 @@
 struct spawner {
 	struct spawner_env e;
 	int zygote_fd;
-	unsigned live;  /* children not yet reaped */
-	bool draining;  /* told to fork no more: end with the last child */
+	unsigned live; /* children not yet reaped */
+	bool draining; /* told to fork no more: end with the last child */
 	bool done;
 };
 

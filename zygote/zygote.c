@@ -31,8 +31,7 @@ static void free_certs(struct tls_certs *certs, size_t n)
 }
 
 /* One PRIV_KEYS_CERT into CERTS; they arrive in chain order. 0 or -1. */
-static int add_cert(struct tls_certs *certs, const struct ftpsd_config *cfg,
-		    struct priv_msg *m)
+static int add_cert(struct tls_certs *certs, const struct ftpsd_config *cfg, struct priv_msg *m)
 {
 	static struct priv_keys_cert c;
 	const unsigned char *p = c.der;
@@ -48,8 +47,8 @@ static int add_cert(struct tls_certs *certs, const struct ftpsd_config *cfg,
 	return 0;
 }
 
-struct tls_vhost *zygote_receive_certs(int keys_fd, const struct ftpsd_config *cfg,
-				       char *err, size_t errsize)
+struct tls_vhost *zygote_receive_certs(int keys_fd, const struct ftpsd_config *cfg, char *err,
+				       size_t errsize)
 {
 	struct tls_certs *certs = calloc(cfg->nvhosts, sizeof(*certs));
 	struct priv_msg *m = malloc(sizeof(*m));
@@ -94,7 +93,7 @@ struct zygote {
 	struct spawner_env e; /* what every spawner starts with */
 	pid_t spawner;        /* the current one, 0: none */
 	int spawner_fd;
-	unsigned spawned;     /* spares forwarded to the current spawner */
+	unsigned spawned; /* spares forwarded to the current spawner */
 	bool retired;
 };
 
@@ -238,15 +237,18 @@ static int block_sigchld(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-void zygote_run(const struct ftpsd_config *cfg, const struct role_env *env,
-		int master_fd, int keys_fd)
+void zygote_run(const struct ftpsd_config *cfg, const struct role_env *env, int master_fd,
+		int keys_fd)
 {
 	struct zygote z = {
-		.e = { .cfg = cfg, .master_fd = master_fd, .keys_fd = keys_fd,
+		.e = { .cfg = cfg,
+		       .master_fd = master_fd,
+		       .keys_fd = keys_fd,
 		       .env = { .xferlog_fd = env->xferlog_fd,
 				.vsftpd_log_fd = env->vsftpd_log_fd,
 				.report_fd = env->report_fd,
-				.keep_stderr = env->foreground, .key_fd = -1 } },
+				.keep_stderr = env->foreground,
+				.key_fd = -1 } },
 		.spawner_fd = -1,
 	};
 	char err[512] = "";

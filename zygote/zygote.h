@@ -20,8 +20,8 @@
 
 /* Read the certificates from the key holder on KEYS_FD until its status,
  * and build the TLS contexts of every vhost. NULL with a reason in ERR. */
-struct tls_vhost *zygote_receive_certs(int keys_fd, const struct ftpsd_config *cfg,
-				       char *err, size_t errsize);
+struct tls_vhost *zygote_receive_certs(int keys_fd, const struct ftpsd_config *cfg, char *err,
+				       size_t errsize);
 
 /* A new link to the key holder on KEYS_FD: our end, or -1. */
 int zygote_key_link(int keys_fd);
@@ -30,7 +30,6 @@ int zygote_key_link(int keys_fd);
 int zygote_apply_masq(struct pasv_masq *masq, size_t nvhosts, struct priv_msg *m);
 
 __attribute__((noreturn)) void zygote_run(const struct ftpsd_config *cfg,
-					  const struct role_env *env,
-					  int master_fd, int keys_fd);
+					  const struct role_env *env, int master_fd, int keys_fd);
 
 #endif

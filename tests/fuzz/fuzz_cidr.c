@@ -31,8 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    c.prefix > (c.family == AF_INET ? 32u : 128u))
 			__builtin_trap();
 		cidr_string(&c, buf, sizeof(buf));
-		if (cidr_parse(&c2, buf) < 0 || c2.family != c.family ||
-		    c2.prefix != c.prefix)
+		if (cidr_parse(&c2, buf) < 0 || c2.family != c.family || c2.prefix != c.prefix)
 			__builtin_trap();
 	}
 	(void)cidr_list_parse(&list, text, bad, sizeof(bad));

@@ -29,11 +29,10 @@ static int initialised;
 
 static bool safe_handler(int (*h)(struct session *, const char *))
 {
-	return h == cmd_user || h == cmd_syst || h == cmd_feat || h == cmd_opts ||
-	       h == cmd_noop || h == cmd_type || h == cmd_mode || h == cmd_stru ||
-	       h == cmd_rest || h == cmd_abor || h == cmd_pbsz || h == cmd_prot ||
-	       h == cmd_site || h == cmd_help || h == cmd_quit || h == cmd_pwd ||
-	       h == cmd_unsupported;
+	return h == cmd_user || h == cmd_syst || h == cmd_feat || h == cmd_opts || h == cmd_noop ||
+	       h == cmd_type || h == cmd_mode || h == cmd_stru || h == cmd_rest || h == cmd_abor ||
+	       h == cmd_pbsz || h == cmd_prot || h == cmd_site || h == cmd_help || h == cmd_quit ||
+	       h == cmd_pwd || h == cmd_unsupported;
 }
 
 /* engine/engine.c's dispatch, with the handlers limited as above. */

@@ -25,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (budget > 100000)
 		__builtin_trap();
 	/* A name without magic matches itself. */
-	if (!glob_has_magic(name) && !strchr(name, '\\') &&
-	    strlen(name) <= GLOB_PATTERN_MAX) {
+	if (!glob_has_magic(name) && !strchr(name, '\\') && strlen(name) <= GLOB_PATTERN_MAX) {
 		budget = 100000;
 		if (glob_match(name, name, &budget) == GLOB_NOMATCH)
 			__builtin_trap();

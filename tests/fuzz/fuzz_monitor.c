@@ -198,8 +198,11 @@ static void init(void)
 			__builtin_trap();
 		for (size_t v = 0; v < cfg[c].nvhosts && cfg[c].vhosts[v].set.ssl_enable; v++)
 			tls[c][v].full = ctx; /* never used for a handshake here */
-		env[c] = (struct monitor_env){ .xferlog_fd = devnull, .vsftpd_log_fd = -1, .tls = tls[c],
-					       .key_fd = -1, .report_fd = -1 };
+		env[c] = (struct monitor_env){ .xferlog_fd = devnull,
+					       .vsftpd_log_fd = -1,
+					       .tls = tls[c],
+					       .key_fd = -1,
+					       .report_fd = -1 };
 	}
 }
 

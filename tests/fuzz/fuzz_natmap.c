@@ -32,8 +32,7 @@ static void natpmp(const uint8_t *p, size_t n)
 
 	(void)natpmp_decode(p, n, NATPMP_OP_ADDRESS, &r);
 	(void)natpmp_result_text(r.result);
-	if (natpmp_decode(p, n, NATPMP_OP_MAP_TCP, &r) == 0 && r.result == NATPMP_OK &&
-	    n < 16)
+	if (natpmp_decode(p, n, NATPMP_OP_MAP_TCP, &r) == 0 && r.result == NATPMP_OK && n < 16)
 		__builtin_trap();
 }
 
@@ -80,20 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	switch (data[0] % 5) {
-	case 0:
-		pcp(data + 1, size - 1);
-		break;
-	case 1:
-		natpmp(data + 1, size - 1);
-		break;
-	case 2:
-		(void)natmap_gateway_parse((const char *)data + 1, size - 1, &gw);
-		break;
-	case 3:
-		nat_state(data + 1, size - 1);
-		break;
-	default:
-		upnp(data + 1, size - 1);
+	case 0: pcp(data + 1, size - 1); break;
+	case 1: natpmp(data + 1, size - 1); break;
+	case 2: (void)natmap_gateway_parse((const char *)data + 1, size - 1, &gw); break;
+	case 3: nat_state(data + 1, size - 1); break;
+	default: upnp(data + 1, size - 1);
 	}
 	return 0;
 }

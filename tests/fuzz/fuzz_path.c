@@ -14,9 +14,8 @@ static void check_normal(const char *p)
 {
 	size_t n = strlen(p);
 
-	if (p[0] != '/' || (n > 1 && p[n - 1] == '/') || strstr(p, "//") ||
-	    strstr(p, "/./") || strstr(p, "/../") ||
-	    (n >= 2 && strcmp(p + n - 2, "/.") == 0) ||
+	if (p[0] != '/' || (n > 1 && p[n - 1] == '/') || strstr(p, "//") || strstr(p, "/./") ||
+	    strstr(p, "/../") || (n >= 2 && strcmp(p + n - 2, "/.") == 0) ||
 	    (n >= 3 && strcmp(p + n - 3, "/..") == 0))
 		__builtin_trap();
 }
@@ -42,11 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_normal(cwd);
 	if (path_resolve(out, sizeof(out), cwd, arg) == 0) {
 		check_normal(out);
-		if (path_resolve(again, sizeof(again), "/", out) < 0 ||
-		    strcmp(again, out) != 0)
+		if (path_resolve(again, sizeof(again), "/", out) < 0 || strcmp(again, out) != 0)
 			__builtin_trap();
-		if (path_resolve(small, sizeof(small), cwd, arg) == 0 &&
-		    strcmp(small, out) != 0)
+		if (path_resolve(small, sizeof(small), cwd, arg) == 0 && strcmp(small, out) != 0)
 			__builtin_trap();
 		path_quote(quoted, sizeof(quoted), out);
 		path_quote(small, sizeof(small), out);

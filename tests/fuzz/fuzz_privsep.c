@@ -105,8 +105,7 @@ static void check_strings(uint16_t type, int rc)
 		if (out.sign.len > sizeof(out.sign.in))
 			__builtin_trap();
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 

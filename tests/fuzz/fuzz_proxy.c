@@ -35,8 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st != PROXY_DONE)
 		return 0;
 	if (h.len == 0 || h.len > size || h.len > PROXY_HEADER_MAX ||
-	    (h.version == 1 && h.len > PROXY_V1_MAX) ||
-	    (h.version != 1 && h.version != 2))
+	    (h.version == 1 && h.len > PROXY_V1_MAX) || (h.version != 1 && h.version != 2))
 		__builtin_trap();
 	if (!h.local) {
 		check_addr(&h.src);

@@ -23,8 +23,8 @@ static int setup(void **state)
 {
 	(void)state;
 	page = (size_t)sysconf(_SC_PAGESIZE);
-	guard_base = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	guard_base = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			  0);
 	if (guard_base == MAP_FAILED)
 		return -1;
 	return mprotect(guard_base + page, page, PROT_NONE);
@@ -52,12 +52,12 @@ static void test_type(void **state)
 		const char *arg;
 		enum type_arg want;
 	} cases[] = {
-		{ "I", TYPE_ARG_BINARY },	{ "i", TYPE_ARG_BINARY },
-		{ "L 8", TYPE_ARG_BINARY },	{ "A", TYPE_ARG_ASCII },
-		{ "a n", TYPE_ARG_ASCII },	{ "E", TYPE_ARG_UNSUPPORTED },
+		{ "I", TYPE_ARG_BINARY },        { "i", TYPE_ARG_BINARY },
+		{ "L 8", TYPE_ARG_BINARY },      { "A", TYPE_ARG_ASCII },
+		{ "a n", TYPE_ARG_ASCII },       { "E", TYPE_ARG_UNSUPPORTED },
 		{ "A T", TYPE_ARG_UNSUPPORTED }, { "L 7", TYPE_ARG_UNSUPPORTED },
-		{ "X", TYPE_ARG_BAD },		{ "AB", TYPE_ARG_BAD },
-		{ " ", TYPE_ARG_BAD },		{ "", TYPE_ARG_BAD },
+		{ "X", TYPE_ARG_BAD },           { "AB", TYPE_ARG_BAD },
+		{ " ", TYPE_ARG_BAD },           { "", TYPE_ARG_BAD },
 	};
 	(void)state;
 
@@ -82,15 +82,15 @@ static void test_time(void **state)
 {
 	const struct {
 		const char *arg;
-		const char *rest;  /* NULL: refused */
+		const char *rest; /* NULL: refused */
 		time_t when;
 	} cases[] = {
 		{ "20200229123456 t.txt", "t.txt", 1582979696 },
 		{ "19700101000000 x", "x", 0 },
 		{ "20200101000000.123 a b", "a b", 1577836800 },
-		{ "20200101000060 x", "x", 1577836859 },   /* leap second */
-		{ "20210229000000 x", NULL, 0 },           /* no 29 February */
-		{ "20200101000000", NULL, 0 },             /* no path */
+		{ "20200101000060 x", "x", 1577836859 }, /* leap second */
+		{ "20210229000000 x", NULL, 0 },         /* no 29 February */
+		{ "20200101000000", NULL, 0 },           /* no path */
 		{ "20200101000000 ", NULL, 0 },
 		{ "20200101000000x", NULL, 0 },
 		{ "19691231235959 x", NULL, 0 },

@@ -30,12 +30,12 @@ static size_t from_net(const char *in, size_t n, char *out)
 	return o + ascii_from_network_end(out + o, &pending);
 }
 
-#define assert_conv(fn, in, want)                                            \
-	do {                                                                 \
-		char out_[2 * sizeof(in) + 2];                               \
-		size_t n_ = fn(in, sizeof(in) - 1, out_);                    \
-		assert_int_equal(n_, sizeof(want) - 1);                      \
-		assert_memory_equal(out_, want, n_);                         \
+#define assert_conv(fn, in, want)                         \
+	do {                                              \
+		char out_[2 * sizeof(in) + 2];            \
+		size_t n_ = fn(in, sizeof(in) - 1, out_); \
+		assert_int_equal(n_, sizeof(want) - 1);   \
+		assert_memory_equal(out_, want, n_);      \
 	} while (0)
 
 static void test_to_network(void **state)
@@ -205,31 +205,27 @@ static size_t random_input(char *buf, size_t max)
 }
 
 /* Convert IN in pieces cut at the given points. */
-static size_t to_net_pieces(const char *in, size_t n, const size_t *cuts,
-			    size_t ncuts, char *out)
+static size_t to_net_pieces(const char *in, size_t n, const size_t *cuts, size_t ncuts, char *out)
 {
 	bool prev_cr = false;
 	size_t o = 0, start = 0;
 
 	for (size_t c = 0; c <= ncuts; c++) {
 		size_t end = c < ncuts ? cuts[c] : n;
-		o += ascii_to_network(in + start, end - start, out + o,
-				      &prev_cr);
+		o += ascii_to_network(in + start, end - start, out + o, &prev_cr);
 		start = end;
 	}
 	return o;
 }
 
-static size_t from_net_pieces(const char *in, size_t n, const size_t *cuts,
-			      size_t ncuts, char *out)
+static size_t from_net_pieces(const char *in, size_t n, const size_t *cuts, size_t ncuts, char *out)
 {
 	bool pending = false;
 	size_t o = 0, start = 0;
 
 	for (size_t c = 0; c <= ncuts; c++) {
 		size_t end = c < ncuts ? cuts[c] : n;
-		size_t got = ascii_from_network(in + start, end - start,
-						out + o, &pending);
+		size_t got = ascii_from_network(in + start, end - start, out + o, &pending);
 		/* OUT needs N+1 bytes per call, never more. */
 		assert_true(got <= end - start + 1);
 		o += got;
@@ -279,8 +275,7 @@ static void test_split_anywhere_same_output(void **state)
 				cuts[i] = n ? xorshift64() % (n + 1) : 0;
 			/* sort */
 			for (size_t i = 1; i < nc; i++)
-				for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j];
-				     j--) {
+				for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
 					size_t t = cuts[j];
 					cuts[j] = cuts[j - 1];
 					cuts[j - 1] = t;

@@ -126,8 +126,9 @@ static void test_list(void **state)
 	a = addr("10.0.0.1");
 	assert_int_equal(cidr_list_match(&l, &a), -1);
 
-	assert_int_equal(cidr_list_parse(&l, "198.51.100.0/24, 2001:db8::/32 10.1.0.0/16",
-					 bad, sizeof(bad)), 0);
+	assert_int_equal(
+		cidr_list_parse(&l, "198.51.100.0/24, 2001:db8::/32 10.1.0.0/16", bad, sizeof(bad)),
+		0);
 	assert_int_equal(l.n, 3);
 	a = addr("10.1.2.3");
 	assert_int_equal(cidr_list_match(&l, &a), 2);
@@ -148,15 +149,15 @@ static void test_private(void **state)
 		const char *ip;
 		bool private;
 	} cases[] = {
-		{ "10.99.0.10", true },	    { "172.20.1.1", true },
-		{ "192.168.0.1", true },    { "127.0.0.1", true },
-		{ "169.254.3.4", true },    { "100.64.0.1", true },
+		{ "10.99.0.10", true },      { "172.20.1.1", true },
+		{ "192.168.0.1", true },     { "127.0.0.1", true },
+		{ "169.254.3.4", true },     { "100.64.0.1", true },
 		{ "100.127.255.255", true }, { "fd12:3456::1", true },
-		{ "fc00::1", true },	    { "::1", true },
-		{ "fe80::1", true },	    { "::ffff:192.168.1.1", true },
-		{ "203.0.113.10", false },  { "198.51.100.7", false },
-		{ "8.8.8.8", false },	    { "100.128.0.1", false },
-		{ "172.32.0.1", false },    { "2001:db8::1", false },
+		{ "fc00::1", true },         { "::1", true },
+		{ "fe80::1", true },         { "::ffff:192.168.1.1", true },
+		{ "203.0.113.10", false },   { "198.51.100.7", false },
+		{ "8.8.8.8", false },        { "100.128.0.1", false },
+		{ "172.32.0.1", false },     { "2001:db8::1", false },
 		{ "fe00::1", false },
 	};
 	struct cidr_list l;
@@ -232,12 +233,9 @@ static void test_overlap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_private),
-		cmocka_unit_test(test_client_key),
-		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_parse),      cmocka_unit_test(test_match),
+		cmocka_unit_test(test_list),       cmocka_unit_test(test_private),
+		cmocka_unit_test(test_client_key), cmocka_unit_test(test_overlap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,8 +209,7 @@ static void test_small_error_buffer(void **state)
 	struct cmdline c;
 
 	(void)state;
-	assert_int_equal(cmdline_parse(&c, ARGC(argv), argv, small,
-				       sizeof small), -1);
+	assert_int_equal(cmdline_parse(&c, ARGC(argv), argv, small, sizeof small), -1);
 	assert_string_equal(small, "unknown");
 	assert_int_equal(cmdline_parse(&c, ARGC(argv), argv, NULL, 0), -1);
 }
@@ -218,7 +217,7 @@ static void test_small_error_buffer(void **state)
 static void test_usage_mentions_every_option(void **state)
 {
 	static const char *const opts[] = { "-c FILE", "-f", "-i", "-t", "-T",
-					    "-h", "-v", "-w", "-j" };
+					    "-h",      "-v", "-w", "-j" };
 	const char *u = cmdline_usage();
 
 	(void)state;

@@ -47,8 +47,7 @@ static void wire_round_trip(const struct priv_msg *m, struct priv_msg *out)
 }
 
 /* A header with every field chosen by the caller. */
-static void put_hdr(uint8_t *wire, uint16_t type, uint16_t reserved,
-		    uint32_t len)
+static void put_hdr(uint8_t *wire, uint16_t type, uint16_t reserved, uint32_t len)
 {
 	memcpy(wire, &type, 2);
 	memcpy(wire + 2, &reserved, 2);
@@ -90,14 +89,12 @@ static bool fd_is_open(int fd)
 
 static void seqpacket_pair(int sv[2])
 {
-	assert_int_equal(
-		socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 }
 
 /* Send a raw datagram with NFDS fds attached (each in its own cmsg when
  * SPLIT, all in one otherwise). */
-static void send_raw(int sock, const void *data, size_t n, const int *fds,
-		     size_t nfds, int split)
+static void send_raw(int sock, const void *data, size_t n, const int *fds, size_t nfds, int split)
 {
 	union {
 		struct cmsghdr align;
@@ -428,8 +425,7 @@ static void test_rt_pasv_result_fd_passing(void **state)
 
 		memset(&in, 0, sizeof(in));
 		in.status = PASV_OK;
-		assert_int_equal(net_addr_parse(&in.advertise, cases[i].ip,
-						cases[i].port), 0);
+		assert_int_equal(net_addr_parse(&in.advertise, cases[i].ip, cases[i].port), 0);
 		in.fd = file;
 		priv_encode_pasv_result(&m, &in);
 		assert_int_equal(m.fd, file);
@@ -448,8 +444,7 @@ static void test_rt_pasv_result_fd_passing(void **state)
 		assert_int_equal(priv_decode_pasv_result(&r, &out), 0);
 		assert_int_equal(out.status, PASV_OK);
 		assert_int_equal(out.fd, r.fd);
-		assert_int_equal(net_addr_family(&out.advertise),
-				 cases[i].want_family);
+		assert_int_equal(net_addr_family(&out.advertise), cases[i].want_family);
 		assert_int_equal(net_addr_port(&out.advertise), cases[i].port);
 		net_addr_ip_string(&out.advertise, ip, sizeof(ip));
 		assert_string_equal(ip, cases[i].want_ip);
@@ -561,11 +556,9 @@ static void test_length_field_mismatch(void **state)
 	put_hdr(wire, PRIV_PASV, 0, UINT32_MAX);
 	assert_int_equal(priv_msg_decode(&m, wire, PRIV_HDR_LEN + 4), -1);
 	put_hdr(wire, PRIV_PASV, 0, PRIV_BODY_MAX + 1);
-	assert_int_equal(
-		priv_msg_decode(&m, wire, PRIV_HDR_LEN + PRIV_BODY_MAX + 1), -1);
+	assert_int_equal(priv_msg_decode(&m, wire, PRIV_HDR_LEN + PRIV_BODY_MAX + 1), -1);
 	put_hdr(wire, PRIV_PASV, 0, PRIV_BODY_MAX);
-	assert_int_equal(priv_msg_decode(&m, wire, PRIV_HDR_LEN + PRIV_BODY_MAX),
-			 0);
+	assert_int_equal(priv_msg_decode(&m, wire, PRIV_HDR_LEN + PRIV_BODY_MAX), 0);
 }
 
 static void test_reserved_nonzero(void **state)
@@ -704,8 +697,7 @@ static void test_string_longer_than_destination(void **state)
 		priv_put_u32(&m, LOG_LVL_INFO);
 		priv_put_bytes(&m, big, n);
 		reparse(&m);
-		assert_int_equal(priv_decode_log(&m, &lg),
-				 n < PRIV_LINE_MAX ? 0 : -1);
+		assert_int_equal(priv_decode_log(&m, &lg), n < PRIV_LINE_MAX ? 0 : -1);
 	}
 
 	/* User name: 255 fits, 256 does not. */
@@ -715,8 +707,7 @@ static void test_string_longer_than_destination(void **state)
 		priv_put_str(&m, "pw");
 		priv_put_bytes(&m, "", 0);
 		reparse(&m);
-		assert_int_equal(priv_decode_login(&m, &login),
-				 n < PRIV_USER_MAX ? 0 : -1);
+		assert_int_equal(priv_decode_login(&m, &login), n < PRIV_USER_MAX ? 0 : -1);
 	}
 
 	/* Password. */
@@ -726,8 +717,7 @@ static void test_string_longer_than_destination(void **state)
 		priv_put_bytes(&m, big, n);
 		priv_put_bytes(&m, "", 0);
 		reparse(&m);
-		assert_int_equal(priv_decode_login(&m, &login),
-				 n < PRIV_PASS_MAX ? 0 : -1);
+		assert_int_equal(priv_decode_login(&m, &login), n < PRIV_PASS_MAX ? 0 : -1);
 	}
 
 	/* Pending (raw bytes, no NUL): 4096 fits, 4097 does not. */
@@ -737,8 +727,7 @@ static void test_string_longer_than_destination(void **state)
 		priv_put_str(&m, "p");
 		priv_put_bytes(&m, big, n);
 		reparse(&m);
-		assert_int_equal(priv_decode_login(&m, &login),
-				 n <= PRIV_PENDING_MAX ? 0 : -1);
+		assert_int_equal(priv_decode_login(&m, &login), n <= PRIV_PENDING_MAX ? 0 : -1);
 	}
 
 	/* Transfer path: 4095 fits, 4096 does not. */
@@ -751,8 +740,7 @@ static void test_string_longer_than_destination(void **state)
 		priv_put_u64(&m, 0);
 		priv_put_bytes(&m, big, n);
 		reparse(&m);
-		assert_int_equal(priv_decode_xfer(&m, &x),
-				 n < PRIV_PATH_MAX ? 0 : -1);
+		assert_int_equal(priv_decode_xfer(&m, &x), n < PRIV_PATH_MAX ? 0 : -1);
 	}
 
 	/* priv_get_str into a zero-size buffer. */
@@ -985,8 +973,7 @@ static void test_pasv_result_fd_status_mismatch(void **state)
 
 	/* OK with an fd but a bad address or port. */
 	{
-		const char *ips[] = { "", "10.0.0", "[::1]", "host.example",
-				      "10.0.0.1 " };
+		const char *ips[] = { "", "10.0.0", "[::1]", "host.example", "10.0.0.1 " };
 		for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
 			priv_msg_init(&m, PRIV_PASV_RESULT);
 			priv_put_u32(&m, PASV_OK);
@@ -1024,11 +1011,9 @@ static void test_encode_oversize_refused(void **state)
 		priv_put_u32(&m, (uint32_t)i);
 	assert_false(m.bad);
 	assert_int_equal(m.len, PRIV_BODY_MAX);
-	assert_int_equal(priv_msg_encode(&m, wire, sizeof(wire)),
-			 PRIV_HDR_LEN + PRIV_BODY_MAX);
+	assert_int_equal(priv_msg_encode(&m, wire, sizeof(wire)), PRIV_HDR_LEN + PRIV_BODY_MAX);
 	/* Wire buffer one byte short. */
-	assert_int_equal(priv_msg_encode(&m, wire, PRIV_HDR_LEN + PRIV_BODY_MAX - 1),
-			 -1);
+	assert_int_equal(priv_msg_encode(&m, wire, PRIV_HDR_LEN + PRIV_BODY_MAX - 1), -1);
 
 	/* PRIV_BODY_MAX+1 bytes through the put calls: the put marks the
 	 * message bad, encode refuses. */
@@ -1292,18 +1277,14 @@ static size_t fuzz_body(uint8_t *b, size_t max)
 	while (len < target) {
 		uint32_t v;
 		switch (rnd(6)) {
-		case 0: /* small enum-ish value */
-			v = rnd(6);
-			break;
+		case 0: /* small enum-ish value */ v = rnd(6); break;
 		case 1: /* a length near what is left */
 			v = (uint32_t)(target - len) - 4 + rnd(9) - 4;
 			break;
 		case 2: /* a length near a destination size */
 		{
-			const uint32_t sizes[] = { PRIV_USER_MAX, PRIV_PASS_MAX,
-						   PRIV_PENDING_MAX,
-						   PRIV_LINE_MAX,
-						   PRIV_PATH_MAX, NETADDR_STRLEN };
+			const uint32_t sizes[] = { PRIV_USER_MAX, PRIV_PASS_MAX, PRIV_PENDING_MAX,
+						   PRIV_LINE_MAX, PRIV_PATH_MAX, NETADDR_STRLEN };
 			v = sizes[rnd(6)] + rnd(5) - 2;
 			break;
 		}
@@ -1321,9 +1302,7 @@ static size_t fuzz_body(uint8_t *b, size_t max)
 			v = (uint32_t)xorshift64();
 			break;
 		}
-		default:
-			v = (uint32_t)xorshift64();
-			break;
+		default: v = (uint32_t)xorshift64(); break;
 		}
 		for (int i = 0; i < 4 && len < target; i++)
 			b[len++] = (uint8_t)(v >> (8 * i));
@@ -1359,18 +1338,12 @@ static size_t fuzz_seed(uint8_t *wire, size_t size)
 			login.pending[i] = (uint8_t)xorshift64();
 		priv_encode_login(&m, &login);
 		break;
-	case 2:
-		priv_encode_login_result(&m, rnd(4));
-		break;
-	case 3:
-		priv_encode_pasv(&m, rnd(4));
-		break;
+	case 2: priv_encode_login_result(&m, rnd(4)); break;
+	case 3: priv_encode_pasv(&m, rnd(4)); break;
 	case 4:
 		memset(&pr, 0, sizeof(pr));
 		pr.status = rnd(5);
-		assert_int_equal(net_addr_parse(&pr.advertise, ips[rnd(3)],
-						rnd(65536)),
-				 0);
+		assert_int_equal(net_addr_parse(&pr.advertise, ips[rnd(3)], rnd(65536)), 0);
 		pr.fd = -1;
 		priv_encode_pasv_result(&m, &pr);
 		if (rnd(4) == 0) { /* an unparsable address */
@@ -1405,24 +1378,18 @@ static size_t fuzz_mutate(uint8_t *wire, size_t n, size_t size)
 
 	for (unsigned i = 0; i < k; i++) {
 		switch (rnd(5)) {
-		case 0: /* flip a bit */
-			wire[rnd((uint32_t)n)] ^= (uint8_t)(1u << rnd(8));
-			break;
+		case 0: /* flip a bit */ wire[rnd((uint32_t)n)] ^= (uint8_t)(1u << rnd(8)); break;
 		case 1: /* overwrite a body u32 with an interesting value */
 			if (n >= PRIV_HDR_LEN + 4) {
-				const uint32_t vals[] = { 0, 1, 2, 3, 4, 5, 255,
-							  256, 1023, 1024, 4095,
-							  4096, 4097, 65535,
-							  65536, UINT32_MAX };
+				const uint32_t vals[] = { 0,    1,     2,     3,         4,    5,
+							  255,  256,   1023,  1024,      4095, 4096,
+							  4097, 65535, 65536, UINT32_MAX };
 				uint32_t v = vals[rnd(16)];
-				size_t at = PRIV_HDR_LEN +
-					    rnd((uint32_t)(n - PRIV_HDR_LEN - 3));
+				size_t at = PRIV_HDR_LEN + rnd((uint32_t)(n - PRIV_HDR_LEN - 3));
 				memcpy(wire + at, &v, 4);
 			}
 			break;
-		case 2: /* cut */
-			n = PRIV_HDR_LEN + rnd((uint32_t)(n - PRIV_HDR_LEN + 1));
-			break;
+		case 2: /* cut */ n = PRIV_HDR_LEN + rnd((uint32_t)(n - PRIV_HDR_LEN + 1)); break;
 		case 3: /* extend with noise */
 		{
 			size_t add = rnd(16);
@@ -1435,8 +1402,7 @@ static size_t fuzz_mutate(uint8_t *wire, size_t n, size_t size)
 		}
 		default: /* insert a NUL into some string-ish byte */
 			if (n > PRIV_HDR_LEN)
-				wire[PRIV_HDR_LEN +
-				     rnd((uint32_t)(n - PRIV_HDR_LEN))] = 0;
+				wire[PRIV_HDR_LEN + rnd((uint32_t)(n - PRIV_HDR_LEN))] = 0;
 			break;
 		}
 	}
@@ -1472,10 +1438,8 @@ static void fuzz_check_decoders(const uint8_t *wire, size_t n, int fd)
 	assert_int_equal(priv_msg_decode(&m, wire, n), 0);
 	if (priv_decode_login(&m, &login) == 0) {
 		fuzz_ok[PRIV_LOGIN]++;
-		assert_true(strnlen(login.user, sizeof(login.user)) <
-			    sizeof(login.user));
-		assert_true(strnlen(login.pass, sizeof(login.pass)) <
-			    sizeof(login.pass));
+		assert_true(strnlen(login.user, sizeof(login.user)) < sizeof(login.user));
+		assert_true(strnlen(login.pass, sizeof(login.pass)) < sizeof(login.pass));
 		assert_true(login.npending <= PRIV_PENDING_MAX);
 	}
 	priv_msg_decode(&m, wire, n);
@@ -1501,8 +1465,7 @@ static void fuzz_check_decoders(const uint8_t *wire, size_t n, int fd)
 	priv_msg_decode(&m, wire, n);
 	if (priv_decode_xfer(&m, &x) == 0) {
 		fuzz_ok[PRIV_XFER]++;
-		assert_true(x.direction == XFER_DOWNLOAD ||
-			    x.direction == XFER_UPLOAD);
+		assert_true(x.direction == XFER_DOWNLOAD || x.direction == XFER_UPLOAD);
 		assert_true(x.ascii <= 1 && x.complete <= 1);
 		assert_true(strnlen(x.path, sizeof(x.path)) < sizeof(x.path));
 	}
@@ -1518,8 +1481,7 @@ static void test_fuzz_decoders(void **state)
 	memset(fuzz_ok, 0, sizeof(fuzz_ok));
 	for (unsigned round = 0; round < FUZZ_ROUNDS; round++) {
 		size_t n;
-		uint16_t type = (uint16_t)(rnd(10) == 0 ? xorshift64()
-							: rnd(PRIV_TYPE_END + 1));
+		uint16_t type = (uint16_t)(rnd(10) == 0 ? xorshift64() : rnd(PRIV_TYPE_END + 1));
 		uint16_t reserved = (uint16_t)(rnd(20) == 0 ? xorshift64() : 0);
 		size_t body = fuzz_body(wire + PRIV_HDR_LEN, PRIV_BODY_MAX);
 		uint32_t len = (uint32_t)body;
@@ -1538,16 +1500,13 @@ static void test_fuzz_decoders(void **state)
 		case 1:
 			len = (uint32_t)xorshift64(); /* lying length */
 			break;
-		case 2:
-			len += rnd(3) - 1;
-			break;
+		case 2: len += rnd(3) - 1; break;
 		case 3: /* pure noise */
 			n = rnd(64);
 			for (size_t i = 0; i < n; i++)
 				wire[i] = (uint8_t)xorshift64();
 			goto decode;
-		default:
-			break;
+		default: break;
 		}
 		put_hdr(wire, type, reserved, len);
 	decode:

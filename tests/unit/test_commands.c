@@ -107,8 +107,8 @@ static void test_parse_verb_size(void **state)
 
 static void test_find_unknown(void **state)
 {
-	const char *unknown[] = { "FROB", "", "RET", "RETRX", "retr", "Retr",
-				  "XRETR", "NOOP ", " NOOP", "CWDX", "SITEX" };
+	const char *unknown[] = { "FROB",  "",      "RET",   "RETRX", "retr", "Retr",
+				  "XRETR", "NOOP ", " NOOP", "CWDX",  "SITEX" };
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
@@ -121,12 +121,11 @@ static void test_find_unknown(void **state)
 static void test_find_rfc959_verbs(void **state)
 {
 	/* RFC 959 §4.1, every command. */
-	const char *rfc959[] = { "USER", "PASS", "ACCT", "CWD",	 "CDUP", "SMNT",
-				 "QUIT", "REIN", "PORT", "PASV", "TYPE", "STRU",
-				 "MODE", "RETR", "STOR", "STOU", "APPE", "ALLO",
-				 "REST", "RNFR", "RNTO", "ABOR", "DELE", "RMD",
-				 "MKD",	 "PWD",	 "LIST", "NLST", "SITE", "SYST",
-				 "STAT", "HELP", "NOOP" };
+	const char *rfc959[] = { "USER", "PASS", "ACCT", "CWD",  "CDUP", "SMNT", "QUIT",
+				 "REIN", "PORT", "PASV", "TYPE", "STRU", "MODE", "RETR",
+				 "STOR", "STOU", "APPE", "ALLO", "REST", "RNFR", "RNTO",
+				 "ABOR", "DELE", "RMD",  "MKD",  "PWD",  "LIST", "NLST",
+				 "SITE", "SYST", "STAT", "HELP", "NOOP" };
 	/* Extensions the server speaks (RFC 2389, 2428, 3659, 775). */
 	const char *ext[] = { "FEAT", "OPTS", "EPSV", "EPRT", "MLSD", "MLST",
 			      "SIZE", "MDTM", "XPWD", "XCWD", "XCUP", "AUTH" };
@@ -185,11 +184,9 @@ static void test_find_flags(void **state)
 	}
 	/* Anything that touches files needs a login. */
 	{
-		const char *fs[] = { "RETR", "STOR", "APPE", "STOU", "DELE",
-				     "RMD",  "MKD",  "RNFR", "RNTO", "LIST",
-				     "NLST", "MLSD", "MLST", "SIZE", "MDTM",
-				     "CWD",  "CDUP", "PWD",  "SITE", "PORT",
-				     "PASV", "EPSV", "EPRT" };
+		const char *fs[] = { "RETR", "STOR", "APPE", "STOU", "DELE", "RMD",  "MKD",  "RNFR",
+				     "RNTO", "LIST", "NLST", "MLSD", "MLST", "SIZE", "MDTM", "CWD",
+				     "CDUP", "PWD",  "SITE", "PORT", "PASV", "EPSV", "EPRT" };
 		for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 			const struct command *c = command_find(fs[i]);
 			assert_non_null(c);
@@ -214,8 +211,7 @@ static void test_parse_then_find(void **state)
 	assert_string_equal(c->name, "RETR");
 	assert_string_equal(arg, "x");
 
-	assert_int_equal(command_parse("frobnicate", verb, sizeof(verb), &arg),
-			 0);
+	assert_int_equal(command_parse("frobnicate", verb, sizeof(verb), &arg), 0);
 	assert_null(command_find(verb));
 }
 
@@ -229,8 +225,7 @@ static void test_parse_then_find(void **state)
 #define DO "\xfd"
 #define DONT "\xfe"
 
-static void assert_strip(const char *in, size_t n, const char *want,
-			 size_t wn)
+static void assert_strip(const char *in, size_t n, const char *want, size_t wn)
 {
 	char buf[64];
 	size_t got;
@@ -261,17 +256,29 @@ static void test_strip_telnet(void **state)
 	STRIP("NO" IAC IP "OP", "NOOP");
 	STRIP("NO" IAC DM "OP", "NOOP");
 	/* Option negotiation: three bytes. */
-	STRIP(IAC WILL "\x01" "NOOP", "NOOP");
-	STRIP(IAC WONT "\x01" "NOOP", "NOOP");
-	STRIP(IAC DO "\x03" "NOOP", "NOOP");
-	STRIP(IAC DONT "\x18" "NOOP", "NOOP");
-	STRIP("NO" IAC WILL "X" "OP", "NOOP");
+	STRIP(IAC WILL "\x01"
+		       "NOOP",
+	      "NOOP");
+	STRIP(IAC WONT "\x01"
+		       "NOOP",
+	      "NOOP");
+	STRIP(IAC DO "\x03"
+		     "NOOP",
+	      "NOOP");
+	STRIP(IAC DONT "\x18"
+		       "NOOP",
+	      "NOOP");
+	STRIP("NO" IAC WILL "X"
+	      "OP",
+	      "NOOP");
 	/* The option byte may itself be 0xFF. */
 	STRIP(IAC WILL IAC "NOOP", "NOOP");
 	/* IAC IAC is a literal 0xFF. */
-	STRIP("RETR a" IAC IAC "b", "RETR a\xff" "b");
+	STRIP("RETR a" IAC IAC "b", "RETR a\xff"
+				    "b");
 	STRIP(IAC IAC IAC IAC, "\xff\xff");
-	STRIP(IAC IAC IAC IP "x", "\xff" "x");
+	STRIP(IAC IAC IAC IP "x", "\xff"
+				  "x");
 	/* IAC at the end of the line. */
 	STRIP("NOOP" IAC, "NOOP");
 	STRIP(IAC, "");
@@ -380,7 +387,8 @@ static void test_read_telnet_in_line(void **state)
 
 	SEND(l, IAC IP IAC DM "ABOR\r\nRETR a" IAC IAC "b\r\n");
 	expect_line(l, "ABOR");
-	expect_line(l, "RETR a\xff" "b");
+	expect_line(l, "RETR a\xff"
+		       "b");
 }
 
 /* "DELE a\0b" must not become "DELE a": the line is refused whole. */
@@ -444,8 +452,7 @@ static void test_read_longest_line(void **state)
 }
 
 /* An over-long line is answered once and the session stays in sync. */
-static void check_too_long(struct link *l, size_t len, size_t chunk,
-			   const char *prefix)
+static void check_too_long(struct link *l, size_t len, size_t chunk, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 	size_t total = plen + len + 2 + 6;
@@ -488,8 +495,8 @@ static void check_too_long(struct link *l, size_t len, size_t chunk,
 static void test_read_too_long(void **state)
 {
 	struct link *l = *state;
-	const size_t lens[] = { CTRL_BUF - 1, CTRL_BUF, CTRL_BUF + 1, 5000,
-				2 * CTRL_BUF, 3 * CTRL_BUF + 17 };
+	const size_t lens[] = { CTRL_BUF - 1, CTRL_BUF,     CTRL_BUF + 1,
+				5000,         2 * CTRL_BUF, 3 * CTRL_BUF + 17 };
 	const size_t chunks[] = { 1u << 20, 1000, CTRL_BUF, 7 };
 
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
@@ -614,9 +621,7 @@ static void test_reply_format(void **state)
 	assert_int_equal(n, strlen("220 ftpsd ready.\r\n"));
 	assert_memory_equal(buf, "220 ftpsd ready.\r\n", n);
 
-	assert_int_equal(ctrl_reply(&l->c, 257, "\"%s\" is the current directory",
-				    "/home/a b"),
-			 0);
+	assert_int_equal(ctrl_reply(&l->c, 257, "\"%s\" is the current directory", "/home/a b"), 0);
 	n = read_reply(l, buf, sizeof(buf));
 	buf[n] = '\0';
 	assert_string_equal(buf, "257 \"/home/a b\" is the current directory\r\n");
@@ -627,8 +632,7 @@ static void test_reply_format(void **state)
 	assert_string_equal(buf, "200 \r\n");
 
 	/* A percent sign in an argument is not a format. */
-	assert_int_equal(ctrl_reply(&l->c, 550, "%s: No such file", "100%s%n"),
-			 0);
+	assert_int_equal(ctrl_reply(&l->c, 550, "%s: No such file", "100%s%n"), 0);
 	n = read_reply(l, buf, sizeof(buf));
 	buf[n] = '\0';
 	assert_string_equal(buf, "550 100%s%n: No such file\r\n");
@@ -683,14 +687,10 @@ static void test_command_permitted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),
-		cmocka_unit_test(test_command_permitted),
-		cmocka_unit_test(test_parse_verb_size),
-		cmocka_unit_test(test_find_unknown),
-		cmocka_unit_test(test_find_rfc959_verbs),
-		cmocka_unit_test(test_find_flags),
-		cmocka_unit_test(test_parse_then_find),
-		cmocka_unit_test(test_strip_telnet),
+		cmocka_unit_test(test_parse_table),       cmocka_unit_test(test_command_permitted),
+		cmocka_unit_test(test_parse_verb_size),   cmocka_unit_test(test_find_unknown),
+		cmocka_unit_test(test_find_rfc959_verbs), cmocka_unit_test(test_find_flags),
+		cmocka_unit_test(test_parse_then_find),   cmocka_unit_test(test_strip_telnet),
 	};
 #define LINK(t) cmocka_unit_test_setup_teardown(t, link_setup, link_teardown)
 	const struct CMUnitTest ctrl_tests[] = {

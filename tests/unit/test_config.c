@@ -60,6 +60,8 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* clang-format 14 does not settle on X-macro lists */
+/* clang-format off */
 #define BOOL_FIELDS(X)                                                  \
 	X(listen) X(syslog_enable) X(xferlog_enable) X(log_ftp_protocol) \
 	X(local_enable) X(write_enable) X(chroot_local_user)             \
@@ -72,9 +74,9 @@ static int teardown(void **state)
 	X(pid_file) X(log_file) X(xferlog_file) X(nopriv_user)           \
 	X(secure_chroot_dir) X(listen_address) X(ftpd_banner)            \
 	X(pam_service_name) X(rsa_cert_file) X(rsa_private_key_file)
+/* clang-format on */
 
-static void assert_settings_equal(const struct cfg_settings *a,
-				  const struct cfg_settings *b)
+static void assert_settings_equal(const struct cfg_settings *a, const struct cfg_settings *b)
 {
 #define CMP_BOOL(f) assert_int_equal(a->f, b->f);
 #define CMP_UINT(f) assert_int_equal(a->f, b->f);
@@ -87,8 +89,7 @@ static void assert_settings_equal(const struct cfg_settings *a,
 #undef CMP_STR
 }
 
-static void assert_config_equal(const struct ftpsd_config *a,
-				const struct ftpsd_config *b)
+static void assert_config_equal(const struct ftpsd_config *a, const struct ftpsd_config *b)
 {
 	assert_settings_equal(&a->global, &b->global);
 	assert_int_equal(a->nvhosts, b->nvhosts);
@@ -226,45 +227,44 @@ static void test_keys_are_case_sensitive(void **state)
 static void test_bad_values_all_reported(void **state)
 {
 	(void)state;
-	expect_errors(
-		"listen=maybe\n"
-		"listen_port=0\n"
-		"listen_port=65536\n"
-		"listen_port=21x\n"
-		"listen_port=-1\n"
-		"listen_port=\n"
-		"max_clients=99999999999999999999\n"
-		"local_umask=0888\n"
-		"local_umask=1000\n"
-		"idle_session_timeout=0\n"
-		"pid_file=relative.pid\n"
-		"nopriv_user=\n"
-		"pam_service_name=../passwd\n",
-		13,
-		"t.conf:1: bad value \"maybe\" for listen: expected YES or NO\n"
-		"t.conf:2: bad value \"0\" for listen_port: expected a decimal "
-		"number from 1 to 65535\n"
-		"t.conf:3: bad value \"65536\" for listen_port: expected a "
-		"decimal number from 1 to 65535\n"
-		"t.conf:4: bad value \"21x\" for listen_port: expected a "
-		"decimal number from 1 to 65535\n"
-		"t.conf:5: bad value \"-1\" for listen_port: expected a "
-		"decimal number from 1 to 65535\n"
-		"t.conf:6: bad value \"\" for listen_port: expected a decimal "
-		"number from 1 to 65535\n"
-		"t.conf:7: bad value \"99999999999999999999\" for max_clients: "
-		"expected a decimal number from 0 to 100000\n"
-		"t.conf:8: bad value \"0888\" for local_umask: expected an "
-		"octal number from 000 to 777\n"
-		"t.conf:9: bad value \"1000\" for local_umask: expected an "
-		"octal number from 000 to 777\n"
-		"t.conf:10: bad value \"0\" for idle_session_timeout: expected "
-		"a decimal number from 1 to 86400\n"
-		"t.conf:11: bad value \"relative.pid\" for pid_file: expected "
-		"an absolute path\n"
-		"t.conf:12: bad value \"\" for nopriv_user: must not be empty\n"
-		"t.conf:13: bad value \"../passwd\" for pam_service_name: "
-		"expected a PAM service name (A-Z a-z 0-9 . _ -)\n");
+	expect_errors("listen=maybe\n"
+		      "listen_port=0\n"
+		      "listen_port=65536\n"
+		      "listen_port=21x\n"
+		      "listen_port=-1\n"
+		      "listen_port=\n"
+		      "max_clients=99999999999999999999\n"
+		      "local_umask=0888\n"
+		      "local_umask=1000\n"
+		      "idle_session_timeout=0\n"
+		      "pid_file=relative.pid\n"
+		      "nopriv_user=\n"
+		      "pam_service_name=../passwd\n",
+		      13,
+		      "t.conf:1: bad value \"maybe\" for listen: expected YES or NO\n"
+		      "t.conf:2: bad value \"0\" for listen_port: expected a decimal "
+		      "number from 1 to 65535\n"
+		      "t.conf:3: bad value \"65536\" for listen_port: expected a "
+		      "decimal number from 1 to 65535\n"
+		      "t.conf:4: bad value \"21x\" for listen_port: expected a "
+		      "decimal number from 1 to 65535\n"
+		      "t.conf:5: bad value \"-1\" for listen_port: expected a "
+		      "decimal number from 1 to 65535\n"
+		      "t.conf:6: bad value \"\" for listen_port: expected a decimal "
+		      "number from 1 to 65535\n"
+		      "t.conf:7: bad value \"99999999999999999999\" for max_clients: "
+		      "expected a decimal number from 0 to 100000\n"
+		      "t.conf:8: bad value \"0888\" for local_umask: expected an "
+		      "octal number from 000 to 777\n"
+		      "t.conf:9: bad value \"1000\" for local_umask: expected an "
+		      "octal number from 000 to 777\n"
+		      "t.conf:10: bad value \"0\" for idle_session_timeout: expected "
+		      "a decimal number from 1 to 86400\n"
+		      "t.conf:11: bad value \"relative.pid\" for pid_file: expected "
+		      "an absolute path\n"
+		      "t.conf:12: bad value \"\" for nopriv_user: must not be empty\n"
+		      "t.conf:13: bad value \"../passwd\" for pam_service_name: "
+		      "expected a PAM service name (A-Z a-z 0-9 . _ -)\n");
 	/* A refused value leaves the default in place. */
 	assert_true(cfg.global.listen);
 	assert_int_equal(cfg.global.listen_port, 21);
@@ -330,8 +330,7 @@ static void test_long_lines_accepted(void **state)
 	n += 9000;
 	n += snprintf(text + n, sizeof text - (size_t)n, "\ncmds_allowed=");
 	for (int i = 0; i < 60; i++)
-		n += snprintf(text + n, sizeof text - (size_t)n, "%sRETR",
-			      i ? "," : "");
+		n += snprintf(text + n, sizeof text - (size_t)n, "%sRETR", i ? "," : "");
 	snprintf(text + n, sizeof text - (size_t)n, "\nlisten_port=2121");
 	expect_errors(text, 0, "");
 	assert_int_equal(cfg.global.listen_port, 2121);
@@ -353,7 +352,7 @@ static void test_placeholder_values(void **state)
 {
 	static const char *const bad[] = {
 		"pasv_address=${PASV_ADDRESS}\n", "listen_port={{ ftp_port }}\n",
-		"pasv_min_port=%PASV_MIN%\n", "ftp_username=<your user>\n",
+		"pasv_min_port=%PASV_MIN%\n",     "ftp_username=<your user>\n",
 		"anon_root=@ANON_ROOT@\n",
 	};
 
@@ -378,7 +377,8 @@ static void test_vsftpd_listen_ipv6(void **state)
 	assert_int_equal(load("listen=NO\nlisten_ipv6=YES\nlisten_address6=::1\n"), 0);
 	assert_string_equal(cfg.vhosts[0].set.listen_address, "::1");
 	assert_int_equal(load("listen_address=127.0.0.1\nlisten_ipv6=YES\n"
-			      "listen_address6=::1\n"), 0);
+			      "listen_address6=::1\n"),
+			 0);
 	assert_string_equal(cfg.vhosts[0].set.listen_address, "127.0.0.1,::1");
 	assert_non_null(strstr(errtext, "warning: listen=YES and listen_ipv6=YES"));
 	expect_errors("listen_address6=127.0.0.1\n", 1,
@@ -396,12 +396,14 @@ static void test_vsftpd_implicit_ssl(void **state)
 	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\n"), 0);
 	assert_int_equal(cfg.vhosts[0].set.implicit_ssl_port, 0);
 	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\n"
-			      "listen_port=990\nimplicit_ssl=YES\n"), 0);
+			      "listen_port=990\nimplicit_ssl=YES\n"),
+			 0);
 	assert_int_equal(cfg.vhosts[0].set.implicit_ssl_port, 990);
 	assert_int_equal(load("implicit_ssl=YES\n"), 1);
 	assert_non_null(strstr(errtext, "t.conf:1: implicit_ssl=YES needs ssl_enable=YES"));
 	assert_int_equal(load("ssl_enable=YES\nrsa_cert_file=/c.pem\nimplicit_ssl=YES\n"
-			      "implicit_ssl_port=990\n"), 1);
+			      "implicit_ssl_port=990\n"),
+			 1);
 }
 
 static void test_vsftpd_user_sub_token(void **state)
@@ -428,7 +430,7 @@ static void test_vsftpd_key_kinds(void **state)
 	assert_int_equal(load("run_as_launching_user=NO\n"), 0);
 	assert_int_equal(load("\nrun_as_launching_user=YES\n"), 1);
 	assert_non_null(strstr(errtext, "t.conf:2: run_as_launching_user=YES is not "
-				       "supported"));
+					"supported"));
 	/* -T prints what a file set, not every vsftpd key at its default. */
 	assert_int_equal(load("background=YES\n"), 0);
 	{
@@ -444,7 +446,8 @@ static void test_trailing_blanks(void **state)
 {
 	(void)state;
 	expect_errors("anonymous_enable=YES \t\r\nlocal_enable=no  \n"
-		      "write_enable=true\t", 0, "");
+		      "write_enable=true\t",
+		      0, "");
 	assert_true(cfg.global.anonymous_enable);
 	assert_false(cfg.global.local_enable);
 	assert_true(cfg.global.write_enable);
@@ -453,8 +456,7 @@ static void test_trailing_blanks(void **state)
 static void test_line_without_equals(void **state)
 {
 	(void)state;
-	expect_errors("listen=YES\nthis is not a setting\n=5\nlisten_port=2\n",
-		      2,
+	expect_errors("listen=YES\nthis is not a setting\n=5\nlisten_port=2\n", 2,
 		      "t.conf:2: expected key=value\n"
 		      "t.conf:3: missing key before '='\n");
 	assert_int_equal(cfg.global.listen_port, 2);
@@ -580,8 +582,7 @@ static void test_too_many_vhosts(void **state)
 	(void)state;
 	for (int i = 0; i <= CFG_MAX_VHOSTS; i++)
 		len += (size_t)snprintf(text + len, sizeof text - len,
-					"[vhost v%d]\nlisten_port=%d\n", i,
-					1000 + i);
+					"[vhost v%d]\nlisten_port=%d\n", i, 1000 + i);
 	assert_int_equal(load(text), 1);
 	assert_string_equal(errtext, "t.conf:129: too many vhosts (at most 64)\n");
 	assert_int_equal(cfg.nvhosts, CFG_MAX_VHOSTS);
@@ -630,8 +631,7 @@ static void test_reload_starts_clean(void **state)
 static void test_pasv_inverted(void **state)
 {
 	(void)state;
-	expect_errors("pasv_max_port=40000\nlisten=YES\npasv_min_port=40100\n",
-		      1,
+	expect_errors("pasv_max_port=40000\nlisten=YES\npasv_min_port=40100\n", 1,
 		      "t.conf:3: passive port range inverted "
 		      "(pasv_min_port=40100 > pasv_max_port=40000)\n");
 }
@@ -674,16 +674,17 @@ static void test_proxy_needs_trusted(void **state)
 	expect_errors("proxy_protocol_data=YES\nproxy_trusted=10.0.0.1\n", 1,
 		      "t.conf:1: proxy_protocol_data=YES needs proxy_protocol=YES\n");
 	expect_errors("proxy_trusted=10.0.0.0/8 2001:db8::1\n[vhost a]\nlisten_port=1\n"
-		      "proxy_protocol=YES\nproxy_protocol_data=YES\n", 0, "");
+		      "proxy_protocol=YES\nproxy_protocol_data=YES\n",
+		      0, "");
 	assert_true(cfg.vhosts[0].set.proxy_protocol);
 	assert_string_equal(cfg.vhosts[0].set.proxy_trusted, "10.0.0.0/8 2001:db8::1");
-	expect_errors("proxy_trusted=10.0.0.1/8\n", 1,
-		      "t.conf:1: bad value \"10.0.0.1/8\" for proxy_trusted: \"10.0.0.1/8\" is not a network "
-		      "(ADDRESS/PREFIX without host bits, an address, or \"private\")\n");
+	expect_errors(
+		"proxy_trusted=10.0.0.1/8\n", 1,
+		"t.conf:1: bad value \"10.0.0.1/8\" for proxy_trusted: \"10.0.0.1/8\" is not a network "
+		"(ADDRESS/PREFIX without host bits, an address, or \"private\")\n");
 }
 
-static const struct cfg_vhost *by_destination(const char *local, const char *proxy,
-					      const char *dst)
+static const struct cfg_vhost *by_destination(const char *local, const char *proxy, const char *dst)
 {
 	struct net_addr l, p, d;
 
@@ -707,15 +708,19 @@ static void test_proxy_destination(void **state)
 	expect_errors("listen_address=10.0.0.5\nlisten_port=2121\nproxy_protocol=YES\n"
 		      "proxy_trusted=10.0.0.30\n[vhost a]\n[vhost b]\n"
 		      "proxy_destination=10.0.0.31,203.0.113.51\n[vhost c]\n"
-		      "proxy_destination=10.0.0.32\nproxy_trusted=10.0.0.99\n", 0, "");
-	static const struct { const char *local, *proxy, *dst; size_t vhost; } cases[] = {
+		      "proxy_destination=10.0.0.32\nproxy_trusted=10.0.0.99\n",
+		      0, "");
+	static const struct {
+		const char *local, *proxy, *dst;
+		size_t vhost;
+	} cases[] = {
 		{ "10.0.0.5", "10.0.0.30", "10.0.0.31", 1 },
 		{ "10.0.0.5", "10.0.0.30", "203.0.113.51", 1 },
-		{ "10.0.0.5", "10.0.0.30", "10.0.0.40", 0 },  /* listed nowhere */
-		{ "10.0.0.5", "10.0.0.30", NULL, 0 },         /* LOCAL: no destination */
-		{ "10.0.0.5", "10.0.0.30", "10.0.0.32", 0 },  /* c does not trust it */
+		{ "10.0.0.5", "10.0.0.30", "10.0.0.40", 0 }, /* listed nowhere */
+		{ "10.0.0.5", "10.0.0.30", NULL, 0 },        /* LOCAL: no destination */
+		{ "10.0.0.5", "10.0.0.30", "10.0.0.32", 0 }, /* c does not trust it */
 		{ "10.0.0.5", "10.0.0.99", "10.0.0.32", 2 },
-		{ "10.0.0.6", "10.0.0.30", "10.0.0.31", 0 },  /* b does not listen there */
+		{ "10.0.0.6", "10.0.0.30", "10.0.0.31", 0 }, /* b does not listen there */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_ptr_equal(by_destination(cases[i].local, cases[i].proxy, cases[i].dst),
@@ -728,8 +733,7 @@ static void test_listen_address(void **state)
 {
 	(void)state;
 	expect_errors("listen_address=127.0.0.1 , ::1,\t192.0.2.7\n", 0, "");
-	assert_string_equal(cfg.global.listen_address,
-			    "127.0.0.1 , ::1,\t192.0.2.7");
+	assert_string_equal(cfg.global.listen_address, "127.0.0.1 , ::1,\t192.0.2.7");
 	expect_errors("\nlisten_address=127.0.0.1, localhost\n", 1,
 		      "t.conf:2: bad value \"127.0.0.1, localhost\" for "
 		      "listen_address: \"localhost\" is not an IPv4 or IPv6 "
@@ -790,7 +794,8 @@ static void test_ssl_needs_cert(void **state)
 		      "t.conf:4: vhost \"b\": ssl_enable=YES needs "
 		      "rsa_cert_file or ecdsa_cert_file (inherited from the global section)\n");
 	expect_errors("rsa_cert_file=/c.pem\n[vhost a]\nrsa_cert_file=\n"
-		      "ssl_enable=YES\n", 1,
+		      "ssl_enable=YES\n",
+		      1,
 		      "t.conf:4: vhost \"a\": ssl_enable=YES needs "
 		      "rsa_cert_file or ecdsa_cert_file\n");
 }
@@ -814,10 +819,10 @@ static char *dump_of(const struct ftpsd_config *c)
 static void test_dump_defaults(void **state)
 {
 	static const char *const expected[] = {
-		"listen=YES\n", "pid_file=/run/ftpsd.pid\n", "log_file=\n",
-		"nopriv_user=nobody\n", "listen_port=21\n",
-		"local_umask=077\n", "pasv_min_port=0\n", "ssl_enable=NO\n",
-		"rsa_cert_file=\n", "accept_timeout=60\n",
+		"listen=YES\n",         "pid_file=/run/ftpsd.pid\n", "log_file=\n",
+		"nopriv_user=nobody\n", "listen_port=21\n",          "local_umask=077\n",
+		"pasv_min_port=0\n",    "ssl_enable=NO\n",           "rsa_cert_file=\n",
+		"accept_timeout=60\n",
 	};
 	char *text;
 
@@ -999,8 +1004,7 @@ static void test_env_chroot_dir(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	snprintf(text, sizeof text, "nopriv_user=root\nsecure_chroot_dir=%s\n",
-		 dir);
+	snprintf(text, sizeof text, "nopriv_user=root\nsecure_chroot_dir=%s\n", dir);
 	if (geteuid() == 0) {
 		assert_int_equal(check_env(text), 0);
 		assert_int_equal(chmod(dir, 0777), 0);
@@ -1030,10 +1034,9 @@ static void test_env_pam_warning_not_counted(void **state)
 				   "secure_chroot_dir=/nonexistent\n"
 				   "pam_service_name=ftpsd-no-such-service\n"),
 			 0);
-	assert_string_equal(errtext,
-			    "t.conf: warning: /etc/pam.d/ftpsd-no-such-service: "
-			    "No such file or directory (PAM will use its "
-			    "\"other\" service)\n");
+	assert_string_equal(errtext, "t.conf: warning: /etc/pam.d/ftpsd-no-such-service: "
+				     "No such file or directory (PAM will use its "
+				     "\"other\" service)\n");
 }
 
 /* The shipped sample must always be a valid config. */
@@ -1060,20 +1063,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_defaults, teardown),
-		cmocka_unit_test_teardown(test_set_defaults_matches_empty_file,
-					  teardown),
-		cmocka_unit_test_teardown(test_whitespace_comments_crlf,
-					  teardown),
-		cmocka_unit_test_teardown(
-			test_indented_line_is_not_continuation, teardown),
+		cmocka_unit_test_teardown(test_set_defaults_matches_empty_file, teardown),
+		cmocka_unit_test_teardown(test_whitespace_comments_crlf, teardown),
+		cmocka_unit_test_teardown(test_indented_line_is_not_continuation, teardown),
 		cmocka_unit_test_teardown(test_bool_spellings, teardown),
-		cmocka_unit_test_teardown(test_utf8_bom,
-					  teardown),
+		cmocka_unit_test_teardown(test_utf8_bom, teardown),
 		cmocka_unit_test_teardown(test_unknown_key, teardown),
-		cmocka_unit_test_teardown(test_keys_are_case_sensitive,
-					  teardown),
-		cmocka_unit_test_teardown(test_bad_values_all_reported,
-					  teardown),
+		cmocka_unit_test_teardown(test_keys_are_case_sensitive, teardown),
+		cmocka_unit_test_teardown(test_bad_values_all_reported, teardown),
 		cmocka_unit_test_teardown(test_umask_octal, teardown),
 		cmocka_unit_test_teardown(test_string_must_fit, teardown),
 		cmocka_unit_test_teardown(test_line_too_long, teardown),
@@ -1092,8 +1089,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_headers, teardown),
 		cmocka_unit_test_teardown(test_vhost_name_length, teardown),
 		cmocka_unit_test_teardown(test_duplicate_vhost, teardown),
-		cmocka_unit_test_teardown(
-			test_keys_after_bad_header_still_checked, teardown),
+		cmocka_unit_test_teardown(test_keys_after_bad_header_still_checked, teardown),
 		cmocka_unit_test_teardown(test_too_many_vhosts, teardown),
 		cmocka_unit_test_teardown(test_vhost_inheritance, teardown),
 		cmocka_unit_test_teardown(test_reload_starts_clean, teardown),
@@ -1106,17 +1102,14 @@ int main(void)
 		cmocka_unit_test_teardown(test_vhost_address_clash, teardown),
 		cmocka_unit_test_teardown(test_ssl_needs_cert, teardown),
 		cmocka_unit_test_teardown(test_dump_defaults, teardown),
-		cmocka_unit_test_teardown(test_dump_vhost_differences,
-					  teardown),
+		cmocka_unit_test_teardown(test_dump_vhost_differences, teardown),
 		cmocka_unit_test_teardown(test_dump_roundtrip, teardown),
 		cmocka_unit_test_teardown(test_load_file, teardown),
 		cmocka_unit_test_teardown(test_load_missing_file, teardown),
 		cmocka_unit_test_teardown(test_env_user_and_certs, teardown),
-		cmocka_unit_test_teardown(test_env_same_cert_checked_once,
-					  teardown),
+		cmocka_unit_test_teardown(test_env_same_cert_checked_once, teardown),
 		cmocka_unit_test_teardown(test_env_chroot_dir, teardown),
-		cmocka_unit_test_teardown(test_env_pam_warning_not_counted,
-					  teardown),
+		cmocka_unit_test_teardown(test_env_pam_warning_not_counted, teardown),
 		cmocka_unit_test_teardown(test_sample_config, teardown),
 	};
 

@@ -22,7 +22,7 @@
 /* 2026-11-21 08:56:24 UTC, the "now" of every date test. */
 static time_t test_now(void)
 {
-	struct tm tm = {0};
+	struct tm tm = { 0 };
 
 	tm.tm_year = 2026 - 1900;
 	tm.tm_mon = 10;
@@ -35,7 +35,7 @@ static time_t test_now(void)
 
 static struct listing_opts opts_default(void)
 {
-	struct listing_opts o = {0};
+	struct listing_opts o = { 0 };
 
 	o.facts = FACT_DEFAULT;
 	o.now = test_now();
@@ -65,8 +65,7 @@ static void assert_mode(mode_t mode, const char *want)
 	struct stat st = make_stat(mode, 0, o.now);
 	char buf[256];
 
-	assert_true(listing_format_long(buf, sizeof(buf), "x", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_long(buf, sizeof(buf), "x", &st, NULL, &o) > 0);
 	assert_int_equal(strncmp(buf, want, 10), 0);
 }
 
@@ -121,8 +120,7 @@ static void assert_date(time_t mtime, time_t now, const char *want)
 	const char *date;
 
 	o.now = now;
-	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
 	date = buf + strlen(buf) - strlen(" f\r\n") - 12;
 	assert_int_equal(strncmp(date, want, 12), 0);
 }
@@ -155,8 +153,7 @@ static void test_long_hide_ids(void **state)
 	(void)state;
 	o.hide_ids = true;
 	o.resolve_names = true; /* hide_ids wins */
-	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
 	assert_non_null(strstr(buf, " ftp      ftp             7 "));
 }
 
@@ -169,8 +166,7 @@ static void test_long_numeric_ids(void **state)
 	(void)state;
 	st.st_uid = 1234;
 	st.st_gid = 56;
-	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
 	assert_non_null(strstr(buf, " 1234     56              7 "));
 }
 
@@ -187,14 +183,12 @@ static void test_long_resolved_names(void **state)
 	st.st_gid = 0;
 	/* Repeated calls are served from the cache with the same answer. */
 	for (i = 0; i < 3; i++) {
-		assert_true(listing_format_long(buf, sizeof(buf), "f", &st,
-						NULL, &o) > 0);
+		assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
 		assert_non_null(strstr(buf, " root     root            7 "));
 	}
 	/* An id with no passwd entry falls back to the number. */
 	st.st_uid = 3999999;
-	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_long(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
 	assert_non_null(strstr(buf, " 3999999  root "));
 }
 
@@ -205,11 +199,9 @@ static void test_long_symlink_arrow(void **state)
 	char buf[256];
 
 	(void)state;
-	assert_true(listing_format_long(buf, sizeof(buf), "ln", &st, "a.txt",
-					&o) > 0);
+	assert_true(listing_format_long(buf, sizeof(buf), "ln", &st, "a.txt", &o) > 0);
 	assert_non_null(strstr(buf, " ln -> a.txt\r\n"));
-	assert_true(listing_format_long(buf, sizeof(buf), "ln", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_long(buf, sizeof(buf), "ln", &st, NULL, &o) > 0);
 	assert_non_null(strstr(buf, " ln\r\n"));
 }
 
@@ -224,22 +216,15 @@ static void test_long_buffer_too_small(void **state)
 	n = listing_format_long(buf, sizeof(buf), "name", &st, NULL, &o);
 	assert_true(n > 0);
 	/* Exactly the line plus its NUL fits; one byte less does not. */
-	assert_int_equal(
-		listing_format_long(buf, (size_t)n + 1, "name", &st, NULL, &o),
-		n);
+	assert_int_equal(listing_format_long(buf, (size_t)n + 1, "name", &st, NULL, &o), n);
 	errno = 0;
-	assert_int_equal(
-		listing_format_long(buf, (size_t)n, "name", &st, NULL, &o), -1);
+	assert_int_equal(listing_format_long(buf, (size_t)n, "name", &st, NULL, &o), -1);
 	assert_int_equal(errno, ERANGE);
-	assert_int_equal(listing_format_long(buf, 10, "name", &st, NULL, &o),
-			 -1);
-	assert_int_equal(listing_format_long(buf, 0, "name", &st, NULL, &o),
-			 -1);
+	assert_int_equal(listing_format_long(buf, 10, "name", &st, NULL, &o), -1);
+	assert_int_equal(listing_format_long(buf, 0, "name", &st, NULL, &o), -1);
 	/* The symlink target counts too. */
 	st.st_mode = S_IFLNK | 0777;
-	assert_int_equal(listing_format_long(buf, (size_t)n + 1, "name", &st,
-					     "target", &o),
-			 -1);
+	assert_int_equal(listing_format_long(buf, (size_t)n + 1, "name", &st, "target", &o), -1);
 }
 
 static void test_crlf_names_refused(void **state)
@@ -250,17 +235,11 @@ static void test_crlf_names_refused(void **state)
 
 	(void)state;
 	errno = 0;
-	assert_int_equal(
-		listing_format_long(buf, sizeof(buf), "a\r\nb", &st, NULL, &o),
-		-1);
+	assert_int_equal(listing_format_long(buf, sizeof(buf), "a\r\nb", &st, NULL, &o), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(
-		listing_format_mlsx(buf, sizeof(buf), "a\nb", &st, NULL, &o),
-		-1);
+	assert_int_equal(listing_format_mlsx(buf, sizeof(buf), "a\nb", &st, NULL, &o), -1);
 	st.st_mode = S_IFLNK | 0777;
-	assert_int_equal(
-		listing_format_long(buf, sizeof(buf), "ln", &st, "x\ry", &o),
-		-1);
+	assert_int_equal(listing_format_long(buf, sizeof(buf), "ln", &st, "x\ry", &o), -1);
 }
 
 static void test_mlsx_file_all_facts(void **state)
@@ -287,16 +266,13 @@ static void test_mlsx_dir_and_overrides(void **state)
 
 	(void)state;
 	o.facts = FACT_TYPE | FACT_SIZE | FACT_UNIX_MODE;
-	assert_true(listing_format_mlsx(buf, sizeof(buf), "sub", &st, NULL,
-					&o) > 0);
+	assert_true(listing_format_mlsx(buf, sizeof(buf), "sub", &st, NULL, &o) > 0);
 	/* No size for a directory; special bits in the 4-digit mode. */
 	assert_string_equal(buf, "type=dir;unix.mode=4755; sub\r\n");
-	assert_true(listing_format_mlsx(buf, sizeof(buf), ".", &st, "cdir",
-					&o) > 0);
+	assert_true(listing_format_mlsx(buf, sizeof(buf), ".", &st, "cdir", &o) > 0);
 	assert_string_equal(buf, "type=cdir;unix.mode=4755; .\r\n");
 	st.st_mode = S_IFIFO | 0600;
-	assert_true(listing_format_mlsx(buf, sizeof(buf), "p", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_mlsx(buf, sizeof(buf), "p", &st, NULL, &o) > 0);
 	assert_string_equal(buf, "type=OS.unix=fifo;unix.mode=0600; p\r\n");
 }
 
@@ -308,18 +284,14 @@ static void test_mlsx_fact_mask(void **state)
 
 	(void)state;
 	o.facts = FACT_SIZE | FACT_MODIFY;
-	assert_true(listing_format_mlsx(buf, sizeof(buf), "f", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_mlsx(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
 	assert_string_equal(buf, "size=3;modify=20261121085624; f\r\n");
 	o.facts = FACT_UNIQUE | FACT_UNIX_OWNER | FACT_UNIX_GROUP;
 	o.hide_ids = true;
-	assert_true(listing_format_mlsx(buf, sizeof(buf), "f", &st, NULL, &o) >
-		    0);
-	assert_string_equal(
-		buf, "unique=801g1234ab;unix.owner=ftp;unix.group=ftp; f\r\n");
+	assert_true(listing_format_mlsx(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
+	assert_string_equal(buf, "unique=801g1234ab;unix.owner=ftp;unix.group=ftp; f\r\n");
 	o.facts = 0;
-	assert_true(listing_format_mlsx(buf, sizeof(buf), "f", &st, NULL, &o) >
-		    0);
+	assert_true(listing_format_mlsx(buf, sizeof(buf), "f", &st, NULL, &o) > 0);
 	assert_string_equal(buf, " f\r\n");
 }
 
@@ -331,10 +303,8 @@ static void assert_perm(mode_t mode, bool write_enable, const char *want)
 
 	o.facts = FACT_PERM;
 	o.write_enable = write_enable;
-	assert_true(listing_format_mlsx(buf, sizeof(buf), "x", &st, NULL, &o) >
-		    0);
-	assert_true(snprintf(expect, sizeof(expect), "perm=%s; x\r\n", want) <
-		    (int)sizeof(expect));
+	assert_true(listing_format_mlsx(buf, sizeof(buf), "x", &st, NULL, &o) > 0);
+	assert_true(snprintf(expect, sizeof(expect), "perm=%s; x\r\n", want) < (int)sizeof(expect));
 	assert_string_equal(buf, expect);
 }
 
@@ -363,12 +333,9 @@ static void test_mlsx_buffer_too_small(void **state)
 	(void)state;
 	n = listing_format_mlsx(buf, sizeof(buf), "name", &st, NULL, &o);
 	assert_true(n > 0);
-	assert_int_equal(
-		listing_format_mlsx(buf, (size_t)n + 1, "name", &st, NULL, &o),
-		n);
+	assert_int_equal(listing_format_mlsx(buf, (size_t)n + 1, "name", &st, NULL, &o), n);
 	errno = 0;
-	assert_int_equal(
-		listing_format_mlsx(buf, (size_t)n, "name", &st, NULL, &o), -1);
+	assert_int_equal(listing_format_mlsx(buf, (size_t)n, "name", &st, NULL, &o), -1);
 	assert_int_equal(errno, ERANGE);
 }
 
@@ -457,8 +424,7 @@ static int total_lines(const struct capture *c)
 
 /* The first line starting with FIRST and ending in SUFFIX, or NULL. (" a.txt"
  * alone would also match "link -> a.txt".) */
-static const char *find_line(const struct capture *c, char first,
-			     const char *suffix)
+static const char *find_line(const struct capture *c, char first, const char *suffix)
 {
 	size_t n = strlen(suffix);
 	const char *p = c->data;
@@ -467,8 +433,7 @@ static const char *find_line(const struct capture *c, char first,
 		const char *eol = strstr(p, "\r\n");
 
 		assert_non_null(eol);
-		if ((size_t)(eol - p) >= n && memcmp(eol - n, suffix, n) == 0 &&
-		    p[0] == first)
+		if ((size_t)(eol - p) >= n && memcmp(eol - n, suffix, n) == 0 && p[0] == first)
 			return p;
 		p = eol + 2;
 	}
@@ -525,8 +490,7 @@ static int tree_setup(void **state)
 static int tree_teardown(void **state)
 {
 	struct tree *t = *state;
-	static const char *const files[] = {"a.txt", ".hidden", "bad\r\nname",
-					    "link"};
+	static const char *const files[] = { "a.txt", ".hidden", "bad\r\nname", "link" };
 	char path[256];
 	size_t i;
 	int rc = 0;
@@ -543,8 +507,8 @@ static int tree_teardown(void **state)
 	return rc;
 }
 
-static void run_listing(const char *path, enum listing_kind kind,
-			const struct listing_opts *o, struct capture *c)
+static void run_listing(const char *path, enum listing_kind kind, const struct listing_opts *o,
+			struct capture *c)
 {
 	memset(c, 0, sizeof(*c));
 	assert_int_equal(listing_write(path, kind, o, capture_emit, c), 0);
@@ -682,15 +646,13 @@ static void test_write_emit_failure(void **state)
 	struct tree *t = *state;
 	struct listing_opts o = opts_default();
 	struct capture c;
-	enum listing_kind kinds[] = {LISTING_NAMES, LISTING_LONG, LISTING_MLSD};
+	enum listing_kind kinds[] = { LISTING_NAMES, LISTING_LONG, LISTING_MLSD };
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		memset(&c, 0, sizeof(c));
 		c.fail_at = 1;
-		assert_int_equal(
-			listing_write(t->dir, kinds[i], &o, capture_emit, &c),
-			-2);
+		assert_int_equal(listing_write(t->dir, kinds[i], &o, capture_emit, &c), -2);
 		assert_int_equal(c.calls, 1);
 		capture_free(&c);
 	}
@@ -706,13 +668,11 @@ static void test_write_nonexistent(void **state)
 	memset(&c, 0, sizeof(c));
 	path_in(path, sizeof(path), t->dir, "missing");
 	errno = 0;
-	assert_int_equal(
-		listing_write(path, LISTING_LONG, &o, capture_emit, &c), -1);
+	assert_int_equal(listing_write(path, LISTING_LONG, &o, capture_emit, &c), -1);
 	assert_int_equal(errno, ENOENT);
 	path_in(path, sizeof(path), t->dir, "a.txt/x");
 	errno = 0;
-	assert_int_equal(
-		listing_write(path, LISTING_NAMES, &o, capture_emit, &c), -1);
+	assert_int_equal(listing_write(path, LISTING_NAMES, &o, capture_emit, &c), -1);
 	assert_int_equal(errno, ENOTDIR);
 	assert_int_equal(c.calls, 0);
 }
@@ -834,8 +794,7 @@ static void test_big_dir_emit_failure(void **state)
 
 	memset(&c, 0, sizeof(c));
 	c.fail_at = 3;
-	assert_int_equal(
-		listing_write(t->dir, LISTING_MLSD, &o, capture_emit, &c), -2);
+	assert_int_equal(listing_write(t->dir, LISTING_MLSD, &o, capture_emit, &c), -2);
 	/* It stopped at the failing call instead of ploughing on. */
 	assert_int_equal(c.calls, 3);
 	capture_free(&c);
@@ -859,18 +818,12 @@ int main(void)
 		cmocka_unit_test(test_mlsx_fact_mask),
 		cmocka_unit_test(test_mlsx_perm),
 		cmocka_unit_test(test_mlsx_buffer_too_small),
-		cmocka_unit_test_setup_teardown(test_write_names, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(test_write_long, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(test_write_mlsd, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(test_write_single_file,
-						tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_write_emit_failure,
-						tree_setup, tree_teardown),
-		cmocka_unit_test_setup_teardown(test_write_nonexistent,
-						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_write_names, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_write_long, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_write_mlsd, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_write_single_file, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_write_emit_failure, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_write_nonexistent, tree_setup, tree_teardown),
 	};
 	const struct CMUnitTest big_tests[] = {
 		cmocka_unit_test(test_big_dir_streams),
@@ -883,7 +836,6 @@ int main(void)
 		return 1;
 	tzset();
 	failed = cmocka_run_group_tests_name("listing", tests, NULL, NULL);
-	failed += cmocka_run_group_tests_name("listing_big", big_tests,
-					      big_setup, big_teardown);
+	failed += cmocka_run_group_tests_name("listing_big", big_tests, big_setup, big_teardown);
 	return failed;
 }

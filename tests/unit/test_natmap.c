@@ -40,8 +40,8 @@ static void test_natpmp_replies(void **state)
 {
 	struct natpmp_reply r;
 	static const uint8_t addr[] = { 0, 128, 0, 0, 0, 0, 0, 9, 203, 0, 113, 10 };
-	static const uint8_t map[] = { 0, 130, 0, 0, 0, 0, 0, 9, 0x9c, 0x40, 0x9c, 0x41,
-				       0, 0, 0x0e, 0x10 };
+	static const uint8_t map[] = { 0,    130,  0,    0,    0, 0, 0,    9,
+				       0x9c, 0x40, 0x9c, 0x41, 0, 0, 0x0e, 0x10 };
 	static const uint8_t refused[] = { 0, 130, 0, 2, 0, 0, 0, 9 };
 	uint8_t bad[16];
 
@@ -71,8 +71,10 @@ static void test_natpmp_replies(void **state)
 
 static struct pcp_map pcp_req(void)
 {
-	struct pcp_map q = { .lifetime = 3600, .client_ip = inet_addr("10.99.0.10"),
-			     .internal_port = 21, .external_port = 21 };
+	struct pcp_map q = { .lifetime = 3600,
+			     .client_ip = inet_addr("10.99.0.10"),
+			     .internal_port = 21,
+			     .external_port = 21 };
 
 	memcpy(q.nonce, "0123456789ab", PCP_NONCE_LEN);
 	return q;
@@ -268,28 +270,34 @@ static void test_check_warnings(void **state)
 {
 	(void)state;
 	assert_int_equal(warnings("pasv_address=auto\nnat_port_mapping=YES\n"
-				  "pasv_min_port=40000\npasv_max_port=40009\n"), 0);
+				  "pasv_min_port=40000\npasv_max_port=40009\n"),
+			 0);
 	assert_int_equal(warnings("pasv_address=auto\n"), 0);
 	/* mapping without auto, with a static address */
 	assert_int_equal(warnings("pasv_address=203.0.113.5\nnat_port_mapping=YES\n"
-				  "pasv_min_port=40000\npasv_max_port=40009\n"), 1);
+				  "pasv_min_port=40000\npasv_max_port=40009\n"),
+			 1);
 	/* mapping without a passive range */
 	assert_int_equal(warnings("pasv_address=auto\nnat_port_mapping=YES\n"), 1);
 	/* a range larger than what is mapped, and an offset */
 	assert_int_equal(warnings("pasv_address=auto\nnat_port_mapping=YES\n"
 				  "pasv_min_port=40000\npasv_max_port=41000\n"
-				  "pasv_port_offset=5\n"), 2);
+				  "pasv_port_offset=5\n"),
+			 2);
 	/* a rule that answers every client first */
 	assert_int_equal(warnings("pasv_address=auto\n"
-				  "pasv_address_rule=any 203.0.113.9\n"), 1);
+				  "pasv_address_rule=any 203.0.113.9\n"),
+			 1);
 	/* inetd mode */
 	assert_int_equal(warnings("listen=NO\npasv_address=auto\n"), 1);
 	/* an IPv6 listener, which nothing maps */
 	assert_int_equal(warnings("listen_address=10.0.0.5,2001:db8::5\n"
 				  "pasv_address=auto\nnat_port_mapping=YES\n"
-				  "pasv_min_port=40000\npasv_max_port=40009\n"), 1);
+				  "pasv_min_port=40000\npasv_max_port=40009\n"),
+			 1);
 	assert_int_equal(warnings("listen_address=10.0.0.5,2001:db8::5\n"
-				  "pasv_address=auto\n"), 0);
+				  "pasv_address=auto\n"),
+			 0);
 }
 
 static void test_protocols(void **state)
@@ -312,7 +320,8 @@ static void test_protocols(void **state)
 	assert_int_equal(natmap_protocols(&cfg->global, o), 2);
 	assert_int_equal(o[0], NATMAP_UPNP);
 	assert_true(natmap_uses_upnp(&cfg->global));
-	assert_int_not_equal(config_load_string(cfg, "t", "[vhost a]\nnat_protocols=pcp\n", err), 0);
+	assert_int_not_equal(config_load_string(cfg, "t", "[vhost a]\nnat_protocols=pcp\n", err),
+			     0);
 	assert_int_equal(config_load_string(cfg, "t", "nat_protocols=natpmp\n", err), 0);
 	fclose(err);
 	free(cfg);
@@ -320,9 +329,13 @@ static void test_protocols(void **state)
 
 static void test_nat_state_message(void **state)
 {
-	struct priv_nat_state in = { .vhost = 2, .proto = 1, .external_ip = 0x0a0b0c0d,
-				     .lifetime = 3600, .nports = 3,
-				     .ports = { 21, 40000, 40001 } }, out;
+	struct priv_nat_state in = { .vhost = 2,
+				     .proto = 1,
+				     .external_ip = 0x0a0b0c0d,
+				     .lifetime = 3600,
+				     .nports = 3,
+				     .ports = { 21, 40000, 40001 } },
+			      out;
 	struct priv_msg m;
 	uint8_t wire[PRIV_HDR_LEN + PRIV_BODY_MAX];
 	int len;
@@ -348,14 +361,13 @@ static void test_nat_state_message(void **state)
 	assert_int_equal(priv_decode_nat_state(&m, &out), -1);
 }
 
-
 static void test_upnp_url(void **state)
 {
 	struct upnp_url u;
 	static const char *const bad[] = {
-		"ftp://10.99.0.1/x", "http://gw.example/x", "http://10.99.0.1:0/",
-		"http://10.99.0.1:65536/", "http://10.99.0.1:/", "http://10.99.0.1x",
-		"http://10.99.0.1/a b", "http://10.99.0.1/a\"b", "http://300.1.1.1/",
+		"ftp://10.99.0.1/x",       "http://gw.example/x",   "http://10.99.0.1:0/",
+		"http://10.99.0.1:65536/", "http://10.99.0.1:/",    "http://10.99.0.1x",
+		"http://10.99.0.1/a b",    "http://10.99.0.1/a\"b", "http://300.1.1.1/",
 	};
 
 	(void)state;
@@ -378,8 +390,8 @@ static void test_upnp_url(void **state)
 static void test_upnp_ssdp(void **state)
 {
 	static const char ok[] = "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\n"
-		"ST: urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n"
-		"location:  http://10.99.0.1:5000/rootDesc.xml \r\n\r\n";
+				 "ST: urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n"
+				 "location:  http://10.99.0.1:5000/rootDesc.xml \r\n\r\n";
 	static const char none[] = "HTTP/1.1 200 OK\r\nST: x\r\n\r\nLOCATION: http://1.2.3.4/\r\n";
 	static const char notok[] = "HTTP/1.1 404 Nope\r\nLOCATION: http://10.99.0.1/\r\n\r\n";
 	struct upnp_url u;
@@ -419,32 +431,35 @@ static void test_upnp_description(void **state)
 
 	(void)state;
 	assert_int_equal(upnp_parse_url("http://10.99.0.1:5000/d.xml", 27, &loc), 0);
-	assert_int_equal(upnp_find_control(xml, strlen(xml), &loc, service, sizeof(service),
-					   &ctl), 0);
+	assert_int_equal(upnp_find_control(xml, strlen(xml), &loc, service, sizeof(service), &ctl),
+			 0);
 	assert_string_equal(service, "urn:schemas-upnp-org:service:WANIPConnection:2");
 	assert_int_equal(ctl.ip, loc.ip);
 	assert_int_equal(ctl.port, 5000);
 	assert_string_equal(ctl.path, "/ctl/IPConn");
 	/* An absolute URL is parsed as it is; the helper refuses another host. */
-	assert_int_equal(upnp_find_control(other, strlen(other), &loc, service,
-					   sizeof(service), &ctl), 0);
+	assert_int_equal(
+		upnp_find_control(other, strlen(other), &loc, service, sizeof(service), &ctl), 0);
 	assert_int_equal(ctl.ip, inet_addr("192.0.2.9"));
 	/* The control URL must be in the service's own element. */
-	assert_int_equal(upnp_find_control(split, strlen(split), &loc, service,
-					   sizeof(service), &ctl), -1);
+	assert_int_equal(
+		upnp_find_control(split, strlen(split), &loc, service, sizeof(service), &ctl), -1);
 	assert_int_equal(upnp_find_control(xml, 200, &loc, service, sizeof(service), &ctl), -1);
 }
 
 static void test_upnp_http_and_soap(void **state)
 {
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
-		"Content-Length: 5\r\n\r\nhello trailing";
-	static const char chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello";
+				   "Content-Length: 5\r\n\r\nhello trailing";
+	static const char chunked[] =
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello";
 	static const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort";
-	static const char fault[] = "<s:Envelope><s:Body><s:Fault><detail><UPnPError>"
+	static const char fault[] =
+		"<s:Envelope><s:Body><s:Fault><detail><UPnPError>"
 		"<errorCode>718</errorCode><errorDescription>ConflictInMappingEntry"
 		"</errorDescription></UPnPError></detail></s:Fault></s:Body></s:Envelope>";
-	static const char ip[] = "<u:GetExternalIPAddressResponse><NewExternalIPAddress>"
+	static const char ip[] =
+		"<u:GetExternalIPAddressResponse><NewExternalIPAddress>"
 		"198.51.100.1</NewExternalIPAddress></u:GetExternalIPAddressResponse>";
 	static const char evil[] = "<m:NewExternalIPAddress>1.2.3.4%n</m:NewExternalIPAddress>";
 	struct upnp_url ctl;
@@ -463,14 +478,14 @@ static void test_upnp_http_and_soap(void **state)
 	assert_int_equal(upnp_http_split("HTTP/1.1 2", 10, &status, &body, &blen), -1);
 	assert_int_equal(upnp_xml_text(fault, strlen(fault), "errorCode", out, sizeof(out)), 0);
 	assert_string_equal(out, "718");
-	assert_int_equal(upnp_xml_text(fault, strlen(fault), "errorDescription", out,
-				       sizeof(out)), 0);
+	assert_int_equal(upnp_xml_text(fault, strlen(fault), "errorDescription", out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "ConflictInMappingEntry");
-	assert_int_equal(upnp_xml_text(ip, strlen(ip), "NewExternalIPAddress", out,
-				       sizeof(out)), 0);
+	assert_int_equal(upnp_xml_text(ip, strlen(ip), "NewExternalIPAddress", out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "198.51.100.1");
-	assert_int_equal(upnp_xml_text(evil, strlen(evil), "NewExternalIPAddress", out,
-				       sizeof(out)), -1);
+	assert_int_equal(
+		upnp_xml_text(evil, strlen(evil), "NewExternalIPAddress", out, sizeof(out)), -1);
 	assert_int_equal(upnp_xml_text(ip, strlen(ip), "NewExternalIPAddress", out, 5), -1);
 	assert_int_equal(upnp_xml_text(ip, strlen(ip), "Missing", out, sizeof(out)), -1);
 	assert_int_equal(upnp_parse_url("http://10.99.0.1:5000/ctl/IPConn", 32, &ctl), 0);
@@ -479,7 +494,7 @@ static void test_upnp_http_and_soap(void **state)
 				     "GetExternalIPAddress", "") > 0);
 	assert_non_null(strstr(req, "POST /ctl/IPConn HTTP/1.1\r\nHost: 10.99.0.1:5000\r\n"));
 	assert_non_null(strstr(req, "SOAPAction: \"urn:schemas-upnp-org:service:"
-			       "WANIPConnection:1#GetExternalIPAddress\"\r\n"));
+				    "WANIPConnection:1#GetExternalIPAddress\"\r\n"));
 	assert_true(upnp_http_split(req, strlen(req), &status, &body, &blen) < 0); /* a request */
 	assert_int_equal(upnp_encode_soap(req, 100, &ctl, "s", "a", ""), 0);
 	assert_true(upnp_encode_get(req, sizeof(req), &ctl) > 0);
@@ -489,18 +504,12 @@ static void test_upnp_http_and_soap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_natpmp_requests),
-		cmocka_unit_test(test_natpmp_replies),
-		cmocka_unit_test(test_pcp_request),
-		cmocka_unit_test(test_pcp_replies),
-		cmocka_unit_test(test_gateway_parse),
-		cmocka_unit_test(test_plan),
-		cmocka_unit_test(test_check_warnings),
-		cmocka_unit_test(test_protocols),
-		cmocka_unit_test(test_nat_state_message),
-		cmocka_unit_test(test_upnp_url),
-		cmocka_unit_test(test_upnp_ssdp),
-		cmocka_unit_test(test_upnp_description),
+		cmocka_unit_test(test_natpmp_requests),    cmocka_unit_test(test_natpmp_replies),
+		cmocka_unit_test(test_pcp_request),        cmocka_unit_test(test_pcp_replies),
+		cmocka_unit_test(test_gateway_parse),      cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_check_warnings),     cmocka_unit_test(test_protocols),
+		cmocka_unit_test(test_nat_state_message),  cmocka_unit_test(test_upnp_url),
+		cmocka_unit_test(test_upnp_ssdp),          cmocka_unit_test(test_upnp_description),
 		cmocka_unit_test(test_upnp_http_and_soap),
 	};
 

@@ -66,16 +66,14 @@ static void test_netaddr_parse(void **state)
 		struct net_addr a;
 		int rc = net_addr_parse(&a, cases[i].ip, cases[i].port);
 		if (rc != cases[i].rc)
-			print_error("case %zu: \"%s\" port %u\n", i, cases[i].ip,
-				    cases[i].port);
+			print_error("case %zu: \"%s\" port %u\n", i, cases[i].ip, cases[i].port);
 		assert_int_equal(rc, cases[i].rc);
 		if (rc == 0) {
 			assert_int_equal(net_addr_family(&a), cases[i].family);
 			assert_int_equal(net_addr_port(&a), cases[i].port);
-			assert_int_equal(a.len,
-					 cases[i].family == AF_INET
-						 ? sizeof(struct sockaddr_in)
-						 : sizeof(struct sockaddr_in6));
+			assert_int_equal(a.len, cases[i].family == AF_INET
+							? sizeof(struct sockaddr_in)
+							: sizeof(struct sockaddr_in6));
 		}
 	}
 }
@@ -123,8 +121,7 @@ static void test_netaddr_same_ip(void **state)
 		struct net_addr a = addr(cases[i].a, 21);
 		struct net_addr b = addr(cases[i].b, 50000);
 		if (net_addr_same_ip(&a, &b) != cases[i].same)
-			print_error("case %zu: %s vs %s\n", i, cases[i].a,
-				    cases[i].b);
+			print_error("case %zu: %s vs %s\n", i, cases[i].a, cases[i].b);
 		assert_int_equal(net_addr_same_ip(&a, &b), cases[i].same);
 		assert_int_equal(net_addr_same_ip(&b, &a), cases[i].same);
 	}
@@ -141,8 +138,7 @@ static void test_netaddr_strings(void **state)
 		{ "1.2.3.4", 21, "1.2.3.4", "1.2.3.4:21" },
 		{ "::1", 21, "::1", "[::1]:21" },
 		{ "::ffff:10.1.2.3", 990, "10.1.2.3", "10.1.2.3:990" },
-		{ "2001:db8:0:0:0:0:0:1", 65535, "2001:db8::1",
-		  "[2001:db8::1]:65535" },
+		{ "2001:db8:0:0:0:0:0:1", 65535, "2001:db8::1", "[2001:db8::1]:65535" },
 		{ "0.0.0.0", 0, "0.0.0.0", "0.0.0.0:0" },
 		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535,
 		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
@@ -213,12 +209,9 @@ static void test_227_format(void **state)
 		{ "10.1.2.3", 255, "227 Entering Passive Mode (10,1,2,3,0,255)." },
 		{ "10.1.2.3", 256, "227 Entering Passive Mode (10,1,2,3,1,0)." },
 		{ "10.1.2.3", 257, "227 Entering Passive Mode (10,1,2,3,1,1)." },
-		{ "10.1.2.3", 50000,
-		  "227 Entering Passive Mode (10,1,2,3,195,80)." },
-		{ "10.1.2.3", 65535,
-		  "227 Entering Passive Mode (10,1,2,3,255,255)." },
-		{ "::ffff:10.1.2.3", 21,
-		  "227 Entering Passive Mode (10,1,2,3,0,21)." },
+		{ "10.1.2.3", 50000, "227 Entering Passive Mode (10,1,2,3,195,80)." },
+		{ "10.1.2.3", 65535, "227 Entering Passive Mode (10,1,2,3,255,255)." },
+		{ "::ffff:10.1.2.3", 21, "227 Entering Passive Mode (10,1,2,3,0,21)." },
 		{ "::ffff:192.168.254.255", 65534,
 		  "227 Entering Passive Mode (192,168,254,255,255,254)." },
 		{ "0.0.0.0", 0, "227 Entering Passive Mode (0,0,0,0,0,0)." },
@@ -262,8 +255,7 @@ static void test_227_port_arithmetic(void **state)
 
 static void test_227_ipv6_refused(void **state)
 {
-	const char *v6[] = { "::1", "2001:db8::1", "::", "::10.1.2.3",
-			     "fe80::ffff:10.1.2.3" };
+	const char *v6[] = { "::1", "2001:db8::1", "::", "::10.1.2.3", "fe80::ffff:10.1.2.3" };
 	char buf[128];
 	(void)state;
 
@@ -353,48 +345,44 @@ struct choose_case {
 static const struct choose_case choose_cases[] = {
 	/* No NAT configured: always the control connection's local address,
 	 * whatever the client. */
-	{ "", "", NULL, "192.0.2.10", "10.0.0.1", 21, "10.0.0.1:21",
-	  PASV_WHY_NO_MASQ, -1 },
-	{ "", "", NULL, "10.0.0.99", "10.0.0.1", 21, "10.0.0.1:21",
-	  PASV_WHY_NO_MASQ, -1 },
-	{ "", "", NULL, "127.0.0.1", "127.0.0.1", 2121, "127.0.0.1:2121",
-	  PASV_WHY_NO_MASQ, -1 },
+	{ "", "", NULL, "192.0.2.10", "10.0.0.1", 21, "10.0.0.1:21", PASV_WHY_NO_MASQ, -1 },
+	{ "", "", NULL, "10.0.0.99", "10.0.0.1", 21, "10.0.0.1:21", PASV_WHY_NO_MASQ, -1 },
+	{ "", "", NULL, "127.0.0.1", "127.0.0.1", 2121, "127.0.0.1:2121", PASV_WHY_NO_MASQ, -1 },
 	{ "", "", NULL, "::1", "::1", 21, "[::1]:21", PASV_WHY_NO_MASQ, -1 },
-	{ "", "", NULL, "2001:db8::99", "2001:db8::1", 990,
-	  "[2001:db8::1]:990", PASV_WHY_NO_MASQ, -1 },
+	{ "", "", NULL, "2001:db8::99", "2001:db8::1", 990, "[2001:db8::1]:990", PASV_WHY_NO_MASQ,
+	  -1 },
 	/* Dual-stack socket: mapped local address, shown as IPv4. */
-	{ "", "", NULL, "::ffff:192.0.2.10", "::ffff:10.0.0.1", 21,
-	  "10.0.0.1:21", PASV_WHY_NO_MASQ, -1 },
+	{ "", "", NULL, "::ffff:192.0.2.10", "::ffff:10.0.0.1", 21, "10.0.0.1:21", PASV_WHY_NO_MASQ,
+	  -1 },
 
 	/* pasv_address: outside clients get it, with the local port. */
-	{ "", "", "203.0.113.5", "198.51.100.7", "10.0.0.1", 21,
-	  "203.0.113.5:21", PASV_WHY_MASQ, -1 },
-	{ "", "", "203.0.113.5", "::ffff:198.51.100.7", "::ffff:10.0.0.1", 21,
-	  "203.0.113.5:21", PASV_WHY_MASQ, -1 },
+	{ "", "", "203.0.113.5", "198.51.100.7", "10.0.0.1", 21, "203.0.113.5:21", PASV_WHY_MASQ,
+	  -1 },
+	{ "", "", "203.0.113.5", "::ffff:198.51.100.7", "::ffff:10.0.0.1", 21, "203.0.113.5:21",
+	  PASV_WHY_MASQ, -1 },
 	/* ... except those in pasv_address_exempt. */
-	{ "", "private", "203.0.113.5", "10.9.8.7", "10.0.0.1", 21,
-	  "10.0.0.1:21", PASV_WHY_EXEMPT, -1 },
-	{ "", "private", "203.0.113.5", "::ffff:192.168.1.5",
-	  "::ffff:10.0.0.1", 21, "10.0.0.1:21", PASV_WHY_EXEMPT, -1 },
-	{ "", "private", "203.0.113.5", "198.51.100.7", "10.0.0.1", 21,
-	  "203.0.113.5:21", PASV_WHY_MASQ, -1 },
-	{ "", "198.51.100.0/24", "203.0.113.5", "198.51.100.7", "10.0.0.1", 21,
-	  "10.0.0.1:21", PASV_WHY_EXEMPT, -1 },
+	{ "", "private", "203.0.113.5", "10.9.8.7", "10.0.0.1", 21, "10.0.0.1:21", PASV_WHY_EXEMPT,
+	  -1 },
+	{ "", "private", "203.0.113.5", "::ffff:192.168.1.5", "::ffff:10.0.0.1", 21, "10.0.0.1:21",
+	  PASV_WHY_EXEMPT, -1 },
+	{ "", "private", "203.0.113.5", "198.51.100.7", "10.0.0.1", 21, "203.0.113.5:21",
+	  PASV_WHY_MASQ, -1 },
+	{ "", "198.51.100.0/24", "203.0.113.5", "198.51.100.7", "10.0.0.1", 21, "10.0.0.1:21",
+	  PASV_WHY_EXEMPT, -1 },
 	/* An IPv4 pasv_address is never sent to an IPv6 control
 	 * connection. */
-	{ "", "", "203.0.113.5", "2001:db8::99", "2001:db8::1", 21,
-	  "[2001:db8::1]:21", PASV_WHY_FAMILY, -1 },
+	{ "", "", "203.0.113.5", "2001:db8::99", "2001:db8::1", 21, "[2001:db8::1]:21",
+	  PASV_WHY_FAMILY, -1 },
 
 	/* pasv_address_rule: first match wins, before the exemptions. */
-	{ "10.0.0.0/8 192.168.0.1", "", NULL, "10.1.1.1", "10.0.0.1", 21,
-	  "192.168.0.1:21", PASV_WHY_RULE, 0 },
-	{ "10.0.0.0/8 192.168.0.1", "", NULL, "11.1.1.1", "10.0.0.1", 21,
-	  "10.0.0.1:21", PASV_WHY_NO_MASQ, -1 },
-	{ "10.0.0.0/8 192.168.0.1\n0.0.0.0/0 local", "private",
-	  "203.0.113.5", "198.51.100.7", "10.0.0.1", 21, "10.0.0.1:21",
-	  PASV_WHY_RULE, 1 },
-	{ "10.0.0.0/8 192.168.0.1", "private", "203.0.113.5", "10.2.3.4",
-	  "10.0.0.1", 2121, "192.168.0.1:2121", PASV_WHY_RULE, 0 },
+	{ "10.0.0.0/8 192.168.0.1", "", NULL, "10.1.1.1", "10.0.0.1", 21, "192.168.0.1:21",
+	  PASV_WHY_RULE, 0 },
+	{ "10.0.0.0/8 192.168.0.1", "", NULL, "11.1.1.1", "10.0.0.1", 21, "10.0.0.1:21",
+	  PASV_WHY_NO_MASQ, -1 },
+	{ "10.0.0.0/8 192.168.0.1\n0.0.0.0/0 local", "private", "203.0.113.5", "198.51.100.7",
+	  "10.0.0.1", 21, "10.0.0.1:21", PASV_WHY_RULE, 1 },
+	{ "10.0.0.0/8 192.168.0.1", "private", "203.0.113.5", "10.2.3.4", "10.0.0.1", 2121,
+	  "192.168.0.1:2121", PASV_WHY_RULE, 0 },
 };
 
 static void test_choose_address(void **state)
@@ -403,8 +391,7 @@ static void test_choose_address(void **state)
 	static struct pasv_policy pol;
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(choose_cases) / sizeof(choose_cases[0]);
-	     i++) {
+	for (size_t i = 0; i < sizeof(choose_cases) / sizeof(choose_cases[0]); i++) {
 		const struct choose_case *c = &choose_cases[i];
 		struct net_addr client = addr(c->client, 40000);
 		struct net_addr local = addr(c->local, c->local_port);
@@ -414,23 +401,18 @@ static void test_choose_address(void **state)
 		int rule = 1234;
 
 		memset(&set, 0, sizeof(set));
-		snprintf(set.pasv_address_rule, sizeof(set.pasv_address_rule),
-			 "%s", c->rules);
-		snprintf(set.pasv_address_exempt,
-			 sizeof(set.pasv_address_exempt), "%s", c->exempt);
+		snprintf(set.pasv_address_rule, sizeof(set.pasv_address_rule), "%s", c->rules);
+		snprintf(set.pasv_address_exempt, sizeof(set.pasv_address_exempt), "%s", c->exempt);
 		if (c->masq)
 			masq = addr(c->masq, 0);
-		if (pasv_policy_build(&pol, &set, c->masq ? &masq : NULL, err,
-				      sizeof(err)) != 0)
+		if (pasv_policy_build(&pol, &set, c->masq ? &masq : NULL, err, sizeof(err)) != 0)
 			fail_msg("case %zu: policy: %s", i, err);
 
 		memset(&out, 0xa5, sizeof(out));
 		why = pasv_choose_address(&pol, &client, &local, &out, &rule);
 		net_addr_string(&out, buf, sizeof(buf));
-		if (strcmp(buf, c->want) != 0 || why != c->why ||
-		    rule != c->rule)
-			print_error("case %zu: got %s why %d rule %d\n", i, buf,
-				    (int)why, rule);
+		if (strcmp(buf, c->want) != 0 || why != c->why || rule != c->rule)
+			print_error("case %zu: got %s why %d rule %d\n", i, buf, (int)why, rule);
 		assert_string_equal(buf, c->want);
 		assert_int_equal(why, c->why);
 		assert_int_equal(rule, c->rule);
@@ -440,8 +422,7 @@ static void test_choose_address(void **state)
 			struct in_addr v4;
 			char reply[128];
 			if (net_addr_ipv4(&local, &v4))
-				assert_true(pasv_format_227(reply, sizeof(reply),
-							    &out) > 0);
+				assert_true(pasv_format_227(reply, sizeof(reply), &out) > 0);
 		}
 	}
 }
@@ -458,8 +439,7 @@ static void test_choose_then_format(void **state)
 	(void)state;
 
 	memset(&pol, 0, sizeof(pol));
-	assert_int_equal(pasv_choose_address(&pol, &client, &local, &out, &rule),
-			 PASV_WHY_NO_MASQ);
+	assert_int_equal(pasv_choose_address(&pol, &client, &local, &out, &rule), PASV_WHY_NO_MASQ);
 	net_addr_set_port(&out, 50001);
 	assert_true(pasv_format_227(buf, sizeof(buf), &out) > 0);
 	assert_string_equal(buf, "227 Entering Passive Mode (10,0,0,1,195,81).");

@@ -111,8 +111,8 @@ static void test_table(void **state)
 		if (rc != 0 || strcmp(out, cases[i].want) != 0)
 			print_error("case %zu: cwd \"%s\" arg \"%s\": rc %d "
 				    "got \"%s\" want \"%s\"\n",
-				    i, cases[i].cwd, cases[i].arg, rc,
-				    rc == 0 ? out : "", cases[i].want);
+				    i, cases[i].cwd, cases[i].arg, rc, rc == 0 ? out : "",
+				    cases[i].want);
 		assert_int_equal(rc, 0);
 		assert_string_equal(out, cases[i].want);
 		assert_normalised(out);
@@ -127,9 +127,7 @@ static void test_idempotent(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(path_resolve(out, sizeof(out), cases[i].cwd,
-					      cases[i].arg),
-				 0);
+		assert_int_equal(path_resolve(out, sizeof(out), cases[i].cwd, cases[i].arg), 0);
 		assert_int_equal(path_resolve(again, sizeof(again), out, ""), 0);
 		assert_string_equal(again, out);
 		assert_int_equal(path_resolve(again, sizeof(again), out, "."), 0);
@@ -158,14 +156,10 @@ static void test_exact_size_buffer(void **state)
 		assert_non_null(out);
 		assert_non_null(small);
 		/* Exactly big enough. */
-		assert_int_equal(path_resolve(out, need, exact[i].cwd,
-					      exact[i].arg),
-				 0);
+		assert_int_equal(path_resolve(out, need, exact[i].cwd, exact[i].arg), 0);
 		assert_string_equal(out, exact[i].want);
 		/* One byte too small. */
-		assert_int_equal(path_resolve(small, need - 1, exact[i].cwd,
-					      exact[i].arg),
-				 -1);
+		assert_int_equal(path_resolve(small, need - 1, exact[i].cwd, exact[i].arg), -1);
 		free(out);
 		free(small);
 	}
@@ -271,8 +265,7 @@ static void model_resolve(char *out, const char *cwd, const char *arg)
 	for (int k = 0; k < 2; k++) {
 		char *save = NULL, *tok;
 		snprintf(tmp, sizeof(tmp), "%s", parts[k]);
-		for (tok = strtok_r(tmp, "/", &save); tok;
-		     tok = strtok_r(NULL, "/", &save)) {
+		for (tok = strtok_r(tmp, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 			if (strcmp(tok, ".") == 0)
 				continue;
 			if (strcmp(tok, "..") == 0) {
@@ -294,8 +287,7 @@ static void model_resolve(char *out, const char *cwd, const char *arg)
 
 static void test_random_against_model(void **state)
 {
-	static const char *comps[] = { "a", "bb", ".", "..", "", "...", "c.d",
-				       ".e" };
+	static const char *comps[] = { "a", "bb", ".", "..", "", "...", "c.d", ".e" };
 	char arg[512], cwd[512], out[OUT_MAX], want[1024];
 	(void)state;
 

@@ -51,28 +51,28 @@ static void test_port_hostile(void **state)
 {
 	const char *bad[] = {
 		"",
-		"127,0,0,1,4",            /* five fields */
-		"127,0,0,1,4,1,7",        /* seven */
-		"256,0,0,1,4,1",          /* 256 in the address */
-		"127,0,0,1,256,1",        /* 256 in the port */
+		"127,0,0,1,4",     /* five fields */
+		"127,0,0,1,4,1,7", /* seven */
+		"256,0,0,1,4,1",   /* 256 in the address */
+		"127,0,0,1,256,1", /* 256 in the port */
 		"127,0,0,1,4,256",
-		"-1,0,0,1,4,1",           /* negative */
+		"-1,0,0,1,4,1", /* negative */
 		"127,0,0,1,-4,1",
-		"+127,0,0,1,4,1",         /* sign */
-		"127,0,0,1,0004,1",       /* four digits */
+		"+127,0,0,1,4,1",                      /* sign */
+		"127,0,0,1,0004,1",                    /* four digits */
 		"1270000000000000000000000,0,0,1,4,1", /* overlong */
-		"4294967297,0,0,1,4,1",   /* wraps 32 bits */
-		"127,0,0,1,4,1 ",         /* trailing space */
+		"4294967297,0,0,1,4,1",                /* wraps 32 bits */
+		"127,0,0,1,4,1 ",                      /* trailing space */
 		" 127,0,0,1,4,1",
 		"127, 0,0,1,4,1",
 		"127,0,0,1,4,1\r",
 		"127,,0,1,4,1",
 		"127,0,0,1,4,",
 		",127,0,0,1,4,1",
-		"127.0.0.1,4,1",          /* dots */
-		"0x7f,0,0,1,4,1",         /* hex */
-		"a,b,c,d,e,f",            /* garbage */
-		"|1|127.0.0.1|1025|",     /* EPRT syntax */
+		"127.0.0.1,4,1",      /* dots */
+		"0x7f,0,0,1,4,1",     /* hex */
+		"a,b,c,d,e,f",        /* garbage */
+		"|1|127.0.0.1|1025|", /* EPRT syntax */
 	};
 	struct net_addr a;
 	(void)state;
@@ -107,25 +107,25 @@ static void test_eprt_hostile(void **state)
 		"",
 		"|",
 		"||||",
-		"|1|127.0.0.1|1025",       /* no closing delimiter */
-		"|1|127.0.0.1|1025||",     /* extra */
+		"|1|127.0.0.1|1025",   /* no closing delimiter */
+		"|1|127.0.0.1|1025||", /* extra */
 		"|1|127.0.0.1|1025| ",
-		"|1|127.0.0.1|65536|",     /* port too big */
-		"|1|127.0.0.1|-1|",        /* negative */
+		"|1|127.0.0.1|65536|", /* port too big */
+		"|1|127.0.0.1|-1|",    /* negative */
 		"|1|127.0.0.1|+1025|",
 		"|1|127.0.0.1|000001025|", /* overlong */
 		"|1|127.0.0.1||",
-		"|1||1025|",               /* no address */
-		"|1|::1|1025|",            /* IPv6 under 1 */
-		"|2|127.0.0.1|1025|",      /* IPv4 under 2 */
+		"|1||1025|",          /* no address */
+		"|1|::1|1025|",       /* IPv6 under 1 */
+		"|2|127.0.0.1|1025|", /* IPv4 under 2 */
 		"|1|256.0.0.1|1025|",
 		"|1|127.0.0.1 |1025|",
-		"|1|localhost|1025|",      /* names are not addresses */
+		"|1|localhost|1025|", /* names are not addresses */
 		"|1|0x7f.1|1025|",
-		"|2|::1%lo|1025|",         /* no scope ids */
+		"|2|::1%lo|1025|", /* no scope ids */
 		"|2|[::1]|1025|",
-		"1|1|127.0.0.1|1025|1",    /* a digit as delimiter */
-		" 1 127.0.0.1 1025 ",      /* space as delimiter */
+		"1|1|127.0.0.1|1025|1", /* a digit as delimiter */
+		" 1 127.0.0.1 1025 ",   /* space as delimiter */
 		"|x|127.0.0.1|1025|",
 		"||127.0.0.1|1025|",
 		"|01234567|127.0.0.1|1025|", /* protocol overlong */
@@ -231,14 +231,10 @@ static void test_family_number(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_port_good),
-		cmocka_unit_test(test_port_hostile),
-		cmocka_unit_test(test_eprt_good),
-		cmocka_unit_test(test_eprt_hostile),
-		cmocka_unit_test(test_eprt_family),
-		cmocka_unit_test(test_check_target),
-		cmocka_unit_test(test_target_for_local),
-		cmocka_unit_test(test_family_number),
+		cmocka_unit_test(test_port_good),        cmocka_unit_test(test_port_hostile),
+		cmocka_unit_test(test_eprt_good),        cmocka_unit_test(test_eprt_hostile),
+		cmocka_unit_test(test_eprt_family),      cmocka_unit_test(test_check_target),
+		cmocka_unit_test(test_target_for_local), cmocka_unit_test(test_family_number),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

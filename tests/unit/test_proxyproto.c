@@ -18,8 +18,7 @@
 static const uint8_t sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
 				 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
 
-static enum proxy_status parse_text(const char *text, struct proxy_header *h,
-				    const char **why)
+static enum proxy_status parse_text(const char *text, struct proxy_header *h, const char **why)
 {
 	return proxy_header_parse((const uint8_t *)text, strlen(text), h, why);
 }
@@ -47,8 +46,8 @@ static void test_v1_good(void **state)
 	assert_addr(&h.src, "192.0.2.7", 40000);
 	assert_addr(&h.dst, "198.51.100.1", 21);
 
-	assert_int_equal(parse_text("PROXY TCP6 2001:db8::7 2001:db8::1 65535 0\r\n",
-				    &h, &why), PROXY_DONE);
+	assert_int_equal(parse_text("PROXY TCP6 2001:db8::7 2001:db8::1 65535 0\r\n", &h, &why),
+			 PROXY_DONE);
 	assert_addr(&h.src, "2001:db8::7", 65535);
 	assert_addr(&h.dst, "2001:db8::1", 0);
 
@@ -56,8 +55,7 @@ static void test_v1_good(void **state)
 	assert_true(h.local);
 	assert_int_equal(h.len, 15);
 	/* UNKNOWN: the rest of the line is ignored (the spec). */
-	assert_int_equal(parse_text("PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n", &h, &why),
-			 PROXY_DONE);
+	assert_int_equal(parse_text("PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n", &h, &why), PROXY_DONE);
 	assert_true(h.local);
 }
 
@@ -132,8 +130,7 @@ static void test_v1_length(void **state)
 }
 
 /* A v2 header: command CMD, family/transport FAM, BODY of LEN bytes. */
-static size_t v2(uint8_t *out, uint8_t cmd, uint8_t fam, const uint8_t *body,
-		 size_t len)
+static size_t v2(uint8_t *out, uint8_t cmd, uint8_t fam, const uint8_t *body, size_t len)
 {
 	memcpy(out, sig, 12);
 	out[12] = (uint8_t)(0x20 | cmd);
@@ -298,14 +295,10 @@ static void test_reader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v1_good),
-		cmocka_unit_test(test_v1_prefixes),
-		cmocka_unit_test(test_v1_bad),
-		cmocka_unit_test(test_v1_length),
-		cmocka_unit_test(test_v2_good),
-		cmocka_unit_test(test_v2_bad),
-		cmocka_unit_test(test_looks_like),
-		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_v1_good),    cmocka_unit_test(test_v1_prefixes),
+		cmocka_unit_test(test_v1_bad),     cmocka_unit_test(test_v1_length),
+		cmocka_unit_test(test_v2_good),    cmocka_unit_test(test_v2_bad),
+		cmocka_unit_test(test_looks_like), cmocka_unit_test(test_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

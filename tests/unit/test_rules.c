@@ -27,8 +27,8 @@ static const char *const link_names[PRIV_LINKS] = { "engine", "relay", "master" 
 
 /* The verdict, worked out from the row's columns in the order the
  * monitor's dispatch documents (rules.h). */
-static enum priv_verdict expected(const struct priv_rule *r, enum priv_link link,
-				  unsigned state, bool again, bool fd)
+static enum priv_verdict expected(const struct priv_rule *r, enum priv_link link, unsigned state,
+				  bool again, bool fd)
 {
 	if (!r->states[link])
 		return PRIV_WRONG_LINK;
@@ -67,9 +67,9 @@ static void test_every_message_every_state(void **state)
 					if (v != expected(r, (enum priv_link)l, all_states[s],
 							  again, fd))
 						fail_msg("%s on the %s link in state %u "
-							 "(again %d, fd %d): %s", r->name,
-							 link_names[l], all_states[s], again,
-							 fd, priv_verdict_string(v));
+							 "(again %d, fd %d): %s",
+							 r->name, link_names[l], all_states[s],
+							 again, fd, priv_verdict_string(v));
 					admitted += v == PRIV_ADMIT;
 				}
 	}
@@ -92,14 +92,17 @@ static void test_pinned_rules(void **state)
 		{ PRIV_LINK_ENGINE, PRIV_ST_POSTAUTH, PRIV_LOGIN, false, 0, PRIV_WRONG_STATE },
 		{ PRIV_LINK_RELAY, PRIV_ST_PREAUTH, PRIV_LOGIN, false, 0, PRIV_WRONG_LINK },
 		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_PASV, false, 0, PRIV_WRONG_STATE },
-		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_PORT_CONNECT, false, 0, PRIV_WRONG_STATE },
+		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_PORT_CONNECT, false, 0,
+		  PRIV_WRONG_STATE },
 		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_SIGN, false, 0, PRIV_WRONG_STATE },
 		{ PRIV_LINK_RELAY, PRIV_ST_POSTAUTH, PRIV_SIGN, false, 0, PRIV_WRONG_STATE },
-		{ PRIV_LINK_ENGINE, PRIV_ST_POSTAUTH, PRIV_CHOWN_UPLOAD, false, 0, PRIV_MISSING_FD },
+		{ PRIV_LINK_ENGINE, PRIV_ST_POSTAUTH, PRIV_CHOWN_UPLOAD, false, 0,
+		  PRIV_MISSING_FD },
 		{ PRIV_LINK_ENGINE, PRIV_ST_POSTAUTH, PRIV_CHOWN_UPLOAD, true, 0, PRIV_ADMIT },
 		{ PRIV_LINK_ENGINE, PRIV_ST_POSTAUTH, PRIV_PASV, true, 0, PRIV_UNEXPECTED_FD },
 		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_LOG, true, 0, PRIV_UNEXPECTED_FD },
-		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_HOST, false, 1ull << PRIV_HOST, PRIV_AGAIN },
+		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_HOST, false, 1ull << PRIV_HOST,
+		  PRIV_AGAIN },
 		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_AUTH_TLS, false, 1ull << PRIV_AUTH_TLS,
 		  PRIV_AGAIN },
 		{ PRIV_LINK_ENGINE, PRIV_ST_PREAUTH, PRIV_LOGIN, false, ~0ull, PRIV_ADMIT },
@@ -139,8 +142,8 @@ static void test_handlers_match_rules(void **state)
 			bool admitted = r && r->states[l] != 0;
 			if (admitted != monitor_handles((enum priv_link)l, (uint16_t)t))
 				fail_msg("type %u on the %s link: rules %s it, the monitor "
-					 "%s a handler", t, link_names[l],
-					 admitted ? "admit" : "refuse",
+					 "%s a handler",
+					 t, link_names[l], admitted ? "admit" : "refuse",
 					 admitted ? "has no" : "has");
 		}
 	}
@@ -215,18 +218,20 @@ static void write_table(FILE *f)
 {
 	fputs(TABLE_BEGIN, f);
 	fputs("| type | from → to | engine | relay | master | rules | reply | carries |\n"
-	      "|---|---|---|---|---|---|---|---|\n", f);
+	      "|---|---|---|---|---|---|---|---|\n",
+	      f);
 	for (unsigned t = 1; t < PRIV_TYPE_END; t++) {
 		const struct priv_rule *r = priv_rule((uint16_t)t);
 		const char *once = r->flags & PRIV_RULE_ONCE ? "once" : "";
-		const char *fd = r->flags & PRIV_RULE_FD ? "fd" :
-				 r->flags & PRIV_RULE_FD_ON_OK ? "fd if ok" : "";
+		const char *fd = r->flags & PRIV_RULE_FD         ? "fd"
+				 : r->flags & PRIV_RULE_FD_ON_OK ? "fd if ok"
+								 : "";
 		fprintf(f, "| %s | %s |", r->name, r->from);
 		for (int l = 0; l < PRIV_LINKS; l++)
 			put_states(f, r->states[l]);
 		fprintf(f, " %s%s%s | %s | %s |\n", once, *once && *fd ? ", " : "",
-			*once || *fd ? fd : "-",
-			r->reply ? priv_rule(r->reply)->name : "-", r->body);
+			*once || *fd ? fd : "-", r->reply ? priv_rule(r->reply)->name : "-",
+			r->body);
 	}
 	fputs(TABLE_END, f);
 }

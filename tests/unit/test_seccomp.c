@@ -81,12 +81,20 @@ static void test_violation_dies_of_sigsys(void **state)
 
 /* The NAT helper's filters (natmap/natmap.h): what it may do with the
  * gateway socket made before the filter, and what it may never do. */
-enum natmap_act { ACT_WRITE_UDP, ACT_SEND_LINK, ACT_SENDTO_UDP, ACT_SOCKET_UDP,
-		  ACT_CONNECT, ACT_SOCKET_TCP, ACT_SOCKET_UNIX };
+enum natmap_act {
+	ACT_WRITE_UDP,
+	ACT_SEND_LINK,
+	ACT_SENDTO_UDP,
+	ACT_SOCKET_UDP,
+	ACT_CONNECT,
+	ACT_SOCKET_TCP,
+	ACT_SOCKET_UNIX
+};
 
 static void natmap_act(enum natmap_act act, int udp)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(9),
 				  .sin_addr = { .s_addr = htonl(INADDR_LOOPBACK) } };
 	struct priv_msg m;
 	int fd;
@@ -103,12 +111,8 @@ static void natmap_act(enum natmap_act act, int udp)
 	case ACT_SENDTO_UDP:
 		(void)sendto(udp, "x", 1, 0, (struct sockaddr *)&sa, sizeof(sa));
 		break;
-	case ACT_SOCKET_UDP:
-		(void)socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		break;
-	case ACT_CONNECT:
-		(void)connect(udp, (struct sockaddr *)&sa, sizeof(sa));
-		break;
+	case ACT_SOCKET_UDP: (void)socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); break;
+	case ACT_CONNECT: (void)connect(udp, (struct sockaddr *)&sa, sizeof(sa)); break;
 	case ACT_SOCKET_TCP:
 		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 			_exit(4);
@@ -130,7 +134,8 @@ static bool natmap_allows(enum sandbox_role role, enum natmap_act act)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9),
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons(9),
 					  .sin_addr = { .s_addr = htonl(INADDR_LOOPBACK) } };
 		int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (udp < 0 || connect(udp, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||

@@ -98,9 +98,9 @@ static void test_digest_infos(void **state)
 	assert_false(sigcheck_digest_info(di, 19 + 48)); /* SHA-256 OID, 48 bytes */
 	di[1] = 0x41, di[14] = 0x02, di[18] = 0x30;      /* SHA-384 */
 	assert_true(sigcheck_digest_info(di, 19 + 48));
-	di[1] = 0x51, di[14] = 0x03, di[18] = 0x40;      /* SHA-512 */
+	di[1] = 0x51, di[14] = 0x03, di[18] = 0x40; /* SHA-512 */
 	assert_true(sigcheck_digest_info(di, 19 + 64));
-	di[14] = 0x04;                                   /* SHA-224's arc: no */
+	di[14] = 0x04; /* SHA-224's arc: no */
 	assert_false(sigcheck_digest_info(di, 19 + 64));
 	assert_false(sigcheck_digest_info(di + 19, 32)); /* a bare digest */
 }

@@ -55,8 +55,8 @@ static void test_expand(void **state)
 	assert_string_equal(out, "/srv/$USE");
 	assert_int_equal(users_expand(out, 9, "/srv/$USER", "bob"), 0);
 	assert_int_equal(users_expand(out, 8, "/srv/$USER", "bob"), -1);
-	assert_int_equal(users_expand(out, sizeof(out), "/$USER",
-				      "a-very-long-user-name-indeed-yes"), -1);
+	assert_int_equal(
+		users_expand(out, sizeof(out), "/$USER", "a-very-long-user-name-indeed-yes"), -1);
 }
 
 static void test_config_path(void **state)
@@ -102,7 +102,8 @@ static void test_apply_user_file(void **state)
 
 	config_set_defaults(&set);
 	assert_int_equal(write_tmp(path, "write_enable=YES\nlocal_root=/srv/x\n"
-					 "# comment\nlocal_umask=022\n"), 0);
+					 "# comment\nlocal_umask=022\n"),
+			 0);
 	assert_int_equal(config_apply_user_file(&set, path, NULL), 0);
 	assert_true(set.write_enable);
 	assert_string_equal(set.local_root, "/srv/x");
@@ -112,7 +113,8 @@ static void test_apply_user_file(void **state)
 	/* all or nothing: a bad line leaves SET as it was */
 	before = set;
 	assert_int_equal(write_tmp(path, "write_enable=NO\nmax_clients=3\n"
-					 "nonsense\n[vhost a]\nbogus_key=1\n"), 0);
+					 "nonsense\n[vhost a]\nbogus_key=1\n"),
+			 0);
 	err = open_memstream(&msgs, &len);
 	assert_non_null(err);
 	assert_int_equal(config_apply_user_file(&set, path, err), 4);
@@ -144,8 +146,8 @@ static void test_split_chroot(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		bool split = users_split_chroot(cases[i].home, root, sizeof root,
-						start, sizeof start);
+		bool split = users_split_chroot(cases[i].home, root, sizeof root, start,
+						sizeof start);
 
 		assert_int_equal(split, cases[i].root != NULL);
 		if (!split)
@@ -160,12 +162,9 @@ static void test_split_chroot(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_anon_names),
-		cmocka_unit_test(test_list_has),
-		cmocka_unit_test(test_expand),
-		cmocka_unit_test(test_split_chroot),
-		cmocka_unit_test(test_config_path),
-		cmocka_unit_test(test_apply_user_file),
+		cmocka_unit_test(test_anon_names),  cmocka_unit_test(test_list_has),
+		cmocka_unit_test(test_expand),      cmocka_unit_test(test_split_chroot),
+		cmocka_unit_test(test_config_path), cmocka_unit_test(test_apply_user_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,8 +25,8 @@ static void test_client_network(void **state)
 		{ "10.0.0.0/8", "10.0.0.0/8" },
 		{ "[2001:db8::]/32", "2001:db8::/32" },
 		{ "[2001:db8::1]", "2001:db8::1" },
-		{ "10.0.0.0/255.0.255.0", NULL },  /* not contiguous */
-		{ "10.1.0.0/255.0.0.0", NULL },    /* host bits set */
+		{ "10.0.0.0/255.0.255.0", NULL }, /* not contiguous */
+		{ "10.1.0.0/255.0.0.0", NULL },   /* host bits set */
 		{ "host.example.org", NULL },
 		{ ".example.org", NULL },
 		{ "LOCAL", NULL },

@@ -87,8 +87,11 @@ static void test_state_fill(void **state)
 {
 	struct who_xfer w = { 0 };
 	struct priv_xfer_progress p = report(XFER_DOWNLOAD, 0, "/big.bin");
-	struct who_session s = { .vhost = "main", .client = "192.0.2.7", .user = NULL,
-				 .started_ms = 1000, .client_fd = -1 };
+	struct who_session s = { .vhost = "main",
+				 .client = "192.0.2.7",
+				 .user = NULL,
+				 .started_ms = 1000,
+				 .client_fd = -1 };
 	struct priv_who_state st;
 	const char *why;
 
@@ -113,8 +116,12 @@ static void test_state_fill(void **state)
 
 static void test_codec_round_trip_and_bounds(void **state)
 {
-	struct priv_who_state a = { .pid = 4242, .state = WHO_UPLOAD, .kind = WHO_KIND_ANON,
-				    .connected_ms = 7, .idle_ms = 8, .xfer_bytes = 9,
+	struct priv_who_state a = { .pid = 4242,
+				    .state = WHO_UPLOAD,
+				    .kind = WHO_KIND_ANON,
+				    .connected_ms = 7,
+				    .idle_ms = 8,
+				    .xfer_bytes = 9,
 				    .xfer_ms = 10 };
 	struct priv_who_state b;
 	struct priv_msg m;
@@ -136,9 +143,13 @@ static void test_codec_round_trip_and_bounds(void **state)
 
 static void test_json_and_row(void **state)
 {
-	struct priv_who_state s = { .pid = 77, .state = WHO_DOWNLOAD, .kind = WHO_KIND_LOCAL,
-				    .connected_ms = 65000, .idle_ms = 3000,
-				    .xfer_bytes = 2048, .xfer_ms = 2000 };
+	struct priv_who_state s = { .pid = 77,
+				    .state = WHO_DOWNLOAD,
+				    .kind = WHO_KIND_LOCAL,
+				    .connected_ms = 65000,
+				    .idle_ms = 3000,
+				    .xfer_bytes = 2048,
+				    .xfer_ms = 2000 };
 	char buf[2048];
 
 	(void)state;
@@ -147,7 +158,8 @@ static void test_json_and_row(void **state)
 	strcpy(s.user, "al\"ice");
 	strcpy(s.path, "/big.bin");
 	assert_true(who_format_json(&s, buf, sizeof(buf)));
-	assert_string_equal(buf,
+	assert_string_equal(
+		buf,
 		"{\"state\":\"download\",\"pid\":77,\"vhost\":\"main\",\"client\":\"127.0.0.1\","
 		"\"user\":\"al\\\"ice\",\"login\":\"local\",\"connected_ms\":65000,\"idle_ms\":3000,"
 		"\"transfer\":{\"direction\":\"download\",\"path\":\"/big.bin\",\"bytes\":2048,"
