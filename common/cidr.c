@@ -35,8 +35,19 @@ static bool host_bits_clear(const unsigned char *addr, unsigned prefix, unsigned
 	return true;
 }
 
+/* A as a network of itself alone, in the family it has. */
+static void cidr_host(struct cidr *out, const struct net_addr *a)
+{
+	out->family = net_addr_family(a);
+	if (out->family == AF_INET)
+		memcpy(out->addr, &((const struct sockaddr_in *)&a->ss)->sin_addr, 4);
+	else
+		memcpy(out->addr, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, 16);
+}
+
 int cidr_parse(struct cidr *out, const char *text)
 {
+	struct net_addr a;
 	char ip[CIDR_STRLEN];
 	const char *slash = strchr(text, '/');
 	size_t iplen = slash ? (size_t)(slash - text) : strlen(text);
@@ -47,12 +58,9 @@ int cidr_parse(struct cidr *out, const char *text)
 		return -1;
 	memcpy(ip, text, iplen);
 	ip[iplen] = '\0';
-	if (inet_pton(AF_INET, ip, out->addr) == 1)
-		out->family = AF_INET;
-	else if (inet_pton(AF_INET6, ip, out->addr) == 1)
-		out->family = AF_INET6;
-	else
+	if (net_addr_parse(&a, ip, 0) < 0)
 		return -1;
+	cidr_host(out, &a);
 	bits = out->family == AF_INET ? 32 : 128;
 	out->prefix = bits;
 	if (slash && parse_prefix(slash + 1, bits, &out->prefix) < 0)

@@ -119,3 +119,26 @@ bool net_addr_same_ip(const struct net_addr *a, const struct net_addr *b)
 		      &((const struct sockaddr_in6 *)&b->ss)->sin6_addr,
 		      sizeof(struct in6_addr)) == 0;
 }
+
+bool net_addr_is_any(const struct net_addr *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (a->ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+	return false;
+}
+
+bool net_addr_bind_overlap(const struct net_addr *a, const struct net_addr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return false;
+	if (net_addr_is_any(a) || net_addr_is_any(b))
+		return true;
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)&b->ss)->sin_addr.s_addr;
+	return a->ss.ss_family == AF_INET6 &&
+	       IN6_ARE_ADDR_EQUAL(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+				  &((const struct sockaddr_in6 *)&b->ss)->sin6_addr);
+}

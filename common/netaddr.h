@@ -32,6 +32,14 @@ void net_addr_string(const struct net_addr *a, char *buf, size_t size);
 /* Same host, ignoring ports; IPv4 and its IPv4-mapped IPv6 form match. */
 bool net_addr_same_ip(const struct net_addr *a, const struct net_addr *b);
 
+/* The wildcard of its family: 0.0.0.0 or ::. */
+bool net_addr_is_any(const struct net_addr *a);
+
+/* Could two listeners on A and B (one port) not both bind? The same
+ * address, or a wildcard and any address of its family. Families as the
+ * socket has them: IPv4 10.0.0.1 and IPv6 ::ffff:10.0.0.1 do not clash. */
+bool net_addr_bind_overlap(const struct net_addr *a, const struct net_addr *b);
+
 /* The IPv4 address if A is IPv4 or IPv4-mapped IPv6; false otherwise. */
 bool net_addr_ipv4(const struct net_addr *a, struct in_addr *out);
 

@@ -36,6 +36,8 @@ static void test_parse(void **state)
 		{ "2001:db8::/32", 0, 32, "2001:db8::/32" },
 		{ "::/0", 0, 0, "::/0" },
 		{ "::1", 0, 128, "::1/128" },
+		/* an IPv4-mapped address stays IPv6, as the socket has it */
+		{ "::ffff:10.0.0.1", 0, 128, "::ffff:10.0.0.1/128" },
 		{ "fe80::/10", 0, 10, "fe80::/10" },
 		/* host bits set: a typo for another network */
 		{ "10.1.2.3/8", -1, 0, NULL },
