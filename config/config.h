@@ -11,7 +11,7 @@
 #define CFG_NAME_MAX 64
 #define CFG_LIST_MAX 2048 /* a repeatable key: one entry per line */
 #define CFG_MAX_VHOSTS 64
-#define CFG_MAX_TUNABLES 224 /* room for the table in config.c */
+#define CFG_MAX_TUNABLES 224 /* room for the table in tunables.c */
 #define CFG_BANNER_MAX 2048  /* banner_file's text */
 
 /* Every tunable lives in this one struct. The global section fills one copy;
@@ -125,7 +125,7 @@ struct cfg_settings {
 	bool force_anon_data_ssl;
 
 	/* vsftpd keys (issue 12): ftpsd's own meaning where implemented; the
-	 * others are accepted and flagged by the table's notes (config.c). */
+	 * others are accepted and flagged by the table's notes (tunables.c). */
 	bool listen_ipv6;                  /* global: standalone on IPv6 too */
 	char listen_address6[CFG_STR_MAX]; /* "" = "::" */
 	bool implicit_ssl;                 /* listen_port speaks implicit FTPS */

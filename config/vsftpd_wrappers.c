@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/cidr.h"
+#include "common/netaddr.h"
 
 #define WRAP_LINE_MAX 4096
 #define WRAP_FIELDS 8
@@ -154,7 +155,7 @@ static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over, c
 	size_t rule = config_key_index("pasv_address_rule");
 	size_t addr = config_key_index("pasv_address");
 	char why[256], net[CIDR_STRLEN + 8], line[CFG_STR_MAX + sizeof net + 2];
-	struct in6_addr any;
+	struct net_addr literal;
 	int errors = 0;
 
 	for (size_t k = 0; k < config_key_count(); k++)
@@ -173,8 +174,7 @@ static int wrappers_carry(struct wrap_ctx *w, const struct cfg_settings *over, c
 			w->instance);
 		return 0;
 	}
-	if (inet_pton(AF_INET, over->pasv_address, &any) != 1 &&
-	    inet_pton(AF_INET6, over->pasv_address, &any) != 1) {
+	if (net_addr_parse(&literal, over->pasv_address, 0) < 0) {
 		fprintf(w->err,
 			"%s: %s: pasv_address=%s is not an IP address, "
 			"which pasv_address_rule needs: not carried\n",

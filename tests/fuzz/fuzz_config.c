@@ -1,6 +1,7 @@
-/* config/config.c: the whole file parser (the line reader, every key's value parser,
- * [vhost] sections, CIDR lists, pasv_address_rule, listen addresses), then
- * the effective-config printer on what it accepted. No file system or DNS:
+/* config/config.c and its parts (config_internal.h): the whole file
+ * parser (the line reader, every key's value parser, [vhost] sections,
+ * CIDR lists, pasv_address_rule, listen addresses), then the
+ * effective-config printer on what it accepted. No file system or DNS:
  * config_load_string only parses. */
 #include <stdint.h>
 #include <stdio.h>

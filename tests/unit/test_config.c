@@ -1,5 +1,7 @@
-/* Unit tests for config/config.c: defaults, every error with its line,
- * vhost inheritance, the environment checks, and the dump round trip. */
+/* Unit tests for config/config.c and the parts behind it (the table, the
+ * line reader, the checks; config/config_internal.h lists them): defaults,
+ * every error with its line, vhost inheritance, the environment checks,
+ * and the dump round trip. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -998,6 +1000,28 @@ static void test_env_same_cert_checked_once(void **state)
 			 1);
 }
 
+/* An account is checked where it is needed: the same name unused in an
+ * earlier vhost does not excuse a vhost that uses it. */
+static void test_env_account_checked_where_needed(void **state)
+{
+	(void)state;
+	assert_int_equal(check_env("nopriv_user=root\n"
+				   "secure_chroot_dir=/nonexistent\n"
+				   "ftp_username=ftpsd-no-such-user\n"
+				   "[vhost a]\n"
+				   "[vhost b]\nlisten_port=2\nanonymous_enable=YES\n"
+				   "[vhost c]\nlisten_port=3\nanonymous_enable=YES\n"),
+			 1);
+	assert_non_null(strstr(errtext, "t.conf:3: ftp_username \"ftpsd-no-such-user\" does not "
+					"exist (anonymous logins need it)\n"));
+	assert_int_equal(count_errors(), 1);
+	/* Not needed anywhere: not checked. */
+	assert_int_equal(check_env("nopriv_user=root\n"
+				   "secure_chroot_dir=/nonexistent\n"
+				   "guest_username=ftpsd-no-such-user\n"),
+			 0);
+}
+
 static void test_env_chroot_dir(void **state)
 {
 	char dir[] = "/tmp/ftpsd-empty-XXXXXX", text[256];
@@ -1108,6 +1132,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_load_missing_file, teardown),
 		cmocka_unit_test_teardown(test_env_user_and_certs, teardown),
 		cmocka_unit_test_teardown(test_env_same_cert_checked_once, teardown),
+		cmocka_unit_test_teardown(test_env_account_checked_where_needed, teardown),
 		cmocka_unit_test_teardown(test_env_chroot_dir, teardown),
 		cmocka_unit_test_teardown(test_env_pam_warning_not_counted, teardown),
 		cmocka_unit_test_teardown(test_sample_config, teardown),
