@@ -1,8 +1,10 @@
 #include "natmap/plan.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "config/pasv.h"
 #include "config/vhosts.h"
 
 bool natmap_vhost_wanted(const struct cfg_vhost *vh)
@@ -120,16 +122,23 @@ bool natmap_config_same(const struct ftpsd_config *a, const struct ftpsd_config 
 	return true;
 }
 
-/* A rule for every client (0.0.0.0/0) with an address of its own means
- * the learned address is never told to anyone. */
+/* A rule for every IPv4 client (0.0.0.0/0, or "any") means the learned
+ * address is never told to anyone. The rules as the monitor reads them
+ * (config/pasv.c), not the text again. */
 static bool rules_shadow_auto(const struct cfg_settings *s)
 {
-	for (const char *l = s->pasv_address_rule; *l; l += strcspn(l, "\n")) {
-		l += strspn(l, " \t\n");
-		if (strncmp(l, "any ", 4) == 0 || strncmp(l, "0.0.0.0/0 ", 10) == 0)
-			return true;
+	struct pasv_policy *pol = malloc(sizeof(*pol));
+	char bad[CFG_STR_MAX];
+	bool shadow = false;
+
+	if (pol == NULL || pasv_rules_parse(pol, s->pasv_address_rule, bad, sizeof(bad)) < 0) {
+		free(pol); /* refused by the config check already */
+		return false;
 	}
-	return false;
+	for (size_t i = 0; i < pol->nrules && !shadow; i++)
+		shadow = pol->rules[i].net.family == AF_INET && pol->rules[i].net.prefix == 0;
+	free(pol);
+	return shadow;
 }
 
 static int warn_vhost(const struct ftpsd_config *cfg, const struct cfg_vhost *vh, FILE *err)

@@ -288,6 +288,16 @@ static void test_check_warnings(void **state)
 	assert_int_equal(warnings("pasv_address=auto\n"
 				  "pasv_address_rule=any 203.0.113.9\n"),
 			 1);
+	/* read as the monitor reads the rules: any spacing, any spelling of
+	 * every IPv4 client; a narrower or IPv6-only rule leaves room */
+	assert_int_equal(warnings("pasv_address=auto\n"
+				  "pasv_address_rule=10.0.0.0/8 local\n"
+				  "pasv_address_rule=0.0.0.0/0\tlocal\n"),
+			 1);
+	assert_int_equal(warnings("pasv_address=auto\n"
+				  "pasv_address_rule=10.0.0.0/8 local\n"
+				  "pasv_address_rule=::/0 local\n"),
+			 0);
 	/* inetd mode */
 	assert_int_equal(warnings("listen=NO\npasv_address=auto\n"), 1);
 	/* an IPv6 listener, which nothing maps */
