@@ -127,13 +127,20 @@ int cfg_check_facility(const char *value, char *why, size_t whysize)
 	return 0;
 }
 
-int cfg_check_log_format(const char *value, char *why, size_t whysize)
+/* VALUE must be the word A or the word B. */
+static int cfg_check_either(const char *value, const char *a, const char *b, char *why,
+			    size_t whysize)
 {
-	if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0) {
-		cfg_why(why, whysize, "expected text or json");
+	if (strcmp(value, a) != 0 && strcmp(value, b) != 0) {
+		cfg_why(why, whysize, "expected %s or %s", a, b);
 		return -1;
 	}
 	return 0;
+}
+
+int cfg_check_log_format(const char *value, char *why, size_t whysize)
+{
+	return cfg_check_either(value, "text", "json", why, whysize);
 }
 
 /* cmds_allowed, cmds_denied: a comma list of FTP command names. */
@@ -162,11 +169,7 @@ int cfg_check_commands(const char *value, char *why, size_t whysize)
 /* TLS 1.0 and 1.1 are broken (RFC 8996); only 1.2 and 1.3 may be chosen. */
 int cfg_check_tls_version(const char *value, char *why, size_t whysize)
 {
-	if (strcmp(value, "TLSv1.2") != 0 && strcmp(value, "TLSv1.3") != 0) {
-		cfg_why(why, whysize, "expected TLSv1.2 or TLSv1.3");
-		return -1;
-	}
-	return 0;
+	return cfg_check_either(value, "TLSv1.2", "TLSv1.3", why, whysize);
 }
 
 /* A DNS name as getaddrinfo takes it: labels of letters, digits and '-',

@@ -226,6 +226,16 @@ static void test_keys_are_case_sensitive(void **state)
 	expect_errors("Listen=YES\n", 1, "t.conf:1: unknown key \"Listen\"\n");
 }
 
+/* Keys that take one of two words say both. */
+static void test_bad_words_named(void **state)
+{
+	(void)state;
+	expect_errors("log_format=xml\nssl_min_protocol=TLSv1.1\n", 2,
+		      "t.conf:1: bad value \"xml\" for log_format: expected text or json\n"
+		      "t.conf:2: bad value \"TLSv1.1\" for ssl_min_protocol: expected "
+		      "TLSv1.2 or TLSv1.3\n");
+}
+
 static void test_bad_values_all_reported(void **state)
 {
 	(void)state;
@@ -1095,6 +1105,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unknown_key, teardown),
 		cmocka_unit_test_teardown(test_keys_are_case_sensitive, teardown),
 		cmocka_unit_test_teardown(test_bad_values_all_reported, teardown),
+		cmocka_unit_test_teardown(test_bad_words_named, teardown),
 		cmocka_unit_test_teardown(test_umask_octal, teardown),
 		cmocka_unit_test_teardown(test_string_must_fit, teardown),
 		cmocka_unit_test_teardown(test_line_too_long, teardown),
