@@ -1,6 +1,7 @@
 #include "master/pool.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -45,10 +46,13 @@ pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg, const struct l
 		a.proxy = *proxy;
 	}
 	priv_encode_assign(&m, &a, fd);
-	/* Newest first: the oldest spares are the likeliest to be warm in
-	 * no cache anyway, and a dead one just fails the send. */
+	/* Oldest first, so every spare is used in turn: with newest first the
+	 * oldest stayed in the pool for as long as it never ran dry, and so
+	 * did the spawner that forked them (a spawner ends with its last
+	 * child). A dead one just fails the send. */
 	while (p->n > 0) {
-		struct pool_spare s = p->spare[--p->n];
+		struct pool_spare s = p->spare[0];
+		memmove(&p->spare[0], &p->spare[1], --p->n * sizeof(p->spare[0]));
 		if (priv_send(s.fd, &m) == 0) {
 			(void)fcntl(s.fd, F_SETFL, fcntl(s.fd, F_GETFL) | O_NONBLOCK);
 			*link = s.fd;
@@ -66,7 +70,8 @@ bool pool_forget(struct pool *p, pid_t pid)
 		if (p->spare[i].pid != pid)
 			continue;
 		close(p->spare[i].fd);
-		p->spare[i] = p->spare[--p->n];
+		--p->n; /* keeps the order: oldest first */
+		memmove(&p->spare[i], &p->spare[i + 1], (p->n - i) * sizeof(p->spare[0]));
 		return true;
 	}
 	return false;
