@@ -276,7 +276,10 @@ def free_range(n):
         ports = range(start, start + n)
         if any(p in _used_ports for p in ports):
             continue
-        if all(bindable(p) for p in ports):
+        # A range of thousands (Pure-FTPd's at --scale) may hold a port some
+        # other program listens on: the daemon skips it and takes another.
+        taken = sum(1 for p in ports if not bindable(p))
+        if taken == 0 or (n > 2000 and taken <= n // 100):
             _used_ports.update(ports)
             return start, start + n - 1
     raise RuntimeError("no free port range")
