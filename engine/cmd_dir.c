@@ -1,14 +1,13 @@
 /* Working directory commands. The engine's idea of the working directory
  * is s->cwd; chdir keeps the kernel's in step and checks permission. */
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/tilde.h"
 #include "engine/commands.h"
+#include "engine/fsops.h"
 #include "engine/path.h"
 #include "engine/perm.h"
 
@@ -60,11 +59,10 @@ static size_t read_dir_message(struct session *s, const char *dir, char *buf)
 	if (!s->set->dirmessage_enable ||
 	    path_resolve(path, sizeof(path), dir, s->set->message_file) < 0 || !first_visit(s, dir))
 		return 0;
-	/* O_NONBLOCK: a FIFO named .message must not hang the session. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
+	/* Non-blocking: a FIFO named .message must not hang the session. */
+	if (!fs_ok(fsops_open_regular(path, &fd, &st)))
 		return 0;
-	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, MESSAGE_MAX) : -1;
+	n = read(fd, buf, MESSAGE_MAX);
 	close(fd);
 	return n > 0 ? (size_t)n : 0;
 }
@@ -74,12 +72,12 @@ static int change_dir(struct session *s, const char *arg)
 	char message[MESSAGE_MAX];
 	size_t mlen;
 	char target[SESSION_PATH_MAX];
+	struct fs_result r = perm_resolve(s, arg, target, sizeof(target));
 
-	if (tilde_resolve(s, target, sizeof(target), arg) < 0)
-		return ctrl_reply(&s->ctrl, 550, "Path too long.");
-	if (perm_name_denied(s, target))
-		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (chdir(target) < 0)
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
+	/* vsftpd's text whatever the reason: CWD tells no more than that. */
+	if (!fs_ok(fsops_chdir(target)))
 		return ctrl_reply(&s->ctrl, 550, "Failed to change directory.");
 	memcpy(s->cwd, target, strlen(target) + 1);
 	mlen = read_dir_message(s, target, message);

@@ -2,17 +2,16 @@
  * RNFR/RNTO, MKD/XMKD, RMD/XRMD, SIZE, MDTM, MFMT, ALLO. Every command
  * that changes the file system asks engine/perm.c first (550). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/tilde.h"
 #include "engine/args.h"
 #include "engine/ascii.h"
 #include "engine/commands.h"
+#include "engine/fsops.h"
 #include "engine/path.h"
 #include "engine/perm.h"
 
@@ -20,72 +19,42 @@
  * refused (550) rather than read whole for one reply. */
 #define ASCII_SIZE_MAX (64ull * 1024 * 1024)
 
-static int fs_error_reply(struct session *s, int code, int err)
-{
-	switch (err) {
-	case ENOENT: return ctrl_reply(&s->ctrl, code, "No such file or directory.");
-	case EACCES:
-	case EPERM:
-	case EROFS: return ctrl_reply(&s->ctrl, code, "Permission denied.");
-	case EEXIST: return ctrl_reply(&s->ctrl, code, "File exists.");
-	case ENOTEMPTY: return ctrl_reply(&s->ctrl, code, "Directory not empty.");
-	case EISDIR: return ctrl_reply(&s->ctrl, code, "Is a directory.");
-	case ENOTDIR: return ctrl_reply(&s->ctrl, code, "Not a directory.");
-	case EBUSY:
-	case ETXTBSY: return ctrl_reply(&s->ctrl, 450, "File busy.");
-	case ENOSPC:
-	case EDQUOT: return ctrl_reply(&s->ctrl, 452, "Insufficient storage space.");
-	default: return ctrl_reply(&s->ctrl, code, "%s.", strerror(err));
-	}
-}
-
 static int denied(struct session *s)
 {
 	return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-}
-
-/* Resolve ARG into OUT; false (and a 550 sent into *RC) when too long. */
-static bool resolve(struct session *s, const char *arg, char *out, int *rc)
-{
-	if (tilde_resolve(s, out, SESSION_PATH_MAX, arg) < 0) {
-		*rc = ctrl_reply(&s->ctrl, 550, "Path too long.");
-		return false;
-	}
-	if (perm_name_denied(s, out)) {
-		*rc = denied(s);
-		return false;
-	}
-	return true;
 }
 
 int cmd_dele(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX];
 	struct stat st;
-	int rc;
+	struct fs_result r;
 
 	if (!perm_modify(s))
 		return denied(s);
-	if (!resolve(s, arg, path, &rc))
-		return rc;
-	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	r = perm_resolve(s, arg, path, sizeof(path));
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
+	if (fs_ok(fsops_lstat(path, &st)) && S_ISDIR(st.st_mode))
 		return ctrl_reply(&s->ctrl, 550, "Is a directory; use RMD.");
-	if (unlink(path) < 0)
-		return fs_error_reply(s, 550, errno);
+	r = fsops_unlink(path);
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
 	return ctrl_reply(&s->ctrl, 250, "Delete operation successful.");
 }
 
 int cmd_mkd(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX], quoted[SESSION_PATH_MAX * 2 + 1];
-	int rc;
+	struct fs_result r;
 
 	if (!perm_mkdir(s))
 		return denied(s);
-	if (!resolve(s, arg, path, &rc))
-		return rc;
-	if (mkdir(path, 0777) < 0)
-		return fs_error_reply(s, 550, errno);
+	r = perm_resolve(s, arg, path, sizeof(path));
+	if (fs_ok(r))
+		r = fsops_mkdir(path, 0777);
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
 	path_quote(quoted, sizeof(quoted), path);
 	return ctrl_reply(&s->ctrl, 257, "\"%s\" created", quoted);
 }
@@ -93,29 +62,31 @@ int cmd_mkd(struct session *s, const char *arg)
 int cmd_rmd(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX];
-	int rc;
+	struct fs_result r;
 
 	if (!perm_modify(s))
 		return denied(s);
-	if (!resolve(s, arg, path, &rc))
-		return rc;
-	if (rmdir(path) < 0)
-		return fs_error_reply(s, 550, errno == EEXIST ? ENOTEMPTY : errno);
+	r = perm_resolve(s, arg, path, sizeof(path));
+	if (fs_ok(r))
+		r = fsops_rmdir(path);
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
 	return ctrl_reply(&s->ctrl, 250, "Remove directory operation successful.");
 }
 
 int cmd_rnfr(struct session *s, const char *arg)
 {
 	struct stat st;
-	int rc;
+	struct fs_result r;
 
 	s->rnfr_set = false;
 	if (!perm_modify(s))
 		return denied(s);
-	if (!resolve(s, arg, s->rnfr, &rc))
-		return rc;
-	if (lstat(s->rnfr, &st) < 0)
-		return fs_error_reply(s, 550, errno);
+	r = perm_resolve(s, arg, s->rnfr, sizeof(s->rnfr));
+	if (fs_ok(r))
+		r = fsops_lstat(s->rnfr, &st);
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
 	s->rnfr_set = true;
 	return ctrl_reply(&s->ctrl, 350, "Ready for RNTO.");
 }
@@ -123,18 +94,21 @@ int cmd_rnfr(struct session *s, const char *arg)
 int cmd_rnto(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX];
-	int rc;
+	struct fs_result r;
 
 	if (!s->rnfr_set)
 		return ctrl_reply(&s->ctrl, 503, "RNFR required first.");
 	s->rnfr_set = false;
 	if (!perm_modify(s))
 		return denied(s);
-	if (!resolve(s, arg, path, &rc))
-		return rc;
-	if (rename(s->rnfr, path) < 0)
-		return fs_error_reply(s, errno == EINVAL || errno == ENAMETOOLONG ? 553 : 550,
-				      errno);
+	r = perm_resolve(s, arg, path, sizeof(path));
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
+	r = fsops_rename(s->rnfr, path);
+	/* 553: the new name itself is no good (RFC 959). */
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE,
+				r.reason == FS_TOOLONG || r.err == EINVAL ? 553 : 550, r);
 	return ctrl_reply(&s->ctrl, 250, "Rename successful.");
 }
 
@@ -165,17 +139,16 @@ int cmd_size(struct session *s, const char *arg)
 	char path[SESSION_PATH_MAX];
 	struct stat st;
 	uint64_t size;
-	int rc, fd;
+	struct fs_result r;
+	int fd;
 
-	if (!resolve(s, arg, path, &rc))
-		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return fs_error_reply(s, 550, errno);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	r = perm_resolve(s, arg, path, sizeof(path));
+	if (fs_ok(r))
+		r = fsops_open_regular(path, &fd, &st);
+	if (r.reason == FS_NOTREG)
 		return ctrl_reply(&s->ctrl, 550, "Could not get file size.");
-	}
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
 	size = (uint64_t)st.st_size;
 	if (s->ascii && s->set->ascii_download_enable &&
 	    (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
@@ -202,14 +175,15 @@ int cmd_mdtm(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX], when[32];
 	struct stat st;
-	int rc;
+	struct fs_result r;
 
-	if (!resolve(s, arg, path, &rc))
-		return rc;
-	if (stat(path, &st) < 0)
-		return fs_error_reply(s, 550, errno);
-	if (!S_ISREG(st.st_mode))
-		return ctrl_reply(&s->ctrl, 550, "Not a plain file.");
+	r = perm_resolve(s, arg, path, sizeof(path));
+	if (fs_ok(r))
+		r = fsops_stat(path, &st);
+	if (fs_ok(r) && !S_ISREG(st.st_mode))
+		r = fs_because(FS_NOTREG);
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
 	if (format_time(when, sizeof(when), st.st_mtime) < 0)
 		return ctrl_reply(&s->ctrl, 550, "Time out of range.");
 	return ctrl_reply(&s->ctrl, 213, "%s", when);
@@ -219,21 +193,22 @@ int cmd_mdtm(struct session *s, const char *arg)
 int cmd_mfmt(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX], when[32];
-	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { 0 } };
+	struct fs_result r;
 	const char *name;
-	int rc;
+	time_t mtime;
 
 	/* vsftpd's mdtm_write=NO: clients may not change times. */
 	if (!perm_modify(s) || !s->set->mdtm_write)
 		return denied(s);
-	name = args_parse_time(arg, &ts[1].tv_sec);
+	name = args_parse_time(arg, &mtime);
 	if (!name)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: MFMT YYYYMMDDHHMMSS path.");
-	if (!resolve(s, name, path, &rc))
-		return rc;
-	if (utimensat(AT_FDCWD, path, ts, 0) < 0)
-		return fs_error_reply(s, 550, errno);
-	format_time(when, sizeof(when), ts[1].tv_sec);
+	r = perm_resolve(s, name, path, sizeof(path));
+	if (fs_ok(r))
+		r = fsops_set_mtime(path, mtime);
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
+	format_time(when, sizeof(when), mtime);
 	return ctrl_reply(&s->ctrl, 213, "Modify=%s; %s", when, name);
 }
 

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/tilde.h"
 #include "engine/commands.h"
 #include "engine/data.h"
+#include "engine/fsops.h"
 #include "engine/glob.h"
 #include "engine/list_recurse.h"
 #include "engine/listing.h"
@@ -53,11 +53,12 @@ static const char *skip_list_options(const char *arg, bool *show_hidden, bool *r
 	return arg;
 }
 
-/* Fill R for ARG. Returns 0, or -1 with errno (ENOENT, EACCES, ENOTDIR
- * for MLSD of a file, ENAMETOOLONG). */
-static int list_prepare(struct session *s, const char *arg, enum listing_kind kind,
-			struct list_req *r)
+/* Fill R for ARG: FS_OK, or why there is nothing to list (FS_NOTDIR for
+ * MLSD of a file, FS_NOENT for a pattern over a file). */
+static struct fs_result list_prepare(struct session *s, const char *arg, enum listing_kind kind,
+				     struct list_req *r)
 {
+	struct fs_result res;
 	struct stat st;
 
 	memset(&r->opts, 0, sizeof(r->opts));
@@ -73,16 +74,11 @@ static int list_prepare(struct session *s, const char *arg, enum listing_kind ki
 	if (kind != LISTING_MLSD)
 		arg = skip_list_options(arg, &r->opts.show_hidden, &r->recurse);
 	r->recurse = r->recurse && s->set->ls_recurse_enable;
-	if (tilde_resolve(s, r->path, sizeof(r->path), arg) < 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (perm_name_denied(s, r->path)) {
-		errno = EACCES;
-		return -1;
-	}
+	res = perm_resolve(s, arg, r->path, sizeof(r->path));
+	if (!fs_ok(res))
+		return res;
 	r->opts.hide = s->set->hide_file;
-	if (kind != LISTING_MLSD && lstat(r->path, &st) < 0 && errno == ENOENT) {
+	if (kind != LISTING_MLSD && fsops_lstat(r->path, &st).reason == FS_NOENT) {
 		char *slash = strrchr(r->path, '/');
 		const char *last = slash + 1;
 
@@ -96,24 +92,10 @@ static int list_prepare(struct session *s, const char *arg, enum listing_kind ki
 			r->opts.match_budget = &r->budget;
 		}
 	}
-	if (stat(r->path, &st) < 0 && lstat(r->path, &st) < 0)
-		return -1;
-	if ((r->opts.match || kind == LISTING_MLSD) && !S_ISDIR(st.st_mode)) {
-		errno = r->opts.match ? ENOENT : ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
-static int list_error_reply(struct session *s, int err)
-{
-	switch (err) {
-	case ENOTDIR: return ctrl_reply(&s->ctrl, 501, "Not a directory.");
-	case EACCES:
-	case EPERM: return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	case ENAMETOOLONG: return ctrl_reply(&s->ctrl, 550, "Path too long.");
-	default: return ctrl_reply(&s->ctrl, 550, "No such file or directory.");
-	}
+	res = fsops_stat_or_lstat(r->path, &st);
+	if (fs_ok(res) && (r->opts.match || kind == LISTING_MLSD) && !S_ISDIR(st.st_mode))
+		res = fs_from_errno(r->opts.match ? ENOENT : ENOTDIR);
+	return res;
 }
 
 struct emit_xfer {
@@ -135,13 +117,15 @@ static int send_listing(struct session *s, const char *arg, enum listing_kind ki
 	struct data_conn dc;
 	struct xfer x;
 	struct emit_xfer e = { &x, XFER_OK };
+	struct fs_result res;
 	int rc, err;
 
 	s->rest_offset = 0;
 	if (!s->set->dirlist_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (list_prepare(s, arg, kind, &r) < 0)
-		return list_error_reply(s, errno);
+	res = list_prepare(s, arg, kind, &r);
+	if (!fs_ok(res))
+		return fs_reply(s, FS_FOR_LIST, 550, res);
 	rc = data_open(s, &dc, "Here comes the directory listing.");
 	if (rc < 0)
 		return rc == -2 ? -1 : 0;
@@ -195,12 +179,14 @@ static int stat_path(struct session *s, const char *arg)
 {
 	static const char head[] = "213-Status follows:\r\n";
 	struct list_req r;
+	struct fs_result res;
 	int rc;
 
 	if (!s->set->dirlist_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (list_prepare(s, arg, LISTING_LONG, &r) < 0)
-		return list_error_reply(s, errno);
+	res = list_prepare(s, arg, LISTING_LONG, &r);
+	if (!fs_ok(res))
+		return fs_reply(s, FS_FOR_LIST, 550, res);
 	if (ctrl_write(&s->ctrl, head, sizeof(head) - 1) < 0)
 		return -1;
 	rc = listing_write(r.path, LISTING_LONG, &r.opts, emit_to_ctrl, &s->ctrl);
@@ -257,16 +243,16 @@ int cmd_mlst(struct session *s, const char *arg)
 		.facts = s->mlst_facts,
 		.now = time(NULL),
 	};
+	struct fs_result res;
 	struct stat st;
 	int n;
 
 	opts.write_enable = perm_modify(s);
-	if (tilde_resolve(s, path, sizeof(path), arg) < 0)
-		return ctrl_reply(&s->ctrl, 550, "Path too long.");
-	if (perm_name_denied(s, path))
-		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (stat(path, &st) < 0 && lstat(path, &st) < 0)
-		return list_error_reply(s, errno);
+	res = perm_resolve(s, arg, path, sizeof(path));
+	if (fs_ok(res))
+		res = fsops_stat_or_lstat(path, &st);
+	if (!fs_ok(res))
+		return fs_reply(s, FS_FOR_LIST, 550, res);
 	line[0] = ' ';
 	n = listing_format_mlsx(line + 1, sizeof(line) - 1, path, &st, NULL, &opts);
 	if (n < 0)

@@ -5,9 +5,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "engine/tilde.h"
 #include "engine/args.h"
 #include "engine/commands.h"
+#include "engine/fsops.h"
 #include "engine/path.h"
 #include "engine/perm.h"
 
@@ -17,6 +17,7 @@ static int site_chmod(struct session *s, const char *arg)
 {
 	const char *space = strchr(arg, ' ');
 	char path[SESSION_PATH_MAX];
+	struct fs_result r;
 	unsigned mode;
 
 	if (!perm_modify(s) || !s->set->chmod_enable)
@@ -27,11 +28,10 @@ static int site_chmod(struct session *s, const char *arg)
 		return ctrl_reply(
 			&s->ctrl, 550,
 			"SITE CHMOD: set-uid, set-gid and sticky bits are not allowed (mode 0 to 0777).");
-	if (tilde_resolve(s, path, sizeof(path), space + 1) < 0)
-		return ctrl_reply(&s->ctrl, 550, "Path too long.");
-	if (perm_name_denied(s, path))
-		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (chmod(path, (mode_t)mode) < 0)
+	r = perm_resolve(s, space + 1, path, sizeof(path));
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_CHANGE, 550, r);
+	if (!fs_ok(fsops_chmod(path, (mode_t)mode)))
 		return ctrl_reply(&s->ctrl, 550, "SITE CHMOD command failed.");
 	return ctrl_reply(&s->ctrl, 200, "SITE CHMOD command ok.");
 }

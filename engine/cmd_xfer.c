@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/tilde.h"
-#include "engine/filelock.h"
 #include "engine/commands.h"
 #include "engine/data.h"
+#include "engine/filelock.h"
+#include "engine/fsops.h"
 #include "engine/path.h"
 #include "engine/perm.h"
 #include "engine/xfer.h"
@@ -62,26 +62,6 @@ int cmd_abor(struct session *s, const char *arg)
 	return ctrl_reply(&s->ctrl, 225, "No transfer to ABOR.");
 }
 
-/* 550 for what is missing or forbidden, 450 for what is busy right now. */
-static int open_error_reply(struct session *s, int code, int err)
-{
-	if (err == EAGAIN || err == EBUSY || err == ETXTBSY)
-		return ctrl_reply(&s->ctrl, 450, "File busy, try again later.");
-	if (err == ENOSPC || err == EDQUOT)
-		return ctrl_reply(&s->ctrl, 452, "Insufficient storage space.");
-	if (err == ENOENT)
-		return ctrl_reply(&s->ctrl, code, "No such file or directory.");
-	if (err == EACCES || err == EPERM || err == EROFS)
-		return ctrl_reply(&s->ctrl, code, "Permission denied.");
-	if (err == EISDIR)
-		return ctrl_reply(&s->ctrl, code, "Is a directory.");
-	if (err == EEXIST)
-		return ctrl_reply(&s->ctrl, code, "File exists; overwriting is not allowed.");
-	if (err == ENAMETOOLONG)
-		return ctrl_reply(&s->ctrl, code, "File name too long.");
-	return ctrl_reply(&s->ctrl, code, "Could not open file: %s.", strerror(err));
-}
-
 int cmd_retr(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX], prelim[SESSION_PATH_MAX + 128];
@@ -90,23 +70,17 @@ int cmd_retr(struct session *s, const char *arg)
 	struct data_conn dc;
 	struct xfer x;
 	struct stat st;
+	struct fs_result r;
 	enum xfer_status xs;
 	int file, rc;
 
 	if (!s->set->download_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (tilde_resolve(s, path, sizeof(path), arg) < 0)
-		return ctrl_reply(&s->ctrl, 550, "Path too long.");
-	if (perm_name_denied(s, path))
-		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	/* O_NONBLOCK: opening a FIFO must not hang the session. */
-	file = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (file < 0)
-		return open_error_reply(s, 550, errno);
-	if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(file);
-		return ctrl_reply(&s->ctrl, 550, "Not a plain file.");
-	}
+	r = perm_resolve(s, arg, path, sizeof(path));
+	if (fs_ok(r))
+		r = fsops_open_regular(path, &file, &st);
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_DOWNLOAD, 550, r);
 	/* vsftpd's anon_world_readable_only: an anonymous session shares one
 	 * account, so only what everyone may read is served to it. */
 	if (s->anonymous && s->set->anon_world_readable_only && !(st.st_mode & S_IROTH)) {
@@ -119,7 +93,7 @@ int cmd_retr(struct session *s, const char *arg)
 		return ctrl_reply(&s->ctrl, 450, "File busy: an upload holds it.");
 	}
 	if (!xfer_offset_valid(offset, (uint64_t)st.st_size, &remaining) ||
-	    lseek(file, (off_t)offset, SEEK_SET) < 0) {
+	    !fs_ok(fsops_seek(file, offset))) {
 		close(file);
 		return ctrl_reply(&s->ctrl, 554,
 				  "Invalid REST offset %llu: the file has %lld bytes.",
@@ -155,139 +129,137 @@ struct upload {
 	bool remove_on_failure;        /* a file we created for this upload */
 	bool created;                  /* this upload created TARGET or TEMP */
 	bool no_replace;               /* the rename must not replace a file */
+	bool bad_offset;               /* REST n beyond the end of the file */
 	mode_t mode;                   /* file_open_mode, before the umask */
 	int fd;
 };
 
+/* PATH created for U, O_EXCL: FS_EXISTS when it was there already. */
+static struct fs_result create_new(struct upload *u, const char *path)
+{
+	struct fs_result r = fsops_open(path, O_WRONLY | O_CREAT | O_EXCL, u->mode, &u->fd);
+
+	if (fs_ok(r)) {
+		u->remove_on_failure = true;
+		u->created = true;
+	}
+	return r;
+}
+
 /* TEMP := a fresh hidden name in TARGET's directory, created O_EXCL. */
-static int open_temp(struct upload *u)
+static struct fs_result open_temp(struct upload *u)
 {
 	const char *slash = strrchr(u->target, '/');
 	size_t dirlen = (size_t)(slash - u->target);
+	struct fs_result r = fs_from_errno(EEXIST);
 
-	for (int tries = 0; tries < 8; tries++) {
+	for (int tries = 0; tries < 8 && r.reason == FS_EXISTS; tries++) {
 		unsigned char rnd[8];
 		int n;
 
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return -1;
+			return fs_from_errno(errno);
 		n = snprintf(u->temp, sizeof(u->temp),
 			     "%.*s/" TEMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x", (int)dirlen,
 			     u->target, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
 			     rnd[7]);
-		if (n < 0 || (size_t)n >= sizeof(u->temp)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		u->fd = open(u->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, u->mode);
-		if (u->fd >= 0) {
-			u->remove_on_failure = true;
-			u->created = true;
-			return 0;
-		}
-		if (errno != EEXIST)
-			return -1;
+		if (n < 0 || (size_t)n >= sizeof(u->temp))
+			return fs_from_errno(ENAMETOOLONG);
+		r = create_new(u, u->temp);
 	}
-	return -1;
+	return r;
 }
 
 /* STOR without REST, atomic: the old file must be one we could have
  * overwritten in place, and the new one keeps its permission bits. */
-static int open_atomic(struct upload *u, bool may_replace)
+static struct fs_result open_atomic(struct upload *u, bool may_replace)
 {
 	struct stat st;
-	bool exists = stat(u->target, &st) == 0;
+	bool exists = fs_ok(fsops_stat(u->target, &st));
+	struct fs_result r;
 
-	if (exists && !may_replace) {
-		errno = EEXIST;
-		return -1;
-	}
-	if (exists && !S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
-		return -1;
-	}
-	if (exists && access(u->target, W_OK) < 0)
-		return -1;
-	if (open_temp(u) < 0)
-		return -1;
+	if (exists && !may_replace)
+		return fs_from_errno(EEXIST);
+	if (exists && !S_ISREG(st.st_mode))
+		return fs_from_errno(S_ISDIR(st.st_mode) ? EISDIR : EACCES);
+	r = exists ? fsops_access_write(u->target) : fs_because(FS_OK);
+	if (fs_ok(r))
+		r = open_temp(u);
+	if (!fs_ok(r))
+		return r;
 	if (exists)
-		(void)fchmod(u->fd, st.st_mode & 0777);
+		(void)fsops_fchmod(u->fd, st.st_mode & 0777);
 	u->no_replace = !may_replace;
-	return 0;
+	return r;
+}
+
+/* Open TARGET with FLAGS; with O_CREAT and no O_EXCL, O_EXCL first, to
+ * know whether this upload created the file (delete_failed_uploads
+ * removes only what it created). */
+static struct fs_result open_target(struct upload *u, int flags)
+{
+	struct fs_result r;
+
+	if ((flags & (O_CREAT | O_EXCL)) == O_CREAT) {
+		r = fsops_open(u->target, flags | O_EXCL, u->mode, &u->fd);
+		u->created = fs_ok(r);
+		if (r.reason == FS_EXISTS)
+			r = fsops_open(u->target, flags, u->mode, &u->fd);
+		return r;
+	}
+	r = fsops_open(u->target, flags, u->mode, &u->fd);
+	u->created = fs_ok(r) && (flags & O_EXCL);
+	return r;
 }
 
 /* STOR (REST 0, atomic_uploads=NO), REST n + STOR, APPE: in place. */
-static int open_in_place(struct upload *u, enum upload_kind kind, uint64_t offset, bool may_replace,
-			 bool *bad_offset, bool lock, unsigned lock_timeout_s)
+static struct fs_result open_in_place(struct upload *u, enum upload_kind kind, uint64_t offset,
+				      bool may_replace, bool lock, unsigned lock_timeout_s)
 {
-	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int flags = O_WRONLY | O_NONBLOCK;
+	struct fs_result r;
 	struct stat st;
 
-	if (!may_replace && kind == UPLOAD_STOR && offset > 0) {
-		errno = EACCES; /* resuming changes an existing file */
-		return -1;
-	}
+	if (!may_replace && kind == UPLOAD_STOR && offset > 0)
+		return fs_from_errno(EACCES); /* resuming changes an existing file */
 	if (kind == UPLOAD_APPE)
 		flags |= O_CREAT | O_APPEND;
 	else if (offset == 0)
 		flags |= O_CREAT;
 	if (!may_replace)
 		flags |= O_CREAT | O_EXCL; /* only new files */
-	/* O_EXCL first, to know whether this upload created the file
-	 * (delete_failed_uploads removes only what it created). */
-	if ((flags & (O_CREAT | O_EXCL)) == O_CREAT) {
-		u->fd = open(u->target, flags | O_EXCL, u->mode);
-		u->created = u->fd >= 0;
-		if (u->fd < 0 && errno == EEXIST)
-			u->fd = open(u->target, flags, u->mode);
-	} else {
-		u->fd = open(u->target, flags, u->mode);
-		u->created = u->fd >= 0 && (flags & O_EXCL);
-	}
-	if (u->fd < 0)
-		return -1;
-	if (fstat(u->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		errno = EACCES;
-		return -1;
-	}
+	r = open_target(u, flags);
+	if (!fs_ok(r))
+		return r;
+	if (!fs_ok(fsops_fstat(u->fd, &st)) || !S_ISREG(st.st_mode))
+		return fs_from_errno(EACCES);
 	/* Before the truncation: a download in progress finishes first. */
 	if (lock && file_lock(u->fd, true, lock_timeout_s) < 0)
-		return -1;
+		return fs_from_errno(errno);
 	if (kind == UPLOAD_APPE)
-		return 0;
+		return r;
 	if (offset > (uint64_t)st.st_size) {
-		*bad_offset = true;
-		return -1;
+		u->bad_offset = true;
+		return fs_from_errno(EINVAL);
 	}
 	/* Resume: what was there up to OFFSET stays, the rest is replaced. */
-	if (ftruncate(u->fd, (off_t)offset) < 0 || lseek(u->fd, (off_t)offset, SEEK_SET) < 0)
-		return -1;
-	return 0;
+	return fsops_truncate_at(u->fd, offset);
 }
 
 /* STOU: BASE, BASE.1, BASE.2, ... whichever does not exist yet. */
-static int open_unique(struct upload *u, const char *base)
+static struct fs_result open_unique(struct upload *u, const char *base)
 {
-	for (int i = 0; i < STOU_TRIES; i++) {
+	struct fs_result r = fs_from_errno(EEXIST);
+
+	for (int i = 0; i < STOU_TRIES && r.reason == FS_EXISTS; i++) {
 		int n = i == 0 ? snprintf(u->target, sizeof(u->target), "%s", base)
 			       : snprintf(u->target, sizeof(u->target), "%s.%d", base, i);
 
-		if (n < 0 || (size_t)n >= sizeof(u->target)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		u->fd = open(u->target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-			     u->mode);
-		if (u->fd >= 0) {
-			u->remove_on_failure = true;
-			u->created = true;
-			return 0;
-		}
-		if (errno != EEXIST)
-			return -1;
+		if (n < 0 || (size_t)n >= sizeof(u->target))
+			return fs_from_errno(ENAMETOOLONG);
+		r = create_new(u, u->target);
 	}
-	errno = EEXIST;
-	return -1;
+	return r;
 }
 
 static void upload_discard(struct upload *u)
@@ -296,26 +268,21 @@ static void upload_discard(struct upload *u)
 		close(u->fd);
 	u->fd = -1;
 	if (u->remove_on_failure)
-		(void)unlink(u->temp[0] ? u->temp : u->target);
+		(void)fsops_unlink(u->temp[0] ? u->temp : u->target);
 }
 
-/* Close the file and, when atomic, move it into place. Returns 0 or -1
- * (errno); on -1 the new data is gone and the old file untouched. */
-static int upload_commit(struct upload *u)
+/* Close the file and, when atomic, move it into place. On failure the
+ * new data is gone and the old file untouched. */
+static struct fs_result upload_commit(struct upload *u)
 {
-	int rc = close(u->fd);
+	struct fs_result r = fsops_close(u->fd);
 
 	u->fd = -1;
-	if (rc == 0 && u->temp[0] &&
-	    renameat2(AT_FDCWD, u->temp, AT_FDCWD, u->target,
-		      u->no_replace ? RENAME_NOREPLACE : 0) < 0)
-		rc = -1;
-	if (rc < 0) {
-		int err = errno;
+	if (fs_ok(r) && u->temp[0])
+		r = fsops_move(u->temp, u->target, u->no_replace);
+	if (!fs_ok(r))
 		upload_discard(u);
-		errno = err;
-	}
-	return rc;
+	return r;
 }
 
 static const char *base_name(const char *path)
@@ -325,14 +292,30 @@ static const char *base_name(const char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
+/* The file an upload of KIND writes to, opened into U. */
+static struct fs_result upload_open(struct session *s, struct upload *u, enum upload_kind kind,
+				    uint64_t offset)
+{
+	if (kind == UPLOAD_STOU) {
+		char base[SESSION_PATH_MAX];
+
+		memcpy(base, u->target, sizeof(base));
+		return open_unique(u, base);
+	}
+	if (kind == UPLOAD_STOR && offset == 0 && s->set->atomic_uploads)
+		return open_atomic(u, perm_modify(s));
+	return open_in_place(u, kind, offset, perm_modify(s), s->set->lock_upload_files,
+			     s->set->data_connection_timeout);
+}
+
 static int upload(struct session *s, const char *arg, enum upload_kind kind)
 {
 	struct upload u = { .fd = -1, .mode = (mode_t)s->set->file_open_mode };
 	uint64_t offset = take_rest(s);
 	char prelim[SESSION_PATH_MAX + 64];
-	bool bad_offset = false;
 	struct timespec start;
 	struct data_conn dc;
+	struct fs_result r;
 	struct xfer x;
 	enum xfer_status xs;
 	int rc;
@@ -341,31 +324,18 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (kind == UPLOAD_STOU && !arg[0])
 		arg = "ftpsd-upload";
-	if (tilde_resolve(s, u.target, sizeof(u.target), arg) < 0 || strcmp(u.target, "/") == 0)
+	r = perm_resolve(s, arg, u.target, sizeof(u.target));
+	if (r.reason == FS_PATHMAX || strcmp(u.target, "/") == 0)
 		return ctrl_reply(&s->ctrl, 553, "Bad file name.");
-	if (perm_name_denied(s, u.target))
-		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (kind == UPLOAD_STOU) {
-		char base[SESSION_PATH_MAX];
-
-		memcpy(base, u.target, sizeof(base));
-		rc = open_unique(&u, base);
-	} else if (kind == UPLOAD_STOR && offset == 0 && s->set->atomic_uploads) {
-		rc = open_atomic(&u, perm_modify(s));
-	} else {
-		rc = open_in_place(&u, kind, offset, perm_modify(s), &bad_offset,
-				   s->set->lock_upload_files, s->set->data_connection_timeout);
-	}
-	if (rc < 0) {
-		int err = errno;
-
+	if (!fs_ok(r))
+		return fs_reply(s, FS_FOR_UPLOAD, 550, r);
+	r = upload_open(s, &u, kind, offset);
+	if (!fs_ok(r)) {
 		upload_discard(&u);
-		if (bad_offset)
+		if (u.bad_offset)
 			return ctrl_reply(&s->ctrl, 554,
 					  "Invalid REST offset: beyond the end of the file.");
-		if (err == EAGAIN)
-			return ctrl_reply(&s->ctrl, 450, "File busy: another transfer holds it.");
-		return open_error_reply(s, 553, err);
+		return fs_reply(s, FS_FOR_UPLOAD, 553, r);
 	}
 	if (perm_chown_upload(s, u.fd) < 0) {
 		upload_discard(&u);
@@ -384,9 +354,9 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 	xfer_begin(&x, s, &dc, true, 0);
 	x.path = u.target;
 	xs = xfer_recv_file(&x, u.fd, s->ascii && s->set->ascii_upload_enable);
-	if (xs == XFER_OK && upload_commit(&u) < 0) {
+	if (xs == XFER_OK && !fs_ok(r = upload_commit(&u))) {
 		xs = XFER_FILE_ERROR;
-		x.err = errno;
+		x.err = r.err;
 	}
 	/* atomic_uploads=NO keeps a partial file, as vsftpd does, unless
 	 * delete_failed_uploads asks to remove what this upload created. */

@@ -1,5 +1,6 @@
 #include "engine/perm.h"
 #include "engine/namefilter.h"
+#include "engine/tilde.h"
 
 #include <unistd.h>
 
@@ -35,4 +36,13 @@ int perm_chown_upload(struct session *s, int fd)
 bool perm_name_denied(const struct session *s, const char *path)
 {
 	return namefilter_match(s->set->deny_file, path);
+}
+
+struct fs_result perm_resolve(const struct session *s, const char *arg, char *out, size_t size)
+{
+	if (tilde_resolve(s, out, size, arg) < 0)
+		return fs_because(FS_PATHMAX);
+	if (perm_name_denied(s, out))
+		return fs_because(FS_DENIED);
+	return fs_because(FS_OK);
 }

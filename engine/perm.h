@@ -6,7 +6,9 @@
 #define FTPSD_PERM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
+#include "engine/fsops.h"
 #include "engine/session.h"
 
 bool perm_upload(const struct session *s); /* STOR, STOU, APPE */
@@ -15,6 +17,11 @@ bool perm_modify(const struct session *s); /* DELE, RMD, RNFR/RNTO, SITE CHMOD, 
 
 /* vsftpd's deny_file: PATH (resolved) may not be used at all. */
 bool perm_name_denied(const struct session *s, const char *path);
+
+/* A client's ARG resolved for S (engine/tilde.h) into OUT, and allowed by
+ * deny_file: FS_OK, FS_PATHMAX (does not fit SIZE) or FS_DENIED. Every
+ * command that names a path starts here. */
+struct fs_result perm_resolve(const struct session *s, const char *arg, char *out, size_t size);
 
 /* After creating an upload on FD: with chown_uploads, an anonymous
  * session asks the monitor to give the file to chown_username. 0 when
