@@ -5,12 +5,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/fsops.h"
 #include "engine/namefilter.h"
 #include "engine/perm.h"
 
@@ -65,25 +65,26 @@ static bool enters(const struct recurse *r, DIR *d, const struct dirent *e)
 		return false;
 	if (e->d_type != DT_UNKNOWN)
 		return e->d_type == DT_DIR;
-	return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	return fs_ok(fsops_stat_at(dirfd(d), e->d_name, &st, false)) && S_ISDIR(st.st_mode);
 }
 
 /* The subdirectories of PATH to enter, at most what the budget leaves. */
 static int subdirs(const struct recurse *r, const char *path, struct names *ns)
 {
-	DIR *d = opendir(path);
 	struct dirent *e;
+	DIR *d;
 
-	if (d == NULL)
+	if (!fs_ok(fsops_dir_open(path, &d)))
 		return 0; /* its header said where; nothing under it */
-	while ((e = readdir(d)) != NULL && r->dirs + ns->n <= RECURSE_DIRS_MAX) {
+	/* A read error ends the list: what was read is entered, as ls -R. */
+	while (fs_ok(fsops_dir_read(d, &e)) && e != NULL && r->dirs + ns->n <= RECURSE_DIRS_MAX) {
 		if (enters(r, d, e) && names_add(ns, e->d_name) < 0) {
-			closedir(d);
+			fsops_dir_close(d);
 			errno = ENOMEM;
 			return -1;
 		}
 	}
-	closedir(d);
+	fsops_dir_close(d);
 	return 0;
 }
 
@@ -134,7 +135,7 @@ int list_recurse_write(const struct session *s, const char *path, enum listing_k
 	struct stat st;
 	int rc = listing_write(path, kind, opts, emit, ctx);
 
-	if (rc != 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (rc != 0 || !fs_ok(fsops_stat(path, &st)) || !S_ISDIR(st.st_mode))
 		return rc;
 	return descend(&r, path, 1);
 }

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "engine/fsops.h"
 #include "engine/glob.h"
 
 #define LISTING_BATCH_SIZE 65536
@@ -481,21 +482,17 @@ static int batch_add(struct batch *b, const struct entry *e)
  * be read is left off rather than failing the entry. */
 static const char *read_link_target(int dfd, const char *name, char *buf, size_t size)
 {
-	ssize_t n = readlinkat(dfd, name, buf, size);
-
-	if (n < 0 || (size_t)n >= size)
-		return NULL;
-	buf[n] = '\0';
-	return buf;
+	return fs_ok(fsops_readlink_at(dfd, name, buf, size)) ? buf : NULL;
 }
 
 /* MLSD follows symlinks so a link shows as what it points to (as most
  * servers do); a dangling link falls back to the link itself. */
-static int stat_for_kind(int dfd, const char *name, enum listing_kind kind, struct stat *st)
+static struct fs_result stat_for_kind(int dfd, const char *name, enum listing_kind kind,
+				      struct stat *st)
 {
-	if (kind == LISTING_MLSD && fstatat(dfd, name, st, 0) == 0)
-		return 0;
-	return fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW);
+	if (kind == LISTING_MLSD && fs_ok(fsops_stat_at(dfd, name, st, true)))
+		return fs_because(FS_OK);
+	return fsops_stat_at(dfd, name, st, false);
 }
 
 /* Which readdir entries a kind of listing shows. */
@@ -528,7 +525,7 @@ static int dir_entry(struct batch *b, int dfd, const char *name, enum listing_ki
 
 	/* NLST needs no metadata; not stat'ing keeps a huge NLST cheap. */
 	if (kind != LISTING_NAMES) {
-		if (stat_for_kind(dfd, name, kind, &st) < 0)
+		if (!fs_ok(stat_for_kind(dfd, name, kind, &st)))
 			return 0;
 		if (kind == LISTING_LONG && S_ISLNK(st.st_mode))
 			e.extra = read_link_target(dfd, name, target, sizeof(target));
@@ -541,20 +538,27 @@ static int dir_stream(struct batch *b, DIR *d, enum listing_kind kind,
 		      const struct listing_opts *opts)
 {
 	int dfd = dirfd(d);
+	struct fs_result r;
 	struct dirent *de;
 
 	if (kind == LISTING_MLSD) {
 		struct stat st;
 		struct entry e = { kind, ".", &st, "cdir", opts };
 
-		if (fstat(dfd, &st) < 0)
+		r = fsops_fstat(dfd, &st);
+		if (!fs_ok(r)) {
+			errno = r.err;
 			return -1;
+		}
 		if (batch_add(b, &e) < 0)
 			return -2;
 	}
 	for (;;) {
-		errno = 0;
-		de = readdir(d);
+		r = fsops_dir_read(d, &de);
+		if (!fs_ok(r)) {
+			errno = r.err;
+			return -1;
+		}
 		if (de == NULL)
 			break;
 		if (!entry_visible(de->d_name, kind, opts))
@@ -572,8 +576,6 @@ static int dir_stream(struct batch *b, DIR *d, enum listing_kind kind,
 		if (dir_entry(b, dfd, de->d_name, kind, opts) < 0)
 			return -2;
 	}
-	if (errno != 0)
-		return -1;
 	return batch_flush(b) < 0 ? -2 : 0;
 }
 
@@ -587,9 +589,12 @@ static int file_stream(struct batch *b, const char *path, enum listing_kind kind
 	struct stat st;
 	char target[PATH_MAX];
 	struct entry e = { kind, name, &st, NULL, opts };
+	struct fs_result r = stat_for_kind(AT_FDCWD, path, kind, &st);
 
-	if (stat_for_kind(AT_FDCWD, path, kind, &st) < 0)
+	if (!fs_ok(r)) {
+		errno = r.err;
 		return -1;
+	}
 	if (has_crlf(name))
 		return 0; /* exists, but cannot be shown on a line */
 	if (kind == LISTING_LONG && S_ISLNK(st.st_mode))
@@ -599,51 +604,35 @@ static int file_stream(struct batch *b, const char *path, enum listing_kind kind
 	return batch_flush(b) < 0 ? -2 : 0;
 }
 
-static int listing_open_dir(const char *path, DIR **out)
-{
-	/* O_DIRECTORY fails with ENOTDIR during lookup, before a FIFO or
-	 * device could be opened (and block or have side effects). */
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
-
-	*out = NULL;
-	if (fd < 0)
-		return -1;
-	*out = fdopendir(fd);
-	if (*out == NULL) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
 int listing_write(const char *path, enum listing_kind kind, const struct listing_opts *opts,
 		  listing_emit_fn emit, void *ctx)
 {
 	struct batch b; /* 64 KiB on the stack: bounded, freed on return */
+	struct fs_result r;
 	DIR *d;
 	int rc;
 
 	b.len = 0;
 	b.emit = emit;
 	b.ctx = ctx;
-	if (listing_open_dir(path, &d) < 0) {
+	r = fsops_dir_open(path, &d);
+	if (!fs_ok(r)) {
 		/* Not a directory, or a dangling / looping symlink that lstat
 		 * can still show. Anything else (EACCES...) is the answer. */
-		if (errno != ENOTDIR && errno != ENOENT && errno != ELOOP)
+		if (r.reason != FS_NOTDIR && r.reason != FS_NOENT && r.err != ELOOP) {
+			errno = r.err;
 			return -1;
+		}
 		return file_stream(&b, path, kind, opts);
 	}
 	rc = dir_stream(&b, d, kind, opts);
 	if (rc == -1) {
 		int saved = errno;
 
-		closedir(d);
+		fsops_dir_close(d);
 		errno = saved;
 		return -1;
 	}
-	closedir(d); /* read-only directory: close cannot lose data */
+	fsops_dir_close(d);
 	return rc;
 }
