@@ -252,18 +252,23 @@ static void long_date(struct line *l, time_t t, time_t now, bool utc)
 			    (long long)tm.tm_year + 1900);
 }
 
+/* A name with CR or LF cannot be shown on a line: an empty BUF, EINVAL. */
+static int refuse_line(char *buf, size_t size)
+{
+	if (size > 0)
+		buf[0] = '\0';
+	errno = EINVAL;
+	return -1;
+}
+
 int listing_format_long(char *buf, size_t size, const char *name, const struct stat *st,
 			const char *symlink_target, const struct listing_opts *opts)
 {
 	struct line l;
 	char mode[11], uidbuf[16], gidbuf[16];
 
-	if (has_crlf(name) || (symlink_target && has_crlf(symlink_target))) {
-		if (size > 0)
-			buf[0] = '\0';
-		errno = EINVAL;
-		return -1;
-	}
+	if (has_crlf(name) || (symlink_target && has_crlf(symlink_target)))
+		return refuse_line(buf, size);
 	if (!line_init(&l, buf, size))
 		return line_finish(&l);
 	mode_string(st->st_mode, mode);
@@ -395,12 +400,8 @@ int listing_format_mlsx(char *buf, size_t size, const char *name, const struct s
 {
 	struct line l;
 
-	if (has_crlf(name)) {
-		if (size > 0)
-			buf[0] = '\0';
-		errno = EINVAL;
-		return -1;
-	}
+	if (has_crlf(name))
+		return refuse_line(buf, size);
 	if (!line_init(&l, buf, size))
 		return line_finish(&l);
 	mlsx_facts(&l, st, type_override, opts);
