@@ -42,24 +42,26 @@ static int port_accept(struct session *s, const char *verb, struct net_addr *tar
 	return ctrl_reply(&s->ctrl, 200, "%s command successful. Consider using EPSV.", verb);
 }
 
-static int port_allowed(struct session *s, const char *verb)
+/* Why PORT/EPRT may not run now (and the reply code into *CODE), or
+ * NULL when it may. Only the handlers reply. */
+static const char *port_refused(const struct session *s, int *code)
 {
+	*code = s->set->port_enable ? 501 : 502;
 	if (!s->set->port_enable)
-		return ctrl_reply(&s->ctrl, 502, "%s disabled (active mode is off).", verb) < 0 ? -1
-												: 0;
+		return "disabled (active mode is off).";
 	if (s->epsv_all)
-		return ctrl_reply(&s->ctrl, 501, "%s not allowed after EPSV ALL.", verb) < 0 ? -1
-											     : 0;
-	return 1;
+		return "not allowed after EPSV ALL.";
+	return NULL;
 }
 
 int cmd_port(struct session *s, const char *arg)
 {
 	struct net_addr target;
-	int ok = port_allowed(s, "PORT");
+	int code;
+	const char *why = port_refused(s, &code);
 
-	if (ok <= 0)
-		return ok;
+	if (why)
+		return ctrl_reply(&s->ctrl, code, "PORT %s", why);
 	s->active = false;
 	if (port_parse_port(arg, &target) != PORT_PARSE_OK)
 		return ctrl_reply(&s->ctrl, 501, "Illegal PORT command.");
@@ -71,10 +73,11 @@ int cmd_port(struct session *s, const char *arg)
 int cmd_eprt(struct session *s, const char *arg)
 {
 	struct net_addr target;
-	int ok = port_allowed(s, "EPRT");
+	int code;
+	const char *why = port_refused(s, &code);
 
-	if (ok <= 0)
-		return ok;
+	if (why)
+		return ctrl_reply(&s->ctrl, code, "EPRT %s", why);
 	s->active = false;
 	switch (port_parse_eprt(arg, &target)) {
 	case PORT_PARSE_OK: return port_accept(s, "EPRT", &target);
