@@ -1,5 +1,5 @@
 /* Working directory commands. The engine's idea of the working directory
- * is s->cwd; chdir keeps the kernel's in step and checks permission. */
+ * is s->eng.cwd; chdir keeps the kernel's in step and checks permission. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,7 +16,7 @@ int cmd_pwd(struct session *s, const char *arg)
 	char quoted[SESSION_PATH_MAX * 2 + 1];
 
 	(void)arg;
-	path_quote(quoted, sizeof(quoted), s->cwd);
+	path_quote(quoted, sizeof(quoted), s->eng.cwd);
 	return ctrl_reply(&s->ctrl, 257, "\"%s\" is the current directory", quoted);
 }
 
@@ -37,11 +37,11 @@ static bool first_visit(struct session *s, const char *dir)
 {
 	uint64_t h = path_hash(dir);
 
-	for (unsigned i = 0; i < s->nmessage_seen; i++)
-		if (s->message_seen[i] == h)
+	for (unsigned i = 0; i < s->eng.nmessage_seen; i++)
+		if (s->eng.message_seen[i] == h)
 			return false;
-	if (s->nmessage_seen < SESSION_MESSAGES_MAX)
-		s->message_seen[s->nmessage_seen++] = h;
+	if (s->eng.nmessage_seen < SESSION_MESSAGES_MAX)
+		s->eng.message_seen[s->eng.nmessage_seen++] = h;
 	return true;
 }
 
@@ -56,8 +56,9 @@ static size_t read_dir_message(struct session *s, const char *dir, char *buf)
 	ssize_t n;
 	int fd;
 
-	if (!s->set->dirmessage_enable ||
-	    path_resolve(path, sizeof(path), dir, s->set->message_file) < 0 || !first_visit(s, dir))
+	if (!s->given.set->dirmessage_enable ||
+	    path_resolve(path, sizeof(path), dir, s->given.set->message_file) < 0 ||
+	    !first_visit(s, dir))
 		return 0;
 	/* Non-blocking: a FIFO named .message must not hang the session. */
 	if (!fs_ok(fsops_open_regular(path, &fd, &st)))
@@ -79,7 +80,7 @@ static int change_dir(struct session *s, const char *arg)
 	/* vsftpd's text whatever the reason: CWD tells no more than that. */
 	if (!fs_ok(fsops_chdir(target)))
 		return ctrl_reply(&s->ctrl, 550, "Failed to change directory.");
-	memcpy(s->cwd, target, strlen(target) + 1);
+	memcpy(s->eng.cwd, target, strlen(target) + 1);
 	mlen = read_dir_message(s, target, message);
 	if (mlen > 0)
 		return ctrl_reply_text(&s->ctrl, 250, message, mlen,

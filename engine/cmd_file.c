@@ -79,15 +79,15 @@ int cmd_rnfr(struct session *s, const char *arg)
 	struct stat st;
 	struct fs_result r;
 
-	s->rnfr_set = false;
+	s->eng.rnfr_set = false;
 	if (!perm_modify(s))
 		return denied(s);
-	r = perm_resolve(s, arg, s->rnfr, sizeof(s->rnfr));
+	r = perm_resolve(s, arg, s->eng.rnfr, sizeof(s->eng.rnfr));
 	if (fs_ok(r))
-		r = fsops_lstat(s->rnfr, &st);
+		r = fsops_lstat(s->eng.rnfr, &st);
 	if (!fs_ok(r))
 		return fs_reply(s, FS_FOR_CHANGE, 550, r);
-	s->rnfr_set = true;
+	s->eng.rnfr_set = true;
 	return ctrl_reply(&s->ctrl, 350, "Ready for RNTO.");
 }
 
@@ -96,15 +96,15 @@ int cmd_rnto(struct session *s, const char *arg)
 	char path[SESSION_PATH_MAX];
 	struct fs_result r;
 
-	if (!s->rnfr_set)
+	if (!s->eng.rnfr_set)
 		return ctrl_reply(&s->ctrl, 503, "RNFR required first.");
-	s->rnfr_set = false;
+	s->eng.rnfr_set = false;
 	if (!perm_modify(s))
 		return denied(s);
 	r = perm_resolve(s, arg, path, sizeof(path));
 	if (!fs_ok(r))
 		return fs_reply(s, FS_FOR_CHANGE, 550, r);
-	r = fsops_rename(s->rnfr, path);
+	r = fsops_rename(s->eng.rnfr, path);
 	/* 553: the new name itself is no good (RFC 959). */
 	if (!fs_ok(r))
 		return fs_reply(s, FS_FOR_CHANGE,
@@ -150,7 +150,7 @@ int cmd_size(struct session *s, const char *arg)
 	if (!fs_ok(r))
 		return fs_reply(s, FS_FOR_CHANGE, 550, r);
 	size = (uint64_t)st.st_size;
-	if (s->ascii && s->set->ascii_download_enable &&
+	if (s->eng.ascii && s->given.set->ascii_download_enable &&
 	    (size > ASCII_SIZE_MAX || ascii_size(fd, &size) < 0)) {
 		close(fd);
 		return ctrl_reply(&s->ctrl, 550,
@@ -198,7 +198,7 @@ int cmd_mfmt(struct session *s, const char *arg)
 	time_t mtime;
 
 	/* vsftpd's mdtm_write=NO: clients may not change times. */
-	if (!perm_modify(s) || !s->set->mdtm_write)
+	if (!perm_modify(s) || !s->given.set->mdtm_write)
 		return denied(s);
 	name = args_parse_time(arg, &mtime);
 	if (!name)

@@ -13,19 +13,19 @@ int cmd_host(struct session *s, const char *arg)
 	struct priv_host h;
 	uint32_t result;
 
-	if (s->logged_in)
+	if (s->login.logged_in)
 		return ctrl_reply(&s->ctrl, 503, "HOST must come before login.");
-	if (s->user_given)
+	if (s->eng.user_given)
 		return ctrl_reply(&s->ctrl, 503, "HOST must come before USER.");
 	/* RFC 7151 lets a server refuse a second HOST; each one costs a new
 	 * engine, so one is all a session gets. */
-	if (s->host_done)
+	if (s->login.host_done)
 		return ctrl_reply(&s->ctrl, 503, "HOST already given.");
 	if (strlen(arg) >= sizeof(h.name))
 		return ctrl_reply(&s->ctrl, 501, "Host name too long.");
 	memset(&h, 0, sizeof(h));
-	h.carry = (s->pbsz_done ? CARRY_PBSZ : 0) | (s->prot_private ? CARRY_PROT_P : 0);
-	h.mlst_facts = s->mlst_facts;
+	h.carry = session_carry_bits(s);
+	h.mlst_facts = s->eng.mlst_facts;
 	memcpy(h.name, arg, strlen(arg) + 1);
 	h.npending = (uint32_t)s->ctrl.len;
 	memcpy(h.pending, s->ctrl.buf, s->ctrl.len);

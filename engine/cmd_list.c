@@ -62,22 +62,22 @@ static struct fs_result list_prepare(struct session *s, const char *arg, enum li
 	struct stat st;
 
 	memset(&r->opts, 0, sizeof(r->opts));
-	r->opts.hide_ids = s->set->hide_ids;
-	r->opts.resolve_names = !s->chrooted;
+	r->opts.hide_ids = s->given.set->hide_ids;
+	r->opts.resolve_names = !s->login.chrooted;
 	r->opts.write_enable = perm_modify(s);
-	r->opts.facts = s->mlst_facts;
+	r->opts.facts = s->eng.mlst_facts;
 	r->opts.now = time(NULL);
-	r->opts.utc = !s->set->use_localtime;
-	r->opts.dot_files = s->set->force_dot_files;
+	r->opts.utc = !s->given.set->use_localtime;
+	r->opts.dot_files = s->given.set->force_dot_files;
 	r->budget = GLOB_BUDGET;
 	r->recurse = false;
 	if (kind != LISTING_MLSD)
 		arg = skip_list_options(arg, &r->opts.show_hidden, &r->recurse);
-	r->recurse = r->recurse && s->set->ls_recurse_enable;
+	r->recurse = r->recurse && s->given.set->ls_recurse_enable;
 	res = perm_resolve(s, arg, r->path, sizeof(r->path));
 	if (!fs_ok(res))
 		return res;
-	r->opts.hide = s->set->hide_file;
+	r->opts.hide = s->given.set->hide_file;
 	if (kind != LISTING_MLSD && fsops_lstat(r->path, &st).reason == FS_NOENT) {
 		char *slash = strrchr(r->path, '/');
 		const char *last = slash + 1;
@@ -120,8 +120,8 @@ static int send_listing(struct session *s, const char *arg, enum listing_kind ki
 	struct fs_result res;
 	int rc, err;
 
-	s->rest_offset = 0;
-	if (!s->set->dirlist_enable)
+	s->eng.rest_offset = 0;
+	if (!s->given.set->dirlist_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	res = list_prepare(s, arg, kind, &r);
 	if (!fs_ok(res))
@@ -182,7 +182,7 @@ static int stat_path(struct session *s, const char *arg)
 	struct fs_result res;
 	int rc;
 
-	if (!s->set->dirlist_enable)
+	if (!s->given.set->dirlist_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	res = list_prepare(s, arg, LISTING_LONG, &r);
 	if (!fs_ok(res))
@@ -215,12 +215,12 @@ static int stat_server(struct session *s)
 		     "     Session timeout in seconds is %u\r\n"
 		     "     Data connection timeout in seconds is %u\r\n"
 		     "211 End of status\r\n",
-		     s->peer_ip, s->user, s->ascii ? "ASCII" : "BINARY",
-		     s->tls_control ? "TLS" : "plain text",
-		     s->prot_private ? "TLS (PROT P)" : "plain text (PROT C)",
-		     s->pasv_fd >= 0 ? "passive, waiting" : "none",
-		     (unsigned long long)s->rest_offset, s->set->idle_session_timeout,
-		     s->set->data_connection_timeout);
+		     s->given.peer_ip, s->login.user, s->eng.ascii ? "ASCII" : "BINARY",
+		     s->given.tls_control ? "TLS" : "plain text",
+		     s->eng.prot_private ? "TLS (PROT P)" : "plain text (PROT C)",
+		     s->eng.pasv_fd >= 0 ? "passive, waiting" : "none",
+		     (unsigned long long)s->eng.rest_offset, s->given.set->idle_session_timeout,
+		     s->given.set->data_connection_timeout);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return ctrl_reply(&s->ctrl, 451, "Internal error.");
 	return ctrl_write(&s->ctrl, text, (size_t)n);
@@ -238,9 +238,9 @@ int cmd_mlst(struct session *s, const char *arg)
 {
 	char path[SESSION_PATH_MAX], line[SESSION_PATH_MAX + 1024];
 	struct listing_opts opts = {
-		.hide_ids = s->set->hide_ids,
-		.resolve_names = !s->chrooted,
-		.facts = s->mlst_facts,
+		.hide_ids = s->given.set->hide_ids,
+		.resolve_names = !s->login.chrooted,
+		.facts = s->eng.mlst_facts,
 		.now = time(NULL),
 	};
 	struct fs_result res;

@@ -13,7 +13,7 @@ int cmd_proxy(struct session *s, const char *arg)
 	log_msg(LOG_LVL_WARN,
 		"PROXY header from client %s not believed (only a "
 		"proxy_trusted proxy's, before the first byte, is)",
-		s->peer_ip);
-	s->quit = true;
+		s->given.peer_ip);
+	s->eng.quit = true;
 	return ctrl_reply(&s->ctrl, 500, "PROXY header not accepted from you.");
 }

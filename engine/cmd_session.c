@@ -13,21 +13,22 @@
 
 int cmd_user(struct session *s, const char *arg)
 {
-	if (s->logged_in)
+	if (s->login.logged_in)
 		return ctrl_reply(&s->ctrl, 530, "Can't change to another user.");
-	if (strlen(arg) >= sizeof(s->user))
+	if (strlen(arg) >= sizeof(s->eng.user))
 		return ctrl_reply(&s->ctrl, 501, "User name too long.");
 	/* The name first: whether TLS is required depends on it. */
-	memcpy(s->user, arg, strlen(arg) + 1);
-	s->user_given = false;
+	memcpy(s->eng.user, arg, strlen(arg) + 1);
+	s->eng.user_given = false;
 	if (tls_login_refused(s))
 		return ctrl_reply(&s->ctrl, 530, "%s sessions must use encryption (AUTH TLS).",
-				  s->set->anonymous_enable && users_is_anon_name(s->user)
+				  s->given.set->anonymous_enable && users_is_anon_name(s->eng.user)
 					  ? "Anonymous"
 					  : "Non-anonymous");
-	s->user_given = true;
+	s->eng.user_given = true;
 	/* vsftpd's no_anon_password: anonymous logs in at USER. */
-	if (s->set->anonymous_enable && s->set->no_anon_password && users_is_anon_name(s->user))
+	if (s->given.set->anonymous_enable && s->given.set->no_anon_password &&
+	    users_is_anon_name(s->eng.user))
 		return cmd_pass(s, "");
 	return ctrl_reply(&s->ctrl, 331, "Please specify the password.");
 }
@@ -40,9 +41,9 @@ int cmd_pass(struct session *s, const char *arg)
 	uint32_t result;
 	int rc;
 
-	if (s->logged_in)
+	if (s->login.logged_in)
 		return ctrl_reply(&s->ctrl, 230, "Already logged in.");
-	if (!s->user_given)
+	if (!s->eng.user_given)
 		return ctrl_reply(&s->ctrl, 503, "Login with USER first.");
 	if (tls_login_refused(s))
 		return ctrl_reply(&s->ctrl, 530,
@@ -50,9 +51,9 @@ int cmd_pass(struct session *s, const char *arg)
 	if (strlen(arg) >= sizeof(login.pass))
 		return ctrl_reply(&s->ctrl, 501, "Password too long.");
 	memset(&login, 0, sizeof(login));
-	login.carry = (s->pbsz_done ? CARRY_PBSZ : 0) | (s->prot_private ? CARRY_PROT_P : 0);
-	login.mlst_facts = s->mlst_facts;
-	memcpy(login.user, s->user, strlen(s->user) + 1);
+	login.carry = session_carry_bits(s);
+	login.mlst_facts = s->eng.mlst_facts;
+	memcpy(login.user, s->eng.user, strlen(s->eng.user) + 1);
 	memcpy(login.pass, arg, strlen(arg) + 1);
 	login.npending = (uint32_t)s->ctrl.len;
 	memcpy(login.pending, s->ctrl.buf, s->ctrl.len);
@@ -60,9 +61,9 @@ int cmd_pass(struct session *s, const char *arg)
 	explicit_bzero(&login, sizeof(login));
 	if (rc < 0)
 		_exit(1); /* the monitor is gone or broken: nothing safe left */
-	s->user_given = false;
+	s->eng.user_given = false;
 	if (result == LOGIN_CLOSE) {
-		s->quit = true;
+		s->eng.quit = true;
 		ctrl_reply(&s->ctrl, 530, "Login incorrect; too many failures.");
 		return -1;
 	}
@@ -72,7 +73,7 @@ int cmd_pass(struct session *s, const char *arg)
 int cmd_quit(struct session *s, const char *arg)
 {
 	(void)arg;
-	s->quit = true;
+	s->eng.quit = true;
 	return ctrl_reply(&s->ctrl, 221, "Goodbye.");
 }
 
@@ -118,12 +119,12 @@ int cmd_feat(struct session *s, const char *arg)
 	int n;
 
 	(void)arg;
-	format_facts(facts, sizeof(facts), s->mlst_facts);
+	format_facts(facts, sizeof(facts), s->eng.mlst_facts);
 	n = snprintf(text, sizeof(text),
 		     "211-Features:\r\n%s EPRT\r\n EPSV\r\n HOST\r\n MDTM\r\n MFMT\r\n MLST %s\r\n"
 		     " PASV\r\n%s REST STREAM\r\n SIZE\r\n TVFS\r\n UTF8\r\n211 End\r\n",
-		     s->set->ssl_enable ? " AUTH TLS\r\n AUTH SSL\r\n" : "", facts,
-		     s->set->ssl_enable ? " PBSZ\r\n PROT\r\n" : "");
+		     s->given.set->ssl_enable ? " AUTH TLS\r\n AUTH SSL\r\n" : "", facts,
+		     s->given.set->ssl_enable ? " PBSZ\r\n PROT\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return ctrl_reply(&s->ctrl, 451, "Internal error.");
 	return ctrl_write(&s->ctrl, text, (size_t)n);
@@ -142,7 +143,7 @@ static int opts_mlst(struct session *s, const char *list)
 		for (size_t i = 0; i < NFACTS; i++)
 			if (strcasecmp(f, mlst_fact_names[i].name) == 0)
 				selected |= mlst_fact_names[i].bit;
-	s->mlst_facts = selected;
+	s->eng.mlst_facts = selected;
 	reply[0] = '\0';
 	for (size_t i = 0, off = 0; i < NFACTS; i++) {
 		if (!(selected & mlst_fact_names[i].bit))
@@ -174,10 +175,10 @@ int cmd_type(struct session *s, const char *arg)
 {
 	switch (args_parse_type(arg)) {
 	case TYPE_ARG_BINARY:
-		s->ascii = false;
+		s->eng.ascii = false;
 		return ctrl_reply(&s->ctrl, 200, "Switching to Binary mode.");
 	case TYPE_ARG_ASCII:
-		s->ascii = true;
+		s->eng.ascii = true;
 		return ctrl_reply(&s->ctrl, 200, "Switching to ASCII mode.");
 	case TYPE_ARG_UNSUPPORTED: return ctrl_reply(&s->ctrl, 504, "Type not supported.");
 	default: return ctrl_reply(&s->ctrl, 501, "Unrecognised TYPE command.");

@@ -20,7 +20,7 @@ static int site_chmod(struct session *s, const char *arg)
 	struct fs_result r;
 	unsigned mode;
 
-	if (!perm_modify(s) || !s->set->chmod_enable)
+	if (!perm_modify(s) || !s->given.set->chmod_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (!space || !space[1] || args_parse_octal(arg, (size_t)(space - arg), 07777, &mode) < 0)
 		return ctrl_reply(&s->ctrl, 501, "Syntax: SITE CHMOD <octal mode> <path>.");
@@ -66,7 +66,7 @@ int cmd_site(struct session *s, const char *arg)
 
 	/* Anonymous sessions (and guests with anonymous rights) share one
 	 * account for every upload: no mode changes at all (as vsftpd). */
-	if ((chmod_cmd || umask_cmd) && s->anon_privs)
+	if ((chmod_cmd || umask_cmd) && s->login.anon_privs)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	if (chmod_cmd)
 		return site_chmod(s, rest);

@@ -39,9 +39,9 @@ int cmd_pasv(struct session *s, const char *arg)
 	int st;
 
 	(void)arg;
-	if (s->epsv_all)
+	if (s->eng.epsv_all)
 		return ctrl_reply(&s->ctrl, 501, "PASV not allowed after EPSV ALL.");
-	if (!net_addr_ipv4(&s->local, &v4))
+	if (!net_addr_ipv4(&s->given.local, &v4))
 		return ctrl_reply(&s->ctrl, 501, "PASV is IPv4 only (RFC 2428); use EPSV.");
 	st = data_pasv_request(s, PASV_KIND_PASV, &adv);
 	if (st != PASV_OK)
@@ -57,11 +57,11 @@ int cmd_epsv(struct session *s, const char *arg)
 	struct net_addr adv;
 	struct in_addr v4;
 	char reply[128];
-	const char *mine = net_addr_ipv4(&s->local, &v4) ? "1" : "2";
+	const char *mine = net_addr_ipv4(&s->given.local, &v4) ? "1" : "2";
 	int st;
 
 	if (strcasecmp(arg, "ALL") == 0) {
-		s->epsv_all = true;
+		s->eng.epsv_all = true;
 		return ctrl_reply(&s->ctrl, 200, "EPSV ALL ok.");
 	}
 	if (arg[0] && strcmp(arg, mine) != 0) {

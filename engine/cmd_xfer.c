@@ -32,9 +32,9 @@
 /* Take the REST offset: it applies to the next transfer only. */
 static uint64_t take_rest(struct session *s)
 {
-	uint64_t off = s->rest_offset;
+	uint64_t off = s->eng.rest_offset;
 
-	s->rest_offset = 0;
+	s->eng.rest_offset = 0;
 	return off;
 }
 
@@ -44,7 +44,7 @@ int cmd_rest(struct session *s, const char *arg)
 
 	if (xfer_parse_offset(arg, &off) < 0)
 		return ctrl_reply(&s->ctrl, 501, "REST needs a decimal byte offset.");
-	s->rest_offset = off;
+	s->eng.rest_offset = off;
 	return ctrl_reply(&s->ctrl, 350, "Restart position accepted (%llu).",
 			  (unsigned long long)off);
 }
@@ -54,11 +54,11 @@ int cmd_abor(struct session *s, const char *arg)
 	(void)arg;
 	/* A transfer in progress is aborted inside engine/xfer.c; here there
 	 * is none. A passive listener waiting for a transfer is dropped. */
-	if (s->pasv_fd >= 0) {
-		close(s->pasv_fd);
-		s->pasv_fd = -1;
+	if (s->eng.pasv_fd >= 0) {
+		close(s->eng.pasv_fd);
+		s->eng.pasv_fd = -1;
 	}
-	s->rest_offset = 0;
+	s->eng.rest_offset = 0;
 	return ctrl_reply(&s->ctrl, 225, "No transfer to ABOR.");
 }
 
@@ -74,7 +74,7 @@ int cmd_retr(struct session *s, const char *arg)
 	enum xfer_status xs;
 	int file, rc;
 
-	if (!s->set->download_enable)
+	if (!s->given.set->download_enable)
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	r = perm_resolve(s, arg, path, sizeof(path));
 	if (fs_ok(r))
@@ -83,12 +83,13 @@ int cmd_retr(struct session *s, const char *arg)
 		return fs_reply(s, FS_FOR_DOWNLOAD, 550, r);
 	/* vsftpd's anon_world_readable_only: an anonymous session shares one
 	 * account, so only what everyone may read is served to it. */
-	if (s->anonymous && s->set->anon_world_readable_only && !(st.st_mode & S_IROTH)) {
+	if (s->login.anonymous && s->given.set->anon_world_readable_only &&
+	    !(st.st_mode & S_IROTH)) {
 		close(file);
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
 	}
-	if (s->set->lock_upload_files &&
-	    file_lock(file, false, s->set->data_connection_timeout) < 0) {
+	if (s->given.set->lock_upload_files &&
+	    file_lock(file, false, s->given.set->data_connection_timeout) < 0) {
 		close(file);
 		return ctrl_reply(&s->ctrl, 450, "File busy: an upload holds it.");
 	}
@@ -100,7 +101,7 @@ int cmd_retr(struct session *s, const char *arg)
 				  (unsigned long long)offset, (long long)st.st_size);
 	}
 	snprintf(prelim, sizeof(prelim), "Opening %s mode data connection for %s (%llu bytes).",
-		 s->ascii ? "ASCII" : "BINARY", arg, (unsigned long long)remaining);
+		 s->eng.ascii ? "ASCII" : "BINARY", arg, (unsigned long long)remaining);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = data_open(s, &dc, prelim);
 	if (rc < 0) {
@@ -110,7 +111,7 @@ int cmd_retr(struct session *s, const char *arg)
 	xfer_begin(&x, s, &dc, false, remaining);
 	x.path = path;
 	/* TYPE A converts only with ascii_download_enable (vsftpd's rule). */
-	xs = xfer_send_file(&x, file, s->ascii && s->set->ascii_download_enable);
+	xs = xfer_send_file(&x, file, s->eng.ascii && s->given.set->ascii_download_enable);
 	close(file);
 	xfer_end(&x, xs);
 	xfer_report(s, XFER_DOWNLOAD, path, &x, &start, xs == XFER_OK);
@@ -302,15 +303,15 @@ static struct fs_result upload_open(struct session *s, struct upload *u, enum up
 		memcpy(base, u->target, sizeof(base));
 		return open_unique(u, base);
 	}
-	if (kind == UPLOAD_STOR && offset == 0 && s->set->atomic_uploads)
+	if (kind == UPLOAD_STOR && offset == 0 && s->given.set->atomic_uploads)
 		return open_atomic(u, perm_modify(s));
-	return open_in_place(u, kind, offset, perm_modify(s), s->set->lock_upload_files,
-			     s->set->data_connection_timeout);
+	return open_in_place(u, kind, offset, perm_modify(s), s->given.set->lock_upload_files,
+			     s->given.set->data_connection_timeout);
 }
 
 static int upload(struct session *s, const char *arg, enum upload_kind kind)
 {
-	struct upload u = { .fd = -1, .mode = (mode_t)s->set->file_open_mode };
+	struct upload u = { .fd = -1, .mode = (mode_t)s->given.set->file_open_mode };
 	uint64_t offset = take_rest(s);
 	char prelim[SESSION_PATH_MAX + 64];
 	struct timespec start;
@@ -353,7 +354,7 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 	}
 	xfer_begin(&x, s, &dc, true, 0);
 	x.path = u.target;
-	xs = xfer_recv_file(&x, u.fd, s->ascii && s->set->ascii_upload_enable);
+	xs = xfer_recv_file(&x, u.fd, s->eng.ascii && s->given.set->ascii_upload_enable);
 	if (xs == XFER_OK && !fs_ok(r = upload_commit(&u))) {
 		xs = XFER_FILE_ERROR;
 		x.err = r.err;
@@ -361,8 +362,8 @@ static int upload(struct session *s, const char *arg, enum upload_kind kind)
 	/* atomic_uploads=NO keeps a partial file, as vsftpd does, unless
 	 * delete_failed_uploads asks to remove what this upload created. */
 	if (xs != XFER_OK)
-		u.remove_on_failure = (s->set->atomic_uploads && u.remove_on_failure) ||
-				      (s->set->delete_failed_uploads && u.created);
+		u.remove_on_failure = (s->given.set->atomic_uploads && u.remove_on_failure) ||
+				      (s->given.set->delete_failed_uploads && u.created);
 	if (xs != XFER_OK)
 		upload_discard(&u);
 	xfer_end(&x, xs);

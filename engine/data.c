@@ -18,16 +18,16 @@ int data_pasv_request(struct session *s, uint32_t kind, struct net_addr *adverti
 {
 	struct priv_pasv_result r;
 
-	if (s->pasv_fd >= 0) {
-		close(s->pasv_fd);
-		s->pasv_fd = -1;
+	if (s->eng.pasv_fd >= 0) {
+		close(s->eng.pasv_fd);
+		s->eng.pasv_fd = -1;
 	}
-	s->active = false; /* PASV and PORT cancel each other */
+	s->eng.active = false; /* PASV and PORT cancel each other */
 	if (priv_ask_pasv(s->priv_fd, kind, &r) < 0)
 		_exit(1); /* the monitor is gone or broken */
 	if (r.status != PASV_OK)
 		return (int)r.status;
-	s->pasv_fd = r.fd;
+	s->eng.pasv_fd = r.fd;
 	*advertise = r.advertise;
 	return PASV_OK;
 }
@@ -57,44 +57,45 @@ static bool data_peer_ok(const struct session *s, int fd, const struct net_addr 
 	struct proxy_header h;
 
 	*why = NULL;
-	if (s->set->proxy_protocol_data && proxy_is_trusted(s->set, peer)) {
+	if (s->given.set->proxy_protocol_data && proxy_is_trusted(s->given.set, peer)) {
 		if (proxy_read(fd, PROXY_READ_TIMEOUT_MS, &h, why) != PROXY_DONE)
 			return false;
-		if (h.local || !net_addr_same_ip(&h.src, &s->peer)) {
+		if (h.local || !net_addr_same_ip(&h.src, &s->given.peer)) {
 			*why = h.local ? "PROXY header names no client"
 				       : "PROXY header names another client";
 			return false;
 		}
 		return true;
 	}
-	if (net_addr_same_ip(peer, &s->peer))
+	if (net_addr_same_ip(peer, &s->given.peer))
 		return true;
-	return s->proxy.len && !s->set->proxy_protocol_data && net_addr_same_ip(peer, &s->proxy);
+	return s->given.proxy.len && !s->given.set->proxy_protocol_data &&
+	       net_addr_same_ip(peer, &s->given.proxy);
 }
 
 /* Returns the connection, -1 on timeout/error, -2 for a foreign peer. */
 static int accept_from_client(struct session *s)
 {
-	struct pollfd p = { .fd = s->pasv_fd, .events = POLLIN };
+	struct pollfd p = { .fd = s->eng.pasv_fd, .events = POLLIN };
 	struct net_addr peer;
 	const char *why = NULL;
 	int r, fd;
 
 	do
-		r = poll(&p, 1, (int)s->set->accept_timeout * 1000);
+		r = poll(&p, 1, (int)s->given.set->accept_timeout * 1000);
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
 		return -1;
 	peer.len = sizeof(peer.ss);
-	fd = accept4(s->pasv_fd, (struct sockaddr *)&peer.ss, &peer.len, SOCK_CLOEXEC);
+	fd = accept4(s->eng.pasv_fd, (struct sockaddr *)&peer.ss, &peer.len, SOCK_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (!s->set->pasv_promiscuous && !data_peer_ok(s, fd, &peer, &why)) {
+	if (!s->given.set->pasv_promiscuous && !data_peer_ok(s, fd, &peer, &why)) {
 		char ip[NETADDR_STRLEN];
 		net_addr_ip_string(&peer, ip, sizeof(ip));
 		log_msg(LOG_LVL_WARN,
 			"violation: data connection from %s refused (control client %s)%s%s", ip,
-			s->peer_ip, why ? ": " : "", why ? why : "");
+			s->given.peer_ip, why ? ": " : "", why ? why : "");
 		close(fd);
 		return -2;
 	}
@@ -103,29 +104,31 @@ static int accept_from_client(struct session *s)
 
 static bool data_tls_required(const struct session *s)
 {
-	return s->set->ssl_enable &&
-	       (s->anonymous ? s->set->force_anon_data_ssl : s->set->force_local_data_ssl);
+	return s->given.set->ssl_enable &&
+	       (s->login.anonymous ? s->given.set->force_anon_data_ssl
+				   : s->given.set->force_local_data_ssl);
 }
 
 /* With require_ssl_reuse the context has no certificate: only a
  * resumption of this session's control TLS session can succeed. */
 static int start_tls(struct session *s, struct data_conn *dc)
 {
-	SSL_CTX *ctx = s->set->require_ssl_reuse ? s->tls->resume : s->tls->full;
+	SSL_CTX *ctx = s->given.set->require_ssl_reuse ? s->given.tls->resume : s->given.tls->full;
 	char err[256];
 
-	dc->ssl = tls_accept(ctx, dc->fd, s->set->data_connection_timeout, err, sizeof(err));
+	dc->ssl = tls_accept(ctx, dc->fd, s->given.set->data_connection_timeout, err, sizeof(err));
 	if (!dc->ssl) {
-		log_msg(LOG_LVL_WARN, "violation: data TLS refused for client %s: %s%s", s->peer_ip,
-			err,
-			s->set->require_ssl_reuse
+		log_msg(LOG_LVL_WARN, "violation: data TLS refused for client %s: %s%s",
+			s->given.peer_ip, err,
+			s->given.set->require_ssl_reuse
 				? " (it must resume the control connection's TLS session)"
 				: "");
 		return -1;
 	}
-	if (s->set->require_ssl_reuse && !SSL_session_reused(dc->ssl)) {
+	if (s->given.set->require_ssl_reuse && !SSL_session_reused(dc->ssl)) {
 		log_msg(LOG_LVL_WARN,
-			"violation: data TLS for client %s did not resume the session", s->peer_ip);
+			"violation: data TLS for client %s did not resume the session",
+			s->given.peer_ip);
 		return -1;
 	}
 	return 0;
@@ -135,25 +138,25 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 {
 	dc->fd = -1;
 	dc->ssl = NULL;
-	if (!s->prot_private && data_tls_required(s))
+	if (!s->eng.prot_private && data_tls_required(s))
 		return ctrl_reply(&s->ctrl, 521, "Data connections must be encrypted (PROT P).") < 0
 			       ? -2
 			       : -1;
-	if (s->active) {
+	if (s->eng.active) {
 		/* The monitor connects (and checks the address again). */
 		dc->fd = data_active_connect(s);
 		if (dc->fd < 0)
 			return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0
 				       ? -2
 				       : -1;
-	} else if (s->pasv_fd < 0) {
+	} else if (s->eng.pasv_fd < 0) {
 		return ctrl_reply(&s->ctrl, 425, "Use PORT, PASV or EPSV first.") < 0 ? -2 : -1;
 	} else {
 		dc->fd = accept_from_client(s);
 	}
-	if (s->pasv_fd >= 0) {
-		close(s->pasv_fd);
-		s->pasv_fd = -1;
+	if (s->eng.pasv_fd >= 0) {
+		close(s->eng.pasv_fd);
+		s->eng.pasv_fd = -1;
 	}
 	if (dc->fd == -2)
 		return ctrl_reply(&s->ctrl, 425,
@@ -162,12 +165,12 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 			       : -1;
 	if (dc->fd < 0)
 		return ctrl_reply(&s->ctrl, 425, "Failed to establish connection.") < 0 ? -2 : -1;
-	set_timeouts(dc->fd, s->set->data_connection_timeout);
+	set_timeouts(dc->fd, s->given.set->data_connection_timeout);
 	if (ctrl_reply(&s->ctrl, 150, "%s", prelim) < 0) {
 		data_close(dc);
 		return -2;
 	}
-	if (s->prot_private && start_tls(s, dc) < 0) {
+	if (s->eng.prot_private && start_tls(s, dc) < 0) {
 		data_close(dc);
 		return ctrl_reply(&s->ctrl, 425, "Data TLS handshake refused.") < 0 ? -2 : -1;
 	}

@@ -15,7 +15,7 @@ struct data_conn {
 };
 
 /* Ask the monitor for a passive listener. Returns PASV_OK (listener in
- * s->pasv_fd, advertised address in *ADVERTISE) or the monitor's status. */
+ * s->eng.pasv_fd, advertised address in *ADVERTISE) or the monitor's status. */
 int data_pasv_request(struct session *s, uint32_t kind, struct net_addr *advertise);
 
 /* Open the data connection for a transfer: check the PROT policy, accept

@@ -41,12 +41,12 @@ static void title_command(const struct session *s, const char *verb, const char 
 {
 	const char *shown = strcmp(verb, "PASS") == 0 ? "PASS" : line;
 
-	if (!s->cfg->global.setproctitle_enable)
+	if (!s->given.cfg->global.setproctitle_enable)
 		return;
-	if (s->logged_in)
-		proctitle_set("ftpsd: %s: %s: %s", s->peer_ip, s->user, shown);
+	if (s->login.logged_in)
+		proctitle_set("ftpsd: %s: %s: %s", s->given.peer_ip, s->login.user, shown);
 	else
-		proctitle_set("ftpsd: %s: %s", s->peer_ip, shown);
+		proctitle_set("ftpsd: %s: %s", s->given.peer_ip, shown);
 }
 
 /* Check the argument shape the table asks for, then run the handler. */
@@ -63,13 +63,13 @@ static int dispatch(struct session *s, const char *line)
 	cmd = command_find(verb);
 	if (!cmd)
 		return ctrl_reply(&s->ctrl, 500, "Unknown command.");
-	if (!command_permitted(s->set->cmds_allowed, s->set->cmds_denied, verb))
+	if (!command_permitted(s->given.set->cmds_allowed, s->given.set->cmds_denied, verb))
 		return ctrl_reply(&s->ctrl, 550, "Permission denied.");
-	if (cmd->needs_login && !s->logged_in)
+	if (cmd->needs_login && !s->login.logged_in)
 		return ctrl_reply(&s->ctrl, 530, "Please login with USER and PASS.");
 	/* RFC 959: RNTO must follow RNFR at once. */
 	if (cmd->handler != cmd_rnto)
-		s->rnfr_set = false;
+		s->eng.rnfr_set = false;
 	if (cmd->arg == ARG_NONE)
 		arg += strspn(arg, " "); /* "NOOP  " is still NOOP */
 	if (cmd->arg == ARG_NONE && arg[0])
@@ -89,16 +89,16 @@ void engine_run(struct session *s)
 	 * the next line. Not a socket (inetd pipe) or a socketpair: no harm.
 	 * ABOR needs a login, and the pre-auth sandbox has no setsockopt.
 	 * Never under TLS records: an urgent byte inline would break them. */
-	if (s->logged_in && !s->ctrl.tls)
+	if (s->login.logged_in && !s->ctrl.tls)
 		(void)setsockopt(s->ctrl.fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
-	s->ctrl.log_protocol = s->cfg->global.log_ftp_protocol;
-	while (!s->quit) {
+	s->ctrl.log_protocol = s->given.cfg->global.log_ftp_protocol;
+	while (!s->eng.quit) {
 		enum ctrl_read r;
 		int rc = 0;
 
-		if (s->cfg->global.setproctitle_enable && s->logged_in)
-			proctitle_set("ftpsd: %s: %s: IDLE", s->peer_ip, s->user);
-		r = ctrl_read_line(&s->ctrl, line, s->set->idle_session_timeout);
+		if (s->given.cfg->global.setproctitle_enable && s->login.logged_in)
+			proctitle_set("ftpsd: %s: %s: IDLE", s->given.peer_ip, s->login.user);
+		r = ctrl_read_line(&s->ctrl, line, s->given.set->idle_session_timeout);
 
 		if (r == CTRL_TIMEOUT) {
 			ctrl_reply(&s->ctrl, 421, "Timeout.");

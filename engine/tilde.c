@@ -28,8 +28,8 @@ static const char *tilde_home(const struct session *s, const char *user)
 	struct passwd *pw;
 
 	if (user[0] == '\0')
-		return s->home[0] ? s->home : NULL;
-	if (!s->set->tilde_user_enable)
+		return s->login.home[0] ? s->login.home : NULL;
+	if (!s->given.set->tilde_user_enable)
 		return NULL;
 	/* NSS is "files" only (monitor/become_user): /etc/passwd as the
 	 * session sees it, or nothing. */
@@ -44,9 +44,9 @@ int tilde_resolve(const struct session *s, char *out, size_t size, const char *a
 	int n;
 
 	if (tilde_split(arg, user, sizeof(user), &rest) < 0 || (home = tilde_home(s, user)) == NULL)
-		return path_resolve(out, size, s->cwd, arg);
+		return path_resolve(out, size, s->eng.cwd, arg);
 	n = snprintf(expanded, sizeof(expanded), "%s%s", home, rest);
 	if (n < 0 || (size_t)n >= sizeof(expanded))
 		return -1;
-	return path_resolve(out, size, s->cwd, expanded);
+	return path_resolve(out, size, s->eng.cwd, expanded);
 }

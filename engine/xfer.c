@@ -81,7 +81,7 @@ void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc, bool up
 	x->watch_ctrl = true;
 	/* vsftpd's rule: anonymous sessions anon_max_rate, every other
 	 * (local and guest) local_max_rate; user_config_dir files set either. */
-	x->rate = s->anonymous ? s->set->anon_max_rate : s->set->local_max_rate;
+	x->rate = s->login.anonymous ? s->given.set->anon_max_rate : s->given.set->local_max_rate;
 	x->start_ms = now_ms();
 	set_nonblocking(dc->fd, true);
 	if (dc->ssl)
@@ -188,7 +188,7 @@ enum xfer_status xfer_poll_ctrl(struct xfer *x)
 
 enum xfer_status xfer_wait(struct xfer *x, short events)
 {
-	int64_t deadline = now_ms() + (int64_t)x->s->set->data_connection_timeout * 1000;
+	int64_t deadline = now_ms() + (int64_t)x->s->given.set->data_connection_timeout * 1000;
 
 	for (;;) {
 		struct pollfd p[2] = {
@@ -368,7 +368,7 @@ static enum xfer_status tls_read_failure(struct xfer *x)
 	log_msg(LOG_LVL_WARN,
 		"upload from client %s ended without TLS close_notify after %llu "
 		"bytes: cut off",
-		x->s->peer_ip, (unsigned long long)x->bytes);
+		x->s->given.peer_ip, (unsigned long long)x->bytes);
 	return XFER_TRUNCATED;
 }
 
@@ -457,7 +457,7 @@ void xfer_report(struct session *s, uint32_t direction, const char *path, const 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&r, 0, sizeof(r));
 	r.direction = direction;
-	r.ascii = s->ascii;
+	r.ascii = s->eng.ascii;
 	r.complete = complete;
 	r.bytes = x->bytes;
 	r.msecs = (uint64_t)(now.tv_sec - start->tv_sec) * 1000 +

@@ -19,9 +19,9 @@
  * kernel-chosen port once the range is exhausted. Sets *STATUS. */
 static int open_pasv_listener(struct monitor *mon, struct net_addr *bound, uint32_t *status)
 {
-	const struct cfg_settings *set = mon->s.set;
+	const struct cfg_settings *set = mon->given.set;
 	unsigned in_use;
-	int fd = mon->ops->pasv_listen(set, &mon->s.local, bound, &in_use);
+	int fd = mon->ops->pasv_listen(set, &mon->given.local, bound, &in_use);
 
 	*status = PASV_OK;
 	if (fd >= 0)
@@ -32,13 +32,13 @@ static int open_pasv_listener(struct monitor *mon, struct net_addr *bound, uint3
 		return -1;
 	}
 	log_msg(LOG_LVL_WARN, "passive port range %u-%u exhausted (%u in use), client %s%s",
-		set->pasv_min_port, set->pasv_max_port, in_use, mon->s.peer_ip,
+		set->pasv_min_port, set->pasv_max_port, in_use, mon->given.peer_ip,
 		set->pasv_port_fallback ? "; pasv_port_fallback: kernel port" : "");
 	if (!set->pasv_port_fallback) {
 		*status = PASV_EXHAUSTED;
 		return -1;
 	}
-	fd = mon->ops->pasv_listen_any(&mon->s.local, bound);
+	fd = mon->ops->pasv_listen_any(&mon->given.local, bound);
 	if (fd < 0) {
 		log_msg(LOG_LVL_ERR, "passive listener: %s", strerror(errno));
 		*status = PASV_ERROR;
@@ -51,8 +51,8 @@ static int open_pasv_listener(struct monitor *mon, struct net_addr *bound, uint3
 static int choose_advertised(struct monitor *mon, uint32_t kind, const struct net_addr *bound,
 			     struct net_addr *out)
 {
-	const struct cfg_settings *set = mon->s.set;
-	size_t vi = (size_t)(mon->s.vhost - mon->s.cfg->vhosts);
+	const struct cfg_settings *set = mon->given.set;
+	size_t vi = (size_t)(mon->given.vhost - mon->given.cfg->vhosts);
 	const struct pasv_masq *mq = mon->env->masq ? &mon->env->masq[vi] : NULL;
 	struct pasv_policy *pol = malloc(sizeof(*pol));
 	char err[256], adv[NETADDR_STRLEN];
@@ -62,9 +62,9 @@ static int choose_advertised(struct monitor *mon, uint32_t kind, const struct ne
 	if (!pol ||
 	    pasv_policy_build(pol, set, mq && mq->ok ? &mq->addr : NULL, err, sizeof(err)) < 0) {
 		/* The config check refuses such values: only memory fails. */
-		*out = mon->s.local;
+		*out = mon->given.local;
 	} else {
-		why = pasv_choose_address(pol, &mon->s.peer, &mon->s.local, out, &rule);
+		why = pasv_choose_address(pol, &mon->given.peer, &mon->given.local, out, &rule);
 	}
 	free(pol);
 	if (port < 0) {
@@ -77,22 +77,23 @@ static int choose_advertised(struct monitor *mon, uint32_t kind, const struct ne
 	net_addr_set_port(out, (unsigned)port);
 	net_addr_string(out, adv, sizeof(adv));
 	if (kind == PASV_KIND_EPSV)
-		log_msg(LOG_LVL_DEBUG, "EPSV: client %s told port %d (bound %u)", mon->s.peer_ip,
-			port, net_addr_port(bound));
+		log_msg(LOG_LVL_DEBUG, "EPSV: client %s told port %d (bound %u)",
+			mon->given.peer_ip, port, net_addr_port(bound));
 	else if (rule >= 0)
 		log_msg(LOG_LVL_DEBUG,
 			"PASV: client %s told %s (%s %d, bound "
 			"port %u)",
-			mon->s.peer_ip, adv, pasv_why_string(why), rule + 1, net_addr_port(bound));
+			mon->given.peer_ip, adv, pasv_why_string(why), rule + 1,
+			net_addr_port(bound));
 	else
 		log_msg(LOG_LVL_DEBUG, "PASV: client %s told %s (%s, bound port %u)",
-			mon->s.peer_ip, adv, pasv_why_string(why), net_addr_port(bound));
+			mon->given.peer_ip, adv, pasv_why_string(why), net_addr_port(bound));
 	return 0;
 }
 
 void mon_on_pasv(struct monitor *mon, struct priv_msg *m)
 {
-	const struct cfg_settings *set = mon->s.set;
+	const struct cfg_settings *set = mon->given.set;
 	struct priv_pasv_result r = { .status = PASV_OK, .fd = -1 };
 	struct net_addr bound;
 	struct in_addr v4;
@@ -102,7 +103,8 @@ void mon_on_pasv(struct monitor *mon, struct priv_msg *m)
 	if (priv_decode_pasv(m, &kind) < 0)
 		return mon_violation(mon, "malformed PASV");
 	/* RFC 2428: PASV cannot carry an IPv6 address; EPSV can. */
-	if (!set->pasv_enable || (kind == PASV_KIND_PASV && !net_addr_ipv4(&mon->s.local, &v4))) {
+	if (!set->pasv_enable ||
+	    (kind == PASV_KIND_PASV && !net_addr_ipv4(&mon->given.local, &v4))) {
 		r.status = PASV_REFUSED;
 	} else if ((r.fd = open_pasv_listener(mon, &bound, &r.status)) >= 0 &&
 		   choose_advertised(mon, kind, &bound, &r.advertise) < 0) {
@@ -130,11 +132,12 @@ void mon_on_port_connect(struct monitor *mon, struct priv_msg *m)
 
 	if (priv_decode_port_connect(m, &target) < 0)
 		return mon_violation(mon, "malformed PORT_CONNECT");
-	if (!mon->s.set->port_enable)
+	if (!mon->given.set->port_enable)
 		return mon_violation(mon, "PORT_CONNECT with port_enable=NO");
-	if (port_check_target(&target, &mon->s.peer, mon->s.set->port_promiscuous) != PORT_CHECK_OK)
+	if (port_check_target(&target, &mon->given.peer, mon->given.set->port_promiscuous) !=
+	    PORT_CHECK_OK)
 		return mon_violation(mon, "PORT_CONNECT to another host or a port below 1024");
-	fd = mon->ops->active_connect(mon->s.set, &mon->s.local, &target);
+	fd = mon->ops->active_connect(mon->given.set, &mon->given.local, &target);
 	if (fd < 0) {
 		net_addr_string(&target, where, sizeof(where));
 		log_msg(LOG_LVL_WARN, "active data connection to %s failed: %s", where,
@@ -155,7 +158,7 @@ void mon_on_port_connect(struct monitor *mon, struct priv_msg *m)
  * chown_upload_mode (never set-id bits). */
 void mon_on_chown_upload(struct monitor *mon, struct priv_msg *m)
 {
-	const struct cfg_settings *set = mon->s.set;
+	const struct cfg_settings *set = mon->given.set;
 	struct priv_msg reply;
 	struct passwd *pw;
 	struct stat st;

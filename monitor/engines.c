@@ -24,12 +24,15 @@ void mon_bound_sends(int link)
 	(void)setsockopt(link, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* An engine's session, in its own process only: the monitor's pages
+ * never hold one (the monitor has no engine state). */
+static struct session engine_session;
+
 /* The process: an engine joined to us by a fresh privsep link (our end
  * in *LINK). In the child, BECOME turns it into its role; it then serves
  * FTP. */
-pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
-			   void (*become)(struct monitor *mon), const void *pending,
-			   size_t npending, int *link)
+pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name, mon_become_fn become,
+			   const void *pending, size_t npending, int *link)
 {
 	int sv[2];
 	pid_t pid;
@@ -44,14 +47,16 @@ pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
 	}
 	if (pid == 0) {
 		int keep[] = { mon->ctrl_fd, sv[1] };
+		struct session *s = &engine_session;
 		sandbox_set_name(name);
 		signal(SIGCHLD, SIG_DFL);
 		sandbox_close_fds_except(keep, 2);
-		mon->s.priv_fd = sv[1];
-		ctrl_init(&mon->s.ctrl, mon->ctrl_fd, pending, npending);
-		log_set_forward(engine_log_forward, &mon->s);
-		become(mon);
-		engine_run(&mon->s);
+		session_start(s, &mon->given, &mon->login, sv[1], mon->ctrl_fd, pending, npending);
+		/* The engine's copy is the one it takes (mon_become_user). */
+		OPENSSL_cleanse(&mon->login.ctrl_tls, sizeof(mon->login.ctrl_tls));
+		log_set_forward(engine_log_forward, s);
+		become(mon, s);
+		engine_run(s);
 	}
 	close(sv[1]);
 	*link = sv[0];
@@ -59,7 +64,7 @@ pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
 }
 
 /* Replace the engine by a new one (the old one is stopped already). */
-int mon_fork_engine(struct monitor *mon, const char *name, void (*become)(struct monitor *mon),
+int mon_fork_engine(struct monitor *mon, const char *name, mon_become_fn become,
 		    const void *pending, size_t npending)
 {
 	int link;
@@ -95,7 +100,7 @@ void mon_stop_engine(struct monitor *mon)
  * tickets); tickets need nothing, they decrypt with the session key. */
 static void install_control_session(struct monitor *mon)
 {
-	const struct tls_vhost *t = mon->s.tls;
+	const struct tls_vhost *t = mon->given.tls;
 
 	if (!mon->tls_sess.len)
 		return;
@@ -109,59 +114,57 @@ static void install_control_session(struct monitor *mon)
 /* In a spare's pre-auth engine: the connection arrives from the monitor.
  * The monitor is trusted here (it is the privileged side), but the
  * message is still checked like any other. */
-static void wait_for_start(struct monitor *mon)
+static void wait_for_start(struct monitor *mon, struct session *s)
 {
+	const struct ftpsd_config *cfg = s->given.cfg;
 	struct priv_msg m;
 	struct priv_start st;
 
-	if (priv_recv(mon->s.priv_fd, &m) != 1 || m.type != PRIV_START ||
-	    priv_decode_start(&m, &st) < 0 || st.vhost >= mon->s.cfg->nvhosts)
+	if (priv_recv(s->priv_fd, &m) != 1 || m.type != PRIV_START ||
+	    priv_decode_start(&m, &st) < 0 || st.vhost >= cfg->nvhosts)
 		_exit(1);
-	mon->s.vhost = &mon->s.cfg->vhosts[st.vhost];
-	mon->s.set = &mon->s.vhost->set;
-	mon->s.peer = st.peer;
-	mon->s.local = st.local;
-	net_addr_ip_string(&st.peer, mon->s.peer_ip, sizeof(mon->s.peer_ip));
-	ctrl_init(&mon->s.ctrl, m.fd, NULL, 0);
+	session_given_connect(&s->given, &cfg->vhosts[st.vhost], &mon->env->tls[st.vhost], &st.peer,
+			      &st.local, NULL);
+	ctrl_init(&s->ctrl, m.fd, NULL, 0);
 }
 
-void mon_become_preauth(struct monitor *mon)
+void mon_become_preauth(struct monitor *mon, struct session *s)
 {
-	const struct cfg_settings *g = &mon->s.cfg->global;
+	const struct cfg_settings *g = &s->given.cfg->global;
 	struct passwd *pw = getpwnam(g->nopriv_user);
 	struct sandbox_identity id = { .root_dir = g->secure_chroot_dir,
 				       .new_netns = g->isolate_network };
 
 	if (!pw) {
-		ctrl_reply(&mon->s.ctrl, 421, "Service not available (nopriv_user).");
+		ctrl_reply(&s->ctrl, 421, "Service not available (nopriv_user).");
 		_exit(1);
 	}
 	id.uid = pw->pw_uid;
 	id.gid = pw->pw_gid;
 	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
-		ctrl_reply(&mon->s.ctrl, 421, "Service not available (sandbox).");
+		ctrl_reply(&s->ctrl, 421, "Service not available (sandbox).");
 		_exit(1);
 	}
 	sandbox_die_with_parent(mon->pid);
-	if (g->seccomp_sandbox && sandbox_seccomp_apply(ROLE_PREAUTH, mon->s.priv_fd, true) < 0) {
-		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
+	if (g->seccomp_sandbox && sandbox_seccomp_apply(ROLE_PREAUTH, s->priv_fd, true) < 0) {
+		ctrl_reply(&s->ctrl, 421, "Service not available (seccomp).");
 		_exit(1);
 	}
-	if (mon->s.ctrl.fd < 0)
-		wait_for_start(mon); /* a spare: forked before its connection */
+	if (s->ctrl.fd < 0)
+		wait_for_start(mon, s); /* a spare: forked before its connection */
 	if (mon->quiet_start)
 		return; /* after AUTH TLS the client expects no greeting */
-	if (mon->s.set->banner_text[0])
+	if (s->given.set->banner_text[0])
 		ctrl_reply_text(
-			&mon->s.ctrl, 220, mon->s.set->banner_text, strlen(mon->s.set->banner_text),
-			mon->s.set->ftpd_banner[0] ? mon->s.set->ftpd_banner : "ftpsd ready.");
-	else if (mon->s.set->ftpd_banner[0])
-		ctrl_reply(&mon->s.ctrl, 220, "%s", mon->s.set->ftpd_banner);
+			&s->ctrl, 220, s->given.set->banner_text, strlen(s->given.set->banner_text),
+			s->given.set->ftpd_banner[0] ? s->given.set->ftpd_banner : "ftpsd ready.");
+	else if (s->given.set->ftpd_banner[0])
+		ctrl_reply(&s->ctrl, 220, "%s", s->given.set->ftpd_banner);
 	else
-		ctrl_reply(&mon->s.ctrl, 220, "ftpsd ready.");
+		ctrl_reply(&s->ctrl, 220, "ftpsd ready.");
 }
 
-void mon_become_user(struct monitor *mon)
+void mon_become_user(struct monitor *mon, struct session *s)
 {
 	const struct users_account *a = &mon->acct;
 	struct sandbox_identity id = {
@@ -170,7 +173,7 @@ void mon_become_user(struct monitor *mon)
 		.user = a->account,
 		.root_dir = a->chroot ? a->root : NULL,
 		.work_dir = a->work_dir,
-		.new_netns = mon->s.cfg->global.isolate_network,
+		.new_netns = s->given.cfg->global.isolate_network,
 	};
 
 	/* The session stays open in the monitor, which closes it. */
@@ -180,35 +183,26 @@ void mon_become_user(struct monitor *mon)
 	__nss_configure_lookup("passwd", "files");
 	__nss_configure_lookup("group", "files");
 	install_control_session(mon);
-	if (mon->s.ctrl_tls.suite && ctrl_start_tls(&mon->s.ctrl, &mon->s.ctrl_tls) < 0)
+	if (session_take_ctrl_tls(s) < 0)
 		_exit(1);
-	OPENSSL_cleanse(&mon->s.ctrl_tls, sizeof(mon->s.ctrl_tls));
 	/* Full data handshakes (require_ssl_reuse=NO) sign through us. */
-	tls_proxy_set_channel(mon->s.priv_fd);
+	tls_proxy_set_channel(s->priv_fd);
 	if (sandbox_become(&id) < 0 || sandbox_harden(SANDBOX_FILES) < 0) {
 		log_msg(LOG_LVL_ERR, "user %s: cannot become the user: %s", a->login,
 			strerror(errno));
-		ctrl_reply(&mon->s.ctrl, 500, "Cannot change to home directory.");
+		ctrl_reply(&s->ctrl, 500, "Cannot change to home directory.");
 		_exit(1);
 	}
 	sandbox_die_with_parent(mon->pid);
 	umask((mode_t)a->umask);
-	mon->s.logged_in = true;
-	mon->s.chrooted = a->chroot;
-	mon->s.anonymous = a->kind == USERS_ANON;
-	mon->s.anon_privs = a->anon_privs;
-	snprintf(mon->s.user, sizeof(mon->s.user), "%s", a->login);
-	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "%s", id.work_dir);
-	snprintf(mon->s.home, sizeof(mon->s.home), "%s", id.work_dir);
 	/* A session that may change nothing gets a filter that cannot. */
-	if (mon->s.cfg->global.seccomp_sandbox &&
-	    sandbox_seccomp_apply(ROLE_ENGINE, mon->s.priv_fd,
-				  !perm_upload(&mon->s) && !perm_mkdir(&mon->s) &&
-					  !perm_modify(&mon->s)) < 0) {
-		ctrl_reply(&mon->s.ctrl, 421, "Service not available (seccomp).");
+	if (s->given.cfg->global.seccomp_sandbox &&
+	    sandbox_seccomp_apply(ROLE_ENGINE, s->priv_fd,
+				  !perm_upload(s) && !perm_mkdir(s) && !perm_modify(s)) < 0) {
+		ctrl_reply(&s->ctrl, 421, "Service not available (seccomp).");
 		_exit(1);
 	}
-	ctrl_reply(&mon->s.ctrl, 230, "Login successful.");
+	ctrl_reply(&s->ctrl, 230, "Login successful.");
 }
 
 void mon_log_engine_end(struct monitor *mon)
@@ -232,7 +226,7 @@ void mon_log_engine_end(struct monitor *mon)
 		while (pid < 0 && errno == EINTR);
 	}
 	if (pid == mon->engine && WIFSIGNALED(status))
-		log_msg(LOG_LVL_WARN, "engine of client %s killed by signal %d", mon->s.peer_ip,
+		log_msg(LOG_LVL_WARN, "engine of client %s killed by signal %d", mon->given.peer_ip,
 			WTERMSIG(status));
 	mon->engine = -1;
 }

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "engine/listing.h"
 #include "common/log.h"
 #include "common/proctitle.h"
 #include "common/memtrim.h"
@@ -29,24 +28,24 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 	struct priv_msg reply;
 	struct log_fields f = LOG_FIELDS("login_failed");
 
-	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
-	f.client = mon->s.peer_ip;
+	f.vhost = mon->given.vhost ? mon->given.vhost->name : NULL;
+	f.client = mon->given.peer_ip;
 	f.user = user;
 	f.reason = why;
-	log_event(LOG_LVL_WARN, &f, "login failed: user %s client %s (%s)", user, mon->s.peer_ip,
-		  why);
+	log_event(LOG_LVL_WARN, &f, "login failed: user %s client %s (%s)", user,
+		  mon->given.peer_ip, why);
 	mon_vsftpd_log(mon, VSFTPD_LOG_LOGIN, false, user, NULL);
 	/* The master counts failures per address across sessions. */
 	if (mon->env->report_fd >= 0)
-		(void)send(mon->env->report_fd, &mon->s.peer, sizeof(mon->s.peer),
+		(void)send(mon->env->report_fd, &mon->given.peer, sizeof(mon->given.peer),
 			   MSG_DONTWAIT | MSG_NOSIGNAL);
 	mon->fails++;
 	/* The delay is ours, not the engine's, so a hostile engine cannot
 	 * skip it. */
-	if (mon->s.set->delay_failed_login)
-		sleep(mon->s.set->delay_failed_login);
-	priv_encode_login_result(&reply, mon->fails >= mon->s.set->max_login_fails ? LOGIN_CLOSE
-										   : LOGIN_FAIL);
+	if (mon->given.set->delay_failed_login)
+		sleep(mon->given.set->delay_failed_login);
+	priv_encode_login_result(
+		&reply, mon->fails >= mon->given.set->max_login_fails ? LOGIN_CLOSE : LOGIN_FAIL);
 	if (priv_send(mon->priv_fd, &reply) < 0)
 		mon->done = true;
 }
@@ -61,8 +60,8 @@ static int load_user_config(struct monitor *mon, const char *login)
 	FILE *err;
 	int n;
 
-	mon->user_set = *mon->s.set;
-	if (users_config_path(mon->s.set, login, path, sizeof(path)) < 0)
+	mon->user_set = *mon->given.set;
+	if (users_config_path(mon->given.set, login, path, sizeof(path)) < 0)
 		return 0;
 	err = open_memstream(&text, &len);
 	if (!err)
@@ -94,7 +93,7 @@ static bool settled_name_allowed(const struct monitor *mon, const char *typed, c
 		snprintf(reason, size, "PAM returned an unusable user name");
 		return false;
 	}
-	if (!users_userlist_allows(mon->s.set, mon->pam.user, &why)) {
+	if (!users_userlist_allows(mon->given.set, mon->pam.user, &why)) {
 		snprintf(reason, size, "%s (as %.64s, the name PAM settled on)", why,
 			 mon->pam.user);
 		return false;
@@ -144,7 +143,7 @@ int mon_sys_lock_down(struct monitor *mon)
 	if (sandbox_limit_bounding_set(after_login, sizeof(after_login) / sizeof(after_login[0])) <
 	    0)
 		return -1;
-	if (!mon->s.cfg->global.seccomp_sandbox)
+	if (!mon->given.cfg->global.seccomp_sandbox)
 		return 0;
 	return sandbox_seccomp_apply(ROLE_MONITOR, -1, false);
 }
@@ -152,7 +151,8 @@ int mon_sys_lock_down(struct monitor *mon)
 /* After login the key holder is needed only for full data handshakes. */
 static void drop_key_link(struct monitor *mon)
 {
-	if (mon->key_fd >= 0 && (!mon->s.set->ssl_enable || mon->s.set->require_ssl_reuse)) {
+	if (mon->key_fd >= 0 &&
+	    (!mon->given.set->ssl_enable || mon->given.set->require_ssl_reuse)) {
 		close(mon->key_fd);
 		mon->key_fd = -1;
 	}
@@ -171,36 +171,36 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	}
 	/* Our count, not the engine's: one that ignores LOGIN_CLOSE gets no
 	 * more guesses. */
-	if (mon->fails >= mon->s.set->max_login_fails) {
+	if (mon->fails >= mon->given.set->max_login_fails) {
 		mon_violation(mon, "LOGIN after the last allowed failure");
 		goto out;
 	}
-	kind = login_kind(mon->s.set, l->user);
-	if (kind != USERS_ANON && !mon->s.set->local_enable) {
+	kind = login_kind(mon->given.set, l->user);
+	if (kind != USERS_ANON && !mon->given.set->local_enable) {
 		login_failed(mon, l->user, "local_enable=NO");
 		goto out;
 	}
 	/* The engine refuses USER in plaintext already; this is the check
 	 * that holds even if the engine is hostile. */
-	if (tls_login_required(mon->s.set, kind) && !mon->s.tls_control) {
+	if (tls_login_required(mon->given.set, kind) && !mon->given.tls_control) {
 		mon_violation(mon, "LOGIN without TLS where TLS is required");
 		goto out;
 	}
 	/* Before PAM, with the same reply and delay as a wrong password, so
 	 * the list cannot be probed and PAM never sees a refused name. */
-	if (!users_userlist_allows(mon->s.set, l->user, &why)) {
+	if (!users_userlist_allows(mon->given.set, l->user, &why)) {
 		login_failed(mon, l->user, why);
 		goto out;
 	}
-	if (kind == USERS_ANON && !users_anon_password_ok(mon->s.set, l->pass, &why)) {
+	if (kind == USERS_ANON && !users_anon_password_ok(mon->given.set, l->pass, &why)) {
 		login_failed(mon, l->user, why);
 		goto out;
 	}
 	if (kind == USERS_ANON) {
 		/* Any password (vsftpd): no PAM. The name is kept for logs. */
 		snprintf(mon->pam.user, sizeof(mon->pam.user), "%s", l->user);
-	} else if (mon->ops->pam_open(&mon->pam, mon->s.set->pam_service_name, l->user, l->pass,
-				      mon->s.peer_ip, reason, sizeof(reason)) < 0) {
+	} else if (mon->ops->pam_open(&mon->pam, mon->given.set->pam_service_name, l->user, l->pass,
+				      mon->given.peer_ip, reason, sizeof(reason)) < 0) {
 		login_failed(mon, l->user, reason);
 		goto out;
 	}
@@ -213,31 +213,31 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	/* The password is spent: nothing forked from here may inherit it. */
 	explicit_bzero(l->pass, sizeof(l->pass));
 	explicit_bzero(m->body, m->len);
-	mon->s.set = &mon->user_set;
+	mon->given.set = &mon->user_set;
 	{
 		struct log_fields f = LOG_FIELDS("login_ok");
-		f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
-		f.client = mon->s.peer_ip;
+		f.vhost = mon->given.vhost ? mon->given.vhost->name : NULL;
+		f.client = mon->given.peer_ip;
 		f.user = mon->pam.user;
 		f.reason = kind == USERS_ANON ? "anonymous" : kind == USERS_GUEST ? "guest" : NULL;
 		log_event(LOG_LVL_INFO, &f, "login ok: user %s client %s%s%s", mon->pam.user,
-			  mon->s.peer_ip, kind == USERS_ANON ? " (anonymous)" : "",
+			  mon->given.peer_ip, kind == USERS_ANON ? " (anonymous)" : "",
 			  kind == USERS_GUEST ? " (guest)" : "");
 		mon_vsftpd_log(mon, VSFTPD_LOG_LOGIN, true, mon->pam.user, NULL);
-		if (mon->s.cfg->global.setproctitle_enable)
-			proctitle_set("ftpsd: %s: %s", mon->s.peer_ip, mon->pam.user);
+		if (mon->given.cfg->global.setproctitle_enable)
+			proctitle_set("ftpsd: %s: %s", mon->given.peer_ip, mon->pam.user);
 	}
 	/* vsftpd's delay_successful_login: ours, as delay_failed_login is. */
-	if (mon->s.set->delay_successful_login)
-		sleep(mon->s.set->delay_successful_login);
+	if (mon->given.set->delay_successful_login)
+		sleep(mon->given.set->delay_successful_login);
 	mon_stop_engine(mon);
 	if (mon->relay > 0)
 		mon_take_over_relay(mon, l);
 	if (mon->done)
 		goto out;
-	mon->s.pbsz_done = (l->carry & CARRY_PBSZ) && mon->s.tls_control;
-	mon->s.prot_private = (l->carry & CARRY_PROT_P) && mon->s.pbsz_done;
-	mon->s.mlst_facts = l->mlst_facts & FACT_DEFAULT;
+	session_login_carry(&mon->login, &mon->given, l->carry, l->mlst_facts);
+	session_login_account(&mon->login, mon->acct.login, mon->acct.work_dir, mon->acct.chroot,
+			      mon->acct.kind == USERS_ANON, mon->acct.anon_privs);
 	mon->state = PRIV_ST_POSTAUTH;
 	/* Give back what PAM freed (heap, and the deep stack of its hashing)
 	 * before the engine shares our pages: a trim in either process after
@@ -247,7 +247,7 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;
 	}
-	OPENSSL_cleanse(&mon->s.ctrl_tls, sizeof(mon->s.ctrl_tls));
+	OPENSSL_cleanse(&mon->login.ctrl_tls, sizeof(mon->login.ctrl_tls));
 	if (!mon->done && mon->ops->lock_down(mon) < 0) {
 		log_msg(LOG_LVL_ERR, "monitor lock-down: %s", strerror(errno));
 		mon->done = true;
@@ -278,8 +278,8 @@ void mon_login_expired(struct monitor *mon)
 {
 	static const char reply[] = "421 Login timeout.\r\n";
 
-	log_msg(LOG_LVL_INFO, "client %s: no login within login_timeout=%u s", mon->s.peer_ip,
-		mon->s.set->login_timeout);
+	log_msg(LOG_LVL_INFO, "client %s: no login within login_timeout=%u s", mon->given.peer_ip,
+		mon->given.set->login_timeout);
 	mon_stop_engine(mon);
 	(void)send(mon->ctrl_fd, reply, sizeof(reply) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	mon->done = true;

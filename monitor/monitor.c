@@ -27,11 +27,11 @@ void mon_violation(struct monitor *mon, const char *what)
 {
 	struct log_fields f = LOG_FIELDS("violation");
 
-	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
-	f.client = mon->s.peer_ip;
+	f.vhost = mon->given.vhost ? mon->given.vhost->name : NULL;
+	f.client = mon->given.peer_ip;
 	f.user = mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : NULL;
 	f.reason = what;
-	log_event(LOG_LVL_WARN, &f, "violation: %s (client %s, user %s)", what, mon->s.peer_ip,
+	log_event(LOG_LVL_WARN, &f, "violation: %s (client %s, user %s)", what, mon->given.peer_ip,
 		  mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : "-");
 	mon->done = true;
 }
@@ -46,7 +46,7 @@ static void forward_log(struct monitor *mon, struct priv_msg *m, const char *rol
 	if (priv_decode_log(m, &v) < 0)
 		return mon_violation(mon, "malformed LOG");
 	log_escape(v.line, safe, sizeof(safe));
-	snprintf(line, sizeof(line), "%s for %s: %s", role, mon->s.peer_ip, safe);
+	snprintf(line, sizeof(line), "%s for %s: %s", role, mon->given.peer_ip, safe);
 	log_line((int)v.level, line);
 }
 
@@ -74,8 +74,8 @@ static uint32_t who_kind(const struct monitor *mon)
 static void on_master(struct monitor *mon, struct priv_msg *m)
 {
 	struct who_session ws = {
-		.vhost = mon->s.vhost ? mon->s.vhost->name : NULL,
-		.client = mon->s.peer_ip,
+		.vhost = mon->given.vhost ? mon->given.vhost->name : NULL,
+		.client = mon->given.peer_ip,
 		.user = mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : NULL,
 		.kind = who_kind(mon),
 		.started_ms = mon->started_ms,

@@ -22,6 +22,10 @@
 
 struct monitor;
 
+/* In a new engine's process, before it serves FTP: turns it into its role
+ * (the pre-auth sandbox, the user's identity); S is its session. */
+typedef void (*mon_become_fn)(struct monitor *mon, struct session *s);
+
 /* Everything a handler does outside the monitor's own memory that a test
  * cannot let happen: processes, PAM, binding and connecting sockets, the
  * monitor's lock-down. The daemon runs with monitor_sys_ops (sys_ops.c);
@@ -30,9 +34,8 @@ struct monitor;
 struct monitor_ops {
 	/* A new process for a role, our end of its link in *LINK (-1: none
 	 * made). The pid, 0 for "no process to signal", or -1. */
-	pid_t (*spawn_engine)(struct monitor *mon, const char *name,
-			      void (*become)(struct monitor *mon), const void *pending,
-			      size_t npending, int *link);
+	pid_t (*spawn_engine)(struct monitor *mon, const char *name, mon_become_fn become,
+			      const void *pending, size_t npending, int *link);
 	pid_t (*spawn_relay)(struct monitor *mon, int *relay_link, int *plain_fd);
 	int (*pam_open)(struct pam_login *l, const char *service, const char *user,
 			const char *pass, const char *rhost, char *reason, size_t size);
@@ -50,7 +53,11 @@ extern const struct monitor_ops monitor_sys_ops;
 
 struct monitor {
 	const struct monitor_ops *ops;
-	struct session s; /* the connection; copied into each engine */
+	/* What the monitor decides and what LOGIN and HOST carry: each
+	 * engine's session starts from these (session_start). No engine
+	 * state: that is each engine's own (engine/session.h). */
+	struct session_given given;
+	struct session_login login;
 	const struct monitor_env *env;
 	int client_fd; /* the TCP control connection */
 	int ctrl_fd;   /* what engines speak FTP on: client_fd, or the
@@ -93,16 +100,15 @@ void mon_serve(struct monitor *mon);
 void mon_dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m);
 
 /* engines.c: the pre-auth and the user's engine processes. */
-pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name,
-			   void (*become)(struct monitor *mon), const void *pending,
-			   size_t npending, int *link);
+pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name, mon_become_fn become,
+			   const void *pending, size_t npending, int *link);
 void mon_bound_sends(int link);
-int mon_fork_engine(struct monitor *mon, const char *name, void (*become)(struct monitor *mon),
+int mon_fork_engine(struct monitor *mon, const char *name, mon_become_fn become,
 		    const void *pending, size_t npending);
 void mon_stop_engine(struct monitor *mon);
 void mon_log_engine_end(struct monitor *mon);
-void mon_become_preauth(struct monitor *mon);
-void mon_become_user(struct monitor *mon);
+void mon_become_preauth(struct monitor *mon, struct session *s);
+void mon_become_user(struct monitor *mon, struct session *s);
 
 /* login.c: LOGIN, PAM, the account, the login deadline. */
 void mon_on_login(struct monitor *mon, struct priv_msg *m);

@@ -15,7 +15,7 @@
  * privsep link in *RELAY_LINK and the plaintext side in *PLAIN_FD. */
 pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd)
 {
-	const struct cfg_settings *g = &mon->s.cfg->global;
+	const struct cfg_settings *g = &mon->given.cfg->global;
 	int plain[2], link[2];
 	pid_t pid;
 
@@ -29,19 +29,19 @@ pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd)
 	pid = fork();
 	if (pid == 0) {
 		struct relay_args a = {
-			.ctx = mon->s.tls->full,
+			.ctx = mon->given.tls->full,
 			.client_fd = mon->client_fd,
 			.plain_fd = plain[1],
 			.monitor_fd = link[1],
 			.nopriv_user = g->nopriv_user,
 			.empty_dir = g->secure_chroot_dir,
-			.handshake_timeout = mon->s.set->data_connection_timeout,
+			.handshake_timeout = mon->given.set->data_connection_timeout,
 			.parent = mon->pid,
 			.seccomp = g->seccomp_sandbox,
 			.isolate_network = g->isolate_network,
-			.cfg = mon->s.cfg,
+			.cfg = mon->given.cfg,
 			.all_tls = mon->env->tls,
-			.local = &mon->s.local,
+			.local = &mon->given.local,
 		};
 		int keep[] = { mon->client_fd, plain[1], link[1] };
 		sandbox_set_name("ftpsd-relay");
@@ -67,7 +67,7 @@ int mon_start_relay(struct monitor *mon)
 	int link, plain;
 	pid_t pid;
 
-	if (!mon->s.tls->full)
+	if (!mon->given.tls->full)
 		return -1;
 	pid = mon->ops->spawn_relay(mon, &link, &plain);
 	if (pid < 0)
@@ -76,7 +76,7 @@ int mon_start_relay(struct monitor *mon)
 	mon->relay_fd = link;
 	mon_bound_sends(link);
 	mon->ctrl_fd = plain;
-	mon->s.tls_control = true;
+	mon->given.tls_control = true;
 	mon_grant(mon, PRIV_AUTH_TLS); /* implicit TLS too: TLS once per session */
 	return 0;
 }
@@ -104,9 +104,9 @@ void mon_on_auth_tls(struct monitor *mon, struct priv_msg *m)
 
 	if (priv_decode_auth_tls(m) < 0)
 		return mon_violation(mon, "malformed AUTH_TLS");
-	if (mon->s.set->ssl_enable && mon_start_relay(mon) == 0)
+	if (mon->given.set->ssl_enable && mon_start_relay(mon) == 0)
 		status = 0;
-	else if (mon->s.set->ssl_enable)
+	else if (mon->given.set->ssl_enable)
 		log_msg(LOG_LVL_ERR, "cannot start TLS relay: %s", strerror(errno));
 	priv_encode_auth_tls_result(&reply, status, mon->ctrl_fd);
 	if (priv_send(mon->priv_fd, &reply) < 0)
@@ -134,8 +134,8 @@ void mon_on_tls_ready(struct monitor *mon, struct priv_msg *m)
 		return mon_violation(mon, "malformed TLS_READY");
 	mon_grant(mon, PRIV_TLS_READY);
 	if (name[0])
-		vi = vhost_find_by_name(mon->s.cfg, &mon->s.local, name);
-	if (vi >= 0 && &mon->s.cfg->vhosts[vi] != mon->s.vhost && mon->env->tls[vi].full) {
+		vi = vhost_find_by_name(mon->given.cfg, &mon->given.local, name);
+	if (vi >= 0 && &mon->given.cfg->vhosts[vi] != mon->given.vhost && mon->env->tls[vi].full) {
 		snprintf(how, sizeof(how), "SNI %s", name);
 		mon_switch_vhost(mon, vi, how);
 		if (mon->engine > 0) {

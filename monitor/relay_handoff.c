@@ -55,7 +55,7 @@ void mon_take_over_relay(struct monitor *mon, struct priv_login *l)
 		/* Gone or stuck (killed, or its client hung up): no answer is
 		 * not a hostile one; the session ends. */
 		log_msg(LOG_LVL_INFO, "client %s: the relay ended before the handoff",
-			mon->s.peer_ip);
+			mon->given.peer_ip);
 		mon->done = true;
 		goto out;
 	}
@@ -73,13 +73,13 @@ void mon_take_over_relay(struct monitor *mon, struct priv_login *l)
 	close(mon->relay_fd);
 	mon->relay_fd = -1;
 	if (drain_plaintext(mon, l) < 0) {
-		log_msg(LOG_LVL_INFO, "client %s: too much pipelined at login", mon->s.peer_ip);
+		log_msg(LOG_LVL_INFO, "client %s: too much pipelined at login", mon->given.peer_ip);
 		mon->done = true;
 		goto out;
 	}
 	close(mon->ctrl_fd);
 	mon->ctrl_fd = mon->client_fd;
-	mon->s.ctrl_tls = k;
+	mon->login.ctrl_tls = k;
 out:
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (m)

@@ -8,11 +8,11 @@
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/proctitle.h"
-#include "engine/listing.h"
 #include "sandbox/sandbox.h"
 
 int monitor_prepare_empty_dir(const char *path)
@@ -63,26 +63,19 @@ static int settle_fds(int client_fd, bool keep_stderr)
 /* The session's peer: the client a trusted proxy's header named (the
  * master or inetd_run read it), else the socket's. Everything after this
  * (limits, PAM_RHOST, the passive address, PORT checks, logs) uses it. */
-static void init_session(struct monitor *mon, const struct ftpsd_config *cfg,
-			 const struct cfg_vhost *vhost, const struct priv_assign *a)
+static void init_session(struct monitor *mon, const struct cfg_vhost *vhost,
+			 const struct priv_assign *a)
 {
-	mon->s.cfg = cfg;
-	mon->s.vhost = vhost;
-	mon->s.set = &vhost->set;
-	mon->s.pasv_fd = -1;
-	mon->s.mlst_facts = FACT_DEFAULT;
-	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "/");
-	if (net_addr_from_peer(&mon->s.peer, mon->client_fd) < 0 ||
-	    net_addr_from_local(&mon->s.local, mon->client_fd) < 0) {
+	struct net_addr peer, local;
+
+	if (net_addr_from_peer(&peer, mon->client_fd) < 0 ||
+	    net_addr_from_local(&local, mon->client_fd) < 0) {
 		log_msg(LOG_LVL_ERR, "session: not a connected socket: %s", strerror(errno));
 		_exit(1);
 	}
-	memset(&mon->s.proxy, 0, sizeof(mon->s.proxy));
-	if (a->proxied) {
-		mon->s.proxy = mon->s.peer;
-		mon->s.peer = a->client;
-	}
-	net_addr_ip_string(&mon->s.peer, mon->s.peer_ip, sizeof(mon->s.peer_ip));
+	/* Proxied: the socket's peer is the proxy, the header names the client. */
+	session_given_connect(&mon->given, vhost, &mon->env->tls[vhost - mon->given.cfg->vhosts],
+			      a->proxied ? &a->client : &peer, &local, a->proxied ? &peer : NULL);
 }
 
 static struct monitor the_monitor; /* one per process: this session's */
@@ -104,19 +97,17 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 	mon->ctrl_fd = -1;
 	mon->master_fd = -1;
 	mon->state = PRIV_ST_SPARE;
-	mon->s.cfg = cfg;
-	mon->s.pasv_fd = -1;
-	mon->s.mlst_facts = FACT_DEFAULT;
-	snprintf(mon->s.cwd, sizeof(mon->s.cwd), "/");
+	session_given_init(&mon->given, cfg);
+	session_login_init(&mon->login);
 }
 
 /* Hand the connection to the pre-forked pre-auth engine. */
 static int send_start(struct monitor *mon)
 {
 	struct priv_start st = {
-		.vhost = (uint32_t)(mon->s.vhost - mon->s.cfg->vhosts),
-		.peer = mon->s.peer,
-		.local = mon->s.local,
+		.vhost = (uint32_t)(mon->given.vhost - mon->given.cfg->vhosts),
+		.peer = mon->given.peer,
+		.local = mon->given.local,
 	};
 	struct priv_msg m;
 
@@ -131,7 +122,7 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 							    int client_fd,
 							    const struct priv_assign *a)
 {
-	const struct ftpsd_config *cfg = mon->s.cfg;
+	const struct ftpsd_config *cfg = mon->given.cfg;
 	bool implicit_tls = a->implicit_tls;
 
 	mon->client_fd = client_fd;
@@ -140,31 +131,30 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 	/* Replies and TLS records are small and must not wait ~40 ms for the
 	 * client's delayed ACK (Nagle); every holder shares this socket. */
 	(void)setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	init_session(mon, cfg, vhost, a);
-	mon->s.tls = &mon->env->tls[vhost - cfg->vhosts];
+	init_session(mon, vhost, a);
 	struct timespec started;
 	struct log_fields f = LOG_FIELDS("session_start");
 
 	clock_gettime(CLOCK_MONOTONIC, &started);
 	mon->started_ms = mon_now_ms();
 	f.vhost = vhost->name;
-	f.client = mon->s.peer_ip;
+	f.client = mon->given.peer_ip;
 	f.reason = implicit_tls ? "implicit TLS" : NULL;
-	if (mon->s.proxy.len) {
+	if (mon->given.proxy.len) {
 		char proxy[NETADDR_STRLEN];
-		net_addr_ip_string(&mon->s.proxy, proxy, sizeof(proxy));
+		net_addr_ip_string(&mon->given.proxy, proxy, sizeof(proxy));
 		log_event(LOG_LVL_INFO, &f,
 			  "session start: client %s vhost %s%s via "
 			  "proxy %s",
-			  mon->s.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "",
+			  mon->given.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "",
 			  proxy);
 	} else {
-		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s", mon->s.peer_ip,
-			  vhost->name, implicit_tls ? " (implicit TLS)" : "");
+		log_event(LOG_LVL_INFO, &f, "session start: client %s vhost %s%s",
+			  mon->given.peer_ip, vhost->name, implicit_tls ? " (implicit TLS)" : "");
 	}
 	mon_vsftpd_log(mon, VSFTPD_LOG_CONNECT, true, NULL, NULL);
 	if (cfg->global.setproctitle_enable)
-		proctitle_set("ftpsd: %s: connected", mon->s.peer_ip);
+		proctitle_set("ftpsd: %s: connected", mon->given.peer_ip);
 	if (vhost->set.login_timeout)
 		mon->login_deadline = mon_now_ms() + vhost->set.login_timeout * 1000LL;
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)
@@ -196,12 +186,12 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 		struct timespec ended;
 		struct log_fields e = LOG_FIELDS("session_end");
 		clock_gettime(CLOCK_MONOTONIC, &ended);
-		e.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
-		e.client = mon->s.peer_ip;
+		e.vhost = mon->given.vhost ? mon->given.vhost->name : NULL;
+		e.client = mon->given.peer_ip;
 		e.user = mon->state == PRIV_ST_POSTAUTH ? mon->pam.user : NULL;
 		e.duration_ms = (ended.tv_sec - started.tv_sec) * 1000LL +
 				(ended.tv_nsec - started.tv_nsec) / 1000000;
-		log_event(LOG_LVL_INFO, &e, "session end: client %s", mon->s.peer_ip);
+		log_event(LOG_LVL_INFO, &e, "session end: client %s", mon->given.peer_ip);
 	}
 	_exit(0);
 }

@@ -18,7 +18,7 @@ static void forward_sign(struct monitor *mon, const struct priv_sign *req, int r
 	}
 	/* The key holder is ours, but a stuck one must not hang the session. */
 	if (mon->key_fd < 0 || priv_ask_sign(mon->key_fd, req, res, 10000) < 0) {
-		log_msg(LOG_LVL_ERR, "key holder: no signature for client %s", mon->s.peer_ip);
+		log_msg(LOG_LVL_ERR, "key holder: no signature for client %s", mon->given.peer_ip);
 		memset(res, 0, sizeof(*res));
 		res->status = 1;
 	}
@@ -32,7 +32,7 @@ out:
 
 static size_t session_vhost(const struct monitor *mon)
 {
-	return (size_t)(mon->s.vhost - mon->s.cfg->vhosts);
+	return (size_t)(mon->given.vhost - mon->given.cfg->vhosts);
 }
 
 /* The relay, inside the control handshake. Untrusted: it parsed the
@@ -47,7 +47,7 @@ void mon_on_relay_sign(struct monitor *mon, struct priv_msg *m)
 		free(req);
 		return mon_violation(mon, "malformed SIGN");
 	}
-	vi = req->name[0] ? vhost_find_by_name(mon->s.cfg, &mon->s.local, req->name) : -1;
+	vi = req->name[0] ? vhost_find_by_name(mon->given.cfg, &mon->given.local, req->name) : -1;
 	if (vi < 0 || !mon->env->tls[vi].full)
 		vi = (int)session_vhost(mon);
 	if (mon_granted(mon, PRIV_TLS_READY))
@@ -72,7 +72,7 @@ void mon_on_engine_sign(struct monitor *mon, struct priv_msg *m)
 		free(req);
 		return mon_violation(mon, "malformed SIGN");
 	}
-	if (mon->s.set->require_ssl_reuse)
+	if (mon->given.set->require_ssl_reuse)
 		mon_violation(mon, "SIGN from the engine with require_ssl_reuse=YES");
 	else if (!mon->data_sign_ok)
 		mon_violation(mon, "SIGN without a data connection to sign for");

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 
-#include "engine/listing.h"
 #include "common/log.h"
 #include "config/vhosts.h"
 
@@ -12,13 +11,11 @@
  * certificate and passive settings. Only before login. */
 void mon_switch_vhost(struct monitor *mon, int vi, const char *how)
 {
-	const struct cfg_vhost *vh = &mon->s.cfg->vhosts[vi];
+	const struct cfg_vhost *vh = &mon->given.cfg->vhosts[vi];
 
-	log_msg(LOG_LVL_INFO, "client %s: %s selects vhost %s (was %s)", mon->s.peer_ip, how,
-		vh->name, mon->s.vhost->name);
-	mon->s.vhost = vh;
-	mon->s.set = &vh->set;
-	mon->s.tls = &mon->env->tls[vi];
+	log_msg(LOG_LVL_INFO, "client %s: %s selects vhost %s (was %s)", mon->given.peer_ip, how,
+		vh->name, mon->given.vhost->name);
+	session_given_vhost(&mon->given, vh, &mon->env->tls[vi]);
 }
 
 /* HOST (RFC 7151). Untrusted: from the pre-auth engine. The name is looked
@@ -37,9 +34,9 @@ void mon_on_host(struct monitor *mon, struct priv_msg *m)
 	for (char *p = h->name; *p; p++)
 		if ((unsigned char)*p < 0x21 || *p == 0x7f)
 			*p = '?'; /* only ever logged or compared */
-	vi = vhost_find_by_name(mon->s.cfg, &mon->s.local, h->name);
+	vi = vhost_find_by_name(mon->given.cfg, &mon->given.local, h->name);
 	if (vi < 0) {
-		log_msg(LOG_LVL_INFO, "client %s: HOST %s: no such vhost here", mon->s.peer_ip,
+		log_msg(LOG_LVL_INFO, "client %s: HOST %s: no such vhost here", mon->given.peer_ip,
 			h->name);
 		priv_encode_host_result(&reply, HOST_UNKNOWN);
 		if (priv_send(mon->priv_fd, &reply) < 0)
@@ -50,18 +47,16 @@ void mon_on_host(struct monitor *mon, struct priv_msg *m)
 	snprintf(how, sizeof(how), "HOST %s", h->name);
 	mon_switch_vhost(mon, vi, how);
 	mon_grant(mon, PRIV_HOST);
-	mon->s.host_done = true; /* the next engine refuses another HOST */
+	mon->login.host_done = true; /* the next engine refuses another HOST */
 	/* Before AUTH TLS the relay does not exist yet: its ticket key can
 	 * still be drawn for the new vhost. */
-	if (!mon->s.tls_control && mon->s.set->ssl_enable && tls_session_key_new() < 0) {
+	if (!mon->given.tls_control && mon->given.set->ssl_enable && tls_session_key_new() < 0) {
 		mon->done = true;
 		free(h);
 		return;
 	}
 	mon_stop_engine(mon);
-	mon->s.pbsz_done = (h->carry & CARRY_PBSZ) && mon->s.tls_control;
-	mon->s.prot_private = (h->carry & CARRY_PROT_P) && mon->s.pbsz_done;
-	mon->s.mlst_facts = h->mlst_facts & FACT_DEFAULT;
+	session_login_carry(&mon->login, &mon->given, h->carry, h->mlst_facts);
 	/* The new engine greets with the new vhost's banner: HOST's 220. */
 	if (mon_fork_engine(mon, "ftpsd-preauth", mon_become_preauth, h->pending, h->npending) <
 	    0) {

@@ -17,7 +17,7 @@ void mon_vsftpd_log(struct monitor *mon, enum vsftpd_log_event ev, bool ok, cons
 		.when = time(NULL),
 		.pid = getpid(),
 		.user = user,
-		.client = mon->s.peer_ip,
+		.client = mon->given.peer_ip,
 	};
 
 	if (mon->env->vsftpd_log_fd < 0)
@@ -54,7 +54,7 @@ static void write_xferlog(struct monitor *mon, const struct priv_xfer *x)
 	field_safe(x->path, path, sizeof(path));
 	field_safe(mon->pam.user, user, sizeof(user));
 	n = snprintf(line, sizeof(line), "%s %llu %s %llu %s %c _ %c %c %s ftp 0 * %c\n", stamp,
-		     (unsigned long long)((x->msecs + 999) / 1000), mon->s.peer_ip,
+		     (unsigned long long)((x->msecs + 999) / 1000), mon->given.peer_ip,
 		     (unsigned long long)x->bytes, path, x->ascii ? 'a' : 'b',
 		     x->direction == XFER_DOWNLOAD ? 'o' : 'i',
 		     mon->acct.kind == USERS_ANON    ? 'a'
@@ -82,14 +82,14 @@ void mon_on_xfer(struct monitor *mon, struct priv_msg *m)
 			break;
 		}
 	struct log_fields f = LOG_FIELDS(x->direction == XFER_DOWNLOAD ? "download" : "upload");
-	f.vhost = mon->s.vhost ? mon->s.vhost->name : NULL;
-	f.client = mon->s.peer_ip;
+	f.vhost = mon->given.vhost ? mon->given.vhost->name : NULL;
+	f.client = mon->given.peer_ip;
 	f.user = mon->pam.user;
 	f.bytes = (long long)x->bytes;
 	f.duration_ms = (long long)x->msecs;
 	f.reason = x->complete ? NULL : "incomplete";
 	log_event(LOG_LVL_INFO, &f, "transfer: user %s client %s %s %s %llu bytes%s", mon->pam.user,
-		  mon->s.peer_ip, x->direction == XFER_DOWNLOAD ? "RETR" : "STOR", x->path,
+		  mon->given.peer_ip, x->direction == XFER_DOWNLOAD ? "RETR" : "STOR", x->path,
 		  (unsigned long long)x->bytes, x->complete ? "" : " (incomplete)");
 	if (mon->env->xferlog_fd >= 0)
 		write_xferlog(mon, x);

@@ -47,7 +47,7 @@ static void dispatch(struct session *s, const char *line)
 	if (strlen(verb) >= sizeof(verb) || (arg < line || arg > line + strlen(line)))
 		__builtin_trap();
 	cmd = command_find(verb);
-	if (!cmd || (cmd->needs_login && !s->logged_in))
+	if (!cmd || (cmd->needs_login && !s->login.logged_in))
 		return;
 	if (cmd->arg == ARG_NONE)
 		arg += strspn(arg, " ");
@@ -100,15 +100,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shutdown(sv[1], SHUT_WR);
 
 	memset(&s, 0, sizeof(s));
-	s.cfg = &cfg;
-	s.vhost = &cfg.vhosts[0];
-	s.set = &cfg.vhosts[0].set;
+	s.given.cfg = &cfg;
+	s.given.vhost = &cfg.vhosts[0];
+	s.given.set = &cfg.vhosts[0].set;
 	s.priv_fd = -1;
-	s.pasv_fd = -1;
-	s.logged_in = mode & 2;
-	s.tls_control = mode & 4;
-	s.anon_privs = s.anonymous = mode & 8;
-	strcpy(s.cwd, "/");
+	s.eng.pasv_fd = -1;
+	s.login.logged_in = mode & 2;
+	s.given.tls_control = mode & 4;
+	s.login.anon_privs = s.login.anonymous = mode & 8;
+	strcpy(s.eng.cwd, "/");
 	ctrl_init(&s.ctrl, sv[0], NULL, 0);
 
 	if (mode & 1) {
@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				dispatch(&s, line);
 			}
 			drain(sv[1], &lines);
-			if (s.quit)
+			if (s.eng.quit)
 				break;
 		}
 	}

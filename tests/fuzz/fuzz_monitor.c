@@ -28,7 +28,6 @@
 
 #include "common/log.h"
 #include "config/config.h"
-#include "engine/listing.h"
 #include "monitor/monitor_state.h"
 #include "privsep/rules.h"
 
@@ -77,9 +76,8 @@ static void replace(int *fd, int with)
 	*fd = with;
 }
 
-static pid_t fake_spawn_engine(struct monitor *m, const char *name,
-			       void (*become)(struct monitor *mon), const void *pending,
-			       size_t npending, int *link)
+static pid_t fake_spawn_engine(struct monitor *m, const char *name, mon_become_fn become,
+			       const void *pending, size_t npending, int *link)
 {
 	int sv[2];
 
@@ -220,6 +218,7 @@ static void start_session(uint8_t setup)
 	int c = setup & SETUP_CONF_B ? 1 : 0, sv[2];
 	size_t vi = (setup & SETUP_VHOST_1) && cfg[c].nvhosts > 1 ? 1 : 0;
 	const char *ip = setup & SETUP_IPV6 ? "::1" : "127.0.0.1";
+	struct net_addr peer, local;
 
 	open_fds(open_before);
 	memset(&mon, 0, sizeof(mon));
@@ -229,29 +228,24 @@ static void start_session(uint8_t setup)
 	mon.engine = mon.relay = -1;
 	mon.priv_fd = mon.relay_fd = mon.master_fd = -1;
 	mon.state = PRIV_ST_PREAUTH;
-	mon.s.cfg = &cfg[c];
-	mon.s.vhost = &cfg[c].vhosts[vi];
-	mon.s.set = &mon.s.vhost->set;
-	mon.s.tls = &env[c].tls[vi];
-	mon.s.pasv_fd = -1;
-	mon.s.mlst_facts = FACT_DEFAULT;
-	if (net_addr_parse(&mon.s.peer, ip, 40001) < 0 ||
-	    net_addr_parse(&mon.s.local, ip, 21) < 0 ||
+	if (net_addr_parse(&peer, ip, 40001) < 0 || net_addr_parse(&local, ip, 21) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		__builtin_trap();
+	session_given_init(&mon.given, &cfg[c]);
+	session_given_connect(&mon.given, &cfg[c].vhosts[vi], &env[c].tls[vi], &peer, &local, NULL);
+	session_login_init(&mon.login);
 	close(sv[1]);
 	mon.client_fd = mon.ctrl_fd = sv[0];
-	net_addr_ip_string(&mon.s.peer, mon.s.peer_ip, sizeof(mon.s.peer_ip));
 	broker = BROKER_OK;
 	if (mon_fork_engine(&mon, "fuzz", NULL, NULL, 0) < 0)
 		__builtin_trap();
 	/* Conf B has no TLS: no session of it has a relay. */
-	if ((setup & SETUP_RELAY) && (!mon.s.set->ssl_enable || mon_start_relay(&mon) < 0))
+	if ((setup & SETUP_RELAY) && (!mon.given.set->ssl_enable || mon_start_relay(&mon) < 0))
 		mon.done = true;
 	if (setup & SETUP_POSTAUTH) {
 		mon.state = PRIV_ST_POSTAUTH;
-		mon.user_set = *mon.s.set;
-		mon.s.set = &mon.user_set;
+		mon.user_set = *mon.given.set;
+		mon.given.set = &mon.user_set;
 		mon.acct.kind = setup & SETUP_ANON ? USERS_ANON : USERS_LOCAL;
 		mon.acct.uid = getuid();
 		snprintf(mon.pam.user, sizeof(mon.pam.user), "%s",
@@ -281,7 +275,6 @@ static void end_session(void)
 	replace(&mon.client_fd, -1);
 	replace(&mon.priv_fd, -1);
 	replace(&mon.relay_fd, -1);
-	replace(&mon.s.pasv_fd, -1);
 	replace(&engine_peer, -1);
 	replace(&relay_peer, -1);
 	/* A handler that kept an fd it was given or opened: the next fd is
