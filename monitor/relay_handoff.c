@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "common/log.h"
+#include "privsep/client.h"
 #include "tls/tls13_record.h"
 
 /* Bytes the relay forwarded that the pre-auth engine did not read: the
@@ -29,6 +30,11 @@ static int drain_plaintext(struct monitor *mon, struct priv_login *l)
 	return 0;
 }
 
+static void on_relay_log(void *mon, struct priv_msg *m)
+{
+	mon_on_relay_log(mon, m);
+}
+
 /* At login, ask the relay for the control connection's TLS records
  * (tls/tls13_record.h): the user's engine then speaks them and the relay
  * ends, so an idle session is two processes. A relay that cannot (TLS 1.2,
@@ -37,21 +43,11 @@ static int drain_plaintext(struct monitor *mon, struct priv_login *l)
  * no two processes ever read the connection at once. */
 void mon_take_over_relay(struct monitor *mon, struct priv_login *l)
 {
-	struct priv_msg *m = malloc(sizeof(*m));
-	struct priv_tls_keys k = { 0 };
-	struct pollfd p = { .fd = mon->relay_fd, .events = POLLIN };
+	struct priv_tls_keys k;
+	enum priv_handoff r = priv_ask_relay_handoff(mon->relay_fd, 10000, on_relay_log, mon, &k);
 	int status;
-	int r;
 
-	if (!m)
-		goto out;
-	priv_encode_relay_handoff(m);
-	if (priv_send(mon->relay_fd, m) < 0)
-		goto out; /* gone: the session ends with it */
-	while ((r = poll(&p, 1, 10000)) == 1 && (r = priv_recv(mon->relay_fd, m)) == 1 &&
-	       m->type == PRIV_LOG)
-		mon_on_relay_log(mon, m);
-	if (r != 1) {
+	if (r == PRIV_HANDOFF_GONE) {
 		/* Gone or stuck (killed, or its client hung up): no answer is
 		 * not a hostile one; the session ends. */
 		log_msg(LOG_LVL_INFO, "client %s: the relay ended before the handoff",
@@ -59,12 +55,12 @@ void mon_take_over_relay(struct monitor *mon, struct priv_login *l)
 		mon->done = true;
 		goto out;
 	}
-	if (m->type != PRIV_TLS_HANDOFF || (r = priv_decode_tls_handoff(m, &k)) < 0 ||
-	    (r == 1 && !tls13_suite_ok(k.suite, k.secret_len))) {
+	if (r == PRIV_HANDOFF_BAD ||
+	    (r == PRIV_HANDOFF_KEYS && !tls13_suite_ok(k.suite, k.secret_len))) {
 		mon_violation(mon, "no valid TLS_HANDOFF from the relay");
 		goto out;
 	}
-	if (r == 0)
+	if (r == PRIV_HANDOFF_STAYS)
 		goto out; /* the relay stays for the session */
 	kill(mon->relay, SIGKILL);
 	while (waitpid(mon->relay, &status, 0) < 0 && errno == EINTR)
@@ -82,7 +78,4 @@ void mon_take_over_relay(struct monitor *mon, struct priv_login *l)
 	mon->login.ctrl_tls = k;
 out:
 	OPENSSL_cleanse(&k, sizeof(k));
-	if (m)
-		OPENSSL_cleanse(m, sizeof(*m));
-	free(m);
 }

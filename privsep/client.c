@@ -122,6 +122,35 @@ int priv_ask_tls_ready(int link, const char *name)
 	return priv_decode_tls_ready_ack(&m) < 0 ? refuse(&m) : 0;
 }
 
+enum priv_handoff priv_ask_relay_handoff(int link, int timeout_ms,
+					 void (*on_log)(void *arg, struct priv_msg *m), void *arg,
+					 struct priv_tls_keys *k)
+{
+	struct priv_msg m;
+	struct pollfd p = { .fd = link, .events = POLLIN };
+	enum priv_handoff res = PRIV_HANDOFF_GONE;
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	priv_encode_relay_handoff(&m);
+	if (priv_send(link, &m) < 0)
+		return PRIV_HANDOFF_GONE;
+	while ((r = poll(&p, 1, timeout_ms)) == 1 && (r = priv_recv(link, &m)) == 1 &&
+	       m.type == PRIV_LOG)
+		on_log(arg, &m);
+	if (r == 1) {
+		r = m.type == priv_rule(PRIV_RELAY_HANDOFF)->reply ? priv_decode_tls_handoff(&m, k)
+								   : -1;
+		res = r == 1 ? PRIV_HANDOFF_KEYS : r == 0 ? PRIV_HANDOFF_STAYS : PRIV_HANDOFF_BAD;
+		if (r < 0) {
+			(void)refuse(&m);
+			explicit_bzero(k, sizeof(*k));
+		}
+	}
+	explicit_bzero(&m, sizeof(m)); /* the traffic secrets */
+	return res;
+}
+
 int priv_ask_sign(int link, const struct priv_sign *req, struct priv_sign_result *res,
 		  int timeout_ms)
 {

@@ -1,9 +1,11 @@
-/* Typed requests to the monitor (and from it to the key holder), for the
- * sandboxed side of a link: each sends one message and waits for the reply
- * privsep/messages.def names for it (OpenSSH's monitor_wrap.c is the
- * model). All return 0 with the answer filled in, or -1 when the peer is
- * gone, stuck past its deadline, or answered anything else: a monitor that
- * does that is broken, and the caller has nothing safe left to do. */
+/* Typed requests to the monitor (and from it to the key holder and to its
+ * relay), for the asking side of a link: each sends one message and waits
+ * for the reply privsep/messages.def names for it (OpenSSH's monitor_wrap.c
+ * is the model). All but the relay's handoff return 0 with the answer
+ * filled in, or -1 when the peer is gone, stuck past its deadline, or
+ * answered anything else: a monitor that does that is broken, and the
+ * caller has nothing safe left to do. The handoff tells those apart (a
+ * relay that is gone is no hostile one). */
 #ifndef FTPSD_PRIVSEP_CLIENT_H
 #define FTPSD_PRIVSEP_CLIENT_H
 
@@ -37,5 +39,22 @@ int priv_ask_tls_ready(int link, const char *name);
 /* A private-key operation; RES->status 0 with the signature. */
 int priv_ask_sign(int link, const struct priv_sign *req, struct priv_sign_result *res,
 		  int timeout_ms);
+
+/* What the relay answered RELAY_HANDOFF. */
+enum priv_handoff {
+	PRIV_HANDOFF_KEYS,  /* *K: the connection's TLS 1.3 records; it exits */
+	PRIV_HANDOFF_STAYS, /* it cannot hand over (TLS 1.2, a KeyUpdate...) */
+	PRIV_HANDOFF_GONE,  /* no answer: it ended, or was silent TIMEOUT_MS */
+	PRIV_HANDOFF_BAD,   /* an answer that is no TLS_HANDOFF: never trust it */
+};
+
+/* RELAY_HANDOFF, the monitor's request to its relay at login. The relay
+ * may still log on its way there: each LOG before the answer goes to
+ * ON_LOG(ARG, M). TIMEOUT_MS bounds each wait. Whether *K's suite is one
+ * the record layer speaks is the caller's check (tls/). The keys are
+ * wiped from every buffer here but *K. */
+enum priv_handoff priv_ask_relay_handoff(int link, int timeout_ms,
+					 void (*on_log)(void *arg, struct priv_msg *m), void *arg,
+					 struct priv_tls_keys *k);
 
 #endif

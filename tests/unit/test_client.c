@@ -15,11 +15,14 @@
 
 #include <cmocka.h>
 
+#include "common/log.h"
 #include "privsep/client.h"
 
-/* A child reads one request, checks its type, and answers with REPLY
- * (which may carry REPLY->fd); with REPLY NULL it hangs up. */
-static pid_t fake_monitor(int *link, uint16_t want, const struct priv_msg *reply)
+/* A child reads one request, checks its type, sends NLOGS LOG lines
+ * (as a relay may before its answer), then answers with REPLY (which may
+ * carry REPLY->fd); with REPLY NULL it hangs up, with REPLY->type 0 it
+ * says nothing for 0.3 s. */
+static pid_t fake_peer(int *link, uint16_t want, unsigned nlogs, const struct priv_msg *reply)
 {
 	int sv[2];
 	pid_t pid;
@@ -29,16 +32,30 @@ static pid_t fake_monitor(int *link, uint16_t want, const struct priv_msg *reply
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		static struct priv_msg m;
+		struct priv_log v = { .level = LOG_LVL_INFO };
 		close(sv[0]);
 		if (priv_recv(sv[1], &m) != 1 || m.type != want)
 			_exit(2);
-		if (reply && priv_send(sv[1], reply) < 0)
+		snprintf(v.line, sizeof(v.line), "flushing");
+		for (unsigned i = 0; i < nlogs; i++) {
+			priv_encode_log(&m, &v);
+			if (priv_send(sv[1], &m) < 0)
+				_exit(3);
+		}
+		if (reply && reply->type == 0)
+			usleep(300000);
+		else if (reply && priv_send(sv[1], reply) < 0)
 			_exit(3);
 		_exit(0);
 	}
 	close(sv[1]);
 	*link = sv[0];
 	return pid;
+}
+
+static pid_t fake_monitor(int *link, uint16_t want, const struct priv_msg *reply)
+{
+	return fake_peer(link, want, 0, reply);
 }
 
 static void reap(pid_t pid)
@@ -173,6 +190,132 @@ static void test_no_reply_no_call(void **state)
 	close(sv[1]);
 }
 
+/* The relay's side of RELAY_HANDOFF. */
+static pid_t fake_relay(int *link, unsigned nlogs, const struct priv_msg *reply)
+{
+	return fake_peer(link, PRIV_RELAY_HANDOFF, nlogs, reply);
+}
+
+static void count_log(void *arg, struct priv_msg *m)
+{
+	struct priv_log v;
+
+	assert_int_equal(priv_decode_log(m, &v), 0);
+	assert_string_equal(v.line, "flushing");
+	++*(unsigned *)arg;
+}
+
+static void fill_keys(struct priv_tls_keys *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->suite = 0x1301;
+	k->secret_len = 32;
+	memset(k->read_secret, 0xaa, 32);
+	memset(k->write_secret, 0xbb, 32);
+	k->read_seq = 3;
+	k->write_seq = 5;
+}
+
+/* The keys after the relay's last log lines, each handed to the caller. */
+static void test_relay_handoff_keys(void **state)
+{
+	static struct priv_msg reply;
+	struct priv_tls_keys sent, got;
+	unsigned logs = 0;
+	int link;
+	pid_t pid;
+	(void)state;
+
+	fill_keys(&sent);
+	priv_encode_tls_handoff(&reply, &sent);
+	pid = fake_relay(&link, 2, &reply);
+	assert_int_equal(priv_ask_relay_handoff(link, 5000, count_log, &logs, &got),
+			 PRIV_HANDOFF_KEYS);
+	assert_int_equal(logs, 2);
+	assert_int_equal(got.suite, 0x1301);
+	assert_int_equal(got.secret_len, 32);
+	assert_memory_equal(got.read_secret, sent.read_secret, 32);
+	assert_memory_equal(got.write_secret, sent.write_secret, 32);
+	assert_int_equal(got.read_seq, 3);
+	assert_int_equal(got.write_seq, 5);
+	close(link);
+	reap(pid);
+}
+
+static void test_relay_handoff_stays(void **state)
+{
+	static struct priv_msg reply;
+	struct priv_tls_keys got;
+	unsigned logs = 0;
+	int link;
+	pid_t pid;
+	(void)state;
+
+	priv_encode_tls_handoff(&reply, NULL);
+	pid = fake_relay(&link, 0, &reply);
+	assert_int_equal(priv_ask_relay_handoff(link, 5000, count_log, &logs, &got),
+			 PRIV_HANDOFF_STAYS);
+	assert_int_equal(got.suite, 0);
+	close(link);
+	reap(pid);
+}
+
+/* Another message, or the handoff with an fd it never carries: a hostile
+ * relay, told apart from one that is gone; no key and no fd is kept. */
+static void test_relay_handoff_bad(void **state)
+{
+	static struct priv_msg reply;
+	struct priv_tls_keys sent, got;
+	unsigned logs = 0;
+	int link, before = open_fds();
+	pid_t pid;
+	(void)state;
+
+	priv_encode_tls_ready_ack(&reply);
+	pid = fake_relay(&link, 1, &reply);
+	assert_int_equal(priv_ask_relay_handoff(link, 5000, count_log, &logs, &got),
+			 PRIV_HANDOFF_BAD);
+	assert_int_equal(logs, 1);
+	close(link);
+	reap(pid);
+
+	fill_keys(&sent);
+	priv_encode_tls_handoff(&reply, &sent);
+	reply.fd = 0;
+	pid = fake_relay(&link, 0, &reply);
+	assert_int_equal(priv_ask_relay_handoff(link, 5000, count_log, &logs, &got),
+			 PRIV_HANDOFF_BAD);
+	assert_int_equal(got.suite, 0);
+	assert_int_equal(got.read_secret[0], 0);
+	close(link);
+	reap(pid);
+	assert_int_equal(open_fds(), before);
+}
+
+/* A relay that hangs up, or says nothing within the timeout: gone. */
+static void test_relay_handoff_gone(void **state)
+{
+	static struct priv_msg silence; /* type 0: the fake waits */
+	struct priv_tls_keys got;
+	unsigned logs = 0;
+	int link;
+	pid_t pid;
+	(void)state;
+
+	pid = fake_relay(&link, 1, NULL);
+	assert_int_equal(priv_ask_relay_handoff(link, 5000, count_log, &logs, &got),
+			 PRIV_HANDOFF_GONE);
+	assert_int_equal(logs, 1);
+	close(link);
+	reap(pid);
+
+	pid = fake_relay(&link, 0, &silence);
+	assert_int_equal(priv_ask_relay_handoff(link, 50, count_log, &logs, &got),
+			 PRIV_HANDOFF_GONE);
+	close(link);
+	reap(pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +325,10 @@ int main(void)
 		cmocka_unit_test(test_login_fail_and_hangup),
 		cmocka_unit_test(test_sign_timeout),
 		cmocka_unit_test(test_no_reply_no_call),
+		cmocka_unit_test(test_relay_handoff_keys),
+		cmocka_unit_test(test_relay_handoff_stays),
+		cmocka_unit_test(test_relay_handoff_bad),
+		cmocka_unit_test(test_relay_handoff_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
