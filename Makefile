@@ -141,10 +141,13 @@ deps:
 
 # Includes run one way: lower layers never include higher ones. The
 # engine's file-system calls are made in engine/fsops.c only, and each is
-# in its seccomp allowlist (tests/check_fsops.py).
+# in its seccomp allowlist (tests/check_fsops.py). And the engine's FTP
+# state is the engine's: no other role's code names it.
+OWNER_DIRS := $(filter-out engine,$(LAYERS))
 layers:
 	$(PYTHON) tests/check_layers.py $(LAYERS)
 	$(PYTHON) tests/check_fsops.py
+	$(PYTHON) tests/check_owners.py $(OWNER_DIRS)
 
 # The tree follows .clang-format (STYLE.md). The version is pinned: another
 # clang-format formats some constructs differently. `make format` applies it.

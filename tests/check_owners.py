@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""The engine's FTP state is the engine's (engine/session.h): no file of a
+role that is not the engine names it.
+
+    check_owners.py DIR...   (the directories whose code must not)
+
+A struct session's `eng` part (struct engine_state) is written only by the
+engine; the monitor holds no struct session at all, and its functions that
+run in a new engine's process before it serves FTP (mon_become_*) only read
+the parts the monitor gave it. Exits 1 and names every line of DIR's .c
+and .h files that names `eng` as a member or `struct engine_state`. Before
+checking the tree it checks itself on a made-up tree, so a checker that
+cannot fail does not pass.
+"""
+import os
+import re
+import sys
+
+ENGINE_STATE = re.compile(r"(?:\.|->)\s*eng\b|\bengine_state\b")
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def violations(root, dirs):
+    out = []
+    for d in dirs:
+        path_d = os.path.join(root, d)
+        if not os.path.isdir(path_d):
+            out.append(f"{d}/: missing")
+            continue
+        for name in sorted(os.listdir(path_d)):
+            if not name.endswith((".c", ".h")):
+                continue
+            with open(os.path.join(path_d, name), errors="replace") as f:
+                text = f.read()
+            # Comments may say what the engine keeps; code may not touch it.
+            code = COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+            for m in ENGINE_STATE.finditer(code):
+                line = code.count("\n", 0, m.start()) + 1
+                out.append(f"{d}/{name}:{line}: names the engine's state ({m.group(0).strip()})")
+    return out
+
+
+def self_test():
+    import tempfile
+    with tempfile.TemporaryDirectory() as root:
+        os.mkdir(os.path.join(root, "mon"))
+        with open(os.path.join(root, "mon", "f.c"), "w") as f:
+            f.write("/* s->eng is the engine's */\nint x;\nvoid f(struct session *s)\n"
+                    "{\n\ts->eng.cwd[0] = 0;\n}\n")
+        found = violations(root, ["mon"])
+        return len(found) == 1 and found[0].startswith("mon/f.c:5:")
+
+
+def main(dirs):
+    if not dirs:
+        print("usage: check_owners.py DIR...", file=sys.stderr)
+        return 2
+    if not self_test():
+        print("check_owners.py: the self-test did not catch a write to s->eng",
+              file=sys.stderr)
+        return 1
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = violations(root, dirs)
+    for v in found:
+        print(v)
+    print(f"owners: {len(dirs)} directories checked, {len(found)} names of the engine's state")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
