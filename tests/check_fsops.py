@@ -17,6 +17,8 @@ import re
 import sys
 import tempfile
 
+import treecheck
+
 FSOPS = "engine/fsops.c"
 SECCOMP = "sandbox/seccomp.c"
 # The engine files that may make such calls anyway: the sandbox probes of
@@ -111,16 +113,9 @@ def self_test():
 
 
 def main():
-    if not self_test():
-        print("check_fsops.py: the self-test did not catch a bad call", file=sys.stderr)
-        return 1
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    found = violations(root)
-    for v in found:
-        print(v)
-    print(f"fsops: {len(listed_calls(root))} calls listed, {len(found)} problems")
-    return 1 if found else 0
-
+    return treecheck.run("check_fsops.py", self_test, violations,
+                         lambda root, found: f"fsops: {len(listed_calls(root))} calls listed, "
+                         f"{len(found)} problems")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,6 +13,8 @@ import re
 import sys
 import tempfile
 
+import treecheck
+
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[A-Za-z0-9_]+\.h"', re.M)
 
 
@@ -55,16 +57,9 @@ def main(layers):
     if not layers:
         print("usage: check_layers.py LAYER...", file=sys.stderr)
         return 2
-    if not self_test():
-        print("check_layers.py: the self-test did not catch a bad include", file=sys.stderr)
-        return 1
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    found = violations(root, layers)
-    for v in found:
-        print(v)
-    print(f"layers: {len(layers)} checked, {len(found)} includes that run back up")
-    return 1 if found else 0
-
+    return treecheck.run("check_layers.py", self_test, lambda root: violations(root, layers),
+                         lambda root, found: f"layers: {len(layers)} checked, "
+                         f"{len(found)} includes that run back up")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -16,6 +16,8 @@ import os
 import re
 import sys
 
+import treecheck
+
 ENGINE_STATE = re.compile(r"(?:\.|->)\s*eng\b|\bengine_state\b")
 COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
@@ -55,17 +57,9 @@ def main(dirs):
     if not dirs:
         print("usage: check_owners.py DIR...", file=sys.stderr)
         return 2
-    if not self_test():
-        print("check_owners.py: the self-test did not catch a write to s->eng",
-              file=sys.stderr)
-        return 1
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    found = violations(root, dirs)
-    for v in found:
-        print(v)
-    print(f"owners: {len(dirs)} directories checked, {len(found)} names of the engine's state")
-    return 1 if found else 0
-
+    return treecheck.run("check_owners.py", self_test, lambda root: violations(root, dirs),
+                         lambda root, found: f"owners: {len(dirs)} directories checked, "
+                         f"{len(found)} names of the engine's state")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
