@@ -43,23 +43,16 @@ def violations(root, dirs):
 
 
 def self_test():
-    import tempfile
-    with tempfile.TemporaryDirectory() as root:
-        os.mkdir(os.path.join(root, "mon"))
-        with open(os.path.join(root, "mon", "f.c"), "w") as f:
-            f.write("/* s->eng is the engine's */\nint x;\nvoid f(struct session *s)\n"
-                    "{\n\ts->eng.cwd[0] = 0;\n}\n")
-        found = violations(root, ["mon"])
-        return len(found) == 1 and found[0].startswith("mon/f.c:5:")
+    return treecheck.catches({"mon/f.c": "/* s->eng is the engine's */\nint x;\n"
+                              "void f(struct session *s)\n{\n\ts->eng.cwd[0] = 0;\n}\n"},
+                             lambda root: violations(root, ["mon"]), ["mon/f.c:5:"])
 
 
 def main(dirs):
-    if not dirs:
-        print("usage: check_owners.py DIR...", file=sys.stderr)
-        return 2
-    return treecheck.run("check_owners.py", self_test, lambda root: violations(root, dirs),
-                         lambda root, found: f"owners: {len(dirs)} directories checked, "
-                         f"{len(found)} names of the engine's state")
+    return treecheck.run("check_owners.py", self_test, violations,
+                         lambda root, args, found: f"owners: {len(args)} directories checked, "
+                         f"{len(found)} names of the engine's state", dirs, "DIR...")
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
