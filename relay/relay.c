@@ -13,13 +13,13 @@
 #include "common/fdio.h"
 #include "common/log.h"
 #include "tls/tls.h"
+#include "tls/tls13_capture.h"
 #include "tls/tls_proxy.h"
 #include "privsep/client.h"
 #include "privsep/proto.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 #include "config/vhosts.h"
-#include "relay/handoff.h"
 
 #define RELAY_BUF 16384
 
@@ -118,14 +118,14 @@ static void hand_off(SSL *ssl, const struct relay_args *a)
 	if (!m || priv_recv(a->monitor_fd, m) != 1 || m->type != PRIV_RELAY_HANDOFF ||
 	    priv_decode_relay_handoff(m) < 0)
 		_exit(1);
-	ok = flush_engine_output(ssl, a->plain_fd) == 0 && handoff_export(ssl, &k) == 0;
+	ok = flush_engine_output(ssl, a->plain_fd) == 0 && tls13_capture_export(ssl, &k) == 0;
 	priv_encode_tls_handoff(m, ok ? &k : NULL);
 	if (priv_send(a->monitor_fd, m) < 0)
 		_exit(1);
 	OPENSSL_cleanse(&k, sizeof(k));
 	OPENSSL_cleanse(m, sizeof(*m));
 	free(m);
-	handoff_forget();
+	tls13_capture_forget(ssl);
 	if (ok)
 		_exit(0); /* no close_notify: the connection goes on */
 }
@@ -196,17 +196,18 @@ void relay_run(const struct relay_args *a)
 	tls_proxy_set_channel(a->monitor_fd);
 	SSL_CTX_set_tlsext_servername_callback(a->ctx, servername_cb);
 	SSL_CTX_set_tlsext_servername_arg(a->ctx, (void *)a);
-	handoff_watch(a->ctx);
+	/* No room for the capture: no handoff, the relay stays. */
+	(void)tls13_capture_watch(a->ctx);
 	for (size_t v = 0; a->cfg && a->all_tls && v < a->cfg->nvhosts; v++)
 		if (a->all_tls[v].full)
-			handoff_watch(a->all_tls[v].full);
+			(void)tls13_capture_watch(a->all_tls[v].full);
 	drop_privileges(a);
 	ssl = tls_accept(a->ctx, a->client_fd, a->handshake_timeout, err, sizeof(err));
 	if (!ssl) {
 		log_msg(LOG_LVL_WARN, "control TLS %s", err);
 		_exit(1);
 	}
-	handoff_handshake_done();
+	tls13_capture_handshake_done(ssl);
 	tls_describe(ssl, desc, sizeof(desc));
 	log_msg(LOG_LVL_DEBUG, "control TLS: %s", desc);
 	send_session(a, ssl);
