@@ -192,38 +192,42 @@ static void nonce(const struct direction *d, uint8_t out[IV_LEN])
 		out[IV_LEN - 1 - i] ^= (uint8_t)(d->seq >> (8 * i));
 }
 
-/* One record of TYPE around DATA into c->out. Its length, or -1. */
-static int seal(struct tls13_conn *c, uint8_t type, const void *data, size_t len)
+/* Protect in place the record at REC whose LEN bytes of content are
+ * already at REC + HDR: header, content type, encryption, tag. Its
+ * length, or -1. */
+static ssize_t seal_at(struct direction *d, uint8_t type, uint8_t *rec, size_t len)
 {
-	struct direction *d = &c->wr;
 	size_t inner = len + 1;
 	uint8_t iv[IV_LEN];
 	int n, fin;
 
 	if (len > TLS13_PLAIN_MAX || d->seq == UINT64_MAX)
 		return -1;
-	c->out[0] = CT_APPDATA;
-	c->out[1] = 3;
-	c->out[2] = 3;
-	c->out[3] = (uint8_t)((inner + TAG) >> 8);
-	c->out[4] = (uint8_t)(inner + TAG);
-	memcpy(c->out + HDR, data, len);
-	c->out[HDR + len] = type;
+	rec[0] = CT_APPDATA;
+	rec[1] = 3;
+	rec[2] = 3;
+	rec[3] = (uint8_t)((inner + TAG) >> 8);
+	rec[4] = (uint8_t)(inner + TAG);
+	rec[HDR + len] = type;
 	nonce(d, iv);
 	if (EVP_CipherInit_ex(d->ctx, NULL, NULL, NULL, iv, 1) != 1 ||
-	    EVP_CipherUpdate(d->ctx, NULL, &n, c->out, HDR) != 1 ||
-	    EVP_CipherUpdate(d->ctx, c->out + HDR, &n, c->out + HDR, (int)inner) != 1 ||
-	    EVP_CipherFinal_ex(d->ctx, c->out + HDR + n, &fin) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_GET_TAG, TAG, c->out + HDR + inner) != 1)
+	    EVP_CipherUpdate(d->ctx, NULL, &n, rec, HDR) != 1 ||
+	    EVP_CipherUpdate(d->ctx, rec + HDR, &n, rec + HDR, (int)inner) != 1 ||
+	    EVP_CipherFinal_ex(d->ctx, rec + HDR + n, &fin) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_GET_TAG, TAG, rec + HDR + inner) != 1)
 		return -1;
 	d->seq++;
-	return (int)(HDR + inner + TAG);
+	return (ssize_t)(HDR + inner + TAG);
 }
 
 static int send_record(struct tls13_conn *c, uint8_t type, const void *data, size_t len)
 {
-	int n = seal(c, type, data, len);
+	ssize_t n;
 
+	if (len > TLS13_PLAIN_MAX)
+		return -1;
+	memcpy(c->out + HDR, data, len);
+	n = seal_at(&c->wr, type, c->out, len);
 	return n < 0 ? -1 : fd_write_all(c->fd, c->out, (size_t)n);
 }
 
@@ -252,39 +256,39 @@ int tls13_close_notify(struct tls13_conn *c)
 	return c->failed ? -1 : send_record(c, CT_ALERT, alert, sizeof(alert));
 }
 
-/* Decrypt the whole record in c->in into c->plain. Its inner content type
- * with the content's length in *LEN, or -1 (bad record: end the session). */
-static int open_record(struct tls13_conn *c, size_t *len)
+/* Decrypt the whole record REC (LEN bytes) into PLAIN, which may be
+ * REC + HDR (in place). Its inner content type with the content's length
+ * in *OUT_LEN, or -1 (bad record: end the session). */
+static int open_at(struct direction *d, const uint8_t *rec, size_t len, uint8_t *plain,
+		   size_t *out_len)
 {
-	struct direction *d = &c->rd;
-	size_t body = c->in_len - HDR, n;
+	size_t body = len - HDR, n;
 	uint8_t iv[IV_LEN];
 	int out, fin;
 
-	if (c->in[0] != CT_APPDATA || body < TAG + 1 || d->seq == UINT64_MAX)
+	if (rec[0] != CT_APPDATA || body < TAG + 1 || d->seq == UINT64_MAX)
 		return -1;
 	nonce(d, iv);
 	if (EVP_CipherInit_ex(d->ctx, NULL, NULL, NULL, iv, 0) != 1 ||
-	    EVP_CipherUpdate(d->ctx, NULL, &out, c->in, HDR) != 1 ||
-	    EVP_CipherUpdate(d->ctx, c->plain, &out, c->in + HDR, (int)(body - TAG)) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, TAG, c->in + HDR + body - TAG) !=
+	    EVP_CipherUpdate(d->ctx, NULL, &out, rec, HDR) != 1 ||
+	    EVP_CipherUpdate(d->ctx, plain, &out, rec + HDR, (int)(body - TAG)) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(d->ctx, EVP_CTRL_AEAD_SET_TAG, TAG, (void *)(rec + len - TAG)) !=
 		    1 ||
-	    EVP_CipherFinal_ex(d->ctx, c->plain + out, &fin) != 1)
+	    EVP_CipherFinal_ex(d->ctx, plain + out, &fin) != 1)
 		return -1;
 	d->seq++;
 	/* Padding is zeros after the content type (§5.4). */
-	for (n = body - TAG; n > 0 && c->plain[n - 1] == 0; n--)
+	for (n = body - TAG; n > 0 && plain[n - 1] == 0; n--)
 		;
 	if (n == 0 || n - 1 > TLS13_PLAIN_MAX)
 		return -1;
-	*len = n - 1;
-	return c->plain[n - 1];
+	*out_len = n - 1;
+	return plain[n - 1];
 }
 
 /* The only handshake message a client may send now: one KeyUpdate (§4.6.3). */
-static int key_update(struct tls13_conn *c, size_t len)
+static int key_update(struct tls13_conn *c, const uint8_t *m, size_t len)
 {
-	const uint8_t *m = c->plain;
 	const uint8_t reply[5] = { HS_KEY_UPDATE, 0, 0, 1, 0 };
 
 	if (len != 5 || m[0] != HS_KEY_UPDATE || m[1] || m[2] || m[3] != 1 || m[4] > 1)
@@ -298,22 +302,39 @@ static int key_update(struct tls13_conn *c, size_t len)
 	return 0;
 }
 
+/* Act on a record that is not application data, its content at M. 0 go
+ * on, 1 the client closed, -1 error. */
+static int take_control_record(struct tls13_conn *c, int type, const uint8_t *m, size_t len)
+{
+	switch (type) {
+	case CT_ALERT: return len == 2 && m[1] == ALERT_CLOSE_NOTIFY ? 1 : -1;
+	case CT_HANDSHAKE: return key_update(c, m, len);
+	default: return -1;
+	}
+}
+
 /* Act on the record in c->in. 0 go on, 1 the client closed, -1 error. */
 static int take_record(struct tls13_conn *c)
 {
 	size_t len = 0;
-	int type = open_record(c, &len);
+	int type = open_at(&c->rd, c->in, c->in_len, c->plain, &len);
 
 	c->in_len = 0;
-	switch (type) {
-	case CT_APPDATA:
+	if (type == CT_APPDATA) {
 		c->plain_off = 0;
 		c->plain_len = len;
 		return 0;
-	case CT_ALERT: return len == 2 && c->plain[1] == ALERT_CLOSE_NOTIFY ? 1 : -1;
-	case CT_HANDSHAKE: return key_update(c, len);
-	default: return -1;
 	}
+	return take_control_record(c, type, c->plain, len);
+}
+
+/* The whole length of the record whose header is at H, or 0 if it is
+ * longer than a record may be. */
+static size_t record_len(const uint8_t *h)
+{
+	size_t body = (size_t)h[3] << 8 | h[4];
+
+	return body > BODY_MAX ? 0 : HDR + body;
 }
 
 /* Read toward the end of the current record. 1 a whole record is in
@@ -324,12 +345,8 @@ static int read_record(struct tls13_conn *c)
 		size_t need = HDR;
 		ssize_t n;
 
-		if (c->in_len >= HDR) {
-			size_t body = (size_t)c->in[3] << 8 | c->in[4];
-			if (body > BODY_MAX)
-				return -1;
-			need = HDR + body;
-		}
+		if (c->in_len >= HDR && (need = record_len(c->in)) == 0)
+			return -1;
 		if (c->in_len == need && need > HDR)
 			return 1;
 		n = recv(c->fd, c->in + c->in_len, need - c->in_len, MSG_DONTWAIT);
@@ -379,4 +396,64 @@ ssize_t tls13_read(struct tls13_conn *c, void *out, size_t size)
 bool tls13_pending(const struct tls13_conn *c)
 {
 	return c->plain_len > 0;
+}
+
+/* ---- bulk records for data connections ---- */
+
+ssize_t tls13_seal_slots(struct tls13_conn *c, uint8_t *buf, size_t len)
+{
+	size_t out = 0;
+
+	if (c->failed)
+		return -1;
+	/* Slot i starts at i * TLS13_SLOT and every record but the last is
+	 * full, so each protected record ends where the next slot starts. */
+	while (len > 0) {
+		size_t n = len < TLS13_PLAIN_MAX ? len : TLS13_PLAIN_MAX;
+		ssize_t r = seal_at(&c->wr, CT_APPDATA, buf + out, n);
+
+		if (r < 0) {
+			c->failed = true;
+			return -1;
+		}
+		out += (size_t)r;
+		len -= n;
+	}
+	return (ssize_t)out;
+}
+
+int tls13_open_records(struct tls13_conn *c, uint8_t *buf, size_t len, struct iovec *out,
+		       int out_max, size_t *used, bool *end)
+{
+	int k = 0;
+
+	*used = 0;
+	*end = false;
+	while (k < out_max && !c->failed && !*end && len - *used >= HDR) {
+		uint8_t *rec = buf + *used;
+		size_t rlen = record_len(rec), plen = 0;
+		int type, r = 0;
+
+		if (rlen == 0 || rlen == HDR) {
+			c->failed = true;
+			break;
+		}
+		if (len - *used < rlen)
+			break; /* the rest of it has not arrived */
+		type = open_at(&c->rd, rec, rlen, rec + HDR, &plen);
+		if (type == CT_APPDATA && plen > 0) {
+			out[k].iov_base = rec + HDR;
+			out[k++].iov_len = plen;
+		} else if (type != CT_APPDATA) {
+			r = take_control_record(c, type, rec + HDR, plen);
+		}
+		if (r < 0)
+			c->failed = true;
+		else
+			*used += rlen;
+		*end = r == 1;
+	}
+	/* What was opened before a bad record is the caller's; the next call
+	 * says the connection failed. */
+	return k == 0 && c->failed ? -1 : k;
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "privsep/proto.h"
 
@@ -49,5 +50,32 @@ int tls13_write_all(struct tls13_conn *c, const void *buf, size_t len);
 
 /* Our close_notify alert. 0 or -1. */
 int tls13_close_notify(struct tls13_conn *c);
+
+/* Bulk records for data connections (engine/xfer_send.c, xfer_recv.c):
+ * built and opened in the caller's buffer, so the plaintext is never
+ * copied. A send buffer is laid out in slots of TLS13_SLOT bytes, one per
+ * record (5-byte header | up to 16384 bytes of content | content type |
+ * 16-byte tag); slot i's content goes at i * TLS13_SLOT + TLS13_SLOT_DATA.
+ * A receive buffer needs room for at least one whole record,
+ * TLS13_RECORD_MAX. */
+#define TLS13_SLOT_DATA 5
+#define TLS13_SLOT (TLS13_SLOT_DATA + TLS13_PLAIN_MAX + 1 + 16)
+#define TLS13_RECORD_MAX (5 + TLS13_PLAIN_MAX + 256)
+
+/* Protect in place the LEN bytes of application data laid out in BUF's
+ * slots, every slot full but the last. The records are then back to back
+ * from BUF: their length, to be sent as it is, or -1. */
+ssize_t tls13_seal_slots(struct tls13_conn *c, uint8_t *buf, size_t len);
+
+/* Open in place the whole records at the front of BUF's LEN bytes (as
+ * read from the socket), up to OUT_MAX records of application data, whose
+ * contents are put in OUT: their number. *USED is the bytes of BUF they
+ * took (the rest is the start of a record still arriving); *END is true
+ * once the client's close_notify was read, and nothing after it is
+ * looked at. A KeyUpdate is followed (and answered when asked, with a
+ * blocking write of our own record). -1 for a bad record, or once one was
+ * seen: what was opened before it is still returned first. */
+int tls13_open_records(struct tls13_conn *c, uint8_t *buf, size_t len, struct iovec *out,
+		       int out_max, size_t *used, bool *end);
 
 #endif
