@@ -13,6 +13,8 @@
 #include "config/proxytrust.h"
 #include "privsep/client.h"
 #include "privsep/proto.h"
+#include "tls/tls13_capture.h"
+#include "tls/tls13_record.h"
 
 int data_pasv_request(struct session *s, uint32_t kind, struct net_addr *advertise)
 {
@@ -116,7 +118,11 @@ static int start_tls(struct session *s, struct data_conn *dc)
 	SSL_CTX *ctx = s->given.set->require_ssl_reuse ? s->given.tls->resume : s->given.tls->full;
 	char err[256];
 
+	/* Without room for the capture OpenSSL keeps the records. */
+	(void)tls13_capture_watch(ctx);
 	dc->ssl = tls_accept(ctx, dc->fd, s->given.set->data_connection_timeout, err, sizeof(err));
+	if (dc->ssl)
+		tls13_capture_handshake_done(dc->ssl);
 	if (!dc->ssl) {
 		log_msg(LOG_LVL_WARN, "violation: data TLS refused for client %s: %s%s",
 			s->given.peer_ip, err,
@@ -138,6 +144,7 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 {
 	dc->fd = -1;
 	dc->ssl = NULL;
+	dc->rec = NULL;
 	if (!s->eng.prot_private && data_tls_required(s))
 		return ctrl_reply(&s->ctrl, 521, "Data connections must be encrypted (PROT P).") < 0
 			       ? -2
@@ -177,8 +184,36 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim)
 	return 0;
 }
 
+bool data_take_records(struct data_conn *dc)
+{
+	struct priv_tls_keys k;
+
+	if (dc->ssl && !dc->rec && tls13_capture_export(dc->ssl, &k) == 0 &&
+	    (dc->rec = tls13_conn_new(dc->fd, &k)))
+		log_msg(LOG_LVL_DEBUG, "data TLS: TLS 1.3 records by ftpsd's own layer");
+	OPENSSL_cleanse(&k, sizeof(k));
+	return dc->rec != NULL;
+}
+
+/* Our layer's end: close_notify unless the transfer failed (xfer_end
+ * makes the SSL quiet then, the one place that decides), and OpenSSL told
+ * the connection is over so that it neither writes a record of its own
+ * nor counts the session as broken. */
+static void close_records(struct data_conn *dc)
+{
+	if (!SSL_get_quiet_shutdown(dc->ssl))
+		(void)tls13_close_notify(dc->rec);
+	tls13_conn_free(dc->rec);
+	dc->rec = NULL;
+	SSL_set_shutdown(dc->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(dc->ssl);
+	dc->ssl = NULL;
+}
+
 void data_close(struct data_conn *dc)
 {
+	if (dc->rec)
+		close_records(dc);
 	if (dc->ssl) {
 		tls_close(dc->ssl);
 		dc->ssl = NULL;

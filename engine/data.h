@@ -4,14 +4,21 @@
 #define FTPSD_DATA_H
 
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "engine/session.h"
 
+struct tls13_conn;
+
 struct data_conn {
 	int fd;
 	SSL *ssl; /* NULL for PROT C */
+	/* Not NULL once our record layer has the connection (binary
+	 * transfers over TLS 1.3, data_take_records): OpenSSL did the
+	 * handshake and writes no record after it. */
+	struct tls13_conn *rec;
 };
 
 /* Ask the monitor for a passive listener. Returns PASV_OK (listener in
@@ -28,6 +35,12 @@ int data_open(struct session *s, struct data_conn *dc, const char *prelim);
 /* Active mode (engine/cmd_active.c): ask the monitor to connect to the
  * address of the last PORT/EPRT. The connected fd, or -1. */
 int data_active_connect(struct session *s);
+
+/* Give a TLS 1.3 data connection's records to our own layer
+ * (tls/tls13_record.h) before the first byte of data: true when it took
+ * them (dc->rec), false when OpenSSL keeps them (TLS 1.2, an unusual
+ * state, no memory). */
+bool data_take_records(struct data_conn *dc);
 
 /* Ends TLS with close_notify (GnuTLS clients count a transfer without one
  * as failed), then closes. */

@@ -326,16 +326,19 @@ static enum xfer_status put_tls(struct xfer *x, const char *buf, size_t len)
 	}
 }
 
-static enum xfer_status put_plain(struct xfer *x, const char *buf, size_t len)
+/* Send all LEN bytes as they are; ACCOUNT counts them as transfer bytes
+ * as they go. */
+static enum xfer_status send_bytes(struct xfer *x, const char *buf, size_t len, bool account)
 {
 	while (len > 0) {
 		ssize_t n = send(x->dc->fd, buf, len, MSG_NOSIGNAL);
-		enum xfer_status st;
+		enum xfer_status st = XFER_OK;
 
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
-			st = xfer_account(x, (size_t)n);
+			if (account)
+				st = xfer_account(x, (size_t)n);
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -349,11 +352,25 @@ static enum xfer_status put_plain(struct xfer *x, const char *buf, size_t len)
 	return XFER_OK;
 }
 
+enum xfer_status xfer_put_records(struct xfer *x, const void *buf, size_t len)
+{
+	return send_bytes(x, buf, len, false);
+}
+
 enum xfer_status xfer_put(struct xfer *x, const char *buf, size_t len)
 {
 	if (len == 0)
 		return XFER_OK;
-	return x->dc->ssl ? put_tls(x, buf, len) : put_plain(x, buf, len);
+	return x->dc->ssl ? put_tls(x, buf, len) : send_bytes(x, buf, len, true);
+}
+
+enum xfer_status xfer_truncated(struct xfer *x)
+{
+	log_msg(LOG_LVL_WARN,
+		"upload from client %s ended without TLS close_notify after %llu "
+		"bytes: cut off",
+		x->s->given.peer_ip, (unsigned long long)x->bytes);
+	return XFER_TRUNCATED;
 }
 
 /* Why SSL_read failed: an end of file without close_notify (see
@@ -365,11 +382,7 @@ static enum xfer_status tls_read_failure(struct xfer *x)
 	if (ERR_GET_LIB(e) != ERR_LIB_SSL ||
 	    ERR_GET_REASON(e) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
 		return XFER_NET_ERROR;
-	log_msg(LOG_LVL_WARN,
-		"upload from client %s ended without TLS close_notify after %llu "
-		"bytes: cut off",
-		x->s->given.peer_ip, (unsigned long long)x->bytes);
-	return XFER_TRUNCATED;
+	return xfer_truncated(x);
 }
 
 /* One read attempt: bytes, 0 at the end of data, -1 with *ST set, or -2

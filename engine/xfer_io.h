@@ -44,6 +44,14 @@ enum xfer_status xfer_wait(struct xfer *x, short events);
 /* Send all LEN bytes (TLS or plain), accounting them as they go. */
 enum xfer_status xfer_put(struct xfer *x, const char *buf, size_t len);
 
+/* Send LEN bytes of TLS records made by our own layer (dc->rec) as they
+ * are. Not accounted: the caller accounts the plaintext they carry. */
+enum xfer_status xfer_put_records(struct xfer *x, const void *buf, size_t len);
+
+/* A TLS upload ended without the client's close_notify: logged,
+ * XFER_TRUNCATED. */
+enum xfer_status xfer_truncated(struct xfer *x);
+
 /* Receive up to LEN bytes: the count, 0 at the client's end of data, or
  * -1 with *ST set; without WAIT, also -1 with *ST == XFER_OK when nothing
  * is there yet. Not accounted: the caller calls xfer_account(). */
