@@ -96,6 +96,57 @@ void mon_stop_engine(struct monitor *mon)
 	mon->priv_fd = -1;
 }
 
+void mon_end_unwaited(struct monitor *mon, pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	for (size_t i = 0; i < sizeof(mon->ended) / sizeof(mon->ended[0]); i++)
+		if (mon->ended[i] <= 0) {
+			mon->ended[i] = pid;
+			return;
+		}
+	/* No room (never: one engine and one relay end at login): wait. */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+bool mon_reap_ended(struct monitor *mon, bool block)
+{
+	bool left = false;
+
+	for (size_t i = 0; i < sizeof(mon->ended) / sizeof(mon->ended[0]); i++) {
+		pid_t r;
+
+		if (mon->ended[i] <= 0)
+			continue;
+		do
+			r = waitpid(mon->ended[i], NULL, block ? 0 : WNOHANG);
+		while (r < 0 && errno == EINTR);
+		if (r == 0)
+			left = true;
+		else
+			mon->ended[i] = 0; /* reaped, or not ours any more (ECHILD) */
+	}
+	return left;
+}
+
+/* The pre-auth engine of a TLS session reads only the relay's plaintext
+ * side, never the TCP connection the user's engine takes; an honest one
+ * is waiting for LOGIN's answer and reads nothing. On plain FTP it reads
+ * the TCP connection itself: that one is waited for, so no two processes
+ * read the connection at once. */
+void mon_end_engine_at_login(struct monitor *mon)
+{
+	if (mon->relay <= 0 || mon->engine <= 0)
+		return mon_stop_engine(mon);
+	mon_end_unwaited(mon, mon->engine);
+	mon->engine = -1;
+	if (mon->priv_fd >= 0)
+		close(mon->priv_fd);
+	mon->priv_fd = -1;
+}
+
 /* Let the data contexts resume the control session by ID (TLS 1.2 without
  * tickets); tickets need nothing, they decrypt with the session key. */
 static void install_control_session(struct monitor *mon)

@@ -230,7 +230,7 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	/* vsftpd's delay_successful_login: ours, as delay_failed_login is. */
 	if (mon->given.set->delay_successful_login)
 		sleep(mon->given.set->delay_successful_login);
-	mon_stop_engine(mon);
+	mon_end_engine_at_login(mon);
 	if (mon->relay > 0)
 		mon_take_over_relay(mon, l);
 	if (mon->done)

@@ -216,12 +216,17 @@ void mon_serve(struct monitor *mon)
 			{ .fd = mon->relay_fd, .events = POLLIN },
 			{ .fd = mon->master_fd, .events = POLLIN },
 		};
-		int r = poll(p, 3, mon_login_time_left(mon));
+		int left = mon_login_time_left(mon);
+		/* A process killed at login is reaped within milliseconds. */
+		bool reaping = mon_reap_ended(mon, false);
+		int r = poll(p, 3, reaping && (left < 0 || left > 10) ? 10 : left);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (r == 0 && reaping && mon_login_time_left(mon) != 0)
+			continue;
 		if (r == 0) {
 			mon_login_expired(mon);
 			break;

@@ -83,6 +83,9 @@ struct monitor {
 	int master_fd;            /* the master's link (ftpsd -w), or -1 */
 	long long started_ms;     /* CLOCK_MONOTONIC, when the session began */
 	struct who_xfer who;      /* the transfer in progress, as reported */
+	/* SIGKILLed on a login's path and not waited for there: reaped by
+	 * the loop (mon_reap_ended) or at the session's end. */
+	pid_t ended[2];
 };
 
 /* monitor.c: the loop, the dispatch and the rules it keeps. */
@@ -106,6 +109,14 @@ void mon_bound_sends(int link);
 int mon_fork_engine(struct monitor *mon, const char *name, mon_become_fn become,
 		    const void *pending, size_t npending);
 void mon_stop_engine(struct monitor *mon);
+/* At login: the pre-auth engine is killed and reaped later, on TLS
+ * sessions (DESIGN.md §1); plain FTP still waits (mon_stop_engine). */
+void mon_end_engine_at_login(struct monitor *mon);
+/* Kill PID and leave its reaping to mon_reap_ended. */
+void mon_end_unwaited(struct monitor *mon, pid_t pid);
+/* Reap what mon_end_unwaited killed (BLOCK: wait for it, at the session's
+ * end); true while some is left. */
+bool mon_reap_ended(struct monitor *mon, bool block);
 void mon_log_engine_end(struct monitor *mon);
 void mon_become_preauth(struct monitor *mon, struct session *s);
 void mon_become_user(struct monitor *mon, struct session *s);

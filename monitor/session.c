@@ -95,6 +95,7 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 	mon->relay_fd = -1;
 	mon->client_fd = -1;
 	mon->ctrl_fd = -1;
+	mon->ended[0] = mon->ended[1] = 0;
 	mon->master_fd = -1;
 	mon->state = PRIV_ST_SPARE;
 	session_given_init(&mon->given, cfg);
@@ -178,6 +179,7 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 	mon_serve(mon);
 	mon_stop_engine(mon);
 	mon_stop_relay(mon);
+	(void)mon_reap_ended(mon, true);
 	if (mon->ctrl_fd >= 0 && mon->ctrl_fd != mon->client_fd)
 		close(mon->ctrl_fd);
 	close(mon->client_fd);

@@ -206,3 +206,21 @@ def test_key_update_before_login_keeps_the_relay(hsrv, sclient):
     c.send("PWD")
     c.expect("257")
     assert len(relays(sock)) == 1
+
+
+def test_no_zombie_after_login(hsrv, pki):
+    """The pre-auth engine and the relay are killed at a TLS login and not
+    waited for there (DESIGN.md §1): the monitor reaps them soon after, so
+    no zombie child stays under an idle logged-in session."""
+    sessions = [login(hsrv, pki) for _ in range(3)]
+    sessions.append(login(hsrv, pki, maximum=TLS12))
+    mons = [session_procs(f.sock)[0] for f in sessions]
+    assert all(m is not None for m in mons)
+
+    def zombies():
+        return [c for m in mons for c in children(m.pid) if c.state == "Z"]
+
+    assert wait_until(lambda: not zombies()), f"zombie children: {zombies()}"
+    for f in sessions:
+        assert f.voidcmd("NOOP").startswith("200")
+    assert not zombies()
