@@ -4,7 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "privsep/client.h"
