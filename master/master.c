@@ -619,6 +619,10 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts, struct 
 		log_msg(LOG_LVL_ERR, "daemonize: %s", strerror(errno));
 		return 1;
 	}
+	/* Named before the pid file says who we are: a reader of the pid
+	 * file (a supervisor, a test) sees the master's name, never the
+	 * daemonized child's "ftpsd" (test_daemon.py raced that). */
+	sandbox_set_name("ftpsd-master");
 	if (cfg->global.pid_file[0] && write_pidfile(cfg->global.pid_file) < 0)
 		log_msg(LOG_LVL_WARN, "pid file %s: %s", cfg->global.pid_file, strerror(errno));
 	/* Read at start only: a reload keeps the socket it has. */
@@ -634,7 +638,6 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts, struct 
 		log_msg(LOG_LVL_ERR, "signals: %s", strerror(errno));
 		return 1;
 	}
-	sandbox_set_name("ftpsd-master");
 	signal(SIGPIPE, SIG_IGN);
 	/* Sessions of retired zygotes become ours to reap. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
