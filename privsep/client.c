@@ -1,8 +1,10 @@
 /* The typed requests of client.h: encode, priv_call, decode. */
 #include "privsep/client.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "privsep/rules.h"
@@ -122,21 +124,50 @@ int priv_ask_tls_ready(int link, const char *name)
 	return priv_decode_tls_ready_ack(&m) < 0 ? refuse(&m) : 0;
 }
 
+/* Milliseconds left until DEADLINE (CLOCK_MONOTONIC), never negative. */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return 0;
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* The next message before DEADLINE into M: 1, or 0 (silent, or gone). */
+static int recv_by(int link, struct priv_msg *m, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = link, .events = POLLIN };
+
+	return poll(&p, 1, ms_left(deadline)) == 1 && priv_recv(link, m) == 1;
+}
+
 enum priv_handoff priv_ask_relay_handoff(int link, int timeout_ms,
 					 void (*on_log)(void *arg, struct priv_msg *m), void *arg,
 					 struct priv_tls_keys *k)
 {
 	struct priv_msg m;
-	struct pollfd p = { .fd = link, .events = POLLIN };
+	struct timespec deadline;
 	enum priv_handoff res = PRIV_HANDOFF_GONE;
+	unsigned logs = 0;
 	int r;
 
 	memset(k, 0, sizeof(*k));
+	if (clock_gettime(CLOCK_MONOTONIC, &deadline) < 0)
+		return PRIV_HANDOFF_GONE;
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
 	priv_encode_relay_handoff(&m);
 	if (priv_send(link, &m) < 0)
 		return PRIV_HANDOFF_GONE;
-	while ((r = poll(&p, 1, timeout_ms)) == 1 && (r = priv_recv(link, &m)) == 1 &&
-	       m.type == PRIV_LOG)
+	while ((r = recv_by(link, &m, &deadline)) == 1 && m.type == PRIV_LOG &&
+	       logs++ < PRIV_HANDOFF_MAX_LOGS)
 		on_log(arg, &m);
 	if (r == 1) {
 		r = m.type == priv_rule(PRIV_RELAY_HANDOFF)->reply ? priv_decode_tls_handoff(&m, k)

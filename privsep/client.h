@@ -40,6 +40,10 @@ int priv_ask_tls_ready(int link, const char *name);
 int priv_ask_sign(int link, const struct priv_sign *req, struct priv_sign_result *res,
 		  int timeout_ms);
 
+/* The log lines a relay may still send before it answers RELAY_HANDOFF
+ * (an honest one flushes a few). */
+#define PRIV_HANDOFF_MAX_LOGS 64
+
 /* What the relay answered RELAY_HANDOFF. */
 enum priv_handoff {
 	PRIV_HANDOFF_KEYS,  /* *K: the connection's TLS 1.3 records; it exits */
@@ -50,7 +54,9 @@ enum priv_handoff {
 
 /* RELAY_HANDOFF, the monitor's request to its relay at login. The relay
  * may still log on its way there: each LOG before the answer goes to
- * ON_LOG(ARG, M). TIMEOUT_MS bounds each wait. Whether *K's suite is one
+ * ON_LOG(ARG, M), up to PRIV_HANDOFF_MAX_LOGS; one more is a flood, and
+ * BAD. TIMEOUT_MS bounds the whole exchange, however the relay trickles
+ * (past it: GONE). Whether *K's suite is one
  * the record layer speaks is the caller's check (tls/). The keys are
  * wiped from every buffer here but *K. */
 enum priv_handoff priv_ask_relay_handoff(int link, int timeout_ms,

@@ -196,21 +196,38 @@ class Killer(threading.Thread):
             pass
 
 
-def describe_sessions(master):
-    """The monitors that are not quiet spares, with children and fds."""
+def where(pid):
+    """What PID waits in: its system call and kernel stack (root reads
+    both), so a hang names itself."""
+    def read(name):
+        try:
+            with open(f"/proc/{pid}/{name}") as f:
+                return f.read().strip()
+        except OSError as e:
+            return f"({e.strerror})"
+    call = read("syscall").split()
+    stack = read("stack").replace("\n", " | ")
+    return f"syscall {' '.join(call[:3])}, wchan {read('wchan')}, stack {stack}"
+
+
+def describe_sessions(master, log=""):
+    """The monitors that are not quiet spares: children, fds, where each
+    waits, and the log lines of the monitor's pid."""
     quiet = {p.pid for p in spares(master)}
     out = []
     procs = all_procs()
     for mon in sessions_of(master, procs):
         if mon.pid in quiet:
             continue
-        kids = [f"{k.comm}/{k.pid}/{k.state}" for k in procs.values() if k.ppid == mon.pid]
+        kids = [k for k in procs.values() if k.ppid == mon.pid]
         try:
             fds = sorted(os.readlink(f"/proc/{mon.pid}/fd/{fd}")
                          for fd in os.listdir(f"/proc/{mon.pid}/fd"))
         except OSError:
             fds = []
-        out.append(f"monitor {mon.pid} {mon.state}: children {kids}, fds {fds}")
+        out.append(f"monitor {mon.pid} {mon.state}: fds {fds}, {where(mon.pid)}")
+        out += [f"  {k.comm}/{k.pid}/{k.state}: {where(k.pid)}" for k in kids]
+        out += [f"  log: {line}" for line in log.splitlines() if f"[{mon.pid}]" in line][-20:]
     return "\n".join(out)
 
 
@@ -276,7 +293,7 @@ def test_soak(server, workdir, soak_pki):
     assert wait_until(lambda: len(spares(s.pid)) == SPARES and
                       len(sessions_of(s.pid)) == SPARES, 30), \
         f"spares {len(spares(s.pid))}, sessions {len(sessions_of(s.pid))}: " + \
-        describe_sessions(s.pid)
+        describe_sessions(s.pid, s.log())
     assert wait_until(lambda: fd_count(s.pid) == fds0, 10), \
         f"master fds {fds0} -> {fd_count(s.pid)}"
     assert rss_kib(s.pid) - rss0 < 2048, f"master RSS {rss0} -> {rss_kib(s.pid)} KiB"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -316,6 +317,71 @@ static void test_relay_handoff_gone(void **state)
 	reap(pid);
 }
 
+/* A hostile relay that logs instead of answering, every PAUSE_US for
+ * ever (until the monitor hangs up). */
+static pid_t log_flooder(int *link, unsigned pause_us)
+{
+	int sv[2];
+	pid_t pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static struct priv_msg m;
+		struct priv_log v = { .level = LOG_LVL_INFO };
+		close(sv[0]);
+		if (priv_recv(sv[1], &m) != 1 || m.type != PRIV_RELAY_HANDOFF)
+			_exit(2);
+		snprintf(v.line, sizeof(v.line), "flushing");
+		do {
+			priv_encode_log(&m, &v);
+			usleep(pause_us);
+		} while (priv_send(sv[1], &m) == 0);
+		_exit(0);
+	}
+	close(sv[1]);
+	*link = sv[0];
+	return pid;
+}
+
+static long long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000LL + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Log lines without end: past PRIV_HANDOFF_MAX_LOGS a flood is hostile;
+ * slow ones cannot stretch the wait past its one deadline. */
+static void test_relay_handoff_log_flood(void **state)
+{
+	struct priv_tls_keys got;
+	struct timespec t0;
+	unsigned logs = 0;
+	int link;
+	pid_t pid;
+	(void)state;
+
+	pid = log_flooder(&link, 0);
+	assert_int_equal(priv_ask_relay_handoff(link, 5000, count_log, &logs, &got),
+			 PRIV_HANDOFF_BAD);
+	assert_int_equal(logs, PRIV_HANDOFF_MAX_LOGS);
+	close(link);
+	reap(pid);
+
+	logs = 0;
+	pid = log_flooder(&link, 20000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(priv_ask_relay_handoff(link, 300, count_log, &logs, &got),
+			 PRIV_HANDOFF_GONE);
+	assert_true(elapsed_ms(&t0) < 1000);
+	assert_true(logs > 0 && logs < PRIV_HANDOFF_MAX_LOGS);
+	close(link);
+	reap(pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_relay_handoff_stays),
 		cmocka_unit_test(test_relay_handoff_bad),
 		cmocka_unit_test(test_relay_handoff_gone),
+		cmocka_unit_test(test_relay_handoff_log_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
