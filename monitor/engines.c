@@ -256,26 +256,34 @@ void mon_become_user(struct monitor *mon, struct session *s)
 	ctrl_reply(&s->ctrl, 230, "Login successful.");
 }
 
+pid_t mon_wait_or_kill(pid_t pid, int grace_ms, int *status)
+{
+	pid_t r = 0;
+
+	for (int waited = 0; r == 0 && waited < grace_ms; waited += 2) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == 0)
+			usleep(2000);
+	}
+	if (r != 0)
+		return r;
+	kill(pid, SIGKILL);
+	do
+		r = waitpid(pid, status, 0);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 void mon_log_engine_end(struct monitor *mon)
 {
 	int status = 0;
-	pid_t pid = 0;
+	pid_t pid;
 
 	if (mon->engine <= 0)
 		return; /* never waitpid(-1): that could be the relay */
 	/* Its end of the link is closed, so it is exiting; one that lingers
 	 * (a hostile engine can close the link and stay) is ended. */
-	for (int i = 0; i < 50 && pid == 0; i++) {
-		pid = waitpid(mon->engine, &status, WNOHANG);
-		if (pid == 0)
-			usleep(2000);
-	}
-	if (pid == 0) {
-		kill(mon->engine, SIGKILL);
-		do
-			pid = waitpid(mon->engine, &status, 0);
-		while (pid < 0 && errno == EINTR);
-	}
+	pid = mon_wait_or_kill(mon->engine, 100, &status);
 	if (pid == mon->engine && WIFSIGNALED(status))
 		log_msg(LOG_LVL_WARN, "engine of client %s killed by signal %d", mon->given.peer_ip,
 			WTERMSIG(status));

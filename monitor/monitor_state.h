@@ -117,6 +117,9 @@ void mon_end_unwaited(struct monitor *mon, pid_t pid);
 /* Reap what mon_end_unwaited killed (BLOCK: wait for it, at the session's
  * end); true while some is left. */
 bool mon_reap_ended(struct monitor *mon, bool block);
+/* Reap PID, a child that should be exiting by itself; after GRACE_MS it
+ * is SIGKILLed (a hostile one may just stay). waitpid's result. */
+pid_t mon_wait_or_kill(pid_t pid, int grace_ms, int *status);
 void mon_log_engine_end(struct monitor *mon);
 void mon_become_preauth(struct monitor *mon, struct session *s);
 void mon_become_user(struct monitor *mon, struct session *s);

@@ -4,7 +4,7 @@
 #include "monitor/monitor_state.h"
 
 #include <errno.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "config/vhosts.h"
@@ -82,8 +82,11 @@ int mon_start_relay(struct monitor *mon)
 }
 
 /* After the engine: closing our copy of the plaintext side lets the relay
- * send close_notify; then it exits by itself. A relay stuck on a client
- * that does not read is bounded by its socket timeouts. */
+ * send close_notify; then it exits by itself. One that does not (stuck
+ * on a client that does not read, or hostile) is killed after a grace
+ * long enough for one close_notify: the root monitor never waits on a
+ * sandboxed process without a bound. */
+#define RELAY_CLOSE_GRACE_MS 1000
 void mon_stop_relay(struct monitor *mon)
 {
 	int status;
@@ -92,8 +95,7 @@ void mon_stop_relay(struct monitor *mon)
 		return;
 	close(mon->ctrl_fd);
 	mon->ctrl_fd = -1;
-	while (waitpid(mon->relay, &status, 0) < 0 && errno == EINTR)
-		;
+	(void)mon_wait_or_kill(mon->relay, RELAY_CLOSE_GRACE_MS, &status);
 	mon->relay = -1;
 }
 

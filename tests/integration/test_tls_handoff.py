@@ -9,6 +9,7 @@ relay for the whole session."""
 import io
 import os
 import select
+import signal
 import socket
 import ssl
 import subprocess
@@ -16,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import (PASSWORD, USER, children, pids_holding_inode, session_procs, sha256,
+from conftest import (PASSWORD, USER, alive, children, pids_holding_inode, session_procs, sha256,
                       sha256_file, tcp_sockets, wait_until)
 from tlsutil import client_context, ftps_connect
 
@@ -224,3 +225,22 @@ def test_no_zombie_after_login(hsrv, pki):
     for f in sessions:
         assert f.voidcmd("NOOP").startswith("200")
     assert not zombies()
+
+
+def test_a_relay_that_stays_is_ended(server, pki):
+    """A relay that does not exit when its session ends (here: stopped, as
+    one stuck on its client or a hostile one would stay) does not hold the
+    root monitor: after a short grace the monitor kills it and ends."""
+    s = server(ssl_enable=True, rsa_cert_file=pki.rsa, rsa_private_key_file=pki.rsa_key,
+               implicit_ssl_port=0, login_timeout=2)
+    f = ftps_connect(s.port, client_context(ca=pki.ca), host=s.host, login=False,
+                     register=s._clients.append)
+    mon, _ = session_procs(f.sock)
+    [relay] = relays(f.sock)
+    os.kill(relay.pid, signal.SIGSTOP)
+    # login_timeout ends the session; the stopped relay never reads the
+    # 421 nor sees its plaintext side close.
+    assert wait_until(lambda: not alive(mon.pid), 10), \
+        f"monitor {mon.pid} still waits on its stopped relay {relay.pid}"
+    assert not alive(relay.pid)
+    s.wait_log(r"no login within login_timeout=2 s")
