@@ -7,6 +7,8 @@ before and after) per GiB, and MB/s. Run as root:
 
     bench/ab_transfers.py ROUNDS NAME=BINARY NAME=BINARY...
 
+With AB_PLAIN=1 the transfers are plain FTP (the same servers).
+
 It needs (made by hand, see bench/README.md "Data TLS records by our own
 layer"): a user tlsbulkb (password BenchPw7tls) whose home holds big.bin
 (256 MiB), the PAM service ftpsd-tlsbulk-bench (etc/pam.d/ftpsd), and in
@@ -15,6 +17,7 @@ import os, subprocess, sys, time, statistics, socket
 
 D = os.environ.get("AB_DIR", "/tmp/tlsbulk-bench")
 TCK = os.sysconf("SC_CLK_TCK")
+PLAIN = os.environ.get("AB_PLAIN") == "1"   # plain FTP instead of FTPS
 SIZE = 256 << 20
 
 def conf(name, port, pmin):
@@ -41,6 +44,8 @@ rsa_private_key_file={D}/key.pem
 idle_session_timeout=120
 data_connection_timeout=60
 """)
+        if PLAIN:
+            f.write("force_local_logins_ssl=NO\nforce_local_data_ssl=NO\n")
     return p
 
 def tree(pid):
@@ -71,8 +76,9 @@ def cpu(pid):
 
 def run(port, direction):
     url = f"ftp://127.0.0.1:{port}/"
-    common = ["curl", "-sS", "--ssl-reqd", "--tlsv1.3", "--cacert", f"{D}/cert.pem",
-              "-u", "tlsbulkb:BenchPw7tls"]
+    common = ["curl", "-sS", "-u", "tlsbulkb:BenchPw7tls"]
+    if not PLAIN:
+        common += ["--ssl-reqd", "--tlsv1.3", "--cacert", f"{D}/cert.pem"]
     if direction == "down":
         cmd = common + ["-o", "/dev/null", url + "big.bin"]
     else:
