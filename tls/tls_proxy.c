@@ -31,6 +31,11 @@ void tls_proxy_set_server_name(const char *name)
 	server_name[n] = '\0';
 }
 
+/* How long a handshake waits for its signature: longer than the monitor
+ * waits for the key holder (monitor/signing.c), and bounded, because a
+ * monitor that is ending its session answers nothing. */
+#define SIGN_WAIT_MS 15000
+
 /* One request, one reply, on the channel. The signature's length, or -1. */
 static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in, size_t len,
 		       unsigned char *out, size_t outsize)
@@ -47,7 +52,8 @@ static int remote_sign(uintptr_t tag, uint32_t op, const unsigned char *in, size
 	memcpy(req.name, server_name, sizeof(req.name));
 	req.len = (uint32_t)len;
 	memcpy(req.in, in, len);
-	if (priv_ask_sign(channel, &req, &res, -1) == 0 && res.status == 0 && res.len <= outsize) {
+	if (priv_ask_sign(channel, &req, &res, SIGN_WAIT_MS) == 0 && res.status == 0 &&
+	    res.len <= outsize) {
 		memcpy(out, res.sig, res.len);
 		n = (int)res.len;
 	}

@@ -244,3 +244,27 @@ def test_a_relay_that_stays_is_ended(server, pki):
         f"monitor {mon.pid} still waits on its stopped relay {relay.pid}"
     assert not alive(relay.pid)
     s.wait_log(r"no login within login_timeout=2 s")
+
+
+def test_engine_killed_before_the_handshake(server, pki):
+    """The pre-auth engine dies between AUTH TLS and the ClientHello: the
+    monitor ends the session while its relay asks it for the handshake's
+    signature. Neither may wait for the other for ever."""
+    s = server(ssl_enable=True, rsa_cert_file=pki.rsa, rsa_private_key_file=pki.rsa_key,
+               implicit_ssl_port=0)
+    sock = socket.create_connection((s.host, s.port), timeout=10)
+    f = sock.makefile("rb")
+    assert f.readline().startswith(b"220")
+    sock.sendall(b"AUTH TLS\r\n")
+    assert f.readline().startswith(b"234")
+    mon, engine = session_procs(sock)
+    [relay] = relays(sock)
+    os.kill(engine.pid, signal.SIGKILL)
+    time.sleep(0.5)         # the monitor is ending the session now
+    try:
+        client_context(ca=pki.ca).wrap_socket(sock, server_hostname=s.host).close()
+    except (OSError, ssl.SSLError):
+        pass                # refused or cut: either is fine
+    assert wait_until(lambda: not alive(mon.pid) and not alive(relay.pid), 8), \
+        f"monitor {mon.pid} or relay {relay.pid} still there"
+    sock.close()
