@@ -231,6 +231,8 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	if (mon->given.set->delay_successful_login)
 		sleep(mon->given.set->delay_successful_login);
 	mon_end_engine_at_login(mon);
+	/* Plain FTP: the relay that waited for AUTH TLS is of no use. */
+	mon_end_idle_relay(mon, false);
 	if (mon->relay > 0)
 		mon_take_over_relay(mon, l);
 	if (mon->done)

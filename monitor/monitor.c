@@ -196,6 +196,15 @@ static void drain_relay(struct monitor *mon, struct priv_msg *m)
 		;
 }
 
+/* The waiting relay has nothing to say before PRIV_RELAY_START: a byte
+ * is a violation. One that died is forgotten; AUTH TLS forks another. */
+static void idle_relay_event(struct monitor *mon, short revents)
+{
+	if (revents & POLLIN)
+		return mon_violation(mon, "the relay sent before RELAY_START");
+	mon_end_idle_relay(mon, true);
+}
+
 long long mon_now_ms(void)
 {
 	struct timespec ts;
@@ -211,15 +220,16 @@ void mon_serve(struct monitor *mon)
 	if (!m)
 		return;
 	while (!mon->done) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = mon->priv_fd, .events = POLLIN },
 			{ .fd = mon->relay_fd, .events = POLLIN },
 			{ .fd = mon->master_fd, .events = POLLIN },
+			{ .fd = mon->idle_relay_fd, .events = POLLIN },
 		};
 		int left = mon_login_time_left(mon);
 		/* A process killed at login is reaped within milliseconds. */
 		bool reaping = mon_reap_ended(mon, false);
-		int r = poll(p, 3, reaping && (left < 0 || left > 10) ? 10 : left);
+		int r = poll(p, 4, reaping && (left < 0 || left > 10) ? 10 : left);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -240,6 +250,8 @@ void mon_serve(struct monitor *mon)
 			break;
 		if (mon->master_fd >= 0 && p[2].revents && !mon->done)
 			on_master(mon, m);
+		if (mon->idle_relay_fd >= 0 && p[3].revents && !mon->done)
+			idle_relay_event(mon, p[3].revents);
 	}
 	free(m);
 }

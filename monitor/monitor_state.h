@@ -63,7 +63,13 @@ struct monitor {
 	int ctrl_fd;   /* what engines speak FTP on: client_fd, or the
 				 * plaintext side of the TLS relay */
 	pid_t relay;
-	int relay_fd;                     /* privsep link to the relay, or -1 */
+	int relay_fd; /* privsep link to the relay, or -1 */
+	/* The relay forked before AUTH TLS, sandboxed and waiting for
+	 * PRIV_RELAY_START (relay_ctl.c): its pid, link and plaintext side;
+	 * the link is -1 when there is none. */
+	pid_t idle_relay;
+	int idle_relay_fd;
+	int idle_relay_plain;
 	struct priv_tls_session tls_sess; /* control session, for resumption */
 	pid_t pid;                        /* ours: children die with it */
 	unsigned state;                   /* PRIV_ST_* */
@@ -133,6 +139,11 @@ void mon_login_expired(struct monitor *mon);
 
 /* relay_ctl.c: the control connection's TLS relay. */
 pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd);
+/* Fork the waiting relay, when some vhost has TLS (0: done, or no TLS). */
+int mon_prefork_relay(struct monitor *mon);
+/* End a waiting relay that will not be used: WAIT for it (the session's
+ * end), or leave its reaping to mon_reap_ended (a login's path). */
+void mon_end_idle_relay(struct monitor *mon, bool wait);
 int mon_start_relay(struct monitor *mon);
 void mon_stop_relay(struct monitor *mon);
 void mon_on_auth_tls(struct monitor *mon, struct priv_msg *m);

@@ -1,18 +1,23 @@
-/* The control connection's TLS relay: forked at AUTH TLS (or at once for
- * implicit TLS), its session for the data connections, its report that
- * the handshake is done. */
+/* The control connection's TLS relay: forked when the monitor starts
+ * (a spare's, before its connection) and sandboxed at once, started by
+ * PRIV_RELAY_START at AUTH TLS (or at once for implicit TLS); its session
+ * for the data connections, its report that the handshake is done. */
 #include "monitor/monitor_state.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "config/vhosts.h"
 #include "relay/relay.h"
+#include "tls/tls.h"
 #include "sandbox/sandbox.h"
 
-/* The process: the relay on the TCP connection, with our end of its
- * privsep link in *RELAY_LINK and the plaintext side in *PLAIN_FD. */
+/* The process: a relay waiting for PRIV_RELAY_START, with our end of its
+ * privsep link in *RELAY_LINK and the plaintext side in *PLAIN_FD. It
+ * holds no connection: it gets one with the start. */
 pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd)
 {
 	const struct cfg_settings *g = &mon->given.cfg->global;
@@ -29,23 +34,20 @@ pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd)
 	pid = fork();
 	if (pid == 0) {
 		struct relay_args a = {
-			.ctx = mon->given.tls->full,
-			.client_fd = mon->client_fd,
+			.client_fd = -1,
 			.plain_fd = plain[1],
 			.monitor_fd = link[1],
 			.nopriv_user = g->nopriv_user,
 			.empty_dir = g->secure_chroot_dir,
-			.handshake_timeout = mon->given.set->data_connection_timeout,
 			.parent = mon->pid,
 			.seccomp = g->seccomp_sandbox,
 			.isolate_network = g->isolate_network,
 			.cfg = mon->given.cfg,
 			.all_tls = mon->env->tls,
-			.local = &mon->given.local,
 		};
-		int keep[] = { mon->client_fd, plain[1], link[1] };
+		int keep[] = { plain[1], link[1] };
 		sandbox_set_name("ftpsd-relay");
-		sandbox_close_fds_except(keep, 3);
+		sandbox_close_fds_except(keep, 2);
 		relay_run(&a);
 	}
 	close(plain[1]);
@@ -60,22 +62,86 @@ pid_t mon_sys_spawn_relay(struct monitor *mon, int *relay_link, int *plain_fd)
 	return pid;
 }
 
-/* Fork the relay: it takes the TCP connection's TLS, we and the engines
- * speak plaintext on the other side of a socketpair from now on. */
-int mon_start_relay(struct monitor *mon)
+static bool some_vhost_has_tls(const struct monitor *mon)
+{
+	for (size_t v = 0; v < mon->given.cfg->nvhosts; v++)
+		if (mon->env->tls[v].full)
+			return true;
+	return false;
+}
+
+/* Every monitor forks its relay when it starts, a spare's before its
+ * connection: the fork and the sandboxing are off the login path. */
+int mon_prefork_relay(struct monitor *mon)
 {
 	int link, plain;
 	pid_t pid;
 
-	if (!mon->given.tls->full)
-		return -1;
+	if (mon->idle_relay_fd >= 0 || !some_vhost_has_tls(mon))
+		return 0;
 	pid = mon->ops->spawn_relay(mon, &link, &plain);
 	if (pid < 0)
 		return -1;
-	mon->relay = pid;
-	mon->relay_fd = link;
 	mon_bound_sends(link);
-	mon->ctrl_fd = plain;
+	mon->idle_relay = pid;
+	mon->idle_relay_fd = link;
+	mon->idle_relay_plain = plain;
+	return 0;
+}
+
+void mon_end_idle_relay(struct monitor *mon, bool wait)
+{
+	pid_t pid = mon->idle_relay;
+
+	if (mon->idle_relay_fd < 0)
+		return;
+	/* Its link closed, an honest one exits by itself. */
+	close(mon->idle_relay_fd);
+	close(mon->idle_relay_plain);
+	mon->idle_relay_fd = mon->idle_relay_plain = -1;
+	mon->idle_relay = -1;
+	if (pid > 0 && !wait)
+		return mon_end_unwaited(mon, pid);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* Start the waiting relay (forked now if there is none, e.g. it died):
+ * it takes the TCP connection's TLS for the vhost chosen by now (HOST
+ * may have changed it); we and the engines speak plaintext on the other
+ * side of a socketpair from now on. */
+int mon_start_relay(struct monitor *mon)
+{
+	struct priv_relay_start st = {
+		.vhost = (uint32_t)(mon->given.vhost - mon->given.cfg->vhosts),
+		.handshake_timeout = mon->given.set->data_connection_timeout,
+		.local = mon->given.local,
+	};
+	struct priv_msg m;
+	int sent;
+
+	_Static_assert(sizeof(st.ticket_key) == TLS_SESSION_KEY_LEN, "the ticket key's size");
+	if (!mon->given.tls->full || mon_prefork_relay(mon) < 0 || mon->idle_relay_fd < 0)
+		return -1;
+	/* Drawn at the session's start, after the relay was forked. */
+	if (tls_session_key_get(st.ticket_key) == 0)
+		st.ticket_key_len = sizeof(st.ticket_key);
+	priv_encode_relay_start(&m, &st, mon->client_fd);
+	sent = priv_send(mon->idle_relay_fd, &m);
+	OPENSSL_cleanse(&st, sizeof(st));
+	OPENSSL_cleanse(m.body, m.len);
+	if (sent < 0) {
+		mon_end_idle_relay(mon, true);
+		return -1;
+	}
+	mon->relay = mon->idle_relay;
+	mon->relay_fd = mon->idle_relay_fd;
+	mon->ctrl_fd = mon->idle_relay_plain;
+	mon->idle_relay = -1;
+	mon->idle_relay_fd = mon->idle_relay_plain = -1;
 	mon->given.tls_control = true;
 	mon_grant(mon, PRIV_AUTH_TLS); /* implicit TLS too: TLS once per session */
 	return 0;

@@ -93,6 +93,9 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 	mon->relay = -1;
 	mon->priv_fd = -1;
 	mon->relay_fd = -1;
+	mon->idle_relay = -1;
+	mon->idle_relay_fd = -1;
+	mon->idle_relay_plain = -1;
 	mon->client_fd = -1;
 	mon->ctrl_fd = -1;
 	mon->ended[0] = mon->ended[1] = 0;
@@ -160,6 +163,11 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 		mon->login_deadline = mon_now_ms() + vhost->set.login_timeout * 1000LL;
 	if (vhost->set.ssl_enable && tls_session_key_new() < 0)
 		_exit(1);
+	/* Not a spare (ftpsd -i): the relay is forked here, the same way. */
+	if (mon_prefork_relay(mon) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot fork TLS relay: %s", strerror(errno));
+		_exit(1);
+	}
 	/* Implicit TLS: the pre-auth engine starts when the relay's
 	 * handshake is done, for the vhost SNI chose (on_tls_ready); a
 	 * waiting one is of no use. */
@@ -178,6 +186,7 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 	}
 	mon_serve(mon);
 	mon_stop_engine(mon);
+	mon_end_idle_relay(mon, true);
 	mon_stop_relay(mon);
 	(void)mon_reap_ended(mon, true);
 	if (mon->ctrl_fd >= 0 && mon->ctrl_fd != mon->client_fd)
@@ -211,25 +220,36 @@ void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost, 
 }
 
 /* Wait for the master's PRIV_ASSIGN on MASTER_FD; false if the waiting
- * pre-auth engine's link closed first (it died). */
+ * pre-auth engine's or relay's link closed first (it died), or the relay
+ * sent something (it must not before PRIV_RELAY_START). */
 static bool engine_or_assignment(struct monitor *mon, int master_fd)
 {
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{ .fd = master_fd, .events = POLLIN },
 		{ .fd = mon->priv_fd, .events = POLLIN },
+		{ .fd = mon->idle_relay_fd, .events = POLLIN },
 	};
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return false;
 		}
 		if (p[0].revents)
 			return true;
-		if (p[1].revents & (POLLHUP | POLLERR | POLLIN))
+		if ((p[1].revents | p[2].revents) & (POLLHUP | POLLERR | POLLIN))
 			return false;
 	}
+}
+
+/* A spare that is of no use ends; the master (told by the zygote) forks
+ * a new one. */
+__attribute__((noreturn)) static void spare_end(struct monitor *mon)
+{
+	mon_stop_engine(mon);
+	mon_end_idle_relay(mon, true);
+	_exit(0);
 }
 
 void monitor_spare_run(const struct ftpsd_config *cfg, const struct monitor_env *env, int master_fd)
@@ -243,20 +263,18 @@ void monitor_spare_run(const struct ftpsd_config *cfg, const struct monitor_env 
 	fd = settle_fds(master_fd, env->keep_stderr);
 	if (fd < 0 || mon_fork_engine(mon, "ftpsd-preauth", mon_become_preauth, NULL, 0) < 0)
 		_exit(1);
-	/* A spare whose pre-auth engine died is of no use: it ends, and the
-	 * master (told by the zygote) forks a new one. */
-	if (!engine_or_assignment(mon, fd)) {
-		mon_stop_engine(mon);
-		_exit(0);
-	}
+	if (mon_prefork_relay(mon) < 0)
+		spare_end(mon);
+	/* A spare whose pre-auth engine or relay died is of no use. */
+	if (!engine_or_assignment(mon, fd))
+		spare_end(mon);
 	/* Untrusted? No: the master. Checked all the same. */
 	if (priv_recv(fd, &m) != 1 || m.type != PRIV_ASSIGN ||
 	    priv_admit(PRIV_LINK_MASTER, mon->state, mon->taken, m.type, m.fd >= 0) != PRIV_ADMIT ||
 	    priv_decode_assign(&m, &a) < 0 || a.vhost >= cfg->nvhosts) {
 		if (m.fd >= 0)
 			close(m.fd);
-		mon_stop_engine(mon);
-		_exit(0); /* drained by the master, or it went away */
+		spare_end(mon); /* drained by the master, or it went away */
 	}
 	/* The link stays: the master asks it who is on (PRIV_WHO). Our
 	 * answers never wait for it. */

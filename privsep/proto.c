@@ -323,6 +323,28 @@ int priv_decode_start(struct priv_msg *m, struct priv_start *v)
 	return priv_msg_check(m);
 }
 
+void priv_encode_relay_start(struct priv_msg *m, const struct priv_relay_start *v, int fd)
+{
+	priv_msg_init(m, PRIV_RELAY_START);
+	priv_put_u32(m, v->vhost);
+	priv_put_u32(m, v->handshake_timeout);
+	put_addr(m, &v->local);
+	priv_put_bytes(m, v->ticket_key, v->ticket_key_len);
+	m->fd = fd;
+}
+
+int priv_decode_relay_start(struct priv_msg *m, struct priv_relay_start *v)
+{
+	v->vhost = priv_get_u32(m);
+	v->handshake_timeout = priv_get_u32(m);
+	if (get_addr(m, &v->local) < 0)
+		return -1;
+	v->ticket_key_len = (uint32_t)priv_get_bytes(m, v->ticket_key, sizeof(v->ticket_key));
+	if (v->ticket_key_len != 0 && v->ticket_key_len != sizeof(v->ticket_key))
+		return -1;
+	return priv_msg_check(m);
+}
+
 void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd)
 {
 	priv_msg_init(m, PRIV_ASSIGN);

@@ -186,6 +186,18 @@ struct priv_assign {
 
 void priv_encode_start(struct priv_msg *m, const struct priv_start *v, int fd);
 int priv_decode_start(struct priv_msg *m, struct priv_start *v);
+/* PRIV_RELAY_START (monitor → pre-forked relay, once, +fd): the TCP
+ * connection to take TLS on, for the vhost chosen by AUTH TLS time. */
+struct priv_relay_start {
+	uint32_t vhost;             /* index into cfg->vhosts (and all_tls) */
+	uint32_t handshake_timeout; /* seconds */
+	struct net_addr local;      /* for SNI's vhost choice */
+	uint32_t ticket_key_len;    /* 0, or the session's ticket key (tls.h): */
+	unsigned char ticket_key[80];
+};
+
+void priv_encode_relay_start(struct priv_msg *m, const struct priv_relay_start *v, int fd);
+int priv_decode_relay_start(struct priv_msg *m, struct priv_relay_start *v);
 void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd);
 int priv_decode_assign(struct priv_msg *m, struct priv_assign *v);
 

@@ -186,7 +186,31 @@ static void report_ready(const struct relay_args *a, SSL *ssl)
 		_exit(1);
 }
 
-void relay_run(const struct relay_args *a)
+/* Sandboxed already, and holding no connection: wait for the one the
+ * monitor gives us, for the vhost it chose (HOST may have changed it).
+ * The monitor is trusted here, the message is checked all the same. */
+static void wait_for_start(struct relay_args *a)
+{
+	struct priv_msg *m = malloc(sizeof(*m));
+	struct priv_relay_start st;
+
+	if (!m || priv_recv(a->monitor_fd, m) != 1 || m->type != PRIV_RELAY_START ||
+	    priv_decode_relay_start(m, &st) < 0 || !a->cfg || !a->all_tls ||
+	    st.vhost >= a->cfg->nvhosts || !a->all_tls[st.vhost].full)
+		_exit(1);
+	a->ctx = a->all_tls[st.vhost].full;
+	a->client_fd = m->fd;
+	a->handshake_timeout = st.handshake_timeout;
+	a->local_addr = st.local;
+	a->local = &a->local_addr;
+	if (st.ticket_key_len)
+		tls_session_key_set(st.ticket_key);
+	OPENSSL_cleanse(&st, sizeof(st));
+	OPENSSL_cleanse(m, sizeof(*m));
+	free(m);
+}
+
+void relay_run(struct relay_args *a)
 {
 	char err[256], desc[128];
 	SSL *ssl;
@@ -194,14 +218,14 @@ void relay_run(const struct relay_args *a)
 	log_set_forward(relay_log, (void *)&a->monitor_fd);
 	/* The handshake's one signature is made by the key holder. */
 	tls_proxy_set_channel(a->monitor_fd);
-	SSL_CTX_set_tlsext_servername_callback(a->ctx, servername_cb);
-	SSL_CTX_set_tlsext_servername_arg(a->ctx, (void *)a);
 	/* No room for the capture: no handoff, the relay stays. */
-	(void)tls13_capture_watch(a->ctx);
 	for (size_t v = 0; a->cfg && a->all_tls && v < a->cfg->nvhosts; v++)
 		if (a->all_tls[v].full)
 			(void)tls13_capture_watch(a->all_tls[v].full);
 	drop_privileges(a);
+	wait_for_start(a);
+	SSL_CTX_set_tlsext_servername_callback(a->ctx, servername_cb);
+	SSL_CTX_set_tlsext_servername_arg(a->ctx, (void *)a);
 	ssl = tls_accept(a->ctx, a->client_fd, a->handshake_timeout, err, sizeof(err));
 	if (!ssl) {
 		log_msg(LOG_LVL_WARN, "control TLS %s", err);

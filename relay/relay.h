@@ -13,6 +13,9 @@
 #include "common/netaddr.h"
 #include "tls/tls.h"
 
+/* A relay is forked before its session has a connection (a spare's)
+ * and sandboxes itself at once; CTX, CLIENT_FD, HANDSHAKE_TIMEOUT and
+ * LOCAL come later, with PRIV_RELAY_START. */
 struct relay_args {
 	SSL_CTX *ctx;   /* the vhost's full context */
 	int client_fd;  /* the TCP control connection */
@@ -30,9 +33,11 @@ struct relay_args {
 	const struct ftpsd_config *cfg;
 	const struct tls_vhost *all_tls;
 	const struct net_addr *local;
+	struct net_addr local_addr; /* what LOCAL points to, from the start */
 };
 
-/* The relay's whole life, in a freshly forked child. */
-__attribute__((noreturn)) void relay_run(const struct relay_args *a);
+/* The relay's whole life, in a freshly forked child: the sandbox, the
+ * wait for PRIV_RELAY_START, the handshake, the records. */
+__attribute__((noreturn)) void relay_run(struct relay_args *a);
 
 #endif

@@ -39,6 +39,24 @@ int tls_session_key_new(void)
 	return 0;
 }
 
+int tls_session_key_get(unsigned char out[TLS_SESSION_KEY_LEN])
+{
+	if (!ticket_key.set)
+		return -1;
+	memcpy(out, ticket_key.name, 16);
+	memcpy(out + 16, ticket_key.aes, 32);
+	memcpy(out + 48, ticket_key.hmac, 32);
+	return 0;
+}
+
+void tls_session_key_set(const unsigned char in[TLS_SESSION_KEY_LEN])
+{
+	memcpy(ticket_key.name, in, 16);
+	memcpy(ticket_key.aes, in + 16, 32);
+	memcpy(ticket_key.hmac, in + 48, 32);
+	ticket_key.set = true;
+}
+
 /* RFC 5077 ticket protection with this session's key; a ticket sealed by
  * another session's key is "not ours" (0), which forces a full handshake.
  * A good one is accepted and renewed (2): every resumption hands out a

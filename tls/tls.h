@@ -53,6 +53,12 @@ void tls_free_all(struct tls_vhost *all, size_t n);
 /* Draw this session's ticket key. Call once per session, in the monitor,
  * before forking anything that speaks TLS. 0 or -1. */
 int tls_session_key_new(void);
+/* The key as bytes, for a relay forked before it was drawn (it gets it
+ * with PRIV_RELAY_START): get is 0, or -1 when none is drawn; set takes
+ * what get gave. */
+#define TLS_SESSION_KEY_LEN 80
+int tls_session_key_get(unsigned char out[TLS_SESSION_KEY_LEN]);
+void tls_session_key_set(const unsigned char in[TLS_SESSION_KEY_LEN]);
 
 /* Server handshake on FD, finished within TIMEOUT_S seconds in all (not
  * per read). Returns the connection, or NULL with a reason in ERR. */

@@ -221,6 +221,23 @@ def pids_holding_inode(inode):
     return out
 
 
+def holds_tcp(pid):
+    """True if PID holds a TCP socket (a waiting relay or spare holds none)."""
+    inodes = {str(r[5]) for r in tcp_sockets() if r[5]}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:[") and link[8:-1] in inodes:
+            return True
+    return False
+
+
 def server_side_holders(sock):
     """PIDs that hold the server end of the TCP connection SOCK (a client socket)."""
     lip, lport = sock.getsockname()[:2]

@@ -11,15 +11,17 @@ from conftest import (HOST, PASSWORD, USER, Ctl, all_procs, children, sessions_o
 
 
 def spares(master_pid):
-    """Monitors of MASTER that wait for a connection: their only child is a
-    pre-auth engine and they hold no TCP socket yet."""
+    """Monitors of MASTER that wait for a connection: their children are a
+    pre-auth engine and, with TLS, a relay (DESIGN.md §1), and they hold no
+    TCP socket yet."""
     out = []
     procs = all_procs()
     for mon in sessions_of(master_pid, procs):
         if mon.state == "Z":
             continue
         kids = [k for k in children(mon.pid, procs) if k.state != "Z"]
-        if len(kids) != 1 or kids[0].comm != "ftpsd-preauth":
+        if sorted(k.comm for k in kids) not in (["ftpsd-preauth"],
+                                                ["ftpsd-preauth", "ftpsd-relay"]):
             continue
         try:
             if any(_is_tcp(mon.pid, fd) for fd in os.listdir(f"/proc/{mon.pid}/fd")):

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import HOST, all_procs, session_procs, sessions_of, wait_until
+from conftest import HOST, all_procs, holds_tcp, session_procs, sessions_of, wait_until
 
 CAP_NONE = "0000000000000000"
 # The master's and monitors' bounding set (master/main.c session_caps).
@@ -112,7 +112,9 @@ def test_tls_relay_is_sandboxed(server, tmp_path):
     tls = ctx.wrap_socket(raw)
     procs = all_procs()
     monitors = {m.pid for m in sessions_of(s.pid, procs)}
-    relays = [p for p in procs.values() if p.comm == "ftpsd-relay" and p.ppid in monitors]
+    # The one that took the connection; the spares' wait for theirs.
+    relays = [p for p in procs.values()
+              if p.comm == "ftpsd-relay" and p.ppid in monitors and holds_tcp(p.pid)]
     assert len(relays) == 1, relays
     nobody = __import__("pwd").getpwnam("nobody").pw_uid
     assert_sandboxed(relays[0].pid, nobody, "/run/ftpsd/empty")

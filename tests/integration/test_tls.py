@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import (HOST, PASSWORD, TIMEOUT, USER, Ctl, curl, curl_report, free_port,
-                      sha256, sha256_file, tcp_sockets, wait_until)
+                      holds_tcp, sha256, sha256_file, tcp_sockets, wait_until)
 from tlsutil import (FTPS, FTPSNoResume, cert_info, cert_key_type, client_context,
                      ftps_connect, implicit_wrap, issue_cert)
 
@@ -139,7 +139,10 @@ def served(srv, pki):
 
 
 def relays(srv):
-    return [p for p in srv.descendants() if p.comm == "ftpsd-relay" and p.state != "Z"]
+    """Relays that serve a connection; the ones waiting in every monitor
+    for AUTH TLS (DESIGN.md §1) hold none."""
+    return [p for p in srv.descendants()
+            if p.comm == "ftpsd-relay" and p.state != "Z" and holds_tcp(p.pid)]
 
 
 def held_server_sides(srv, client_ports):
