@@ -170,7 +170,7 @@ static int servername_cb(SSL *ssl, int *alert, void *arg)
 	tls_proxy_set_server_name(name);
 	if (!name || !a->cfg || !a->all_tls)
 		return SSL_TLSEXT_ERR_OK;
-	vi = vhost_find_by_name(a->cfg, a->local, name);
+	vi = vhost_find_by_name(a->cfg, &a->local, name);
 	if (vi >= 0 && a->all_tls[vi].full && a->all_tls[vi].full != a->ctx)
 		(void)SSL_set_SSL_CTX(ssl, a->all_tls[vi].full);
 	return SSL_TLSEXT_ERR_OK;
@@ -201,8 +201,7 @@ static void wait_for_start(struct relay_args *a)
 	a->ctx = a->all_tls[st.vhost].full;
 	a->client_fd = m->fd;
 	a->handshake_timeout = st.handshake_timeout;
-	a->local_addr = st.local;
-	a->local = &a->local_addr;
+	a->local = st.local;
 	if (st.ticket_key_len)
 		tls_session_key_set(st.ticket_key);
 	OPENSSL_cleanse(&st, sizeof(st));

@@ -32,8 +32,7 @@ struct relay_args {
 	 * cfg->vhosts); the monitor is told the name and decides again. */
 	const struct ftpsd_config *cfg;
 	const struct tls_vhost *all_tls;
-	const struct net_addr *local;
-	struct net_addr local_addr; /* what LOCAL points to, from the start */
+	struct net_addr local;
 };
 
 /* The relay's whole life, in a freshly forked child: the sandbox, the

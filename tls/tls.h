@@ -51,7 +51,8 @@ struct tls_vhost *tls_build_all(const struct ftpsd_config *cfg, const struct tls
 void tls_free_all(struct tls_vhost *all, size_t n);
 
 /* Draw this session's ticket key. Call once per session, in the monitor,
- * before forking anything that speaks TLS. 0 or -1. */
+ * before forking an engine; the relay, forked earlier, gets it with
+ * PRIV_RELAY_START. 0 or -1. */
 int tls_session_key_new(void);
 /* The key as bytes, for a relay forked before it was drawn (it gets it
  * with PRIV_RELAY_START): get is 0, or -1 when none is drawn; set takes

@@ -23,8 +23,11 @@
  * (as a relay may before its answer), then answers with REPLY (which may
  * carry REPLY->fd); with REPLY NULL it hangs up, with REPLY->type 0 it
  * says nothing for 0.3 s. */
-static pid_t fake_peer(int *link, uint16_t want, unsigned nlogs, const struct priv_msg *reply)
+/* A child on the other end of *LINK that has read a request of type WANT
+ * (or exited 2): 0 in the child, with its end in *PEER; its pid here. */
+static pid_t fork_peer(int *link, uint16_t want, int *peer)
 {
+	static struct priv_msg m;
 	int sv[2];
 	pid_t pid;
 
@@ -32,25 +35,37 @@ static pid_t fake_peer(int *link, uint16_t want, unsigned nlogs, const struct pr
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		static struct priv_msg m;
-		struct priv_log v = { .level = LOG_LVL_INFO };
 		close(sv[0]);
 		if (priv_recv(sv[1], &m) != 1 || m.type != want)
 			_exit(2);
+		*peer = sv[1];
+		return 0;
+	}
+	close(sv[1]);
+	*link = sv[0];
+	return pid;
+}
+
+static pid_t fake_peer(int *link, uint16_t want, unsigned nlogs, const struct priv_msg *reply)
+{
+	int peer;
+	pid_t pid = fork_peer(link, want, &peer);
+
+	if (pid == 0) {
+		static struct priv_msg m;
+		struct priv_log v = { .level = LOG_LVL_INFO };
 		snprintf(v.line, sizeof(v.line), "flushing");
 		for (unsigned i = 0; i < nlogs; i++) {
 			priv_encode_log(&m, &v);
-			if (priv_send(sv[1], &m) < 0)
+			if (priv_send(peer, &m) < 0)
 				_exit(3);
 		}
 		if (reply && reply->type == 0)
 			usleep(300000);
-		else if (reply && priv_send(sv[1], reply) < 0)
+		else if (reply && priv_send(peer, reply) < 0)
 			_exit(3);
 		_exit(0);
 	}
-	close(sv[1]);
-	*link = sv[0];
 	return pid;
 }
 
@@ -321,27 +336,19 @@ static void test_relay_handoff_gone(void **state)
  * ever (until the monitor hangs up). */
 static pid_t log_flooder(int *link, unsigned pause_us)
 {
-	int sv[2];
-	pid_t pid;
+	int peer;
+	pid_t pid = fork_peer(link, PRIV_RELAY_HANDOFF, &peer);
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0) {
 		static struct priv_msg m;
 		struct priv_log v = { .level = LOG_LVL_INFO };
-		close(sv[0]);
-		if (priv_recv(sv[1], &m) != 1 || m.type != PRIV_RELAY_HANDOFF)
-			_exit(2);
 		snprintf(v.line, sizeof(v.line), "flushing");
 		do {
 			priv_encode_log(&m, &v);
 			usleep(pause_us);
-		} while (priv_send(sv[1], &m) == 0);
+		} while (priv_send(peer, &m) == 0);
 		_exit(0);
 	}
-	close(sv[1]);
-	*link = sv[0];
 	return pid;
 }
 
