@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -200,7 +201,10 @@ static void drain_relay(struct monitor *mon, struct priv_msg *m)
  * is a violation. One that died is forgotten; AUTH TLS forks another. */
 static void idle_relay_event(struct monitor *mon, short revents)
 {
-	if (revents & POLLIN)
+	char c;
+
+	/* A relay that died shows POLLIN too (the end of its link). */
+	if ((revents & POLLIN) && recv(mon->idle_relay_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
 		return mon_violation(mon, "the relay sent before RELAY_START");
 	mon_end_idle_relay(mon, true);
 }
