@@ -33,6 +33,7 @@ FUZZ_BINS := $(addprefix tests/fuzz/fuzz_,$(FUZZ_NAMES))
 REPLAY_BINS := $(addprefix tests/fuzz/replay_,$(FUZZ_NAMES))
 FUZZ_CC  ?= clang-14
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= -1
 FUZZ_SAN := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -98,12 +99,12 @@ tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/libftpsd-fuzz.a
 
 fuzz-build: $(FUZZ_BINS)
 
-# Each harness for FUZZ_SECONDS (default 60) on its seeds, its
+# Each harness for FUZZ_SECONDS (default 60; FUZZ_RUNS caps executions) on its seeds, its
 # regressions and the growing corpus in tests/fuzz/corpus/NAME (not kept
 # in git). A crash stops the run and leaves the input in
 # tests/fuzz/artifacts/; fix it, then keep it in tests/fuzz/regressions/NAME.
 fuzz: fuzz-build
-	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+	@FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 integration: ftpsd tests/ftpsd-testhooks
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
