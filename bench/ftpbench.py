@@ -80,7 +80,7 @@ TARGETS = {
     "ftps_logins_seq_per_s": "ftpsd >= 2x vsftpd",
     "ftps_logins_par8_per_s": "ftpsd >= 2x vsftpd",
     "idle_session_pss_kib": "ftpsd <= 600 KiB",
-    "list20k_ftps_s": "ftpsd < 0.27 s",
+    "list_s": "ftpsd <= 0.8x best peer",
 }
 
 
@@ -1526,7 +1526,7 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
                          f"{width // 2} sessions")
             log(f"scale: warning: {warns[-1]}")
     srv = Server(daemon, True, env.work, home, cert, key, scale=True,
-                 max_sessions=n + 2000, list_files=args.list_files, pasv_ports=width)
+                 max_sessions=n + 2000, list_files=max(args.list_files), pasv_ports=width)
     env.servers[("scale-" + daemon, True)] = srv
     srv.start()
     probe(srv, ctx)
@@ -1700,33 +1700,103 @@ def scale_control(env, srv, ctx, args, top):
         end_idle_processes(forker)
 
 
-def bench_list(srv, ctx, reps, nfiles):
-    c = Conn(srv.port)
+def list_dir(nfiles):
+    """The directory of NFILES files that the LIST and MLSD rows read."""
+    return f"list-{nfiles}"
+
+
+def listed_files(verb, data):
+    """Entries for files in a LIST or MLSD reply: LIST's lines but its
+    "total" line, MLSD's lines with the fact type=file (not cdir, pdir)."""
+    lines = [ln for ln in data.split(b"\r\n") if ln.strip()]
+    if verb == "LIST":
+        return sum(1 for ln in lines if not ln.startswith(b"total"))
+    return sum(1 for ln in lines if b"type=file;" in ln.split(b" ", 1)[0].lower())
+
+
+def session_hwm_kib(srv):
+    """{pid: VmHWM (peak resident KiB)} of SRV's session processes."""
+    out = {}
+    for p in srv.sessions():
+        v = proc_status(p).get("VmHWM")
+        if v:
+            out[p] = int(v.split()[0])
+    return out
+
+
+def hwm_growth_kib(before, after):
+    """The most any session process's peak RSS grew between two readings:
+    what listing cost the process that served it (a streaming listing costs
+    the same at any directory size)."""
+    return max((after[p] - before[p] for p in after if p in before), default=None)
+
+
+def bench_list(srv, ctx, reps, nfiles, verb):
+    """VERB (LIST or MLSD) of the NFILES directory: one untimed listing, then
+    REPS timed ones (EPSV to 226); None if the server has no MLSD (FEAT does
+    not name MLST)."""
+    c = Conn(srv.port, timeout=300)
     try:
         c.reply((220,))
         c.login(ctx, prot_p=True)
+        if verb == "MLSD" and "MLST" not in c.cmd("FEAT", (211,))[1].upper():
+            c.quit()
+            return None
         c.cmd("TYPE A", (200,))
-        data = c.data("LIST list20k", ctx)             # warm-up, not timed
-        lines = [ln for ln in data.split(b"\r\n") if ln.strip()]
+        line = f"{verb} {list_dir(nfiles)}"
+        hwm0 = session_hwm_kib(srv)
+        data = c.data(line, ctx)                        # warm-up, not timed
+        files = listed_files(verb, data)
         times, waits, marks = [], [], {}
         for _ in range(reps):
             t0 = time.perf_counter()
-            data = c.data("LIST list20k", ctx)
+            data = c.data(line, ctx)
             times.append(time.perf_counter() - t0)
             waits.append(c.completion_wait)
             for k, v in c.marks.items():
                 marks.setdefault(k, []).append(v)
+        hwm1 = session_hwm_kib(srv)
         c.quit()
     finally:
         c.close()
     srv.wait_quiet()
-    files = [ln for ln in lines if not ln.startswith(b"total")]
-    if len(files) != nfiles:
-        raise RuntimeError(f"{srv.name}: LIST gave {len(files)} lines, want {nfiles}")
+    if files != nfiles:
+        raise RuntimeError(f"{srv.name}: {verb} gave {files} files, want {nfiles}")
     return {"reps": reps, "s_median": median(times), "s_min": min(times),
-            "times_s": times, "bytes": len(data), "lines": len(files),
+            "times_s": times, "bytes": len(data), "lines": files,
+            "session_vmhwm_kib": max(hwm1.values(), default=None),
+            "session_vmhwm_growth_kib": hwm_growth_kib(hwm0, hwm1),
             "ms_from_data_eof_to_226_median": median(waits) * 1000,
             "step_ms_median": {k: round(median(v), 2) for k, v in marks.items()}}
+
+
+def bench_lists(servers, daemons, ctx, args):
+    """R["list"][VERB][SIZE][MODE][DAEMON]: LIST and MLSD of each directory
+    size, over FTPS and plain."""
+    out = {}
+    for verb in ("LIST", "MLSD"):
+        for n in args.list_files:
+            for mode, tls in (("ftps", True), ("plain", False)):
+                log(f"{verb} of {n} files, {mode}")
+                out.setdefault(verb, {}).setdefault(str(n), {})[mode] = {
+                    d: bench_list(servers[(d, tls)], ctx if tls else None,
+                                  args.list_reps, n, verb)
+                    for d in daemons}
+    return out
+
+
+def make_list_dir(d, nfiles, pw):
+    """NFILES files of 0-4095 bytes (sparse: only the listing is measured),
+    owned by the bench user."""
+    os.mkdir(d)
+    for i in range(nfiles):
+        fd = os.open(os.path.join(d, f"file-{i:06d}.dat"), os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.ftruncate(fd, i % 4096)
+            os.fchown(fd, pw.pw_uid, pw.pw_gid)
+        finally:
+            os.close(fd)
+    os.chown(d, pw.pw_uid, pw.pw_gid)
 
 
 def probe(srv, ctx):
@@ -2134,17 +2204,22 @@ def build_summary(R):
             {d: x["tree_procs_per_session"] for d, x in M.items()}, False)
         add("idle_tree_procs", "server processes when idle (master, spares)", "procs", "{:.0f}",
             {d: x["idle_tree_processes"] for d, x in M.items()}, False)
-    if "list" in R:
-        for mode in ("ftps", "plain"):
-            if mode not in R["list"]:
-                continue
-            per = R["list"][mode]
-            lines = next(iter(per.values()))["lines"]
-            tgt = ok = None
-            if mode == "ftps" and "ftpsd" in per:
-                tgt, ok = TARGETS["list20k_ftps_s"], per["ftpsd"]["s_median"] < 0.27
-            add(f"list20k_{mode}_s", f"LIST {lines:,} files, {mode.upper()} (median)", "s",
-                "{:.3f}", {d: x["s_median"] for d, x in per.items()}, False, tgt, ok)
+    for verb, sizes in R.get("list", {}).items():
+        for n, modes in sizes.items():
+            for mode, per in modes.items():
+                t = {d: x and x["s_median"] for d, x in per.items()}
+                tgt = ok = None
+                best = min((v for d, v in t.items() if d in PEERS and v is not None),
+                           default=None)
+                if mode == "ftps" and t.get("ftpsd") is not None and best is not None:
+                    tgt, ok = TARGETS["list_s"], t["ftpsd"] <= 0.8 * best
+                add(f"{verb.lower()}{n}_{mode}_s",
+                    f"{verb} {int(n):,} files, {mode.upper()} (median)", "s", "{:.3f}", t,
+                    False, tgt, ok)
+            add(f"{verb.lower()}{n}_ftps_hwm_growth_kib",
+                f"  peak RSS growth of the session while listing, {verb} {int(n):,}", "KiB",
+                "{:.0f}", {d: x and x["session_vmhwm_growth_kib"]
+                           for d, x in modes.get("ftps", {}).items()}, False)
     return rows
 
 
@@ -2252,7 +2327,7 @@ def pasv_ports(args):
 def start_server(env, daemon, tls, home, cert, key, ctx, args):
     srv = Server(daemon, tls, env.work, home, cert, key,
                  max_sessions=max(args.sessions, args.parallel, 50) + 1000,
-                 list_files=args.list_files, pasv_ports=pasv_ports(args))
+                 list_files=max(args.list_files), pasv_ports=pasv_ports(args))
     env.servers[(daemon, tls)] = srv
     # vsftpd: seccomp_sandbox=YES first; if that breaks, the key left out as
     # Debian's /etc/vsftpd.conf does; then NO.
@@ -2285,7 +2360,9 @@ def main():
     ap.add_argument("--parallel", type=int, default=8)
     ap.add_argument("--sessions", type=int, default=200,
                     help="idle sessions per daemon in the memory test (default 200)")
-    ap.add_argument("--list-files", type=int, default=20000)
+    ap.add_argument("--list-files", type=lambda v: [int(x) for x in v.split(",")],
+                    default=[20000, 200000],
+                    help="sizes of the LIST/MLSD directories (default 20000,200000)")
     ap.add_argument("--list-reps", type=int, default=5)
     ap.add_argument("--banner-count", type=int, default=200)
     ap.add_argument("--no-cheap-hash", action="store_true",
@@ -2323,7 +2400,9 @@ def main():
     args = ap.parse_args()
     if args.quick:
         args.size_mib, args.runs, args.login_seconds = 64, 1, 2.0
-        args.list_files, args.list_reps, args.banner_count = 2000, 2, 30
+        args.list_reps, args.banner_count = 2, 30
+        if "--list-files" not in " ".join(sys.argv):
+            args.list_files = [2000]
         if "--sessions" not in " ".join(sys.argv):
             args.sessions = 50
     only = set(args.only.split(","))
@@ -2442,15 +2521,9 @@ def main():
                 shutil.copyfile(payload, big)
                 os.chmod(big, 0o644)
         if "list" in only:
-            log(f"creating {args.list_files} files for LIST")
-            d = os.path.join(home, "list20k")
-            os.mkdir(d)
-            for i in range(args.list_files):
-                p = os.path.join(d, f"file-{i:05d}.dat")
-                with open(p, "wb") as f:
-                    f.write(b"x" * (i % 4096))
-                os.chown(p, pw.pw_uid, pw.pw_gid)
-            os.chown(d, pw.pw_uid, pw.pw_gid)
+            for n in args.list_files:
+                log(f"creating {n} files for LIST and MLSD")
+                make_list_dir(os.path.join(home, list_dir(n)), n, pw)
 
         ctx = client_ctx()
         S = {}
@@ -2464,7 +2537,7 @@ def main():
                 # The same ftpsd without pre-forked spares, for the pool's
                 # effect on logins and the first banner.
                 ns = Server("ftpsd", True, env.work, home, cert, key, spares=0,
-                            max_sessions=args.sessions + 1000, list_files=args.list_files,
+                            max_sessions=args.sessions + 1000, list_files=max(args.list_files),
                             pasv_ports=pasv_ports(args))
                 env.servers[("ftpsd-nospares", True)] = ns
                 ns.start()
@@ -2500,13 +2573,7 @@ def main():
                 R["transfers"] = bench_transfers(env.servers, daemons, payload, size,
                                                  args.runs)
             if "list" in only:
-                R["list"] = {}
-                for mode, tls in (("ftps", True), ("plain", False)):
-                    log(f"LIST of {args.list_files} files, {mode}")
-                    R["list"][mode] = {
-                        d: bench_list(env.servers[(d, tls)], ctx if tls else None,
-                                      args.list_reps, args.list_files)
-                        for d in daemons}
+                R["list"] = bench_lists(env.servers, daemons, ctx, args)
 
             def memory():
                 log(f"memory: {args.sessions} idle FTPS sessions each")
@@ -2620,11 +2687,12 @@ def main():
                 f"{d} " + " ".join(f"{s}={v:g}" for s, v in L[k][d]["step_ms_median"].items())
                 for d in L[k]))
             break
-    if "list" in R and "ftps" in R["list"]:
-        env.notes.append("LIST over FTPS, median ms to each step from the one before: " +
-                         "; ".join(f"{d} " + " ".join(
+    for n, modes in R.get("list", {}).get("LIST", {}).items():
+        env.notes.append(f"LIST of {int(n):,} files over FTPS, median ms to each step from the "
+                         "one before: " + "; ".join(f"{d} " + " ".join(
                              f"{k}={v:g}" for k, v in x["step_ms_median"].items())
-                             for d, x in R["list"]["ftps"].items()))
+                             for d, x in modes.get("ftps", {}).items()))
+        break
     if meta.get("tls"):
         env.notes.append("TLS negotiated: " + ", ".join(
             f"{d} {v['version']} {v['cipher']}" for d, v in meta["tls"].items()))
