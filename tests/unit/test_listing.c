@@ -339,6 +339,93 @@ static void test_mlsx_buffer_too_small(void **state)
 	assert_int_equal(errno, ERANGE);
 }
 
+/* The numbers are formatted by hand; printf's conversions are the oracle,
+ * at the edges: widths overflowed, negative sizes, the largest ids, years
+ * of fewer than four and more than five digits, 64-bit dev and inode. */
+static const struct {
+	unsigned long long nlink;
+	unsigned uid, gid;
+	long long size;
+	unsigned long long dev, ino;
+	mode_t perm;
+} number_cases[] = {
+	{ 1, 0, 0, 0, 0, 0, 0 },
+	{ 9999, 9, 99999999, 99999999, 0x801, 0x1234ab, 0644 },
+	{ 10000, 123456789, 4294967295u, 100000000, 1, 1, 07777 },
+	{ 18446744073709551615ull, 4294967295u, 1, -1, 18446744073709551615ull,
+	  18446744073709551615ull, 04000 },
+	{ 3, 1000, 1000, -9223372036854775807ll - 1, 0, 0xfffffffffull, 01 },
+	{ 2, 42, 7, 9223372036854775807ll, 0xabcdef, 0, 0755 },
+};
+
+static void test_numbers_as_printf_writes_them(void **state)
+{
+	struct listing_opts o = opts_default();
+	char got[512], want[512], uid[16], gid[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(number_cases) / sizeof(number_cases[0]); i++) {
+		struct stat st = make_stat(S_IFREG | number_cases[i].perm, 0, o.now - 3600);
+
+		st.st_nlink = (nlink_t)number_cases[i].nlink;
+		st.st_uid = number_cases[i].uid;
+		st.st_gid = number_cases[i].gid;
+		st.st_size = (off_t)number_cases[i].size;
+		st.st_dev = (dev_t)number_cases[i].dev;
+		st.st_ino = (ino_t)number_cases[i].ino;
+		snprintf(uid, sizeof(uid), "%u", number_cases[i].uid);
+		snprintf(gid, sizeof(gid), "%u", number_cases[i].gid);
+		assert_true(listing_format_long(got, sizeof(got), "f", &st, NULL, &o) > 0);
+		snprintf(want, sizeof(want), "%4lu %-8s %-8s %8lld Nov 21 07:56 f\r\n",
+			 (unsigned long)st.st_nlink, uid, gid, (long long)st.st_size);
+		assert_string_equal(got + 11, want);
+		assert_true(listing_format_mlsx(got, sizeof(got), "f", &st, NULL, &o) > 0);
+		snprintf(want, sizeof(want),
+			 "type=file;size=%lld;modify=20261121075624;perm=%s;unique=%llxg%llx;"
+			 "unix.mode=%04o;unix.owner=%s;unix.group=%s; f\r\n",
+			 (long long)st.st_size, (st.st_mode & S_IRUSR) ? "r" : "",
+			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			 (unsigned)(st.st_mode & 07777), uid, gid);
+		assert_string_equal(got, want);
+	}
+}
+
+/* LIST's year column is "%5lld" and MLSD's modify= "%04d...": years of
+ * one to six digits and before year 0, as printf pads them. */
+static void test_years_as_printf_writes_them(void **state)
+{
+	static const long long years[] = { -50, 0, 7, 999, 1970, 9999, 10000, 123456 };
+	struct listing_opts o = opts_default();
+	char got[256], want[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(years) / sizeof(years[0]); i++) {
+		struct tm tm = { 0 };
+		struct stat st;
+		const char *modify;
+
+		tm.tm_year = (int)(years[i] - 1900);
+		tm.tm_mon = 2;
+		tm.tm_mday = 4;
+		tm.tm_hour = 5;
+		tm.tm_min = 6;
+		tm.tm_sec = 7;
+		st = make_stat(S_IFREG | 0644, 1, timegm(&tm));
+		assert_true(listing_format_long(got, sizeof(got), "f", &st, NULL, &o) > 0);
+		snprintf(want, sizeof(want), "Mar  4 %5lld f\r\n", years[i]);
+		assert_string_equal(got + strlen(got) - strlen(want), want);
+		assert_true(listing_format_mlsx(got, sizeof(got), "f", &st, NULL, &o) > 0);
+		modify = strstr(got, "modify=");
+		if (years[i] < 0 || years[i] > 9999) {
+			assert_null(modify); /* omitted rather than lie */
+			continue;
+		}
+		snprintf(want, sizeof(want), "modify=%04lld0304050607;", years[i]);
+		assert_non_null(modify);
+		assert_int_equal(strncmp(modify, want, strlen(want)), 0);
+	}
+}
+
 /* ---- listing_write ---- */
 
 /* Collects everything emitted; FAIL_AT makes that call (1-based) fail. */
@@ -806,6 +893,8 @@ int main(void)
 		cmocka_unit_test(test_long_file_types),
 		cmocka_unit_test(test_long_special_bits),
 		cmocka_unit_test(test_long_full_line),
+		cmocka_unit_test(test_numbers_as_printf_writes_them),
+		cmocka_unit_test(test_years_as_printf_writes_them),
 		cmocka_unit_test(test_long_dates),
 		cmocka_unit_test(test_long_hide_ids),
 		cmocka_unit_test(test_long_numeric_ids),
