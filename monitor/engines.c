@@ -1,6 +1,6 @@
 /* The monitor's engine processes: each forked on a fresh privsep link
- * and turned into its role (the sandboxed pre-auth engine, the user's
- * engine after login), stopped, and reaped. */
+ * and turned into its role (the sandboxed pre-auth engine; the user's
+ * engine, forked before the login in standby.c), stopped, and reaped. */
 #include "monitor/monitor_state.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "engine/perm.h"
 #include "tls/tls_proxy.h"
+#include "sandbox/inherit.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 
@@ -27,6 +28,19 @@ void mon_bound_sends(int link)
 /* An engine's session, in its own process only: the monitor's pages
  * never hold one (the monitor has no engine state). */
 static struct session engine_session;
+
+__attribute__((noreturn)) void mon_engine_main(struct monitor *mon, mon_become_fn become, int link,
+					       const void *pending, size_t npending)
+{
+	struct session *s = &engine_session;
+
+	session_start(s, &mon->given, &mon->login, link, mon->ctrl_fd, pending, npending);
+	/* The engine's copy is the one it takes (mon_become_user). */
+	OPENSSL_cleanse(&mon->login.ctrl_tls, sizeof(mon->login.ctrl_tls));
+	log_set_forward(engine_log_forward, s);
+	become(mon, s);
+	engine_run(s);
+}
 
 /* The process: an engine joined to us by a fresh privsep link (our end
  * in *LINK). In the child, BECOME turns it into its role; it then serves
@@ -47,16 +61,10 @@ pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name, mon_become_fn 
 	}
 	if (pid == 0) {
 		int keep[] = { mon->ctrl_fd, sv[1] };
-		struct session *s = &engine_session;
 		sandbox_set_name(name);
 		signal(SIGCHLD, SIG_DFL);
 		sandbox_close_fds_except(keep, 2);
-		session_start(s, &mon->given, &mon->login, sv[1], mon->ctrl_fd, pending, npending);
-		/* The engine's copy is the one it takes (mon_become_user). */
-		OPENSSL_cleanse(&mon->login.ctrl_tls, sizeof(mon->login.ctrl_tls));
-		log_set_forward(engine_log_forward, s);
-		become(mon, s);
-		engine_run(s);
+		mon_engine_main(mon, become, sv[1], pending, npending);
 	}
 	close(sv[1]);
 	*link = sv[0];
@@ -218,6 +226,7 @@ void mon_become_preauth(struct monitor *mon, struct session *s)
 void mon_become_user(struct monitor *mon, struct session *s)
 {
 	const struct users_account *a = &mon->acct;
+	const char *what;
 	struct sandbox_identity id = {
 		.uid = a->uid,
 		.gid = a->gid,
@@ -227,6 +236,13 @@ void mon_become_user(struct monitor *mon, struct session *s)
 		.new_netns = s->given.cfg->global.isolate_network,
 	};
 
+	/* Forked before the login: what PAM did to the monitor since. */
+	if (sandbox_take_process_state(mon->pid, &what) < 0) {
+		log_msg(LOG_LVL_ERR, "user %s: cannot take the session's %s from the monitor: %s",
+			a->login, what, strerror(errno));
+		ctrl_reply(&s->ctrl, 421, "Service not available (PAM session).");
+		_exit(1);
+	}
 	/* The session stays open in the monitor, which closes it. */
 	pam_login_forget(&mon->pam);
 	/* Names in listings come from the files alone: no NSS module gets

@@ -241,11 +241,10 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	session_login_account(&mon->login, mon->acct.login, mon->acct.work_dir, mon->acct.chroot,
 			      mon->acct.kind == USERS_ANON, mon->acct.anon_privs);
 	mon->state = PRIV_ST_POSTAUTH;
-	/* Give back what PAM freed (heap, and the deep stack of its hashing)
-	 * before the engine shares our pages: a trim in either process after
-	 * the fork would write to (and so copy) pages the two still share. */
+	/* Give back what PAM freed (heap, and the deep stack of its hashing):
+	 * the monitor lives as long as the session. */
 	mem_release_unused();
-	if (mon_fork_engine(mon, "ftpsd-engine", mon_become_user, l->pending, l->npending) < 0) {
+	if (mon_start_user_engine(mon, l->pending, l->npending) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start engine: %s", strerror(errno));
 		mon->done = true;
 	}

@@ -37,6 +37,8 @@ struct monitor_ops {
 	pid_t (*spawn_engine)(struct monitor *mon, const char *name, mon_become_fn become,
 			      const void *pending, size_t npending, int *link);
 	pid_t (*spawn_relay)(struct monitor *mon, int *relay_link, int *plain_fd);
+	/* The user's engine, waiting for PRIV_ENGINE_START (standby.c). */
+	pid_t (*spawn_standby)(struct monitor *mon, int *link);
 	int (*pam_open)(struct pam_login *l, const char *service, const char *user,
 			const char *pass, const char *rhost, char *reason, size_t size);
 	void (*pam_close)(struct pam_login *l);
@@ -70,6 +72,10 @@ struct monitor {
 	pid_t idle_relay;
 	int idle_relay_fd;
 	int idle_relay_plain;
+	/* The user's engine, forked before the login and waiting for
+	 * PRIV_ENGINE_START (standby.c): its pid and link (-1: none). */
+	pid_t standby;
+	int standby_fd;
 	struct priv_tls_session tls_sess; /* control session, for resumption */
 	pid_t pid;                        /* ours: children die with it */
 	unsigned state;                   /* PRIV_ST_* */
@@ -109,6 +115,10 @@ void mon_serve(struct monitor *mon);
 void mon_dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m);
 
 /* engines.c: the pre-auth and the user's engine processes. */
+/* In a new engine's process: its session on LINK and mon->ctrl_fd, made
+ * its role by BECOME; it serves FTP. */
+__attribute__((noreturn)) void mon_engine_main(struct monitor *mon, mon_become_fn become, int link,
+					       const void *pending, size_t npending);
 pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name, mon_become_fn become,
 			   const void *pending, size_t npending, int *link);
 void mon_bound_sends(int link);
@@ -129,6 +139,16 @@ pid_t mon_wait_or_kill(pid_t pid, int grace_ms, int *status);
 void mon_log_engine_end(struct monitor *mon);
 void mon_become_preauth(struct monitor *mon, struct session *s);
 void mon_become_user(struct monitor *mon, struct session *s);
+
+/* standby.c: the user's engine, forked before the login. */
+pid_t mon_sys_spawn_standby(struct monitor *mon, int *link);
+/* Fork it if there is none (0: done). */
+int mon_prefork_standby(struct monitor *mon);
+/* End a waiting one that will not be used, and wait for it. */
+void mon_end_standby(struct monitor *mon);
+/* At the login: it becomes the session's engine (mon->engine, priv_fd),
+ * given the control connection and PENDING bytes read from it. 0 or -1. */
+int mon_start_user_engine(struct monitor *mon, const void *pending, size_t npending);
 
 /* login.c: LOGIN, PAM, the account, the login deadline. */
 void mon_on_login(struct monitor *mon, struct priv_msg *m);

@@ -96,6 +96,8 @@ static void monitor_prepare(struct monitor *mon, const struct ftpsd_config *cfg,
 	mon->idle_relay = -1;
 	mon->idle_relay_fd = -1;
 	mon->idle_relay_plain = -1;
+	mon->standby = -1;
+	mon->standby_fd = -1;
 	mon->client_fd = -1;
 	mon->ctrl_fd = -1;
 	mon->ended[0] = mon->ended[1] = 0;
@@ -168,6 +170,10 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 		log_msg(LOG_LVL_ERR, "cannot fork TLS relay: %s", strerror(errno));
 		_exit(1);
 	}
+	if (mon_prefork_standby(mon) < 0) {
+		log_msg(LOG_LVL_ERR, "cannot fork the user's engine: %s", strerror(errno));
+		_exit(1);
+	}
 	/* Implicit TLS: the pre-auth engine starts when the relay's
 	 * handshake is done, for the vhost SNI chose (on_tls_ready); a
 	 * waiting one is of no use. */
@@ -186,6 +192,7 @@ __attribute__((noreturn)) static void monitor_serve_session(struct monitor *mon,
 	}
 	mon_serve(mon);
 	mon_stop_engine(mon);
+	mon_end_standby(mon);
 	mon_end_idle_relay(mon, true);
 	mon_stop_relay(mon);
 	(void)mon_reap_ended(mon, true);
@@ -219,26 +226,27 @@ void monitor_run(const struct ftpsd_config *cfg, const struct cfg_vhost *vhost, 
 	monitor_serve_session(mon, vhost, fd, a);
 }
 
-/* Wait for the master's PRIV_ASSIGN on MASTER_FD; false if the waiting
- * pre-auth engine's or relay's link closed first (it died), or the relay
- * sent something (it must not before PRIV_RELAY_START). */
+/* Wait for the master's PRIV_ASSIGN on MASTER_FD; false if the link of
+ * the waiting pre-auth engine, relay or user's engine closed first (it
+ * died), or one of them sent something (none may before its start). */
 static bool engine_or_assignment(struct monitor *mon, int master_fd)
 {
-	struct pollfd p[3] = {
+	struct pollfd p[4] = {
 		{ .fd = master_fd, .events = POLLIN },
 		{ .fd = mon->priv_fd, .events = POLLIN },
 		{ .fd = mon->idle_relay_fd, .events = POLLIN },
+		{ .fd = mon->standby_fd, .events = POLLIN },
 	};
 
 	for (;;) {
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return false;
 		}
 		if (p[0].revents)
 			return true;
-		if ((p[1].revents | p[2].revents) & (POLLHUP | POLLERR | POLLIN))
+		if ((p[1].revents | p[2].revents | p[3].revents) & (POLLHUP | POLLERR | POLLIN))
 			return false;
 	}
 }
@@ -249,6 +257,7 @@ __attribute__((noreturn)) static void spare_end(struct monitor *mon)
 {
 	mon_stop_engine(mon);
 	mon_end_idle_relay(mon, true);
+	mon_end_standby(mon);
 	_exit(0);
 }
 
@@ -263,7 +272,7 @@ void monitor_spare_run(const struct ftpsd_config *cfg, const struct monitor_env 
 	fd = settle_fds(master_fd, env->keep_stderr);
 	if (fd < 0 || mon_fork_engine(mon, "ftpsd-preauth", mon_become_preauth, NULL, 0) < 0)
 		_exit(1);
-	if (mon_prefork_relay(mon) < 0)
+	if (mon_prefork_relay(mon) < 0 || mon_prefork_standby(mon) < 0)
 		spare_end(mon);
 	/* A spare whose pre-auth engine or relay died is of no use. */
 	if (!engine_or_assignment(mon, fd))

@@ -7,6 +7,7 @@
 const struct monitor_ops monitor_sys_ops = {
 	.spawn_engine = mon_sys_spawn_engine,
 	.spawn_relay = mon_sys_spawn_relay,
+	.spawn_standby = mon_sys_spawn_standby,
 	.pam_open = pam_login_open,
 	.pam_close = pam_login_close,
 	.pasv_listen = broker_pasv_listen,

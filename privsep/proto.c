@@ -506,3 +506,16 @@ void priv_encode_zyg_retire(struct priv_msg *m)
 {
 	priv_msg_init(m, PRIV_ZYG_RETIRE);
 }
+
+void priv_encode_engine_start(struct priv_msg *m, uint32_t size, int fd)
+{
+	priv_msg_init(m, PRIV_ENGINE_START);
+	priv_put_u32(m, size);
+	m->fd = fd;
+}
+
+int priv_decode_engine_start(struct priv_msg *m, uint32_t *size)
+{
+	*size = priv_get_u32(m);
+	return priv_msg_check(m);
+}

@@ -198,6 +198,11 @@ struct priv_relay_start {
 
 void priv_encode_relay_start(struct priv_msg *m, const struct priv_relay_start *v, int fd);
 int priv_decode_relay_start(struct priv_msg *m, struct priv_relay_start *v);
+/* PRIV_ENGINE_START (monitor → pre-forked user engine, once, +fd): the
+ * control connection, and the SIZE of the handoff datagram that follows
+ * (monitor/standby.c). */
+void priv_encode_engine_start(struct priv_msg *m, uint32_t size, int fd);
+int priv_decode_engine_start(struct priv_msg *m, uint32_t *size);
 void priv_encode_assign(struct priv_msg *m, const struct priv_assign *v, int fd);
 int priv_decode_assign(struct priv_msg *m, struct priv_assign *v);
 

@@ -90,6 +90,13 @@ static pid_t fake_spawn_engine(struct monitor *m, const char *name, mon_become_f
 	return 0; /* no process to signal: stop_engine leaves it be */
 }
 
+/* The user's engine forked before the login: the fuzzer's engine side
+ * from its start on (drain reads its PRIV_ENGINE_START). */
+static pid_t fake_spawn_standby(struct monitor *m, int *link)
+{
+	return fake_spawn_engine(m, "standby", NULL, NULL, 0, link);
+}
+
 static pid_t fake_spawn_relay(struct monitor *m, int *relay_link, int *plain_fd)
 {
 	int link[2], plain[2];
@@ -172,6 +179,7 @@ static int fake_lock_down(struct monitor *m)
 static const struct monitor_ops fake_ops = {
 	.spawn_engine = fake_spawn_engine,
 	.spawn_relay = fake_spawn_relay,
+	.spawn_standby = fake_spawn_standby,
 	.pam_open = fake_pam_open,
 	.pam_close = fake_pam_close,
 	.pasv_listen = fake_pasv_listen,
@@ -239,6 +247,7 @@ static void start_session(uint8_t setup)
 	mon.engine = mon.relay = -1;
 	mon.priv_fd = mon.relay_fd = mon.master_fd = -1;
 	mon.idle_relay = mon.idle_relay_fd = mon.idle_relay_plain = -1;
+	mon.standby = mon.standby_fd = -1;
 	mon.state = PRIV_ST_PREAUTH;
 	if (net_addr_parse(&peer, ip, 40001) < 0 || net_addr_parse(&local, ip, 21) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -267,6 +276,16 @@ static void start_session(uint8_t setup)
 	}
 }
 
+static void take_handoff(int peer)
+{
+	static uint8_t handoff[128 * 1024];
+	uint32_t size;
+
+	if (priv_decode_engine_start(&drained, &size) < 0 ||
+	    recv(peer, handoff, sizeof(handoff), MSG_TRUNC | MSG_DONTWAIT) != (ssize_t)size)
+		__builtin_trap();
+}
+
 /* Read whatever the monitor answered, as the engine or relay would: only
  * ever the reply the table names for the request (WANT), on its link. */
 static void drain(int peer, uint16_t want)
@@ -280,6 +299,12 @@ static void drain(int peer, uint16_t want)
 		/* AUTH TLS starts the relay: its one unasked message. */
 		if (peer == relay_peer && drained.type == PRIV_RELAY_START)
 			continue;
+		/* A login starts the user's engine: the start, then the
+		 * handoff as one datagram of the size the start gave. */
+		if (peer == engine_peer && drained.type == PRIV_ENGINE_START) {
+			take_handoff(peer);
+			continue;
+		}
 		if (want == PRIV_NONE || drained.type != want)
 			__builtin_trap();
 	}
@@ -292,6 +317,7 @@ static void end_session(void)
 	replace(&mon.client_fd, -1);
 	replace(&mon.priv_fd, -1);
 	replace(&mon.relay_fd, -1);
+	replace(&mon.standby_fd, -1);
 	replace(&engine_peer, -1);
 	replace(&relay_peer, -1);
 	/* A handler that kept an fd it was given or opened: the next fd is

@@ -171,7 +171,7 @@ def test_no_sandboxed_process_holds_a_private_key(server, pki, keys):
         return [p for p in descendants(s.pid) if p.state != "Z"]
 
     want = {"ftpsd-zygote", "ftpsd-monitor", "ftpsd-preauth", "ftpsd-relay",
-            "ftpsd-engine", "ftpsd-keys"}
+            "ftpsd-standby", "ftpsd-engine", "ftpsd-keys"}
     assert wait_until(lambda: want <= {p.comm for p in tree()}, 10), \
         sorted({p.comm for p in tree()})
     holders = [p for p in tree() if p.comm == "ftpsd-keys"]
@@ -190,10 +190,10 @@ def test_no_sandboxed_process_holds_a_private_key(server, pki, keys):
             leaks[f"{p.comm}[{p.pid}]"] = hits
     assert not leaks, leaks
     assert want - {"ftpsd-keys"} <= searched, (sorted(searched), gone, s.log())
-    # Nor is the password a session logged in with left for the user's
-    # engine to inherit (it is spent before that engine is forked). The
-    # relay and the pre-auth engine carry it on its way, so they are not
-    # asked.
+    # Nor does the user's engine hold the password its session logged in
+    # with (it was forked before the login, and the handoff carries none).
+    # The relay and the pre-auth engine carry it on its way, so they are
+    # not asked.
     for p in tree():
         if p.comm == "ftpsd-engine":
             data = memory_of(p.pid)

@@ -12,16 +12,17 @@ from conftest import (HOST, PASSWORD, USER, Ctl, all_procs, children, sessions_o
 
 def spares(master_pid):
     """Monitors of MASTER that wait for a connection: their children are a
-    pre-auth engine and, with TLS, a relay (DESIGN.md §1), and they hold no
-    TCP socket yet."""
+    pre-auth engine, the user's engine waiting for a login and, with TLS, a
+    relay (DESIGN.md §1), and they hold no TCP socket yet."""
     out = []
     procs = all_procs()
     for mon in sessions_of(master_pid, procs):
         if mon.state == "Z":
             continue
         kids = [k for k in children(mon.pid, procs) if k.state != "Z"]
-        if sorted(k.comm for k in kids) not in (["ftpsd-preauth"],
-                                                ["ftpsd-preauth", "ftpsd-relay"]):
+        if sorted(k.comm for k in kids) not in (["ftpsd-preauth", "ftpsd-standby"],
+                                                ["ftpsd-preauth", "ftpsd-relay",
+                                                 "ftpsd-standby"]):
             continue
         try:
             if any(_is_tcp(mon.pid, fd) for fd in os.listdir(f"/proc/{mon.pid}/fd")):
@@ -51,7 +52,7 @@ def test_spares_are_forked_sandboxed_and_waiting(server):
     s = server(prefork_spares=3)
     assert wait_until(lambda: len(spares(s.pid)) == 3, 5), spares(s.pid)
     for mon in spares(s.pid):
-        eng = children(mon.pid)[0]
+        eng = [k for k in children(mon.pid) if k.comm == "ftpsd-preauth"][0]
         with open(f"/proc/{eng.pid}/status") as f:
             st = f.read()
         assert "Seccomp:\t2" in st and "NoNewPrivs:\t1" in st

@@ -35,7 +35,8 @@ SESSIONS = int(os.environ.get("SOAK_SESSIONS", "16"))
 KILLS_PER_SECOND = float(os.environ.get("SOAK_KILLS_PER_SECOND", "3"))
 SPARES = 4
 NAMES_PER_WORKER = 3
-SESSION_COMMS = ("ftpsd-monitor", "ftpsd-engine", "ftpsd-relay", "ftpsd-preauth")
+SESSION_COMMS = ("ftpsd-monitor", "ftpsd-engine", "ftpsd-relay", "ftpsd-preauth",
+                 "ftpsd-standby")
 
 
 class Plain(ftplib.FTP):
