@@ -29,15 +29,19 @@ void mon_bound_sends(int link)
  * never hold one (the monitor has no engine state). */
 static struct session engine_session;
 
-__attribute__((noreturn)) void mon_engine_main(struct monitor *mon, mon_become_fn become, int link,
-					       const void *pending, size_t npending)
+struct session *mon_engine_session(const struct session_given *g, const struct session_login *l,
+				   int link, int ctrl_fd, const void *pending, size_t npending)
 {
 	struct session *s = &engine_session;
 
-	session_start(s, &mon->given, &mon->login, link, mon->ctrl_fd, pending, npending);
-	/* The engine's copy is the one it takes (mon_become_user). */
-	OPENSSL_cleanse(&mon->login.ctrl_tls, sizeof(mon->login.ctrl_tls));
+	session_start(s, g, l, link, ctrl_fd, pending, npending);
 	log_set_forward(engine_log_forward, s);
+	return s;
+}
+
+__attribute__((noreturn)) void mon_engine_run(struct monitor *mon, mon_become_fn become,
+					      struct session *s)
+{
 	become(mon, s);
 	engine_run(s);
 }
@@ -48,6 +52,7 @@ __attribute__((noreturn)) void mon_engine_main(struct monitor *mon, mon_become_f
 pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name, mon_become_fn become,
 			   const void *pending, size_t npending, int *link)
 {
+	struct session *s;
 	int sv[2];
 	pid_t pid;
 
@@ -64,7 +69,11 @@ pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name, mon_become_fn 
 		sandbox_set_name(name);
 		signal(SIGCHLD, SIG_DFL);
 		sandbox_close_fds_except(keep, 2);
-		mon_engine_main(mon, become, sv[1], pending, npending);
+		s = mon_engine_session(&mon->given, &mon->login, sv[1], mon->ctrl_fd, pending,
+				       npending);
+		/* The engine's copy is the one it takes (mon_become_user). */
+		OPENSSL_cleanse(&mon->login.ctrl_tls, sizeof(mon->login.ctrl_tls));
+		mon_engine_run(mon, become, s);
 	}
 	close(sv[1]);
 	*link = sv[0];
@@ -155,21 +164,6 @@ void mon_end_engine_at_login(struct monitor *mon)
 	mon->priv_fd = -1;
 }
 
-/* Let the data contexts resume the control session by ID (TLS 1.2 without
- * tickets); tickets need nothing, they decrypt with the session key. */
-static void install_control_session(struct monitor *mon)
-{
-	const struct tls_vhost *t = mon->given.tls;
-
-	if (!mon->tls_sess.len)
-		return;
-	if (t->resume)
-		(void)tls_session_import(t->resume, mon->tls_sess.der, mon->tls_sess.len);
-	if (t->full)
-		(void)tls_session_import(t->full, mon->tls_sess.der, mon->tls_sess.len);
-	OPENSSL_cleanse(&mon->tls_sess, sizeof(mon->tls_sess));
-}
-
 /* In a spare's pre-auth engine: the connection arrives from the monitor.
  * The monitor is trusted here (it is the privileged side), but the
  * message is still checked like any other. */
@@ -223,9 +217,8 @@ void mon_become_preauth(struct monitor *mon, struct session *s)
 		ctrl_reply(&s->ctrl, 220, "ftpsd ready.");
 }
 
-void mon_become_user(struct monitor *mon, struct session *s)
+void mon_become_user(struct monitor *mon, struct session *s, const struct users_account *a)
 {
-	const struct users_account *a = &mon->acct;
 	const char *what;
 	struct sandbox_identity id = {
 		.uid = a->uid,
@@ -249,7 +242,6 @@ void mon_become_user(struct monitor *mon, struct session *s)
 	 * loaded or opens a socket under the seccomp filter. */
 	__nss_configure_lookup("passwd", "files");
 	__nss_configure_lookup("group", "files");
-	install_control_session(mon);
 	if (session_take_ctrl_tls(s) < 0)
 		_exit(1);
 	/* Full data handshakes (require_ssl_reuse=NO) sign through us. */

@@ -115,10 +115,13 @@ void mon_serve(struct monitor *mon);
 void mon_dispatch(struct monitor *mon, enum priv_link link, struct priv_msg *m);
 
 /* engines.c: the pre-auth and the user's engine processes. */
-/* In a new engine's process: its session on LINK and mon->ctrl_fd, made
- * its role by BECOME; it serves FTP. */
-__attribute__((noreturn)) void mon_engine_main(struct monitor *mon, mon_become_fn become, int link,
-					       const void *pending, size_t npending);
+/* In a new engine's process: its session, from G and L, on its privsep
+ * LINK and the control connection CTRL_FD with PENDING bytes read from it
+ * already; then BECOME makes it its role, and it serves FTP. */
+struct session *mon_engine_session(const struct session_given *g, const struct session_login *l,
+				   int link, int ctrl_fd, const void *pending, size_t npending);
+__attribute__((noreturn)) void mon_engine_run(struct monitor *mon, mon_become_fn become,
+					      struct session *s);
 pid_t mon_sys_spawn_engine(struct monitor *mon, const char *name, mon_become_fn become,
 			   const void *pending, size_t npending, int *link);
 void mon_bound_sends(int link);
@@ -138,7 +141,8 @@ bool mon_reap_ended(struct monitor *mon, bool block);
 pid_t mon_wait_or_kill(pid_t pid, int grace_ms, int *status);
 void mon_log_engine_end(struct monitor *mon);
 void mon_become_preauth(struct monitor *mon, struct session *s);
-void mon_become_user(struct monitor *mon, struct session *s);
+/* The user's engine (standby.c) becomes account A. */
+void mon_become_user(struct monitor *mon, struct session *s, const struct users_account *a);
 
 /* standby.c: the user's engine, forked before the login. */
 pid_t mon_sys_spawn_standby(struct monitor *mon, int *link);

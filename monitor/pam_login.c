@@ -133,5 +133,8 @@ void pam_login_close(struct pam_login *l)
 
 void pam_login_forget(struct pam_login *l)
 {
-	memset(l, 0, sizeof(*l));
+	/* Nothing to forget (an engine forked before the login): its pages
+	 * stay untouched, and so shared. */
+	if (l->pamh || l->cred_set || l->session_open || l->user[0])
+		memset(l, 0, sizeof(*l));
 }

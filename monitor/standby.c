@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/memtrim.h"
+#include "engine/engine.h"
 #include "sandbox/sandbox.h"
 #include "tls/tls.h"
 
@@ -57,51 +59,72 @@ static void fill_handoff(const struct monitor *mon, struct engine_handoff *h, co
 
 #define TERMINATE(a) ((a)[sizeof(a) - 1] = '\0')
 
+/* Let the data contexts resume the control session by ID (TLS 1.2 without
+ * tickets); tickets need nothing, they decrypt with the session key. */
+static void install_control_session(const struct tls_vhost *t, const struct priv_tls_session *c)
+{
+	if (!c->len)
+		return;
+	if (t->resume)
+		(void)tls_session_import(t->resume, c->der, c->len);
+	if (t->full)
+		(void)tls_session_import(t->full, c->der, c->len);
+}
+
 /* In the engine: the monitor is trusted (it is the privileged side), but
- * the handoff is still checked, and pointers are our own. */
+ * the handoff is still checked, and its pointers are replaced by ours. */
 static int take_handoff(struct monitor *mon, struct engine_handoff *h)
 {
 	const struct ftpsd_config *cfg = mon->given.cfg;
+	struct session_given *g = &h->given;
 
 	if (h->vhost >= cfg->nvhosts || h->npending > sizeof(h->pending) ||
 	    (h->ticket_key_len != 0 && h->ticket_key_len != sizeof(h->ticket_key)) ||
 	    h->tls_sess.len > sizeof(h->tls_sess.der))
 		return -1;
-	mon->given = h->given;
-	mon->given.cfg = cfg;
-	mon->given.vhost = &cfg->vhosts[h->vhost];
-	mon->given.tls = &mon->env->tls[h->vhost];
-	mon->given.set = &mon->user_set;
-	TERMINATE(mon->given.peer_ip);
-	mon->login = h->login;
-	TERMINATE(mon->login.user);
-	TERMINATE(mon->login.home);
-	mon->acct = h->acct;
-	TERMINATE(mon->acct.login);
-	TERMINATE(mon->acct.account);
-	TERMINATE(mon->acct.root);
-	TERMINATE(mon->acct.work_dir);
-	mon->user_set = h->user_set;
-	mon->tls_sess = h->tls_sess;
+	g->cfg = cfg;
+	g->vhost = &cfg->vhosts[h->vhost];
+	g->tls = &mon->env->tls[h->vhost];
+	/* Without a user_config_dir file the user's settings are the
+	 * vhost's: pointing at those keeps 24 KiB of our pages shared. */
+	if (memcmp(&h->user_set, &g->vhost->set, sizeof(h->user_set)) == 0) {
+		g->set = &g->vhost->set;
+	} else {
+		mon->user_set = h->user_set;
+		g->set = &mon->user_set;
+	}
+	TERMINATE(g->peer_ip);
+	TERMINATE(h->login.user);
+	TERMINATE(h->login.home);
+	TERMINATE(h->acct.login);
+	TERMINATE(h->acct.account);
+	TERMINATE(h->acct.root);
+	TERMINATE(h->acct.work_dir);
+	install_control_session(g->tls, &h->tls_sess);
+	/* One forked after the login (its waiting one died) has a copy. */
+	if (mon->tls_sess.len)
+		OPENSSL_cleanse(&mon->tls_sess, sizeof(mon->tls_sess));
 	if (h->ticket_key_len)
 		tls_session_key_set(h->ticket_key);
 	return 0;
 }
 
-/* The waiting engine's life: the start, the handoff, then the engine. */
-__attribute__((noreturn)) static void standby_main(struct monitor *mon, int link)
+/* Wait for the start, take the handoff (mapped in *HANDOFF, to be unmapped
+ * by the caller) and make the engine's session of it, on LINK and the
+ * control connection the start carries. Its own frame, so that the stack
+ * it used can be given back (standby_main). */
+__attribute__((noinline)) static struct session *receive_start(struct monitor *mon, int link,
+							       struct engine_handoff **handoff)
 {
-	static uint8_t pending[PRIV_PENDING_MAX];
 	struct engine_handoff *h;
 	struct priv_msg m;
 	uint32_t size;
-	size_t npending;
 	ssize_t n;
 
 	if (priv_recv(link, &m) != 1 || m.type != PRIV_ENGINE_START ||
 	    priv_decode_engine_start(&m, &size) < 0 || size != sizeof(*h))
 		_exit(1);
-	/* Mapped for the moment it is needed: its pages go back at once. */
+	/* Mapped for the moment it is needed: its pages go back after. */
 	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (h == MAP_FAILED)
 		_exit(1);
@@ -110,14 +133,24 @@ __attribute__((noreturn)) static void standby_main(struct monitor *mon, int link
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(*h) || take_handoff(mon, h) < 0)
 		_exit(1);
-	npending = h->npending;
-	if (npending)
-		memcpy(pending, h->pending, npending);
+	*handoff = h;
+	return mon_engine_session(&h->given, &h->login, link, m.fd, h->pending, h->npending);
+}
+
+/* The waiting engine's life: the start, the handoff, then the engine. The
+ * account is read where it came, never copied into our own pages. */
+__attribute__((noreturn)) static void standby_main(struct monitor *mon, int link)
+{
+	struct engine_handoff *h;
+	struct session *s = receive_start(mon, link, &h);
+
+	/* The start's buffers were on the stack below us: not kept. */
+	mem_release_unused();
+	sandbox_set_name("ftpsd-engine");
+	mon_become_user(mon, s, &h->acct);
 	OPENSSL_cleanse(h, sizeof(*h));
 	munmap(h, sizeof(*h));
-	mon->ctrl_fd = m.fd;
-	sandbox_set_name("ftpsd-engine");
-	mon_engine_main(mon, mon_become_user, link, pending, npending);
+	engine_run(s);
 }
 
 pid_t mon_sys_spawn_standby(struct monitor *mon, int *link)
@@ -180,11 +213,14 @@ void mon_end_standby(struct monitor *mon)
 
 static int send_handoff(struct monitor *mon, const void *pending, size_t npending)
 {
-	struct engine_handoff *h = calloc(1, sizeof(*h));
+	/* Mapped, not from the heap: the monitor lives as long as the
+	 * session, and these pages go back when it is sent. */
+	struct engine_handoff *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct priv_msg m;
 	ssize_t n = -1;
 
-	if (!h)
+	if (h == MAP_FAILED)
 		return -1;
 	fill_handoff(mon, h, pending, npending);
 	priv_encode_engine_start(&m, sizeof(*h), mon->ctrl_fd);
@@ -194,7 +230,7 @@ static int send_handoff(struct monitor *mon, const void *pending, size_t npendin
 		while (n < 0 && errno == EINTR);
 	}
 	OPENSSL_cleanse(h, sizeof(*h));
-	free(h);
+	munmap(h, sizeof(*h));
 	return n == (ssize_t)sizeof(*h) ? 0 : -1;
 }
 
