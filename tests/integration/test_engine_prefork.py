@@ -83,6 +83,22 @@ def test_a_spare_whose_waiting_engine_died_is_replaced(server):
         c.expect("QUIT", 221)
 
 
+def test_a_session_whose_waiting_engine_died_forks_one_at_the_login(server, test_user):
+    """After its connection a spare no longer watches the waiting engine:
+    the login finds it dead and forks one then, which works the same."""
+    s = server(prefork_spares=SPARES)
+    c = s.ctl()
+    mon, _ = session_procs(c.sock)
+    standby = standby_of(mon.pid)
+    os.kill(standby.pid, signal.SIGKILL)
+    c.login()
+    eng = wait_until(lambda: engine_of(mon.pid), 5)
+    assert eng is not None and eng.pid != standby.pid
+    assert_sandboxed(eng.pid, test_user.uid, test_user.home)
+    c.expect("PWD", 257)
+    c.expect("QUIT", 221)
+
+
 @pytest.fixture
 def limits_pam(tmp_path, pam_service):
     """The suite's PAM service plus pam_limits with a file of our own."""
