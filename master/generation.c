@@ -84,52 +84,56 @@ int generation_start(struct generation *g, const struct ftpsd_config *cfg,
 	return 0;
 }
 
-/* One message from the zygote: EXITED goes to FN; SPAWNED's pid is
- * returned in *SPAWNED. 0, or -1 when the zygote is gone. */
-static int read_one(struct generation *g, generation_exit_fn fn, void *ctx, pid_t *spawned)
+/* One message from the zygote, to EV. 0, or -1 when the zygote is gone. */
+static int read_one(struct generation *g, const struct generation_events *ev)
 {
 	struct priv_msg m;
+	uint32_t ticket;
 	int32_t pid;
 
 	if (priv_recv(g->link, &m) != 1)
 		return -1;
 	if (m.fd >= 0)
 		close(m.fd);
-	if ((m.type != PRIV_ZYG_EXITED && m.type != PRIV_ZYG_SPAWNED) ||
-	    priv_decode_zyg_pid(&m, &pid) < 0)
-		return 0; /* ours, but nothing we asked for: ignored */
-	if (m.type == PRIV_ZYG_EXITED && pid > 0)
-		fn(pid, ctx);
-	else if (m.type == PRIV_ZYG_SPAWNED && spawned)
-		*spawned = pid > 0 ? pid : -1;
-	return 0;
+	if (m.type == PRIV_ZYG_EXITED && priv_decode_zyg_pid(&m, &pid) == 0 && pid > 0)
+		ev->exited(pid, ev->ctx);
+	else if (m.type == PRIV_ZYG_SPAWNED && priv_decode_zyg_spawned(&m, &pid, &ticket) == 0)
+		ev->spawned(ticket, pid, ev->ctx);
+	return 0; /* anything else is ours, but nothing we asked for: ignored */
 }
 
-pid_t generation_spawn(struct generation *g, int link, generation_exit_fn fn, void *ctx)
+int generation_request_spawn(struct generation *g, int link, uint32_t ticket)
 {
 	struct priv_msg m;
-	pid_t pid = 0;
+	int rc;
 
-	priv_encode_zyg_spawn(&m, link);
-	if (g->link < 0 || priv_send(g->link, &m) < 0) {
-		close(link);
-		return -1;
-	}
+	priv_encode_zyg_spawn(&m, link, ticket);
+	rc = g->link < 0 ? -1 : priv_send(g->link, &m);
 	close(link);
-	while (pid == 0)
-		if (read_one(g, fn, ctx, &pid) < 0)
-			return -1;
-	return pid;
+	return rc < 0 ? -1 : 0;
 }
 
-int generation_read(struct generation *g, generation_exit_fn fn, void *ctx)
+int generation_read(struct generation *g, const struct generation_events *ev)
 {
 	struct pollfd p = { .fd = g->link, .events = POLLIN };
 
 	for (int i = 0; i < 256 && poll(&p, 1, 0) == 1; i++)
-		if (read_one(g, fn, ctx, NULL) < 0)
+		if (read_one(g, ev) < 0)
 			return -1;
 	return 0;
+}
+
+int generation_wait(struct generation *g, const struct generation_events *ev, int ms)
+{
+	struct pollfd p = { .fd = g->link, .events = POLLIN };
+	int r;
+
+	if (g->link < 0)
+		return -1;
+	r = poll(&p, 1, ms);
+	if (r <= 0)
+		return r < 0 && errno != EINTR ? -1 : 0;
+	return read_one(g, ev) < 0 ? -1 : 1;
 }
 
 void generation_send_masq(struct generation *g, const struct pasv_masq *masq, size_t n)
@@ -142,7 +146,7 @@ void generation_send_masq(struct generation *g, const struct pasv_masq *masq, si
 	}
 }
 
-void generation_retire(struct generation *g, generation_exit_fn fn, void *ctx)
+void generation_retire(struct generation *g, const struct generation_events *ev)
 {
 	struct priv_msg m;
 	struct pollfd p = { .fd = g->link, .events = POLLIN };
@@ -150,7 +154,7 @@ void generation_retire(struct generation *g, generation_exit_fn fn, void *ctx)
 	priv_encode_zyg_retire(&m);
 	if (g->link >= 0 && priv_send(g->link, &m) == 0)
 		/* Its last reports, until it closes the link by exiting. */
-		while (poll(&p, 1, 5000) == 1 && read_one(g, fn, ctx, NULL) == 0)
+		while (poll(&p, 1, 5000) == 1 && read_one(g, ev) == 0)
 			;
 	if (g->link >= 0)
 		close(g->link);

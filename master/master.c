@@ -45,6 +45,7 @@ struct master {
 	struct listeners ls;
 	struct proxy_wait proxied; /* trusted proxies' headers still arriving */
 	struct pool pool;
+	struct generation_events events; /* what the zygotes report, to us */
 	int sigfd;
 	struct master_session *sessions;
 	size_t nsessions, cap;
@@ -147,6 +148,37 @@ static void session_ended(pid_t pid, void *ctx)
 		untrack_session(m, pid);
 }
 
+static void spare_spawned(uint32_t ticket, pid_t pid, void *ctx)
+{
+	struct master *m = ctx;
+
+	pool_spawned(&m->pool, ticket, pid);
+}
+
+/* How long a connection may wait for a spare when none is answered: a
+ * silence of this long from the zygote, or this many of its reports. */
+#define SPARE_WAIT_MS 5000
+#define SPARE_WAIT_REPORTS 1024
+
+/* A spare for FD: one the zygote has answered for, else (the pool ran
+ * dry, or prefork_spares=0) the next answer, asking for one if none is
+ * under way. The pid, or -1. */
+static pid_t take_spare(struct master *m, const struct listener *l, int fd,
+			const struct net_addr *client, const struct net_addr *proxy, int *link)
+{
+	pid_t pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, link);
+
+	for (int i = 0; pid < 0 && i < SPARE_WAIT_REPORTS; i++) {
+		if (pool_pending(&m->pool) == 0)
+			pool_fill(&m->pool, (unsigned)m->pool.n + 1, &m->gen);
+		if (pool_pending(&m->pool) == 0 ||
+		    generation_wait(&m->gen, &m->events, SPARE_WAIT_MS) <= 0)
+			break;
+		pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, link);
+	}
+	return pid;
+}
+
 /* FD arrived on L from CLIENT: the socket's peer, or the client a trusted
  * proxy (PROXY, else NULL) named. From here on CLIENT is the session's
  * peer address for every limit, log line and decision. */
@@ -181,11 +213,7 @@ static void start_session(struct master *m, const struct listener *l, int fd,
 		return refuse(fd,
 			      "421 Too many failed logins from your address; try again later.\r\n");
 	}
-	pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, &link);
-	if (pid < 0) { /* no spare left (or prefork_spares=0): one now */
-		pool_fill(&m->pool, 1, &m->gen, session_ended, m);
-		pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, &link);
-	}
+	pid = take_spare(m, l, fd, client, proxy, &link);
 	if (pid > 0)
 		track_session(m, pid, &peer, link);
 	close(fd);
@@ -293,7 +321,7 @@ static void restart_generation(struct master *m, const char *who, int status)
 		return;
 	}
 	pool_drain(&m->pool);
-	generation_retire(&m->gen, session_ended, m);
+	generation_retire(&m->gen, &m->events);
 	if (generation_start(&m->gen, m->cfg, m->env, err, sizeof(err)) < 0) {
 		log_msg(LOG_LVL_ERR, "cannot start a new generation: %s; stopping", err);
 		m->stop = true;
@@ -340,7 +368,7 @@ static void reap(struct master *m)
  * connection that used one. */
 static void refill(struct master *m)
 {
-	pool_fill(&m->pool, m->cfg->global.prefork_spares, &m->gen, session_ended, m);
+	pool_fill(&m->pool, m->cfg->global.prefork_spares, &m->gen);
 }
 
 /* Make NEXT the configuration of new sessions: a new generation (keys and
@@ -366,7 +394,7 @@ static int install(struct master *m, struct ftpsd_config *next, const char *what
 	}
 	if (listeners_sync(&m->ls, next, err, sizeof(err)) < 0) {
 		log_msg(LOG_LVL_ERR, "%s: %s; keeping the old config", what, err);
-		generation_retire(&gen, session_ended, m);
+		generation_retire(&gen, &m->events);
 		free(next);
 		return -1;
 	}
@@ -374,7 +402,7 @@ static int install(struct master *m, struct ftpsd_config *next, const char *what
 	 * awaited name listeners of the old table. */
 	pool_drain(&m->pool);
 	proxy_wait_clear(&m->proxied);
-	generation_retire(&m->gen, session_ended, m);
+	generation_retire(&m->gen, &m->events);
 	m->gen = gen;
 	m->gen_started = time(NULL);
 	/* Names of the new config, starting from the last good values. */
@@ -562,7 +590,7 @@ static void serve(struct master *m)
 		/* Sessions that ended, as the zygote saw them (a dead zygote
 		 * shows up as SIGCHLD below). */
 		if (pfd[n + 2].revents)
-			(void)generation_read(&m->gen, session_ended, m);
+			(void)generation_read(&m->gen, &m->events);
 		/* Reports first: a client that just failed is not let in again. */
 		if (pfd[n + 1].revents & POLLIN)
 			read_reports(m);
@@ -599,6 +627,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts, struct 
 	char err[512];
 	int report[2];
 
+	m.events = (struct generation_events){ session_ended, spare_spawned, &m };
 	if (monitor_prepare_empty_dir(cfg->global.secure_chroot_dir) < 0) {
 		log_msg(LOG_LVL_ERR, "secure_chroot_dir %s: cannot create or unsafe",
 			cfg->global.secure_chroot_dir);
@@ -672,7 +701,7 @@ int master_run(struct ftpsd_config *cfg, const struct master_opts *opts, struct 
 	pool_drain(&m.pool);
 	proxy_wait_clear(&m.proxied);
 	free(m.proxied.c);
-	generation_retire(&m.gen, session_ended, &m);
+	generation_retire(&m.gen, &m.events);
 	listeners_close_all(&m.ls);
 	who_close(m.who_fd, m.who_path);
 	if (m.cfg->global.pid_file[0])

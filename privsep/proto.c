@@ -456,14 +456,32 @@ int priv_decode_keys_link(struct priv_msg *m)
 	return priv_msg_check(m);
 }
 
-void priv_encode_zyg_spawn(struct priv_msg *m, int fd)
+void priv_encode_zyg_spawn(struct priv_msg *m, int fd, uint32_t ticket)
 {
 	priv_msg_init(m, PRIV_ZYG_SPAWN);
+	priv_put_u32(m, ticket);
 	m->fd = fd;
 }
 
-int priv_decode_zyg_spawn(struct priv_msg *m)
+int priv_decode_zyg_spawn(struct priv_msg *m, uint32_t *ticket)
 {
+	*ticket = priv_get_u32(m);
+	return priv_msg_check(m);
+}
+
+void priv_encode_zyg_spawned(struct priv_msg *m, int32_t pid, uint32_t ticket)
+{
+	priv_msg_init(m, PRIV_ZYG_SPAWNED);
+	priv_put_u32(m, (uint32_t)pid);
+	priv_put_u32(m, ticket);
+}
+
+int priv_decode_zyg_spawned(struct priv_msg *m, int32_t *pid, uint32_t *ticket)
+{
+	*pid = (int32_t)priv_get_u32(m);
+	*ticket = priv_get_u32(m);
+	if (*pid < 0)
+		return -1;
 	return priv_msg_check(m);
 }
 

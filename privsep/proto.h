@@ -255,8 +255,12 @@ int priv_decode_keys_status(struct priv_msg *m, uint32_t *status, char *why, siz
 void priv_encode_keys_link(struct priv_msg *m, int fd);
 int priv_decode_keys_link(struct priv_msg *m);
 
-void priv_encode_zyg_spawn(struct priv_msg *m, int fd);
-int priv_decode_zyg_spawn(struct priv_msg *m);
+void priv_encode_zyg_spawn(struct priv_msg *m, int fd, uint32_t ticket);
+int priv_decode_zyg_spawn(struct priv_msg *m, uint32_t *ticket);
+/* The answer to the spawn request TICKET: the new spare's PID, 0 when
+ * the fork failed. */
+void priv_encode_zyg_spawned(struct priv_msg *m, int32_t pid, uint32_t ticket);
+int priv_decode_zyg_spawned(struct priv_msg *m, int32_t *pid, uint32_t *ticket);
 /* SPAWNED and EXITED carry a pid. */
 void priv_encode_zyg_pid(struct priv_msg *m, uint16_t type, int32_t pid);
 int priv_decode_zyg_pid(struct priv_msg *m, int32_t *pid);

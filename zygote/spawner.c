@@ -21,17 +21,15 @@ struct spawner {
 	bool done;
 };
 
-static void report(struct spawner *s, uint16_t type, pid_t pid)
+static void report(struct spawner *s, struct priv_msg *m)
 {
-	struct priv_msg m;
-
-	priv_encode_zyg_pid(&m, type, (int32_t)pid);
-	if (priv_send(s->e.master_fd, &m) < 0)
+	if (priv_send(s->e.master_fd, m) < 0)
 		s->done = true; /* the master is gone */
 }
 
-static void spawn(struct spawner *s, int link)
+static void spawn(struct spawner *s, int link, uint32_t ticket)
 {
+	struct priv_msg m;
 	int key = zygote_key_link(s->e.keys_fd);
 	pid_t pid = key < 0 ? -1 : fork();
 
@@ -51,18 +49,21 @@ static void spawn(struct spawner *s, int link)
 	close(link);
 	if (pid > 0)
 		s->live++;
-	report(s, PRIV_ZYG_SPAWNED, pid > 0 ? pid : 0);
+	priv_encode_zyg_spawned(&m, pid > 0 ? pid : 0, ticket);
+	report(s, &m);
 }
 
 /* The zygote is trusted (root, same image), but checked all the same. */
 static void from_zygote(struct spawner *s, struct priv_msg *m)
 {
+	uint32_t ticket;
+
 	if (priv_recv(s->zygote_fd, m) != 1) {
 		s->done = true; /* the zygote is gone: so are we */
 		return;
 	}
-	if (m->type == PRIV_ZYG_SPAWN && !s->draining && priv_decode_zyg_spawn(m) == 0)
-		return spawn(s, m->fd);
+	if (m->type == PRIV_ZYG_SPAWN && !s->draining && priv_decode_zyg_spawn(m, &ticket) == 0)
+		return spawn(s, m->fd, ticket);
 	if (m->fd >= 0)
 		close(m->fd);
 	if (m->type == PRIV_ZYG_MASQ)
@@ -74,6 +75,7 @@ static void from_zygote(struct spawner *s, struct priv_msg *m)
 static void reap(struct spawner *s)
 {
 	struct signalfd_siginfo si;
+	struct priv_msg m;
 	pid_t pid;
 	int status;
 
@@ -81,7 +83,8 @@ static void reap(struct spawner *s)
 		;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		s->live--;
-		report(s, PRIV_ZYG_EXITED, pid);
+		priv_encode_zyg_pid(&m, PRIV_ZYG_EXITED, pid);
+		report(s, &m);
 	}
 }
 

@@ -12,9 +12,10 @@
  * current spawner on the spawner's link, and PRIV_ZYG_RETIRE when it moves
  * on to a new one: that spawner forks no more and ends with its last
  * child (or when the master's link fails). The spawner reports
- * PRIV_ZYG_SPAWNED and PRIV_ZYG_EXITED to the master itself, on the
- * zygote's master link it inherited (datagrams: its reports and the
- * zygote's never interleave). If the zygote goes while a spawner is still
+ * PRIV_ZYG_SPAWNED (with the request's ticket: the master does not wait,
+ * and an old spawner's answer may come after a new one's) and
+ * PRIV_ZYG_EXITED to the master itself, on the zygote's master link it
+ * inherited (datagrams: its reports and the zygote's never interleave). If the zygote goes while a spawner is still
  * current (a reload retired it), the spawner ends at once, and the master
  * (a subreaper) inherits its sessions. */
 #ifndef FTPSD_ZYGOTE_SPAWNER_H

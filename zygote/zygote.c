@@ -97,11 +97,11 @@ struct zygote {
 	bool retired;
 };
 
-static void report_spawn_failed(struct zygote *z)
+static void report_spawn_failed(struct zygote *z, uint32_t ticket)
 {
 	struct priv_msg m;
 
-	priv_encode_zyg_pid(&m, PRIV_ZYG_SPAWNED, 0);
+	priv_encode_zyg_spawned(&m, 0, ticket);
 	if (priv_send(z->e.master_fd, &m) < 0)
 		z->retired = true; /* the master is gone */
 }
@@ -135,7 +135,7 @@ static int current_spawner(struct zygote *z)
 
 /* PRIV_ZYG_SPAWN and PRIV_ZYG_MASQ go on to the current spawner as
  * they came; it answers the master itself. */
-static void forward(struct zygote *z, struct priv_msg *m)
+static void forward(struct zygote *z, struct priv_msg *m, uint32_t ticket)
 {
 	int fd = current_spawner(z);
 
@@ -143,7 +143,7 @@ static void forward(struct zygote *z, struct priv_msg *m)
 		z->spawned++;
 	else {
 		retire_spawner(z);
-		report_spawn_failed(z);
+		report_spawn_failed(z, ticket);
 	}
 }
 
@@ -171,13 +171,14 @@ static void set_masq(struct zygote *z, struct priv_msg *m)
 static void from_master(struct zygote *z, struct priv_msg *m)
 {
 	int r = priv_recv(z->e.master_fd, m);
+	uint32_t ticket;
 
 	if (r != 1) {
 		z->retired = true;
 		return;
 	}
-	if (m->type == PRIV_ZYG_SPAWN && priv_decode_zyg_spawn(m) == 0)
-		forward(z, m);
+	if (m->type == PRIV_ZYG_SPAWN && priv_decode_zyg_spawn(m, &ticket) == 0)
+		forward(z, m, ticket);
 	else if (m->type == PRIV_ZYG_MASQ)
 		set_masq(z, m);
 	else if (m->type == PRIV_ZYG_RETIRE)

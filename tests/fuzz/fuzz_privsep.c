@@ -68,8 +68,8 @@ static int decode_as(uint16_t type)
 	case PRIV_KEYS_LINK: return priv_decode_keys_link(&m);
 	case PRIV_KEYS_CERT: return priv_decode_keys_cert(&m, &out.keys_cert);
 	case PRIV_KEYS_STATUS: return priv_decode_keys_status(&m, &u, out.name, sizeof(out.name));
-	case PRIV_ZYG_SPAWN: return priv_decode_zyg_spawn(&m);
-	case PRIV_ZYG_SPAWNED:
+	case PRIV_ZYG_SPAWN: return priv_decode_zyg_spawn(&m, &u);
+	case PRIV_ZYG_SPAWNED: return priv_decode_zyg_spawned(&m, &pid, &u);
 	case PRIV_ZYG_EXITED: return priv_decode_zyg_pid(&m, &pid);
 	case PRIV_ZYG_MASQ: return priv_decode_zyg_masq(&m, &u, &ok, &out.addr);
 	case PRIV_XFER_PROGRESS: return priv_decode_xfer_progress(&m, &out.xfer_progress);

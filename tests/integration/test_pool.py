@@ -3,11 +3,12 @@ import os
 import signal
 import socket
 import threading
+import time
 
 import pytest
 
 from conftest import (HOST, PASSWORD, USER, Ctl, all_procs, children, sessions_of,
-                      wait_until)
+                      wait_until, zygotes)
 
 
 def spares(master_pid):
@@ -105,6 +106,49 @@ def test_no_spares_forks_on_demand(server):
     s = server(prefork_spares=0)
     assert spares(s.pid) == []
     s.login_ctl().expect("QUIT", 221)
+
+
+def test_a_zygote_slow_to_answer_holds_up_no_connection_a_spare_can_serve(server):
+    """The master asks the zygote for each refill and does not wait for its
+    answer (a fork can take long: bench/README.md, *Scale: what is left of
+    the tail*). With the zygote stopped, the spares forked before still
+    take one connection each, at once; once it runs again, the pool is
+    full again."""
+    s = server(prefork_spares=3)
+    assert wait_until(lambda: len(spares(s.pid)) == 3, 5)
+    (z,) = zygotes(s.pid)
+    conns, waits = [], []
+    os.kill(z.pid, signal.SIGSTOP)
+    try:
+        for _ in range(3):
+            t0 = time.monotonic()
+            conns.append(Ctl(HOST, s.port, timeout=3))
+            waits.append(time.monotonic() - t0)
+    finally:
+        os.kill(z.pid, signal.SIGCONT)
+    assert max(waits) < 1.5, waits
+    assert wait_until(lambda: len(spares(s.pid)) == 3, 10), spares(s.pid)
+    for c in conns:
+        c.expect("USER " + USER, 331)
+        c.expect("QUIT", 221)
+
+
+def test_without_a_spare_a_connection_waits_for_the_zygotes_answer(server):
+    s = server(prefork_spares=0)
+    (z,) = zygotes(s.pid)
+    os.kill(z.pid, signal.SIGSTOP)
+    resume = threading.Timer(1.0, os.kill, (z.pid, signal.SIGCONT))
+    resume.start()
+    try:
+        t0 = time.monotonic()
+        c = Ctl(HOST, s.port, timeout=10)
+        waited = time.monotonic() - t0
+    finally:
+        resume.join()
+        os.kill(z.pid, signal.SIGCONT)
+    assert waited > 0.8, waited
+    c.expect("USER " + USER, 331)
+    c.expect("QUIT", 221)
 
 
 def test_200_concurrent_sessions_through_the_pool(server):
