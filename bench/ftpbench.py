@@ -1464,18 +1464,21 @@ def kdamond_cpu_s(table):
     return sum(p[3] for p in table.values() if p[0].startswith("kdamond")) / CLK_TCK
 
 
-def scale_probes(srv, ctx, count, time_budget):
+def scale_probes(srv, ctx, count, time_budget, gap=0.0):
     """COUNT fresh FTPS logins (AUTH TLS, USER, PASS, QUIT), one after
-    another; stops after TIME_BUDGET seconds or 5 failures in a row. Also the
-    server's CPU per login and the kdamond threads' share of a core meanwhile."""
-    lat, errors, in_a_row = [], [], 0
+    another, GAP seconds apart; stops after TIME_BUDGET seconds or 5 failures
+    in a row. Also the server's CPU per login and the kdamond threads' share
+    of a core meanwhile."""
+    lat, errors, in_a_row, steps = [], [], 0, {}
     t0, cpu0, kd0 = time.monotonic(), srv.cpu(), kdamond_cpu_s(proc_table())
     t_end = time.monotonic() + time_budget
     for _ in range(count):
         if time.monotonic() > t_end or in_a_row >= 5:
             break
+        if gap and lat:
+            time.sleep(gap)
         try:
-            lat.append(one_login(srv.port, ctx))
+            lat.append(one_login(srv.port, ctx, steps))
             in_a_row = 0
         except Exception as e:
             errors.append(f"{type(e).__name__}: {e}")
@@ -1488,7 +1491,8 @@ def scale_probes(srv, ctx, count, time_budget):
             "first_error": errors[0] if errors else None,
             "ms_median": (median(lat) or 0) * 1000 if lat else None,
             "ms_p95": (pct(lat, 95) or 0) * 1000 if lat else None,
-            "ms_max": max(lat) * 1000 if lat else None}
+            "ms_max": max(lat) * 1000 if lat else None,
+            "step_ms_p95": {k: round((pct(v, 95) or 0) * 1000, 1) for k, v in steps.items()}}
 
 
 def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
@@ -1513,6 +1517,7 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
         limit_msg = (f"held at most {n_ok:,} of {n:,} sessions: the client's RLIMIT_NOFILE "
                      "hard limit is too low and cannot be raised")
     out = {"daemon": daemon, "target_sessions": n, "levels_planned": levels,
+           "probe_gap_ms": args.scale_probe_gap, "spares": args.scale_spares,
            "window": args.scale_window, "probes": args.scale_probes,
            "deadline_s": args.scale_deadline, "limits_raised": changes, "warnings": warns,
            "levels": [], "ramps": [], "stopped_early": None}
@@ -1526,6 +1531,7 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
                          f"{width // 2} sessions")
             log(f"scale: warning: {warns[-1]}")
     srv = Server(daemon, True, env.work, home, cert, key, scale=True,
+                 spares=args.scale_spares if daemon == "ftpsd" else None,
                  max_sessions=n + 2000, list_files=max(args.list_files), pasv_ports=width)
     env.servers[("scale-" + daemon, True)] = srv
     srv.start()
@@ -1597,7 +1603,8 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
             budget = max(30.0, min(120.0, t_end - time.monotonic()))
             for label, method in (("cheap", CHEAP_HASH), ("default", None)):
                 env.set_password(method)
-                lvl[f"login_{label}"] = scale_probes(srv, ctx, args.scale_probes, budget)
+                lvl[f"login_{label}"] = scale_probes(srv, ctx, args.scale_probes, budget,
+                                                     args.scale_probe_gap / 1000)
             out["levels"].append(lvl)
             c, d = lvl["login_cheap"], lvl["login_default"]
             log(f"scale {daemon}: {k:,} idle sessions: fresh login median/p95 "
@@ -1607,6 +1614,8 @@ def bench_scale(env, daemon, args, ctx, home, cert, key, procs_per_session,
                 f"{fmt(c['server_cpu_ms_per_login'], '{:.1f}')} ms/login (cheap); kdamond "
                 f"{c['kdamond_core_share'] * 100:.0f}% of a core; MemAvailable drop "
                 f"{fmt(lvl.get('mem_available_drop_kib_per_session'), '{:.0f}')} KiB/session")
+            log(f"scale {daemon}: {k:,} idle sessions: p95 ms per login step (cheap hash) "
+                + ", ".join(f"{name} {v}" for name, v in c["step_ms_p95"].items()))
             if out["stopped_early"]:
                 break
             if time.monotonic() > t_end and level != levels[-1]:
@@ -1689,7 +1698,8 @@ def scale_control(env, srv, ctx, args, top):
         ctl = {"idle_processes": made}
         for label, method in (("cheap", CHEAP_HASH), ("default", None)):
             env.set_password(method)
-            ctl[f"login_{label}"] = scale_probes(srv, ctx, args.scale_probes, 120.0)
+            ctl[f"login_{label}"] = scale_probes(srv, ctx, args.scale_probes, 120.0,
+                                                 args.scale_probe_gap / 1000)
         c = ctl["login_cheap"]
         log(f"scale {srv.daemon}: control: fresh login median/p95 "
             f"{fmt(c['ms_median'], '{:.1f}')}/{fmt(c['ms_p95'], '{:.1f}')} ms (cheap hash), "
@@ -2300,6 +2310,13 @@ def print_scale(S, meta):
         if ctl:
             print("  last row, the control: no sessions, but as many unrelated idle processes as "
                   "the top level's server tree; what grows there grows for any server here")
+        for lv in s["levels"]:
+            steps = lv["login_cheap"].get("step_ms_p95")
+            if steps:
+                print(f"  p95 per login step at {lv['sessions']:,} (cheap hash, ms): "
+                      + ", ".join(f"{k} {v}" for k, v in steps.items()))
+        if s.get("probe_gap_ms"):
+            print(f"  probe logins {s['probe_gap_ms']:g} ms apart (--scale-probe-gap)")
         for rp in s["ramps"]:
             print(f"  ramp {rp['from']:,} -> {rp['to']:,}: {rp['seconds']:.1f} s, "
                   f"{fmt(rp['per_s'], '{:.0f}')} logins/s, {rp['errors']} failed"
@@ -2383,6 +2400,10 @@ def main():
                          "0,N/10,N/2,N for another --scale-sessions)")
     ap.add_argument("--scale-daemons", default="ftpsd",
                     help="daemons for the scale test (default ftpsd)")
+    ap.add_argument("--scale-probe-gap", type=float, default=0.0,
+                    help="ms between two probe logins (default 0: back to back)")
+    ap.add_argument("--scale-spares", type=int, default=None,
+                    help="ftpsd's prefork_spares in the scale test (default: its own default)")
     ap.add_argument("--scale-probes", type=int, default=50,
                     help="fresh logins timed per level and hash (default 50)")
     ap.add_argument("--scale-window", type=int, default=16,
