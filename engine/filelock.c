@@ -7,21 +7,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
+
+#include "common/clock.h"
 
 #define LOCK_RETRY_MS 50
 
-static long long lock_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 int file_lock(int fd, bool write, unsigned timeout_s)
 {
-	long long deadline = lock_now_ms() + (long long)timeout_s * 1000;
+	long long deadline = clock_ms() + (long long)timeout_s * 1000;
 	struct flock fl;
 
 	memset(&fl, 0, sizeof(fl));
@@ -32,7 +25,7 @@ int file_lock(int fd, bool write, unsigned timeout_s)
 			return 0;
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			return -1;
-		if (lock_now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			errno = EAGAIN;
 			return -1;
 		}

@@ -19,17 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/xfer_io.h"
+#include "common/clock.h"
 #include "common/log.h"
+#include "engine/xfer_io.h"
 #include "privsep/proto.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static void set_nonblocking(int fd, bool on)
 {
@@ -82,7 +75,7 @@ void xfer_begin(struct xfer *x, struct session *s, struct data_conn *dc, bool up
 	/* vsftpd's rule: anonymous sessions anon_max_rate, every other
 	 * (local and guest) local_max_rate; user_config_dir files set either. */
 	x->rate = s->login.anonymous ? s->given.set->anon_max_rate : s->given.set->local_max_rate;
-	x->start_ms = now_ms();
+	x->start_ms = clock_ms();
 	set_nonblocking(dc->fd, true);
 	if (dc->ssl)
 		tls_for_bulk(dc->ssl, upload);
@@ -188,14 +181,14 @@ enum xfer_status xfer_poll_ctrl(struct xfer *x)
 
 enum xfer_status xfer_wait(struct xfer *x, short events)
 {
-	int64_t deadline = now_ms() + (int64_t)x->s->given.set->data_connection_timeout * 1000;
+	int64_t deadline = clock_ms() + (int64_t)x->s->given.set->data_connection_timeout * 1000;
 
 	for (;;) {
 		struct pollfd p[2] = {
 			{ .fd = x->dc->fd, .events = events },
 			{ .fd = x->s->ctrl.fd, .events = POLLIN },
 		};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 		int r, due;
 
 		xfer_progress(x);
@@ -253,7 +246,7 @@ static enum xfer_status xfer_pace(struct xfer *x)
 {
 	for (;;) {
 		struct pollfd p = { .fd = x->s->ctrl.fd, .events = POLLIN };
-		int64_t left = xfer_rate_delay_ms(x->bytes, now_ms() - x->start_ms, x->rate);
+		int64_t left = xfer_rate_delay_ms(x->bytes, clock_ms() - x->start_ms, x->rate);
 		int due = xfer_progress_due_ms(x);
 		int r;
 

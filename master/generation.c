@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "privsep/proto.h"
 
 /* How long a generation may take to load its keys and build its contexts. */
@@ -126,13 +127,17 @@ int generation_read(struct generation *g, const struct generation_events *ev)
 int generation_wait(struct generation *g, const struct generation_events *ev, int ms)
 {
 	struct pollfd p = { .fd = g->link, .events = POLLIN };
+	long long deadline = clock_ms() + ms;
 	int r;
 
 	if (g->link < 0)
 		return -1;
-	r = poll(&p, 1, ms);
+	/* A signal (a session's SIGCHLD) is not the zygote's silence. */
+	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		if ((ms = (int)(deadline - clock_ms())) < 0)
+			ms = 0;
 	if (r <= 0)
-		return r < 0 && errno != EINTR ? -1 : 0;
+		return r < 0 ? -1 : 0;
 	return read_one(g, ev) < 0 ? -1 : 1;
 }
 

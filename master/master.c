@@ -171,9 +171,13 @@ static pid_t take_spare(struct master *m, const struct listener *l, int fd,
 	for (int i = 0; pid < 0 && i < SPARE_WAIT_REPORTS; i++) {
 		if (pool_pending(&m->pool) == 0)
 			pool_fill(&m->pool, (unsigned)m->pool.n + 1, &m->gen);
-		if (pool_pending(&m->pool) == 0 ||
-		    generation_wait(&m->gen, &m->events, SPARE_WAIT_MS) <= 0)
+		if (pool_pending(&m->pool) == 0)
 			break;
+		if (generation_wait(&m->gen, &m->events, SPARE_WAIT_MS) <= 0) {
+			/* The next connection asks afresh. */
+			pool_forget_pending(&m->pool);
+			break;
+		}
 		pid = pool_assign(&m->pool, m->cfg, l, fd, client, proxy, link);
 	}
 	return pid;
@@ -214,8 +218,11 @@ static void start_session(struct master *m, const struct listener *l, int fd,
 			      "421 Too many failed logins from your address; try again later.\r\n");
 	}
 	pid = take_spare(m, l, fd, client, proxy, &link);
-	if (pid > 0)
-		track_session(m, pid, &peer, link);
+	if (pid < 0) {
+		log_msg(LOG_LVL_ERR, "refused: no spare session could be had from the zygote");
+		return refuse(fd, "421 Service not available, please try later.\r\n");
+	}
+	track_session(m, pid, &peer, link);
 	close(fd);
 }
 

@@ -9,23 +9,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/cidr.h"
 #include "common/log.h"
 #include "natmap/plan.h"
 
 /* Removing the mappings takes the helper at most 5 s (natmap.c). */
 #define NATMAP_STOP_WAIT_MS 8000
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void log_note(const char *line, void *ctx)
 {
@@ -210,7 +202,7 @@ static bool apply_state(struct natmap_ctl *c, const struct ftpsd_config *cfg,
 		log_state(vh, s);
 	c->have[s->vhost] = true;
 	c->last[s->vhost] = *s;
-	c->at[s->vhost] = mono_ms();
+	c->at[s->vhost] = clock_ms();
 	if (!cfg_pasv_address_auto(&vh->set))
 		return false;
 	changed = next.ok != m->ok || (next.ok && !net_addr_same_ip(&next.addr, &m->addr));
@@ -241,7 +233,7 @@ void natmap_ctl_describe(const struct natmap_ctl *c, const struct ftpsd_config *
 		else
 			state_text(vh, s,
 				   s->lifetime
-					   ? (long long)s->lifetime - (mono_ms() - c->at[v]) / 1000
+					   ? (long long)s->lifetime - (clock_ms() - c->at[v]) / 1000
 					   : -1,
 				   line, sizeof(line));
 		emit(line, ctx);
@@ -303,7 +295,7 @@ bool natmap_ctl_exited(struct natmap_ctl *c, pid_t pid, int status, const struct
 
 void natmap_ctl_stop(struct natmap_ctl *c)
 {
-	long long end = mono_ms() + NATMAP_STOP_WAIT_MS, left;
+	long long end = clock_ms() + NATMAP_STOP_WAIT_MS, left;
 	struct pollfd p = { .fd = c->link, .events = POLLIN };
 	struct priv_msg m;
 	bool closed = false;
@@ -313,7 +305,7 @@ void natmap_ctl_stop(struct natmap_ctl *c)
 	priv_encode_nat_stop(&m);
 	if (c->link >= 0 && priv_send(c->link, &m) == 0)
 		/* Its log lines, until it closes the link by exiting. */
-		while (!closed && (left = end - mono_ms()) > 0 && poll(&p, 1, (int)left) == 1) {
+		while (!closed && (left = end - clock_ms()) > 0 && poll(&p, 1, (int)left) == 1) {
 			if (priv_recv(c->link, &m) <= 0) {
 				closed = true;
 				break;

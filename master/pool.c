@@ -60,6 +60,18 @@ size_t pool_pending(const struct pool *p)
 	return n;
 }
 
+void pool_forget_pending(struct pool *p)
+{
+	for (size_t i = 0; i < p->n;) {
+		if (p->spare[i].pid != 0) {
+			i++;
+			continue;
+		}
+		close(p->spare[i].fd);
+		remove_at(p, i);
+	}
+}
+
 pid_t pool_assign(struct pool *p, const struct ftpsd_config *cfg, const struct listener *l, int fd,
 		  const struct net_addr *client, const struct net_addr *proxy, int *link)
 {

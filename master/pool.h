@@ -40,6 +40,13 @@ void pool_spawned(struct pool *p, uint32_t ticket, pid_t pid);
 /* How many spares have no answer yet. */
 size_t pool_pending(const struct pool *p);
 
+/* Give up on every spare without an answer (its spawner died with the
+ * request, or the zygote is stuck): each one's link is closed, so a
+ * spare forked late finds it so and ends, and its late answer is
+ * ignored. Without this they would count toward prefork_spares forever
+ * and never be assigned. */
+void pool_forget_pending(struct pool *p);
+
 /* Hand the accepted FD, which arrived on L, to a live answered spare
  * (oldest first); when a trusted PROXY carried it, with the CLIENT its
  * header named (else PROXY is NULL and the spare asks the socket).

@@ -1,18 +1,10 @@
 #include "master/proxywait.h"
 
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener, const struct net_addr *proxy)
 {
@@ -26,7 +18,7 @@ int proxy_wait_add(struct proxy_wait *w, int fd, size_t listener, const struct n
 	c->fd = fd;
 	c->listener = listener;
 	c->proxy = *proxy;
-	c->deadline = now_ms() + PROXY_READ_TIMEOUT_MS;
+	c->deadline = clock_ms() + PROXY_READ_TIMEOUT_MS;
 	c->r.have = 0;
 	c->r.closed = false;
 	return 0;
@@ -43,7 +35,7 @@ size_t proxy_wait_pollfds(const struct proxy_wait *w, struct pollfd *pfd, size_t
 
 int proxy_wait_timeout_ms(const struct proxy_wait *w)
 {
-	long long now = now_ms(), least = -1;
+	long long now = clock_ms(), least = -1;
 
 	for (size_t i = 0; i < w->n; i++) {
 		long long left = w->c[i].deadline - now;
@@ -81,7 +73,7 @@ static void drop(struct proxy_wait *w, size_t i)
 void proxy_wait_run(struct proxy_wait *w, const struct pollfd *pfd, size_t n, proxy_ready_fn ready,
 		    void *ctx)
 {
-	long long now = now_ms();
+	long long now = clock_ms();
 
 	/* From the end, so that dropping entry I moves one already seen. */
 	for (size_t i = n < w->n ? n : w->n; i-- > 0;) {

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "privsep/proto.h"
 
@@ -108,14 +108,6 @@ void who_close(int lfd, const char *path)
 	(void)unlink(path);
 }
 
-static long long who_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* What the master alone knows of a session whose monitor did not answer. */
 static void who_fallback(struct priv_who_state *st, const struct master_session *s)
 {
@@ -137,7 +129,7 @@ static void who_collect(const struct master_session *s, size_t n, struct priv_wh
 			struct priv_msg *m)
 {
 	struct pollfd *p = calloc(n ? n : 1, sizeof(*p));
-	long long deadline = who_now_ms() + WHO_ANSWER_MS;
+	long long deadline = clock_ms() + WHO_ANSWER_MS;
 	size_t waiting = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -155,7 +147,7 @@ static void who_collect(const struct master_session *s, size_t n, struct priv_wh
 		}
 	}
 	while (p && waiting > 0) {
-		long long left = deadline - who_now_ms();
+		long long left = deadline - clock_ms();
 		if (left <= 0 || poll(p, n, (int)left) <= 0)
 			break;
 		for (size_t i = 0; i < n; i++) {

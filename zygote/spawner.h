@@ -15,9 +15,10 @@
  * PRIV_ZYG_SPAWNED (with the request's ticket: the master does not wait,
  * and an old spawner's answer may come after a new one's) and
  * PRIV_ZYG_EXITED to the master itself, on the zygote's master link it
- * inherited (datagrams: its reports and the zygote's never interleave). If the zygote goes while a spawner is still
- * current (a reload retired it), the spawner ends at once, and the master
- * (a subreaper) inherits its sessions. */
+ * inherited (datagrams: its reports and the zygote's never interleave).
+ * If the zygote goes while a spawner is still current (a reload retired
+ * it), the spawner ends at once, and the master (a subreaper) inherits
+ * its sessions. */
 #ifndef FTPSD_ZYGOTE_SPAWNER_H
 #define FTPSD_ZYGOTE_SPAWNER_H
 

@@ -151,6 +151,35 @@ def test_without_a_spare_a_connection_waits_for_the_zygotes_answer(server):
     c.expect("QUIT", 221)
 
 
+def test_a_zygote_that_never_answers_costs_one_421_then_is_asked_again(server):
+    """An unanswered spawn request (its spawner died with it, or the zygote
+    is stuck) is given up after SPARE_WAIT_MS (5 s, master/master.c): that
+    connection gets a 421, not a silent close, and the next one asks the
+    zygote afresh instead of waiting on a request that will never be
+    answered. The stale answer, when it comes, is ignored, and the spare it
+    names ends by itself (its link is closed)."""
+    s = server(prefork_spares=0)
+    (z,) = zygotes(s.pid)
+    os.kill(z.pid, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        c = Ctl(HOST, s.port, timeout=15)
+        waited = time.monotonic() - t0
+    finally:
+        os.kill(z.pid, signal.SIGCONT)
+    assert c.banner[0] == 421, c.transcript
+    assert 4.5 < waited < 10, waited
+    for _ in range(2):
+        t0 = time.monotonic()
+        c = Ctl(HOST, s.port, timeout=10)
+        assert c.banner[0] == 220 and time.monotonic() - t0 < 3, c.transcript
+        c.expect("USER " + USER, 331)
+        c.expect("QUIT", 221)
+        c.sock.close()
+    # No spare is left over: the late one ended.
+    assert wait_until(lambda: sessions_of(s.pid) == [], 5), sessions_of(s.pid)
+
+
 def test_200_concurrent_sessions_through_the_pool(server):
     s = server(prefork_spares=4, max_clients=0, max_per_ip=0, idle_session_timeout=60)
     n = 200

@@ -167,11 +167,47 @@ static void test_drain_closes_unanswered_spares_links(void **state)
 	free(p);
 }
 
+static void test_forgetting_pending_keeps_answered_spares(void **state)
+{
+	struct fake_zygote *z = zygote_new();
+	struct pool *p = calloc(1, sizeof(*p));
+	struct listener l;
+	struct ftpsd_config *cfg = config(&l);
+	char c;
+
+	(void)state;
+	pool_fill(p, 3, &z->g);
+	read_requests(z);
+	pool_spawned(p, z->ticket[1], 200);
+	pool_forget_pending(p);
+	assert_int_equal(p->n, 1);
+	assert_int_equal(pool_pending(p), 0);
+	/* The forgotten ones' links are closed: a spare forked late ends. */
+	assert_int_equal(recv(z->spare[0], &c, 1, MSG_DONTWAIT), 0);
+	assert_int_equal(recv(z->spare[2], &c, 1, MSG_DONTWAIT), 0);
+	/* Their late answers are ignored; the answered spare still serves. */
+	pool_spawned(p, z->ticket[0], 100);
+	pool_spawned(p, z->ticket[2], 300);
+	assert_int_equal(p->n, 1);
+	assert_int_equal(assign(p, cfg, &l), 200);
+	assert_true(assigned(z, 1));
+	/* And a refill asks the zygote again. */
+	pool_fill(p, 1, &z->g);
+	read_requests(z);
+	assert_int_equal(z->n, 4);
+	assert_int_equal(pool_pending(p), 1);
+	pool_drain(p);
+	zygote_free(z);
+	free(cfg);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests_are_not_waited_for_and_answers_match_tickets),
 		cmocka_unit_test(test_drain_closes_unanswered_spares_links),
+		cmocka_unit_test(test_forgetting_pending_keeps_answered_spares),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
