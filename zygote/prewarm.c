@@ -1,9 +1,12 @@
 #include "zygote/prewarm.h"
 
 #include <dlfcn.h>
+#include <grp.h>
 #include <openssl/err.h>
 #include <link.h>
 #include <malloc.h>
+#include <pwd.h>
+#include <shadow.h>
 #include <security/pam_appl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +71,20 @@ static void load_pam_modules(const struct ftpsd_config *cfg)
 	}
 }
 
+/* The name service's modules (nsswitch.conf: "files systemd" on Debian)
+ * are loaded on a database's first lookup and never unloaded. A name no
+ * database has walks every module of each, so the monitor's lookups at
+ * the login (getpwnam, pam_unix's shadow and group reads) find them
+ * mapped and relocated, shared, instead of loading a private copy. */
+static void load_nss_modules(void)
+{
+	static const char nobody_has_it[] = "ftpsd-prewarm-no-such-name";
+
+	(void)getpwnam(nobody_has_it);
+	(void)getgrnam(nobody_has_it);
+	(void)getspnam(nobody_has_it);
+}
+
 /* Free bytes in the heap outside its top chunk: the holes. */
 static size_t heap_holes(void)
 {
@@ -101,6 +118,7 @@ void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls,
 	warm_tls(cfg, tls, keys_fd);
 	tls13_warm_up();
 	load_pam_modules(cfg);
+	load_nss_modules();
 	malloc_trim(0);
 	plug_heap_holes();
 }
