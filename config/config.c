@@ -71,7 +71,8 @@ int config_load_string(struct ftpsd_config *cfg, const char *name, const char *t
 
 /* The parser in user-file mode: its one section is a copy of SET marked
  * as a vhost, so global-only keys are refused as they are in [vhost]. */
-int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err)
+int config_apply_user_file(struct cfg_settings *set, const struct cfg_settings *base,
+			   const char *path, FILE *err)
 {
 	struct cfg_parser *p;
 	struct cfg_settings *copy;
@@ -90,7 +91,7 @@ int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err
 			fprintf(err, "%s: out of memory\n", path);
 		return 1;
 	}
-	*copy = *set;
+	*copy = *base;
 	p->name = path;
 	p->err = err;
 	p->src.fp = fp;

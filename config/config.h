@@ -250,12 +250,15 @@ int config_read_files(struct ftpsd_config *cfg, FILE *err);
  * values that differ from the global ones, in config file syntax. */
 void config_dump(const struct ftpsd_config *cfg, FILE *out);
 
-/* Apply a per-user file (user_config_dir) of key=value lines onto SET:
- * only per-vhost keys, no sections. All or nothing: SET is changed only
- * when the whole file is good. Problems go to ERR as "file:line: message".
- * Returns the number of problems, -1 if the file cannot be opened (errno
- * kept; nothing reported, as a missing file is normal). */
-int config_apply_user_file(struct cfg_settings *set, const char *path, FILE *err);
+/* Apply a per-user file (user_config_dir) of key=value lines onto BASE,
+ * into SET (which may be BASE): only per-vhost keys, no sections. All or
+ * nothing: SET is written only when the whole file is good, so a caller
+ * without a file keeps pointing at BASE and never writes a copy. Problems
+ * go to ERR as "file:line: message". Returns the number of problems, -1 if
+ * the file cannot be opened (errno kept; nothing reported, as a missing
+ * file is normal). */
+int config_apply_user_file(struct cfg_settings *set, const struct cfg_settings *base,
+			   const char *path, FILE *err);
 
 /* The table of tunables, walked by tools (config/vsftpd_import.c): keys
  * are numbered 0..config_key_count()-1 in `ftpsd -T` order. */

@@ -50,25 +50,31 @@ static void login_failed(struct monitor *mon, const char *user, const char *why)
 		mon->done = true;
 }
 
-/* SET with LOGIN's user_config_dir file applied, into mon->user_set. A
- * file that exists but is refused refuses the login: it may have been
- * meant to restrict this user. */
+/* The settings LOGIN goes by, into mon->login_set: the vhost's, or
+ * mon->user_set, the vhost's with LOGIN's user_config_dir file applied.
+ * The copy (24 KiB) is written only when there is a file: otherwise its
+ * pages stay untouched in every session. A file that exists but is
+ * refused refuses the login: it may have been meant to restrict this
+ * user. */
 static int load_user_config(struct monitor *mon, const char *login)
 {
 	char path[USERS_PATH_MAX], *text = NULL;
 	size_t len = 0;
 	FILE *err;
-	int n;
+	int n, why;
 
-	mon->user_set = *mon->given.set;
+	mon->login_set = mon->given.set;
 	if (users_config_path(mon->given.set, login, path, sizeof(path)) < 0)
 		return 0;
 	err = open_memstream(&text, &len);
 	if (!err)
 		return -1;
-	n = config_apply_user_file(&mon->user_set, path, err);
-	if (n < 0 && errno != ENOENT)
-		fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
+	n = config_apply_user_file(&mon->user_set, mon->given.set, path, err);
+	why = errno;
+	if (n == 0)
+		mon->login_set = &mon->user_set;
+	if (n < 0 && why != ENOENT)
+		fprintf(err, "%s: cannot read: %s\n", path, strerror(why));
 	fclose(err);
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
@@ -77,7 +83,7 @@ static int load_user_config(struct monitor *mon, const char *login)
 		log_msg(LOG_LVL_ERR, "user_config_dir: %s", line);
 	}
 	free(text);
-	return n > 0 || (n < 0 && errno != ENOENT) ? -1 : 0;
+	return n > 0 || (n < 0 && why != ENOENT) ? -1 : 0;
 }
 
 /* The name PAM returned, when it is not the one typed: a printable name
@@ -113,7 +119,7 @@ static int settle_account(struct monitor *mon, enum users_kind kind, const char 
 		snprintf(reason, size, "user_config_dir file refused");
 		return -1;
 	}
-	return users_resolve(&mon->user_set, kind, mon->pam.user, &mon->acct, reason, size);
+	return users_resolve(mon->login_set, kind, mon->pam.user, &mon->acct, reason, size);
 }
 
 /* vsftpd's names: "ftp" and "anonymous" are anonymous only when
@@ -213,7 +219,7 @@ void mon_on_login(struct monitor *mon, struct priv_msg *m)
 	/* The password is spent: nothing forked from here may inherit it. */
 	explicit_bzero(l->pass, sizeof(l->pass));
 	explicit_bzero(m->body, m->len);
-	mon->given.set = &mon->user_set;
+	mon->given.set = mon->login_set;
 	{
 		struct log_fields f = LOG_FIELDS("login_ok");
 		f.vhost = mon->given.vhost ? mon->given.vhost->name : NULL;

@@ -86,6 +86,9 @@ struct monitor {
 	struct pam_login pam;
 	struct users_account acct;    /* who the login became (config/users.c) */
 	struct cfg_settings user_set; /* the vhost's settings + user_config_dir */
+	/* What the login goes by: the vhost's settings, or user_set when a
+	 * user_config_dir file applied (login.c). */
+	const struct cfg_settings *login_set;
 	bool done;
 	bool quiet_start;         /* next pre-auth engine sends no 220 (SNI switch) */
 	int key_fd;               /* link to the key holder, -1 once not needed */

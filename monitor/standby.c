@@ -48,7 +48,7 @@ static void fill_handoff(const struct monitor *mon, struct engine_handoff *h, co
 	h->given = mon->given;
 	h->login = mon->login;
 	h->acct = mon->acct;
-	h->user_set = mon->user_set;
+	h->user_set = *mon->given.set; /* the login's: the vhost's, or user_set */
 	h->tls_sess = mon->tls_sess;
 	if (tls_session_key_get(h->ticket_key) == 0)
 		h->ticket_key_len = sizeof(h->ticket_key);

@@ -104,7 +104,7 @@ static void test_apply_user_file(void **state)
 	assert_int_equal(write_tmp(path, "write_enable=YES\nlocal_root=/srv/x\n"
 					 "# comment\nlocal_umask=022\n"),
 			 0);
-	assert_int_equal(config_apply_user_file(&set, path, NULL), 0);
+	assert_int_equal(config_apply_user_file(&set, &set, path, NULL), 0);
 	assert_true(set.write_enable);
 	assert_string_equal(set.local_root, "/srv/x");
 	assert_int_equal(set.local_umask, 022);
@@ -117,7 +117,7 @@ static void test_apply_user_file(void **state)
 			 0);
 	err = open_memstream(&msgs, &len);
 	assert_non_null(err);
-	assert_int_equal(config_apply_user_file(&set, path, err), 4);
+	assert_int_equal(config_apply_user_file(&set, &set, path, err), 4);
 	fclose(err);
 	assert_memory_equal(&set, &before, sizeof(set));
 	assert_non_null(strstr(msgs, ":2: max_clients is global only"));
@@ -127,7 +127,7 @@ static void test_apply_user_file(void **state)
 	free(msgs);
 	unlink(path);
 
-	assert_int_equal(config_apply_user_file(&set, "/nonexistent/ftpsd", NULL), -1);
+	assert_int_equal(config_apply_user_file(&set, &set, "/nonexistent/ftpsd", NULL), -1);
 }
 
 static void test_split_chroot(void **state)
