@@ -38,6 +38,11 @@ struct role_env {
 pid_t role_spawn(const char *name, const struct ftpsd_config *cfg, const struct role_env *env,
 		 const int *links, int nlinks);
 
+/* The whole environment role_spawn gives a role: the malloc tunables
+ * every role runs with, the sanitizers' settings (if any), and room for
+ * the process title; nothing else of the parent's. */
+char **role_environment(void);
+
 /* In a process started by role_spawn: read the configuration, set up the
  * log sinks and ENV. Exits if the start is not one role_spawn made. */
 struct ftpsd_config *role_start(struct role_env *env);

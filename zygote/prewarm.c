@@ -113,19 +113,6 @@ static void plug_heap_holes(void)
 	}
 }
 
-/* glibc keeps up to 7 freed chunks of each small size (32 to 1040
- * bytes) in a per-thread cache that mallinfo counts as in use, so
- * plug_heap_holes does not see them: a child's first small allocations
- * would come from there, inside zygote pages, and copy each page. Take
- * them all (8 of a size, the cache's default bound and one more). */
-static void drain_tcache(void)
-{
-	for (size_t chunk = 32; chunk <= 1040; chunk += 16)
-		for (int i = 0; i < 8; i++)
-			if (!malloc(chunk - 8))
-				return;
-}
-
 void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls, int keys_fd)
 {
 	warm_tls(cfg, tls, keys_fd);
@@ -133,6 +120,5 @@ void zygote_prewarm(const struct ftpsd_config *cfg, const struct tls_vhost *tls,
 	load_pam_modules(cfg);
 	load_nss_modules();
 	malloc_trim(0);
-	drain_tcache();
 	plug_heap_holes();
 }
