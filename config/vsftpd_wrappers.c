@@ -225,8 +225,7 @@ static int wrappers_line(struct wrap_ctx *w, char *text)
 	over = malloc(sizeof *over);
 	if (over == NULL)
 		return 1;
-	*over = *w->set;
-	errors = config_apply_user_file(over, over, conf, w->err);
+	errors = config_apply_user_file(over, w->set, conf, w->err);
 	if (errors < 0)
 		fprintf(w->err, "%s: cannot read %s\n", w->where, conf);
 	else if (errors == 0)
