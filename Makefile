@@ -16,7 +16,12 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
             -Wformat=2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -I.
 override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam $(EXTRA_LDLIBS)
+# libcrypt is linked and crypt_r exported so that PAM modules call the
+# monitor's crypt_r, which hashes a password once where pam_unix asks twice
+# (monitor/crypt_once.h).
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam \
+	-Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state \
+	-Wl,--export-dynamic-symbol=crypt_r $(EXTRA_LDLIBS)
 
 # One directory per layer, lowest first; an include may only point to the
 # same or an earlier one (tests/check_layers.py, run by `make check`).

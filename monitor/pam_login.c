@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/crypt_once.h"
+
 struct conv_data {
 	const char *user;
 	const char *pass;
@@ -96,7 +98,9 @@ int pam_login_open(struct pam_login *l, const char *service, const char *user, c
 	    (rc = pam_set_item(l->pamh, PAM_FAIL_DELAY, (const void *)no_fail_delay)) !=
 		    PAM_SUCCESS)
 		return fail(l, rc, "pam_set_item", reason, reason_size);
-	if ((rc = pam_authenticate(l->pamh, PAM_DISALLOW_NULL_AUTHTOK)) != PAM_SUCCESS)
+	rc = pam_authenticate(l->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	crypt_once_forget();
+	if (rc != PAM_SUCCESS)
 		return fail(l, rc, "auth", reason, reason_size);
 	/* The password is not needed past this point; do not let the
 	 * handle (inherited by later forks) keep it. */

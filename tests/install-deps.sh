@@ -3,7 +3,7 @@
 # are missing. Needs root (it is what `make check` runs first).
 set -e
 PKGS="build-essential pkg-config libssl-dev libcap-dev libseccomp-dev \
-libpam0g-dev libcmocka-dev python3 python3-pytest curl lftp socat \
+libpam0g-dev libcrypt-dev libcmocka-dev python3 python3-pytest curl lftp socat \
 openssl iproute2 nftables procps passwd systemd fail2ban \
 debhelper dpkg-dev adduser ssl-cert logrotate clang-14 clang-format-14 libclang-rt-14-dev \
 miniupnpd-nftables haproxy"
