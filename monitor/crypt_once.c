@@ -12,8 +12,8 @@
 
 typedef char *crypt_r_fn(const char *, const char *, struct crypt_data *);
 
+/* Remembered while DATA is set. */
 static struct {
-	bool valid;
 	const struct crypt_data *data;
 	unsigned char phrase_mac[32];
 	char setting[CRYPT_OUTPUT_SIZE];
@@ -56,7 +56,7 @@ static bool mac_of(const char *phrase, unsigned char out[32])
 static bool remembered(const char *setting, const struct crypt_data *data,
 		       const unsigned char mac[32])
 {
-	return memo.valid && memo.data == data && strcmp(memo.setting, setting) == 0 &&
+	return memo.data == data && strcmp(memo.setting, setting) == 0 &&
 	       CRYPTO_memcmp(memo.phrase_mac, mac, 32) == 0 &&
 	       strcmp(memo.output, data->output) == 0;
 }
@@ -70,7 +70,6 @@ static void remember(const char *setting, const struct crypt_data *data,
 	memcpy(memo.phrase_mac, mac, 32);
 	memcpy(memo.setting, setting, strlen(setting) + 1);
 	memcpy(memo.output, data->output, strlen(data->output) + 1);
-	memo.valid = true;
 }
 
 char *crypt_r(const char *phrase, const char *setting, struct crypt_data *data)

@@ -176,3 +176,29 @@ def test_master_survives_sigkill_of_preauth_session(server):
     assert c.eof(5), c.dump()
     s.ctl().login()
     assert s.proc.poll() is None
+
+
+def _minor_faults(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[7])
+
+
+def test_a_login_hashes_the_password_once(srv, test_user):
+    """pam_unix 1.5.2 asks crypt_r twice for one password; the monitor's
+    crypt_r (monitor/crypt_once.c) hashes it once. Read off the monitor's
+    page faults during PASS: a yescrypt hash (chpasswd's default here) maps
+    and touches 16 MiB, 4,096 pages, each time it runs."""
+    with open("/etc/shadow") as f:
+        entry = next(line for line in f if line.startswith(test_user.name + ":"))
+    if not entry.split(":")[1].startswith("$y$"):
+        pytest.skip("the test user's password is not a yescrypt hash")
+    c = srv.ctl()
+    mon, _ = session_procs(c.sock)
+    assert mon is not None, describe(srv)
+    c.expect(f"USER {test_user.name}", 331)
+    before = _minor_faults(mon.pid)
+    c.expect("PASS " + test_user.password, 230)
+    faults = _minor_faults(mon.pid) - before
+    print(f"monitor page faults during PASS: {faults}")
+    # Once: 4,096 and a few hundred more; twice: 8,192 and as many.
+    assert 4096 <= faults < 4096 + 2048, f"{faults} page faults in the monitor during PASS"
