@@ -18,10 +18,12 @@ override CFLAGS += $(shell pkg-config --cflags $(PKGS))
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
 # libcrypt is linked and crypt_r exported so that PAM modules call the
 # monitor's crypt_r, which hashes a password once where pam_unix asks twice
-# (monitor/crypt_once.h).
+# (monitor/crypt_once.h); mmap is exported so that the hash's memory is on
+# huge pages (monitor/hash_memory.h).
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpam \
 	-Wl,--push-state,--no-as-needed -lcrypt -Wl,--pop-state \
-	-Wl,--export-dynamic-symbol=crypt_r $(EXTRA_LDLIBS)
+	-Wl,--export-dynamic-symbol=crypt_r \
+	-Wl,--export-dynamic-symbol=mmap $(EXTRA_LDLIBS)
 
 # One directory per layer, lowest first; an include may only point to the
 # same or an earlier one (tests/check_layers.py, run by `make check`).

@@ -1,6 +1,8 @@
 /* crypt_r with one answer remembered (monitor/crypt_once.h says why). */
 #include "monitor/crypt_once.h"
 
+#include "monitor/hash_memory.h"
+
 #include <crypt.h>
 #include <dlfcn.h>
 #include <openssl/crypto.h>
@@ -89,7 +91,9 @@ char *crypt_r(const char *phrase, const char *setting, struct crypt_data *data)
 		OPENSSL_cleanse(mac, sizeof(mac));
 		return NULL;
 	}
+	hash_memory_begin();
 	out = real(phrase, setting, data);
+	hash_memory_end();
 	if (have_mac && out == data->output)
 		remember(setting, data, mac);
 	OPENSSL_cleanse(mac, sizeof(mac));
