@@ -39,9 +39,10 @@ static void *library_mmap(void *addr, size_t len, int prot, int flags, int fd, o
 	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 }
 
-static bool is_hash_region(void *addr, size_t len, int flags, int fd)
+static bool is_hash_region(void *addr, size_t len, int flags, int fd, off_t off)
 {
-	return hashing && !addr && fd == -1 && len >= HUGE_PAGE && len <= SIZE_MAX / 2 &&
+	return hashing && !addr && fd == -1 && off == 0 && len >= HUGE_PAGE &&
+	       len <= SIZE_MAX / 2 &&
 	       (flags & (MAP_ANONYMOUS | MAP_PRIVATE | MAP_SHARED | MAP_FIXED |
 			 MAP_FIXED_NOREPLACE | MAP_HUGETLB | MAP_GROWSDOWN)) ==
 		       (MAP_ANONYMOUS | MAP_PRIVATE);
@@ -79,7 +80,7 @@ unmap:
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (is_hash_region(addr, len, flags, fd) && off == 0)
+	if (is_hash_region(addr, len, flags, fd, off))
 		return map_aligned(len, prot, flags);
 	return library_mmap(addr, len, prot, flags, fd, off);
 }

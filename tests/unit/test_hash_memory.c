@@ -102,7 +102,7 @@ static void test_inside_a_hash_the_region_is_aligned_advised_and_exact(void **st
 	assert_int_equal(vm_size_kb(), before);
 }
 
-static void test_outside_a_hash_mmap_is_the_libraries(void **state)
+static void test_outside_a_hash_mmap_is_unchanged(void **state)
 {
 	char *p;
 
@@ -183,7 +183,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inside_a_hash_the_region_is_aligned_advised_and_exact),
-		cmocka_unit_test(test_outside_a_hash_mmap_is_the_libraries),
+		cmocka_unit_test(test_outside_a_hash_mmap_is_unchanged),
 		cmocka_unit_test(test_other_mappings_inside_a_hash_pass_through),
 		cmocka_unit_test(test_a_yescrypt_hash_faults_a_few_huge_pages),
 	};
